@@ -1,0 +1,283 @@
+"""Read a valohai.yaml safely and keep a map from config paths to source positions.
+
+Hostile input is refused before it can hurt: oversized files, binary junk, undecodable
+bytes, YAML syntax errors and alias bombs all raise :class:`ConfigLoadError` with the
+file, line and column. Anything that is readable YAML loads, however invalid as a
+valohai.yaml; judging it is :func:`runner.config.lint.lint`'s job.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from runner.config.errors import ConfigLoadError
+
+try:  # libyaml is ~10x faster; fall back to the pure-Python loader where it is missing
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+MAX_BYTES = 5 * 1024 * 1024
+# An alias bomb is small on disk and explodes when expanded: cap the expanded size.
+MAX_EXPANDED_NODES = 1_000_000
+DEFAULT_FILENAME = "valohai.yaml"
+
+ConfigPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A 1-based source position."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class LoadedConfig:
+    """One parsed valohai.yaml: its text, plain data, positions and valohai-yaml view."""
+
+    text: str
+    data: Any
+    path: Path | None = None
+    marks: dict[ConfigPath, Mark] = field(default_factory=dict)
+    key_marks: dict[ConfigPath, Mark] = field(default_factory=dict)
+    duplicate_keys: list[tuple[ConfigPath, Mark]] = field(default_factory=list)
+
+    @property
+    def root_dir(self) -> Path:
+        """The folder of the YAML: the repository a step sees as its working directory."""
+        return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def display_name(self) -> str:
+        return str(self.path) if self.path else "<text>"
+
+    @cached_property
+    def _parsed(self) -> tuple[Any, Exception | None]:
+        from valohai_yaml.objs import Config
+
+        if not isinstance(self.data, list):
+            return None, None
+        try:
+            return Config.parse(self.data), None
+        except Exception as exc:  # valohai-yaml raises many types on malformed input
+            return None, exc
+
+    @property
+    def config(self) -> Any:
+        """The valohai-yaml ``Config`` (parsed without schema validation), or None."""
+        return self._parsed[0]
+
+    @property
+    def parse_error(self) -> Exception | None:
+        """Why valohai-yaml could not build a ``Config``, if it could not."""
+        return self._parsed[1]
+
+    def locate(self, path: ConfigPath, *, key: bool = False) -> Mark:
+        """The position of ``path``, or of its nearest located ancestor."""
+        table = self.key_marks if key else self.marks
+        for end in range(len(path), -1, -1):
+            mark = table.get(path[:end]) or self.marks.get(path[:end])
+            if mark is not None:
+                return mark
+        return Mark(1, 1)
+
+    def top_level_index(self, kind: str, name: str) -> int | None:
+        """Index of the top-level ``- <kind>:`` item called ``name`` (``pipeline`` also finds ``blueprint``)."""
+        kinds = ("pipeline", "blueprint") if kind == "pipeline" else (kind,)
+        if not isinstance(self.data, list):
+            return None
+        for index, item in enumerate(self.data):
+            if not isinstance(item, dict):
+                continue
+            for k in kinds:
+                body = item.get(k)
+                if isinstance(body, dict) and body.get("name") == name:
+                    return index
+        return None
+
+    def item_path(self, kind: str, name: str) -> ConfigPath:
+        """Config path of a named top-level item's body, e.g. ``(3, "pipeline")``."""
+        index = self.top_level_index(kind, name)
+        if index is None:
+            return ()
+        item = self.data[index]
+        key = kind if kind in item else "blueprint"
+        return (index, key)
+
+
+def resolve_path(path: str | os.PathLike[str]) -> Path:
+    """A directory stands for the valohai.yaml inside it."""
+    candidate = Path(path)
+    if candidate.is_dir() and (candidate / DEFAULT_FILENAME).is_file():
+        return candidate / DEFAULT_FILENAME
+    return candidate
+
+
+def read_text(path: str | os.PathLike[str]) -> tuple[Path, str]:
+    """Read and decode a file, turning every OS failure into a clear ConfigLoadError."""
+    file = resolve_path(path)
+    try:
+        if file.is_dir():
+            raise ConfigLoadError(
+                "is a directory, not a valohai.yaml file",
+                file=file,
+                hint=f"pass the YAML file itself, or a folder that contains {DEFAULT_FILENAME}",
+            )
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise ConfigLoadError(
+                f"file is {size / 1e6:.1f} MB; the limit for a valohai.yaml is {MAX_BYTES / 1e6:.1f} MB",
+                file=file,
+                hint="check that this is the right file",
+            )
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigLoadError("no such file", file=file, hint="check the path") from None
+    except PermissionError:
+        raise ConfigLoadError(
+            "permission denied", file=file, hint="make the file readable for your user"
+        ) from None
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        if exc.errno == errno.EISDIR:
+            reason = "is a directory"
+        raise ConfigLoadError(reason, file=file) from None
+    return file, decode(raw, file)
+
+
+def decode(raw: bytes, file: Path | None = None) -> str:
+    if b"\x00" in raw[:8192]:
+        raise ConfigLoadError(
+            "this is a binary file, not YAML text", file=file, hint="open the valohai.yaml text file"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigLoadError(
+            f"invalid UTF-8 byte 0x{raw[exc.start]:02x}",
+            file=file,
+            line=line,
+            column=column,
+            hint="save the file as UTF-8",
+        ) from None
+
+
+def load(path: str | os.PathLike[str]) -> LoadedConfig:
+    """Load a valohai.yaml file (or the one inside a folder)."""
+    file, text = read_text(path)
+    return load_text(text, path=file)
+
+
+def load_text(text: str, path: Path | None = None) -> LoadedConfig:
+    """Parse YAML text; raises ConfigLoadError for anything that is not readable YAML."""
+    if len(text) > MAX_BYTES:
+        raise ConfigLoadError("text is too large for a valohai.yaml", file=path)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return LoadedConfig(text=text, data=[], path=path)
+        _check_expansion(node, path)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, path) from None
+    except yaml.YAMLError as exc:
+        raise ConfigLoadError(f"YAML error: {exc}", file=path) from None
+    except RecursionError:
+        raise ConfigLoadError("the YAML is nested too deeply", file=path) from None
+    finally:
+        loader.dispose()
+    loaded = LoadedConfig(text=text, data=data, path=path)
+    _collect_marks(node, (), loaded)
+    return loaded
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, path: Path | None) -> ConfigLoadError:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "invalid YAML"
+    if exc.context:
+        problem = f"{problem} ({exc.context})"
+    return ConfigLoadError(
+        f"YAML syntax error: {problem}",
+        file=path,
+        line=mark.line + 1 if mark else None,
+        column=mark.column + 1 if mark else None,
+        hint="check the indentation and quoting on this line and the one before it",
+    )
+
+
+def _check_expansion(root: yaml.Node, path: Path | None) -> None:
+    """Refuse alias bombs and recursive aliases without expanding anything."""
+    sizes: dict[int, int] = {}
+    on_stack: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in on_stack:
+            mark = node.start_mark
+            raise ConfigLoadError(
+                "recursive YAML alias (an anchor that contains itself)",
+                file=path,
+                line=mark.line + 1,
+                column=mark.column + 1,
+                hint="remove the alias",
+            )
+        total = 1
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            on_stack.add(key)
+            children = node.value if isinstance(node, yaml.SequenceNode) else [
+                n for pair in node.value for n in pair
+            ]
+            for child in children:
+                total += size(child)
+                if total > MAX_EXPANDED_NODES:
+                    break
+            on_stack.discard(key)
+        sizes[key] = total
+        return total
+
+    if size(root) > MAX_EXPANDED_NODES:
+        raise ConfigLoadError(
+            f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values (an alias bomb?)",
+            file=path,
+            hint="use fewer nested anchors and aliases",
+        )
+
+
+def _collect_marks(root: yaml.Node, prefix: ConfigPath, loaded: LoadedConfig) -> None:
+    """Record the start of every value (and of every mapping key) under its config path."""
+    stack: list[tuple[yaml.Node, ConfigPath]] = [(root, prefix)]
+    seen: set[tuple[int, ConfigPath]] = set()
+    while stack:
+        node, path = stack.pop()
+        if (id(node), path) in seen:  # aliases share nodes; visit each place once
+            continue
+        seen.add((id(node), path))
+        loaded.marks[path] = Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, (*path, i)) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            keys: set[Any] = set()
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = key_node.value
+                key_mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                if key in keys and key != "<<":
+                    loaded.duplicate_keys.append(((*path, key), key_mark))
+                keys.add(key)
+                loaded.key_marks[(*path, key)] = key_mark
+                stack.append((value_node, (*path, key)))

@@ -1,0 +1,5 @@
+"""The pipeline DAG."""
+
+from runner.dag.graph import PipelineGraph, ResolvedEdge
+
+__all__ = ["PipelineGraph", "ResolvedEdge"]

@@ -1,0 +1,115 @@
+"""Pure scheduling state machine: events go in, ready nodes come out. No I/O, no threads.
+
+The executor loop asks ``take_ready()`` for nodes to launch, reports each outcome with
+``finish(node, status)``, and stops when ``done``. A failed (or cancelled) node marks all its
+descendants ``skipped``; independent branches go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from runner.events import (
+    CANCELLED,
+    FAILED,
+    OK_STATUSES,
+    PENDING,
+    RUNNING,
+    SKIPPED,
+    TERMINAL_STATUSES,
+)
+
+
+class SchedulerError(RuntimeError):
+    pass
+
+
+class Scheduler:
+    def __init__(
+        self, predecessors: Mapping[str, Iterable[str]], concurrency: int, order: Iterable[str] = ()
+    ) -> None:
+        if concurrency < 1:
+            raise SchedulerError(f"concurrency must be at least 1, got {concurrency}")
+        self._preds = {node: frozenset(preds) for node, preds in predecessors.items()}
+        for node, preds in self._preds.items():
+            missing = preds - self._preds.keys()
+            if missing:
+                raise SchedulerError(f"node {node!r} depends on unknown node(s) {sorted(missing)}")
+        self._succs: dict[str, set[str]] = {node: set() for node in self._preds}
+        for node, preds in self._preds.items():
+            for pred in preds:
+                self._succs[pred].add(node)
+        # Launch order among ready nodes: the given (topological) order, then name.
+        given = [n for n in order if n in self._preds]
+        self._rank = {n: i for i, n in enumerate(given + sorted(set(self._preds) - set(given)))}
+        self.concurrency = concurrency
+        self.status: dict[str, str] = dict.fromkeys(self._preds, PENDING)
+        self._cancelled = False
+
+    @property
+    def running(self) -> list[str]:
+        return [n for n, s in self.status.items() if s == RUNNING]
+
+    @property
+    def done(self) -> bool:
+        return all(s in TERMINAL_STATUSES for s in self.status.values())
+
+    def descendants(self, node: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [node]
+        while stack:
+            for succ in self._succs[stack.pop()]:
+                if succ not in seen:
+                    seen.add(succ)
+                    stack.append(succ)
+        return seen
+
+    def take_ready(self) -> list[str]:
+        """Nodes whose predecessors all succeeded, up to the free concurrency; marked running."""
+        if self._cancelled:
+            return []
+        free = self.concurrency - len(self.running)
+        ready = sorted(
+            (
+                n
+                for n, s in self.status.items()
+                if s == PENDING and all(self.status[p] in OK_STATUSES for p in self._preds[n])
+            ),
+            key=self._rank.__getitem__,
+        )[: max(free, 0)]
+        for node in ready:
+            self.status[node] = RUNNING
+        return ready
+
+    def finish(self, node: str, status: str) -> list[str]:
+        """Record a running node's terminal status; returns the nodes newly marked skipped."""
+        if self.status.get(node) != RUNNING:
+            raise SchedulerError(f"node {node!r} is {self.status.get(node)!r}, not running")
+        if status not in TERMINAL_STATUSES:
+            raise SchedulerError(f"{status!r} is not a terminal status")
+        self.status[node] = status
+        if status in OK_STATUSES:
+            return []
+        skipped = []
+        for desc in sorted(self.descendants(node), key=self._rank.__getitem__):
+            if self.status[desc] == PENDING:
+                self.status[desc] = SKIPPED
+                skipped.append(desc)
+        return skipped
+
+    def cancel(self) -> list[str]:
+        """Stop launching; pending nodes become cancelled (running ones are the executor's job)."""
+        self._cancelled = True
+        cancelled = [n for n, s in self.status.items() if s == PENDING]
+        for node in cancelled:
+            self.status[node] = CANCELLED
+        return cancelled
+
+    def overall(self) -> str:
+        """Run status once done: succeeded only when every node succeeded or was reused."""
+        values = set(self.status.values())
+        if values <= OK_STATUSES:
+            return "succeeded"
+        if CANCELLED in values:
+            return CANCELLED
+        return FAILED

@@ -1,0 +1,133 @@
+"""Turn input sources (local paths, http(s) URLs) into files in the artifact store."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from runner.execution.spec import InputFile
+from runner.store.artifacts import ArtifactStore
+
+Log = Callable[[str], None]
+_GLOB_CHARS = set("*?[")
+
+
+class InputError(RuntimeError):
+    """An input cannot be resolved; the message names the input and the source."""
+
+
+def safe_file_name(name: str, what: str) -> str:
+    """A name used under /valohai/inputs/<input>/: relative, no '..', no empty pieces."""
+    parts = name.split("/")
+    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in name:
+        raise InputError(f"{what}: unsafe file name {name!r}")
+    return name
+
+
+def resolve_source(
+    input_name: str,
+    source: str,
+    root_dir: Path,
+    artifacts: ArtifactStore,
+    cache_dir: Path,
+    log: Log,
+    allow_outside: bool = False,
+) -> list[InputFile]:
+    scheme = urllib.parse.urlsplit(source).scheme.lower()
+    if scheme in ("http", "https"):
+        return [_download(input_name, source, artifacts, cache_dir, log)]
+    if len(scheme) > 1:  # one letter would be a Windows drive
+        raise InputError(
+            f"input {input_name!r}: {scheme}:// sources cannot be fetched locally ({source}); "
+            f"pass --input {input_name}=PATH_OR_URL"
+        )
+    return _local(input_name, source, root_dir, artifacts, allow_outside)
+
+
+def _local(
+    input_name: str, source: str, root_dir: Path, artifacts: ArtifactStore, allow_outside: bool
+) -> list[InputFile]:
+    base = root_dir.resolve()
+    pattern = str(Path(os.path.expanduser(source)) if allow_outside else Path(source))
+    if not os.path.isabs(pattern):
+        pattern = str(base / pattern)
+    matches = sorted(glob.glob(pattern, recursive=True)) if _GLOB_CHARS & set(source) else [pattern]
+    files: list[tuple[str, Path]] = []
+    for match in matches:
+        path = Path(match).resolve()
+        if not allow_outside and not path.is_relative_to(base):
+            raise InputError(
+                f"input {input_name!r}: default {source!r} points outside the YAML folder {base}; "
+                f"pass it explicitly with --input {input_name}=PATH"
+            )
+        if path.is_dir():
+            for dirpath, _dirs, names in os.walk(path):
+                for name in sorted(names):
+                    full = Path(dirpath) / name
+                    files.append((full.relative_to(path).as_posix(), full))
+        elif path.is_file():
+            files.append((path.name, path))
+    if not files:
+        raise InputError(f"input {input_name!r}: no file at {source!r} (relative to {base})")
+    out = []
+    for name, path in files:
+        sha, size = artifacts.put_file(path)
+        out.append(InputFile(safe_file_name(name, f"input {input_name!r}"), sha, size, path.as_uri()))
+    return out
+
+
+def _download(input_name: str, url: str, artifacts: ArtifactStore, cache_dir: Path, log: Log) -> InputFile:
+    """Download once: the cache maps the URL to a stored sha256."""
+    key = hashlib.sha256(url.encode()).hexdigest()[:32]
+    record = cache_dir / "downloads" / f"{key}.json"
+    name = os.path.basename(urllib.parse.unquote(urllib.parse.urlsplit(url).path)) or "download"
+    if record.is_file():
+        data = json.loads(record.read_text())
+        if artifacts.has(data["sha256"]):
+            log(f"input {input_name}: {url} from the download cache")
+            return InputFile(safe_file_name(name, f"input {input_name!r}"), data["sha256"], data["size"], url)
+    log(f"input {input_name}: downloading {url}")
+    try:
+        response = urllib.request.urlopen(url, timeout=60)
+    except OSError as exc:
+        raise InputError(f"input {input_name!r}: cannot download {url}: {exc}") from exc
+    with response:
+        total = int(response.headers.get("Content-Length") or 0)
+        reader = _ProgressReader(response, total, lambda msg: log(f"input {input_name}: {msg}"))
+        sha, size = artifacts.put_stream(reader)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"url": url, "sha256": sha, "size": size}))
+    log(f"input {input_name}: downloaded {size} bytes")
+    return InputFile(safe_file_name(name, f"input {input_name!r}"), sha, size, url)
+
+
+class _ProgressReader:
+    """File-like wrapper that logs a text progress bar about once a second."""
+
+    def __init__(self, raw: object, total: int, log: Log) -> None:
+        self._raw = raw
+        self._total = total
+        self._log = log
+        self._done = 0
+        self._last = time.monotonic()
+
+    def read(self, n: int = -1) -> bytes:
+        chunk: bytes = self._raw.read(n)  # type: ignore[attr-defined]
+        self._done += len(chunk)
+        now = time.monotonic()
+        if now - self._last >= 1.0 and chunk:
+            self._last = now
+            if self._total:
+                filled = int(20 * self._done / self._total)
+                pct = 100 * self._done // self._total
+                self._log(f"[{'#' * filled}{'.' * (20 - filled)}] {pct}% of {self._total} bytes")
+            else:
+                self._log(f"{self._done} bytes")
+        return chunk

@@ -1,0 +1,103 @@
+"""Content-addressed file store: ``<root>/sha256/ab/<hex>``; files are immutable (0444)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+_CHUNK = 4 * 1024 * 1024
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class ArtifactStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "sha256").mkdir(parents=True, exist_ok=True)
+        (root / "tmp").mkdir(exist_ok=True)
+
+    def path_for(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        return self.root / "sha256" / sha256[:2] / sha256
+
+    def has(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def _install(self, tmp: Path, sha256: str) -> Path:
+        dest = self.path_for(sha256)
+        if dest.exists():
+            tmp.unlink()
+            return dest
+        dest.parent.mkdir(exist_ok=True)
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, dest)
+        return dest
+
+    def put_file(self, src: Path, move: bool = False) -> tuple[str, int]:
+        """Store a regular file (never follows a symlink); ``move`` renames it in when possible."""
+        fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as fh:
+            sha, size = self._hash_stream(fh)
+        if move:
+            tmp = self.root / "tmp" / f"{sha}.{os.getpid()}.move"
+            try:
+                os.replace(src, tmp)  # same filesystem: free
+                self._install(tmp, sha)
+                return sha, size
+            except OSError:
+                pass
+        with tempfile.NamedTemporaryFile(dir=self.root / "tmp", delete=False) as out:
+            shutil.copyfile(src, out.name, follow_symlinks=False)
+        self._install(Path(out.name), sha)
+        return sha, size
+
+    def put_stream(self, stream: BinaryIO, limit: int | None = None) -> tuple[str, int]:
+        """Copy a byte stream in while hashing it (archive transfer extraction)."""
+        digest = hashlib.sha256()
+        size = 0
+        with tempfile.NamedTemporaryFile(dir=self.root / "tmp", delete=False) as out:
+            while chunk := stream.read(_CHUNK if limit is None else min(_CHUNK, limit - size)):
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+                if limit is not None and size >= limit:
+                    break
+        sha = digest.hexdigest()
+        self._install(Path(out.name), sha)
+        return sha, size
+
+    @staticmethod
+    def _hash_stream(fh: BinaryIO) -> tuple[str, int]:
+        digest = hashlib.sha256()
+        size = 0
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+        return digest.hexdigest(), size
+
+    def link_into(self, sha256: str, dest: Path) -> None:
+        """Place a stored file at ``dest``: hard link (free, read-only file) or copy."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        src = self.path_for(sha256)
+        try:
+            os.link(src, dest)
+        except OSError:
+            shutil.copyfile(src, dest)
+
+    def copy_out(self, sha256: str, dest: Path) -> None:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.path_for(sha256), dest)
+        os.chmod(dest, 0o644)
