@@ -25,8 +25,16 @@ ALLOWED_TARGETS = {
     "dependency": {"dependency"},
 }
 SOURCE_TYPES = set(ALLOWED_TARGETS)
-KNOWN_TYPES = {"output", "input", "parameter", "metadata", "file", "dependency", "deployment",
-               "environment-variable"}  # fmt: skip
+KNOWN_TYPES = {
+    "output",
+    "input",
+    "parameter",
+    "metadata",
+    "file",
+    "dependency",
+    "deployment",
+    "environment-variable",
+}
 
 
 @dataclass
@@ -37,8 +45,9 @@ class _Ctx:
 
     def diag(self, severity: str, message: str, hint: str, path: ConfigPath, code: str) -> Diagnostic:
         mark = self.loaded.locate(path)
-        return Diagnostic(severity, message, hint, self.loaded.display_name, mark.line, mark.column,
-                          path, code)  # fmt: skip
+        return Diagnostic(
+            severity, message, hint, self.loaded.display_name, mark.line, mark.column, path, code
+        )
 
 
 def pipeline_checks(loaded: LoadedConfig) -> Iterator[Diagnostic]:
@@ -49,8 +58,12 @@ def pipeline_checks(loaded: LoadedConfig) -> Iterator[Diagnostic]:
             "error",
             f"the top level of a valohai.yaml must be a list, not a {type(data).__name__}",
             "start each item with '- step:', '- pipeline:' or '- endpoint:'",
-            loaded.display_name, mark.line, mark.column, (), "top-level-not-list",
-        )  # fmt: skip
+            loaded.display_name,
+            mark.line,
+            mark.column,
+            (),
+            "top-level-not-list",
+        )
         return
     ctx = _Ctx(loaded, *_named_items(data))
     yield from _duplicate_keys(ctx)
@@ -79,8 +92,13 @@ def _named_items(data: list[Any]) -> tuple[dict[str, dict[str, Any]], dict[str, 
 
 def _duplicate_keys(ctx: _Ctx) -> Iterator[Diagnostic]:
     for path, _mark in ctx.loaded.duplicate_keys:
-        yield ctx.diag("warning", f'the key "{path[-1]}" appears twice in the same mapping; YAML keeps only the last',
-                       "remove or rename one of them", path, "duplicate-key")  # fmt: skip
+        yield ctx.diag(
+            "warning",
+            f'the key "{path[-1]}" appears twice in the same mapping; YAML keeps only the last',
+            "remove or rename one of them",
+            path,
+            "duplicate-key",
+        )
 
 
 def _duplicate_steps(ctx: _Ctx, data: list[Any]) -> Iterator[Diagnostic]:
@@ -90,8 +108,13 @@ def _duplicate_steps(ctx: _Ctx, data: list[Any]) -> Iterator[Diagnostic]:
         name = body.get("name") if isinstance(body, dict) else None
         if isinstance(name, str):
             if name in seen:
-                yield ctx.diag("warning", f'a step named "{name}" is already defined above; this one is ignored',
-                               "rename or remove one of the steps", (index, "step", "name"), "duplicate-step")  # fmt: skip
+                yield ctx.diag(
+                    "warning",
+                    f'a step named "{name}" is already defined above; this one is ignored',
+                    "rename or remove one of the steps",
+                    (index, "step", "name"),
+                    "duplicate-step",
+                )
             seen.add(name)
 
 
@@ -133,15 +156,25 @@ def _check_pipeline(ctx: _Ctx, body: dict[str, Any], path: ConfigPath) -> Iterat
         npath = (*path, "nodes", i)
         name = node["name"]
         if name in nodes:
-            yield ctx.diag("error", f'pipeline "{pname}" has {counts[name]} nodes named "{name}"',
-                           "give every node a unique name", (*npath, "name"), "duplicate-node")  # fmt: skip
+            yield ctx.diag(
+                "error",
+                f'pipeline "{pname}" has {counts[name]} nodes named "{name}"',
+                "give every node a unique name",
+                (*npath, "name"),
+                "duplicate-node",
+            )
             continue
         nodes[name] = node
         step = node.get("step")
         if isinstance(step, str) and step not in ctx.steps:
             known = ", ".join(sorted(ctx.steps)) or "none defined"
-            yield ctx.diag("error", f'node "{name}" uses step "{step}", which is not defined',
-                           f"define the step or use one of: {known}", (*npath, "step"), "node-unknown-step")  # fmt: skip
+            yield ctx.diag(
+                "error",
+                f'node "{name}" uses step "{step}", which is not defined',
+                f"define the step or use one of: {known}",
+                (*npath, "step"),
+                "node-unknown-step",
+            )
 
     raw_edges = body.get("edges") if isinstance(body.get("edges"), list) else []
     parsed = [p for i, raw in enumerate(raw_edges) if (p := _parse_edge(raw, i, (*path, "edges")))]
@@ -150,21 +183,33 @@ def _check_pipeline(ctx: _Ctx, body: dict[str, Any], path: ConfigPath) -> Iterat
     yield from _check_fan_in(ctx, nodes, parsed)
 
     edges = [e for e, _s, _t in parsed]
-    graph = PipelineGraph.assemble(str(pname), [(n, str(d.get("type", "execution")), d) for n, d in nodes.items()],
-                                   edges)  # fmt: skip
+    graph = PipelineGraph.assemble(
+        str(pname), [(n, str(d.get("type", "execution")), d) for n, d in nodes.items()], edges
+    )
     cycle = graph.find_cycle()
     if cycle:
-        closing = next((p for p in parsed if (p[0].source_node, p[0].target_node) == (cycle[-2], cycle[-1])), None)
+        closing = next(
+            (p for p in parsed if (p[0].source_node, p[0].target_node) == (cycle[-2], cycle[-1])), None
+        )
         where = closing[1] if closing else path
-        yield ctx.diag("error", f'pipeline "{pname}" has a cycle: {" → ".join(cycle)}',
-                       "remove one of the edges in the cycle; pipelines must be acyclic", where, "cycle")  # fmt: skip
+        yield ctx.diag(
+            "error",
+            f'pipeline "{pname}" has a cycle: {" → ".join(cycle)}',
+            "remove one of the edges in the cycle; pipelines must be acyclic",
+            where,
+            "cycle",
+        )
     if len(nodes) > 1:
         for i, node in enumerate(raw_nodes):
             name = node.get("name") if isinstance(node, dict) else None
             if name in graph.graph and graph.graph.degree(name) == 0 and nodes.get(name) is node:
-                yield ctx.diag("warning", f'node "{name}" is not connected to any other node',
-                               "connect it with an edge, or move it to its own pipeline",
-                               (*path, "nodes", i, "name"), "node-unconnected")  # fmt: skip
+                yield ctx.diag(
+                    "warning",
+                    f'node "{name}" is not connected to any other node',
+                    "connect it with an edge, or move it to its own pipeline",
+                    (*path, "nodes", i, "name"),
+                    "node-unconnected",
+                )
 
 
 def _check_edge(
@@ -176,23 +221,43 @@ def _check_edge(
     ):
         if node not in nodes:
             known = ", ".join(nodes) or "none"
-            yield ctx.diag("error", f'edge {side} names node "{node}", which is not in this pipeline',
-                           f"use one of the nodes: {known}", where, "edge-unknown-node")  # fmt: skip
+            yield ctx.diag(
+                "error",
+                f'edge {side} names node "{node}", which is not in this pipeline',
+                f"use one of the nodes: {known}",
+                where,
+                "edge-unknown-node",
+            )
             return
         if kind not in KNOWN_TYPES or (side == "source" and kind not in SOURCE_TYPES):
             allowed = ", ".join(sorted(SOURCE_TYPES if side == "source" else KNOWN_TYPES))
-            yield ctx.diag("error", f'edge {side} type "{kind}" is not valid here',
-                           f"use one of: {allowed}", where, "edge-bad-type")  # fmt: skip
+            yield ctx.diag(
+                "error",
+                f'edge {side} type "{kind}" is not valid here',
+                f"use one of: {allowed}",
+                where,
+                "edge-bad-type",
+            )
             return
         if not key:
-            yield ctx.diag("error", f"edge {side} {kind} name is empty", "name the output pattern, input, "
-                           "parameter or metadata key after the second dot", where, "edge-empty-key")  # fmt: skip
+            yield ctx.diag(
+                "error",
+                f"edge {side} {kind} name is empty",
+                "name the output pattern, input, parameter or metadata key after the second dot",
+                where,
+                "edge-empty-key",
+            )
             return
     if edge.target_type not in ALLOWED_TARGETS[edge.source_type]:
         allowed = " or ".join(sorted(ALLOWED_TARGETS[edge.source_type]))
-        yield ctx.diag("error", f"an edge from {edge.source_type} '{edge.source_key}' cannot feed "
-                       f"{edge.target_type} '{edge.target_key}'", f"connect a {edge.source_type} to an {allowed}",
-                       tpath, "edge-port-mismatch")  # fmt: skip
+        yield ctx.diag(
+            "error",
+            f"an edge from {edge.source_type} '{edge.source_key}' cannot feed "
+            f"{edge.target_type} '{edge.target_key}'",
+            f"connect a {edge.source_type} to an {allowed}",
+            tpath,
+            "edge-port-mismatch",
+        )
         return
     for node_name, kind, key, where in (
         (edge.source_node, edge.source_type, edge.source_key, spath),
@@ -210,9 +275,14 @@ def _check_edge(
         if key not in table:
             known = ", ".join(table) or "none"
             # A warning, not an error: Valohai accepts such edges, but they carry nothing.
-            yield ctx.diag("warning", f'step "{step.get("name")}" of node "{node_name}" has no {kind} "{key}"; '
-                           "this edge carries nothing", f"use one of its {kind}s: {known}", where,
-                           f"edge-unknown-{kind}")  # fmt: skip
+            yield ctx.diag(
+                "warning",
+                f'step "{step.get("name")}" of node "{node_name}" has no {kind} "{key}"; '
+                "this edge carries nothing",
+                f"use one of its {kind}s: {known}",
+                where,
+                f"edge-unknown-{kind}",
+            )
 
 
 def _check_fan_in(
@@ -225,14 +295,22 @@ def _check_fan_in(
         if len(paths) < 2 or node_name not in nodes:
             continue
         if kind == "parameter":
-            yield ctx.diag("error", f'parameter "{key}" of node "{node_name}" is fed by {len(paths)} edges',
-                           "only one edge may set a parameter; remove the others", paths[1],
-                           "parameter-fan-in")  # fmt: skip
+            yield ctx.diag(
+                "error",
+                f'parameter "{key}" of node "{node_name}" is fed by {len(paths)} edges',
+                "only one edge may set a parameter; remove the others",
+                paths[1],
+                "parameter-fan-in",
+            )
         elif kind == "input":
             step = _node_step(ctx, nodes[node_name])
             spec = _names(step.get("inputs")).get(key) if step else None
             if spec and spec.get("filename"):
-                yield ctx.diag("error", f'input "{key}" of node "{node_name}" takes a single file '
-                               f'(filename: {spec["filename"]}) but is fed by {len(paths)} edges',
-                               "remove the extra edges or the input's filename", paths[1],
-                               "input-fan-in")  # fmt: skip
+                yield ctx.diag(
+                    "error",
+                    f'input "{key}" of node "{node_name}" takes a single file '
+                    f"(filename: {spec['filename']}) but is fed by {len(paths)} edges",
+                    "remove the extra edges or the input's filename",
+                    paths[1],
+                    "input-fan-in",
+                )

@@ -91,7 +91,7 @@ class LoadedConfig:
         return Mark(1, 1)
 
     def top_level_index(self, kind: str, name: str) -> int | None:
-        """Index of the top-level ``- <kind>:`` item called ``name`` (``pipeline`` also finds ``blueprint``)."""
+        """Index of the top-level ``- <kind>:`` item named ``name``; ``pipeline`` finds ``blueprint`` too."""
         kinds = ("pipeline", "blueprint") if kind == "pipeline" else (kind,)
         if not isinstance(self.data, list):
             return None
@@ -238,9 +238,11 @@ def _check_expansion(root: yaml.Node, path: Path | None) -> None:
         total = 1
         if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
             on_stack.add(key)
-            children = node.value if isinstance(node, yaml.SequenceNode) else [
-                n for pair in node.value for n in pair
-            ]
+            children = (
+                node.value
+                if isinstance(node, yaml.SequenceNode)
+                else [n for pair in node.value for n in pair]
+            )
             for child in children:
                 total += size(child)
                 if total > MAX_EXPANDED_NODES:

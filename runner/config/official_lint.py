@@ -93,7 +93,7 @@ def _schema_diagnostic(loaded: LoadedConfig, error: SchemaError) -> Diagnostic:
     mark = loaded.locate(path, key=error.validator == "required")
     if error.validator == "additionalProperties":
         extra = re.findall(r"'([^']+)' (?:was|were) unexpected", error.message)
-        names = re.findall(r"'([^']+)'", error.message.split("(")[-1]) if not extra else extra
+        names = extra or re.findall(r"'([^']+)'", error.message.split("(")[-1])
         if names:
             mark = loaded.locate((*path, names[0]), key=True)
     return Diagnostic(

@@ -53,13 +53,17 @@ class PipelineGraph:
     def from_pipeline(cls, pipeline: Any) -> PipelineGraph:
         nodes = [(node.name, node.type, node) for node in pipeline.nodes]
         edges = [
-            ResolvedEdge(index, e.source_node, e.source_type, e.source_key, e.target_node, e.target_type, e.target_key)
+            ResolvedEdge(
+                index, e.source_node, e.source_type, e.source_key, e.target_node, e.target_type, e.target_key
+            )
             for index, e in enumerate(pipeline.edges)
         ]
         return cls.assemble(pipeline.name, nodes, edges)
 
     @classmethod
-    def assemble(cls, name: str, nodes: list[tuple[str, str, Any]], edges: list[ResolvedEdge]) -> PipelineGraph:
+    def assemble(
+        cls, name: str, nodes: list[tuple[str, str, Any]], edges: list[ResolvedEdge]
+    ) -> PipelineGraph:
         """Build from (name, type, node object) triples; the first node of a duplicated name wins."""
         graph = nx.DiGraph()
         for node_name, node_type, node in nodes:
