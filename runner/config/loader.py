@@ -81,6 +81,22 @@ class LoadedConfig:
         """Why valohai-yaml could not build a ``Config``, if it could not."""
         return self._parsed[1]
 
+    def config_step_names(self) -> list[str]:
+        return self._names("step")
+
+    def config_pipeline_names(self) -> list[str]:
+        return self._names("pipeline")
+
+    def _names(self, kind: str) -> list[str]:
+        kinds = ("pipeline", "blueprint") if kind == "pipeline" else (kind,)
+        names = []
+        for item in self.data if isinstance(self.data, list) else []:
+            for k in kinds:
+                body = item.get(k) if isinstance(item, dict) else None
+                if isinstance(body, dict) and isinstance(body.get("name"), str):
+                    names.append(body["name"])
+        return names
+
     def locate(self, path: ConfigPath, *, key: bool = False) -> Mark:
         """The position of ``path``, or of its nearest located ancestor."""
         table = self.key_marks if key else self.marks

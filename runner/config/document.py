@@ -1,0 +1,202 @@
+"""The editable valohai.yaml: the user's text held as a ruamel.yaml round-trip tree.
+
+This is the one source of truth the designer edits. Every edit mutates the tree, and the
+change is carried back onto the text with :func:`merge_edit`, so comments, key order and
+formatting of untouched parts stay byte for byte as the user wrote them. valohai-yaml only
+validates and interprets; it never writes (its ``serialize()`` drops comments).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedSeq
+
+from runner.config.loader import LoadedConfig, load_text, read_text
+from runner.config.textmerge import merge_edit
+
+
+class YamlDocument:
+    """A valohai.yaml being edited. ``text`` always equals what ``save()`` writes."""
+
+    def __init__(self, text: str, path: Path | None = None) -> None:
+        self.path = Path(path) if path else None
+        self._set_text(text)
+        self.saved_text = text
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> YamlDocument:
+        file, text = read_text(path)
+        return cls(text, file)
+
+    @classmethod
+    def from_text(cls, text: str, path: str | os.PathLike[str] | None = None) -> YamlDocument:
+        return cls(text, Path(path) if path else None)
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def loaded(self) -> LoadedConfig:
+        """The parsed view of the current text (rebuilt after each edit)."""
+        return self._loaded
+
+    @property
+    def modified(self) -> bool:
+        return self._text != self.saved_text
+
+    @property
+    def tree(self) -> Any:
+        """The ruamel.yaml tree (a CommentedSeq). Mutate it only through :meth:`apply`."""
+        if self._tree is None:
+            self._tree = self._yaml.load(self._lf_text) if self._lf_text.strip() else None
+            if self._tree is None:
+                self._tree = CommentedSeq()
+        return self._tree
+
+    def snapshot(self) -> str:
+        return self._text
+
+    def restore(self, snapshot: str) -> None:
+        self._set_text(snapshot)
+
+    def set_text(self, text: str) -> None:
+        """Replace the whole text (e.g. typed in the YAML dock). Raises ConfigLoadError if unreadable."""
+        self._set_text(text)
+
+    # -- editing -------------------------------------------------------------------------
+
+    def apply(self, mutate: Callable[[Any], None]) -> None:
+        """Run ``mutate(tree)`` and carry the change onto the text.
+
+        If ``mutate`` raises, nothing changes. The result is re-parsed, so a tree and text
+        never disagree.
+        """
+        tree = self.tree
+        base = self._dump(tree)
+        mutate(tree)
+        edited = self._dump(tree)
+        if edited == base:
+            self._tree = None  # drop any no-op mutation state; text is unchanged
+            return
+        lines = merge_edit(self._lf_text.split("\n"), base.split("\n"), edited.split("\n"))
+        text = "\n".join(lines)
+        if not text.endswith("\n"):
+            text += "\n"
+        if self._newline != "\n":
+            text = text.replace("\n", self._newline)
+        self._set_text(text)
+
+    # -- saving --------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write atomically (temp file + rename), keeping the previous version as ``<file>.bak``."""
+        target = Path(path) if path else self.path
+        if target is None:
+            raise ValueError("this document has no file name yet; pass a path")
+        atomic_write(target, self._text.encode("utf-8"), backup=True)
+        self.path = target
+        self.saved_text = self._text
+        self._loaded = load_text(self._text, target)
+        return target
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _set_text(self, text: str) -> None:
+        loaded = load_text(text, self.path)  # raises on unreadable text: nothing is changed then
+        self._text = text
+        self._newline = "\r\n" if "\r\n" in text else "\n"
+        self._lf_text = text.replace("\r\n", "\n")
+        self._loaded = loaded
+        self._tree = None
+        self._yaml = _make_yaml(self._lf_text)
+        # ruamel applies one dash offset everywhere; valohai files put top-level dashes at
+        # column 0 but indent nested lists. Dump with the nested offset, then shift back.
+        offset = self._yaml.sequence_dash_offset
+        self._root_shift = offset if offset and re.search(r"^- ", self._lf_text, re.M) else 0
+
+    def _dump(self, tree: Any) -> str:
+        stream = io.StringIO()
+        self._yaml.dump(tree, stream)
+        text = stream.getvalue()
+        if self._root_shift:
+            pad = " " * self._root_shift
+            # Comment lines keep the column they were read at; leave them alone.
+            text = "\n".join(
+                line[self._root_shift :]
+                if line.startswith(pad) and not line.lstrip().startswith("#")
+                else line
+                for line in text.split("\n")
+            )
+        return text
+
+
+def _make_yaml(text: str) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.allow_duplicate_keys = True  # keep the user's file loadable; lint reports duplicates
+    yaml.width = 4096  # never re-wrap long lines
+    mapping, offset = guess_indent(text)
+    yaml.indent(mapping=mapping, sequence=mapping + offset if offset else mapping, offset=offset)
+    yaml.explicit_start = text.lstrip().startswith("---")
+    return yaml
+
+
+_KEY_LINE = re.compile(r"^( *)(?:- +)?[^\s#-][^:#]*:\s*(?:#.*)?$")
+_ITEM_LINE = re.compile(r"^( *)- ")
+_ANY_KEY = re.compile(r"^( *)(?:- +)?[^\s#][^:#]*:")
+
+
+def guess_indent(text: str) -> tuple[int, int]:
+    """The file's usual mapping indent and the offset of ``-`` under a key (most common wins)."""
+    lines = [line for line in text.split("\n") if line.strip() and not line.lstrip().startswith("#")]
+    mapping: Counter[int] = Counter()
+    offset: Counter[int] = Counter()
+    for line, nxt in zip(lines, lines[1:], strict=False):
+        match = _KEY_LINE.match(line)
+        if not match:
+            continue
+        dash = line.lstrip(" ").startswith("- ")
+        key_col = len(match.group(1)) + (len(line.lstrip(" ")) - len(line.lstrip(" -")) if dash else 0)
+        if item := _ITEM_LINE.match(nxt):
+            offset[len(item.group(1)) - key_col] += 1
+        elif key := _ANY_KEY.match(nxt):
+            mapping[len(key.group(1)) - key_col] += 1
+    best_mapping = next((m for m, _ in mapping.most_common() if m > 0), 2)
+    best_offset = next((o for o, _ in offset.most_common() if o >= 0), 0)
+    return best_mapping, best_offset
+
+
+def atomic_write(target: Path, data: bytes, *, backup: bool = False) -> None:
+    """Write ``data`` to ``target`` so that a crash leaves either the old or the new file."""
+    target = Path(target)
+    directory = target.parent if str(target.parent) else Path(".")
+    mode = None
+    if target.exists():
+        mode = target.stat().st_mode & 0o7777
+        if backup:
+            shutil.copy2(target, target.with_name(target.name + ".bak"))
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
