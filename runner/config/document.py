@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,7 @@ def guess_indent(text: str) -> tuple[int, int]:
     lines = [line for line in text.split("\n") if line.strip() and not line.lstrip().startswith("#")]
     mapping: Counter[int] = Counter()
     offset: Counter[int] = Counter()
-    for line, nxt in zip(lines, lines[1:], strict=False):
+    for line, nxt in pairwise(lines):
         match = _KEY_LINE.match(line)
         if not match:
             continue

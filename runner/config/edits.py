@@ -361,8 +361,11 @@ def set_node_field(doc: YamlDocument, pipeline: str, node: str, key: str, value:
     if key == "name":
         rename_node(doc, pipeline, node, value)
         return
-    doc.apply(lambda tree: _set_or_delete(_named(_find(tree, "pipeline", pipeline).get("nodes"), node, "node"),
-                                          key, value))  # fmt: skip
+
+    def mutate(tree: Any) -> None:
+        _set_or_delete(_named(_find(tree, "pipeline", pipeline).get("nodes"), node, "node"), key, value)
+
+    doc.apply(mutate)
 
 
 # -- edges ---------------------------------------------------------------------------------
