@@ -9,14 +9,30 @@ import tarfile
 from pathlib import Path
 
 # Never part of the code snapshot: VCS data, caches, virtual environments.
-_SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "node_modules", ".mypy_cache",
-              ".pytest_cache", ".ruff_cache", ".cache", ".valohai"}
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "node_modules",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".cache",
+    ".valohai",
+}
+# The runner's own data folder carries this marker; it is skipped if it sits inside the code.
+HOME_MARKER = ".pipeline-designer-home"
 
 
 def _walk(root: Path) -> list[tuple[str, Path]]:
     entries: list[tuple[str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in _SKIP_DIRS and not (Path(dirpath) / d / HOME_MARKER).exists()
+        )
         for name in sorted(filenames):
             full = Path(dirpath) / name
             entries.append((full.relative_to(root).as_posix(), full))

@@ -57,7 +57,7 @@ def resolve_parameters(
         )
     values: dict[str, Any] = {}
     for name, param in parameters.items():
-        value = explicit[name] if name in explicit else param.default
+        value = explicit.get(name, param.default)
         if param.type == "flag":
             if value is not None:
                 values[name] = _cast_flag(name, value)

@@ -1,0 +1,137 @@
+"""The facade the designer (and the CLI) use to run pipelines. No Qt in here.
+
+    handle = start_run("valohai.yaml", pipeline="train", on_event=print)
+    handle.cancel(); status = handle.wait()
+
+Events are delivered to ``on_event`` (called on the runner thread: keep it quick) and to the
+thread-safe ``handle.events`` queue, which ends with a RunFinished event.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import runner.config  # noqa: F401  (first: runner.dag imports runner.config at import time)
+from runner.events import Event
+from runner.execution.code import HOME_MARKER
+from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
+from runner.execution.factory import make_backend, recover_interrupted
+from runner.execution.plan import RunPlan, plan_pipeline, plan_step
+from runner.store.artifacts import ArtifactStore
+from runner.store.db import RunStore
+from runner.store.paths import data_dir as default_data_dir
+
+IMAGE_MAP_ENV = "PIPELINE_DESIGNER_IMAGE_MAP"
+
+__all__ = ["RunHandle", "RunOptions", "image_map_from_env", "open_store", "plan_run", "start_run"]
+
+
+def image_map_from_env(text: str | None = None) -> dict[str, str]:
+    """``"python:3.12-slim=local/python:1,busybox=local/busybox:1"`` -> mapping."""
+    text = os.environ.get(IMAGE_MAP_ENV, "") if text is None else text
+    return parse_image_map([p for p in text.split(",") if p.strip()])
+
+
+def parse_image_map(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        source, eq, target = pair.strip().partition("=")
+        if not eq or not source or not target:
+            raise ValueError(f"image map entry {pair!r} is not FROM=TO")
+        out[source] = target
+    return out
+
+
+def open_store(home: Path | None = None) -> tuple[Path, RunStore, ArtifactStore]:
+    home = home or default_data_dir()
+    home.mkdir(parents=True, exist_ok=True)
+    (home / HOME_MARKER).touch()
+    return home, RunStore(home / "runs.sqlite3"), ArtifactStore(home / "artifacts")
+
+
+def plan_run(
+    yaml_path: str | Path,
+    pipeline: str | None = None,
+    step: str | None = None,
+    params: dict[str, Any] | None = None,
+    inputs: dict[str, list[str]] | None = None,
+) -> RunPlan:
+    """Load the YAML (ConfigLoadError on failure) and plan a pipeline or a single step."""
+    from runner.config import load
+
+    loaded = load(Path(yaml_path))
+    if (pipeline is None) == (step is None):
+        raise ValueError("give exactly one of pipeline or step")
+    if pipeline is not None:
+        return plan_pipeline(loaded.config, pipeline, loaded.root_dir, params)
+    assert step is not None
+    return plan_step(loaded.config, step, loaded.root_dir, params, inputs)
+
+
+@dataclass
+class RunHandle:
+    run_id: str
+    executor: Executor
+    events: queue.Queue[Event] = field(default_factory=queue.Queue)
+    status: str | None = None
+    error: BaseException | None = None
+    _thread: threading.Thread | None = None
+
+    def cancel(self) -> None:
+        self.executor.cancel()
+
+    def wait(self, timeout: float | None = None) -> str | None:
+        """The run's final status, or None if still running after ``timeout``."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.error is not None:
+            raise self.error
+        return self.status
+
+    @property
+    def done(self) -> bool:
+        return self._thread is not None and not self._thread.is_alive()
+
+
+def start_run(
+    plan: RunPlan,
+    options: RunOptions | None = None,
+    backend: str = "docker",
+    network: str | None = None,
+    pull: str = "missing",
+    home: Path | None = None,
+    on_event: Emit | None = None,
+    client: Any = None,
+) -> RunHandle:
+    """Start a run on a worker thread and return at once."""
+    options = options or RunOptions()
+    home, store, artifacts = open_store(home)
+    recover_interrupted(store, home, client)
+    impl = make_backend(backend, home, artifacts, network=network, pull=pull, client=client)
+    holder: dict[str, RunHandle] = {}
+
+    def emit(event: Event) -> None:
+        holder["h"].events.put(event)
+        if on_event is not None:
+            on_event(event)
+
+    executor = Executor(plan, impl, store, artifacts, home, options, emit, new_run_id())
+    handle = RunHandle(executor.run_id, executor)
+    holder["h"] = handle
+
+    def work() -> None:
+        try:
+            handle.status = executor.run()
+        except BaseException as exc:  # surfaced by wait()
+            handle.error = exc
+        finally:
+            store.close()
+
+    handle._thread = threading.Thread(target=work, name=f"run-{executor.run_id}", daemon=True)
+    handle._thread.start()
+    return handle

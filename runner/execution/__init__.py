@@ -1,0 +1,1 @@
+"""Executing plans: the executor loop, parameter/command rendering and the backends."""

@@ -1,0 +1,229 @@
+"""Docker backends: bind mounts on the local engine, or archive transfer (put/get archive).
+
+Both create a labelled container ``vh-<run_id>-<node>`` running the step script with the
+image entrypoint cleared, stream stdout/stderr separately on a reader thread, and stop it
+with a short grace period then kill. The archive variant needs nothing but the Docker API,
+so it works against a remote engine (the SSH remote-hosts backend reuses it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import tarfile
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+from runner.execution.backend import Handle, Poll, Warn, poll_handle
+from runner.execution.code import add_tree_to_tar, copy_tree
+from runner.execution.collect import collect_dir, collect_tar
+from runner.execution.command import script_argv
+from runner.execution.spec import (
+    CONTAINER_ROOT,
+    RUN_LABEL,
+    SCRIPT_NAME,
+    ExecutionSpec,
+    OutputFile,
+    container_env,
+    write_tree,
+)
+from runner.store.artifacts import ArtifactStore
+
+_SCRIPT = f"{CONTAINER_ROOT}/runner/{SCRIPT_NAME}"
+
+
+class ImageMissingError(RuntimeError):
+    pass
+
+
+class _DockerBase:
+    isolated = True
+
+    def __init__(
+        self,
+        client: Any,
+        workroot: Path,
+        artifacts: ArtifactStore,
+        network: str | None = None,
+        pull: str = "missing",
+        init: bool = True,
+    ) -> None:
+        self.client = client
+        self.workroot = workroot
+        self.artifacts = artifacts
+        self.network = network  # None: the engine's default network
+        self.pull = pull  # "missing" or "never"
+        self.init = init  # a tiny init as PID 1 forwards SIGTERM to the step
+
+    # launch ----------------------------------------------------------------
+    def _ensure_image(self, image: str) -> None:
+        try:
+            self.client.images.get(image)
+        except docker.errors.ImageNotFound:
+            if self.pull == "never":
+                raise ImageMissingError(f"image {image!r} is not on the engine and pulling is off") from None
+            self.client.images.pull(image)
+
+    def _create(self, spec: ExecutionSpec, volumes: dict[str, dict[str, str]] | None) -> Any:
+        self._ensure_image(spec.image)
+        with contextlib.suppress(docker.errors.NotFound):  # a leftover of an interrupted run
+            self.client.containers.get(spec.container_name).remove(force=True)
+        kwargs: dict[str, Any] = {}
+        if self.network is not None:
+            kwargs["network_mode"] = self.network
+        return self.client.containers.create(
+            spec.image,
+            command=script_argv(_SCRIPT, spec.script),
+            entrypoint="",
+            working_dir=f"{CONTAINER_ROOT}/repository",
+            environment=container_env(spec),
+            labels=spec.labels,
+            name=spec.container_name,
+            volumes=volumes or {},
+            init=self.init,
+            detach=True,
+            **kwargs,
+        )
+
+    def _start(self, handle: Handle, container: Any) -> None:
+        handle.state["container"] = container
+        # Attach before start: attaching to an already exited container hangs on this engine,
+        # and attaching first means not a byte of output is missed.
+        stream = self.client.api.attach(
+            container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
+        )
+        container.start()
+        thread = threading.Thread(target=self._pump, args=(handle, container, stream), daemon=True)
+        thread.start()
+
+    def _pump(self, handle: Handle, container: Any, stream: Any) -> None:
+        """Reader thread: demultiplexed stdout/stderr chunks until the container exits."""
+        try:
+            for out, err in stream:
+                if out:
+                    handle.feed("stdout", out)
+                if err:
+                    handle.feed("stderr", err)
+            result = container.wait()
+            handle.finish(int(result.get("StatusCode", -1)))
+        except Exception as exc:  # engine went away, container removed under us
+            handle.finish(None, f"lost the container: {exc}")
+
+    def poll(self, handle: Handle) -> Poll:
+        return poll_handle(handle)
+
+    def terminate(self, handle: Handle, grace: float = 2.0) -> None:
+        container = handle.state.get("container")
+        if container is None:
+            return
+        with contextlib.suppress(docker.errors.APIError):
+            container.stop(timeout=max(int(grace), 0))
+
+    def cleanup(self, handle: Handle) -> None:
+        container = handle.state.get("container")
+        if container is not None:
+            with contextlib.suppress(docker.errors.APIError):
+                container.remove(force=True)
+        workdir = handle.state.get("workdir")
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def remove_leftovers(self, run_id: str) -> int:
+        return remove_labelled(self.client, run_id)
+
+
+def remove_labelled(client: Any, run_id: str) -> int:
+    """Remove every container of a run, found by its label (works after a crash)."""
+    found = client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})
+    for container in found:
+        with contextlib.suppress(docker.errors.APIError):
+            container.remove(force=True)
+    return len(found)
+
+
+class DockerBindBackend(_DockerBase):
+    """Local engine: the execution tree lives on the host and is bind-mounted (fast)."""
+
+    name = "docker"
+
+    def launch(self, spec: ExecutionSpec, wakeup: threading.Event | None = None) -> Handle:
+        handle = Handle(spec, wakeup=wakeup)
+        workdir = self.workroot / spec.run_id / spec.container_name
+        handle.state["workdir"] = workdir
+        copy_tree(spec.repository, workdir / "repository")
+        write_tree(spec, workdir, CONTAINER_ROOT, self.artifacts)
+        mounts = {"repository": "rw", "inputs": "ro", "outputs": "rw", "config": "ro", "runner": "ro"}
+        volumes = {
+            str(workdir / sub): {"bind": f"{CONTAINER_ROOT}/{sub}", "mode": mode}
+            for sub, mode in mounts.items()
+        }
+        self._start(handle, self._create(spec, volumes))
+        return handle
+
+    def collect(self, handle: Handle, artifacts: ArtifactStore, warn: Warn) -> list[OutputFile]:
+        return collect_dir(handle.state["workdir"] / "outputs", artifacts, warn, move=True)
+
+
+class DockerArchiveBackend(_DockerBase):
+    """Any engine reachable by API: files go in with put_archive and come back with get_archive."""
+
+    name = "docker-archive"
+
+    def launch(self, spec: ExecutionSpec, wakeup: threading.Event | None = None) -> Handle:
+        handle = Handle(spec, wakeup=wakeup)
+        container = self._create(spec, None)
+        handle.state["container"] = container
+        with tempfile.TemporaryDirectory(dir=self.workroot) as tmp, tempfile.TemporaryFile() as tarball:
+            write_tree(spec, Path(tmp), CONTAINER_ROOT, self.artifacts)
+            with tarfile.open(fileobj=tarball, mode="w") as tar:
+                add_tree_to_tar(tar, spec.repository, "valohai/repository")
+                _add_dir(tar, "valohai/repository")
+                for sub in ("inputs", "outputs", "config", "runner"):
+                    tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
+            tarball.seek(0)
+            container.put_archive("/", tarball)
+        self._start(handle, container)
+        return handle
+
+    def collect(self, handle: Handle, artifacts: ArtifactStore, warn: Warn) -> list[OutputFile]:
+        chunks, _stat = handle.state["container"].get_archive(f"{CONTAINER_ROOT}/outputs")
+        return collect_tar(_ChunkReader(chunks), artifacts, warn)
+
+
+def _add_dir(tar: tarfile.TarFile, name: str) -> None:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    info.mode = 0o755
+    tar.addfile(info)
+
+
+class _ChunkReader(io.RawIOBase):
+    """A file object over the byte-chunk generator get_archive returns (streamed, not buffered)."""
+
+    def __init__(self, chunks: Any) -> None:
+        self._chunks = iter(chunks)
+        self._buf = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._buf:
+            try:
+                self._buf = next(self._chunks)
+            except StopIteration:
+                return 0
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+def docker_client() -> Any:
+    return docker.from_env(timeout=60)

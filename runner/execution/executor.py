@@ -1,0 +1,342 @@
+"""The executor loop: asks the scheduler what to start, drives the backend, records everything.
+
+Single-threaded except for the backend's reader threads (which only buffer lines and set the
+wakeup event) and short-lived terminate threads (so several containers stop in parallel).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from runner.dag.scheduler import Scheduler
+from runner.events import (
+    CANCELLED,
+    FAILED,
+    PENDING,
+    REUSED,
+    RUNNING,
+    SKIPPED,
+    SUCCEEDED,
+    Event,
+    LogLine,
+    MetadataRecord,
+    NodeStateChanged,
+    RunFinished,
+    RunStarted,
+)
+from runner.execution.backend import Backend, Handle
+from runner.execution.code import tree_hash
+from runner.execution.plan import RunPlan
+from runner.execution.prepare import NodeResult, PrepareError, RunContext, prepare_spec, reuse_key
+from runner.execution.spec import ExecutionSpec, OutputFile, container_name
+from runner.metadata import iso_time, parse_metadata_line, with_time
+from runner.store.artifacts import ArtifactStore
+from runner.store.db import RunStore
+
+Emit = Callable[[Event], None]
+
+
+@dataclass
+class RunOptions:
+    concurrency: int = field(default_factory=lambda: os.cpu_count() or 1)
+    reuse: bool = True  # --no-reuse turns it off; a pipeline's reuse-executions: true agrees
+    strict: bool = False  # join commands with && instead of newlines
+    image_map: dict[str, str] = field(default_factory=dict)
+    grace: float = 2.0  # seconds between SIGTERM and SIGKILL when stopping a step
+    keep_workdirs: bool = False
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+@dataclass
+class _Running:
+    handle: Handle
+    spec: ExecutionSpec
+    key: str
+    log: IO[str]
+    seq: int = 0
+    reason: str = ""  # why we stopped it (time limit, no output, cancel)
+
+
+class Executor:
+    def __init__(
+        self,
+        plan: RunPlan,
+        backend: Backend,
+        store: RunStore,
+        artifacts: ArtifactStore,
+        data_dir: Path,
+        options: RunOptions | None = None,
+        emit: Emit | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self.plan = plan
+        self.backend = backend
+        self.store = store
+        self.artifacts = artifacts
+        self.data_dir = data_dir
+        self.options = options or RunOptions()
+        self._emit_cb = emit
+        self.run_id = run_id or new_run_id()
+        self._stop = threading.Event()
+        self._wakeup = threading.Event()
+        self._running: dict[str, _Running] = {}
+        self._results: dict[str, NodeResult] = {}
+        self._sched = Scheduler(plan.predecessors, self.options.concurrency, plan.order())
+        self._log_dir = data_dir / "logs" / self.run_id
+
+    # public ------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Thread-safe: stop launching and terminate running steps."""
+        self._stop.set()
+        self._wakeup.set()
+
+    def run(self) -> str:
+        self._log_dir.mkdir(parents=True, exist_ok=True)
+        step = next(iter(self.plan.nodes.values())).step if self.plan.pipeline is None else None
+        self.store.create_run(
+            self.run_id,
+            pipeline=self.plan.pipeline,
+            step=step,
+            yaml_path=str(self.plan.root_dir),
+            started=time.time(),
+            backend=self.backend.name,
+            options={"concurrency": self.options.concurrency, "reuse": self.options.reuse},
+        )
+        self._emit(RunStarted(self.run_id, self.plan.pipeline, tuple(self.plan.order()), time.time()))
+        ctx = RunContext(
+            self.run_id,
+            self.plan,
+            self.artifacts,
+            self.data_dir / "cache",
+            tree_hash(self.plan.root_dir),
+            self.options.image_map,
+            self.options.strict,
+        )
+        for node in self.plan.order():
+            self._emit(NodeStateChanged(self.run_id, node, PENDING, time.time()))
+        try:
+            self._loop(ctx)
+        finally:
+            self._abort_running()
+        status = self._sched.overall()
+        self.store.finish_run(self.run_id, status, time.time())
+        self._emit(RunFinished(self.run_id, status, dict(self._sched.status), time.time()))
+        if not self.options.keep_workdirs:
+            shutil.rmtree(self.data_dir / "work" / self.run_id, ignore_errors=True)
+        return status
+
+    # loop --------------------------------------------------------------------
+    def _loop(self, ctx: RunContext) -> None:
+        cancelling = False
+        while not self._sched.done:
+            if self._stop.is_set() and not cancelling:
+                cancelling = True
+                for node in self._sched.cancel():
+                    self._set_status(node, CANCELLED, message="run cancelled")
+                for node, running in self._running.items():
+                    self._terminate(node, running, "cancelled")
+            for node in self._sched.take_ready():
+                ctx.log = lambda msg, n=node: self._runner_line(n, msg)
+                self._start(ctx, node)
+            for node in list(self._running):
+                self._pump(node)
+            if not self._sched.done:
+                self._wakeup.wait(0.1)
+                self._wakeup.clear()
+
+    def _start(self, ctx: RunContext, node: str) -> None:
+        tpl = self.plan.nodes[node]
+        if tpl.kind == "deployment":
+            self._finish(node, SKIPPED, message="deployment nodes are not run by the local runner")
+            return
+        try:
+            spec = prepare_spec(ctx, tpl, self._results)
+        except PrepareError as exc:
+            self._runner_line(node, f"error: {exc}")
+            self._finish(node, FAILED, message=str(exc))
+            return
+        key = reuse_key(spec)
+        self.store.upsert_execution(
+            spec.execution_id,
+            run_id=self.run_id,
+            node=node,
+            step=spec.step,
+            image=spec.image,
+            command=spec.script,
+            parameters=spec.parameters,
+            env=spec.env,
+            reuse_key=key,
+            inputs={k: [f.__dict__ for f in v] for k, v in spec.inputs.items()},
+            status=PENDING,
+            host=socket.gethostname(),
+            backend=self.backend.name,
+            log_path=str(self._log_path(node)),
+        )
+        if self.options.reuse and self._reuse(spec, key):
+            return
+        self._runner_line(node, f"starting {container_name(self.run_id, node)} ({spec.image})")
+        if not self.backend.isolated:
+            self._runner_line(node, "warning: local-process backend, the step is NOT isolated")
+        log = open(self._log_path(node), "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in _complete)
+        try:
+            handle = self.backend.launch(spec, self._wakeup)
+        except Exception as exc:
+            log.close()
+            self._runner_line(node, f"error: could not start: {exc}")
+            self._finish(node, FAILED, execution_id=spec.execution_id, message=f"could not start: {exc}")
+            return
+        self._running[node] = _Running(handle, spec, key, log)
+        self.store.upsert_execution(spec.execution_id, status=RUNNING, started=handle.started)
+        self._emit(NodeStateChanged(self.run_id, node, RUNNING, time.time()))
+
+    def _reuse(self, spec: ExecutionSpec, key: str) -> bool:
+        prior = self.store.find_reusable(key)
+        if prior is None:
+            return False
+        outputs = self.store.outputs(prior["id"])
+        if not all(self.artifacts.has(o["sha256"]) for o in outputs):
+            return False
+        metadata = self.store.metadata(prior["id"])
+        self.store.add_outputs(spec.execution_id, outputs)
+        for seq, record in enumerate(metadata):
+            self.store.add_metadata(spec.execution_id, seq, time.time(), record)
+        self._results[spec.node] = NodeResult(
+            [OutputFile(o["path"], o["sha256"], o["size"], o["properties"]) for o in outputs],
+            metadata,
+            spec.parameters,
+            spec.inputs,
+        )
+        self._runner_line(spec.node, f"reused execution {prior['id']} (run {prior['run_id']})")
+        self._finish(spec.node, REUSED, execution_id=spec.execution_id, reused_from=prior["id"])
+        return True
+
+    def _pump(self, node: str) -> None:
+        running = self._running[node]
+        poll = self.backend.poll(running.handle)
+        for stream, text, when in poll.lines:
+            running.log.write(f"{iso_time(when)} {stream} {text}\n")
+            self._emit(LogLine(self.run_id, node, stream, text, when))
+            record = parse_metadata_line(text) if stream == "stdout" else None
+            if record is not None:
+                record = with_time(record, when)
+                self.store.add_metadata(running.spec.execution_id, running.seq, when, record)
+                running.seq += 1
+                self._emit(MetadataRecord(self.run_id, node, record, when))
+        if poll.finished:
+            self._complete(node, poll.exit_code, poll.error)
+            return
+        spec, handle = running.spec, running.handle
+        if running.reason:
+            return
+        if spec.time_limit and time.time() - handle.started > spec.time_limit:
+            self._terminate(node, running, f"time limit of {spec.time_limit:g} s exceeded")
+        elif spec.no_output_timeout and time.monotonic() - handle.last_output > spec.no_output_timeout:
+            self._terminate(node, running, f"no output for {spec.no_output_timeout:g} s")
+
+    def _terminate(self, node: str, running: _Running, reason: str) -> None:
+        if running.reason:
+            return
+        running.reason = reason
+        self._runner_line(node, f"stopping: {reason}")
+        threading.Thread(
+            target=self.backend.terminate, args=(running.handle, self.options.grace), daemon=True
+        ).start()
+
+    def _complete(self, node: str, exit_code: int | None, error: str | None) -> None:
+        running = self._running.pop(node)
+        spec = running.spec
+        outputs: list[OutputFile] = []
+        try:
+            outputs = self.backend.collect(running.handle, self.artifacts, lambda m: self._warn(node, m))
+        except Exception as exc:
+            self._warn(node, f"output collection failed: {exc}")
+        finally:
+            self.backend.cleanup(running.handle)
+        self.store.add_outputs(spec.execution_id, [o.__dict__ for o in outputs])
+        metadata = self.store.metadata(spec.execution_id)
+        self._results[node] = NodeResult(outputs, metadata, spec.parameters, spec.inputs)
+        if running.reason == "cancelled":
+            status, message = CANCELLED, "cancelled"
+        elif running.reason:
+            status, message = FAILED, running.reason
+        elif error:
+            status, message = FAILED, error
+        else:
+            status = SUCCEEDED if exit_code == 0 else FAILED
+            message = "" if exit_code == 0 else f"exit code {exit_code}"
+        self._runner_line(node, f"finished: {status}" + (f" ({message})" if message else ""))
+        running.log.close()
+        self._finish(node, status, execution_id=spec.execution_id, exit_code=exit_code, message=message)
+
+    def _finish(self, node: str, status: str, execution_id: str | None = None, **info: Any) -> None:
+        self._set_status(node, status, execution_id=execution_id, **info)
+        for skipped in self._sched.finish(node, status):
+            self._set_status(skipped, SKIPPED, message=f"upstream node {node!r} {status}")
+
+    def _set_status(self, node: str, status: str, execution_id: str | None = None, **info: Any) -> None:
+        now = time.time()
+        existing = self.store.execution(self.run_id, node)
+        fields = {"run_id": self.run_id, "node": node, "status": status, "ended": now}
+        fields.update({k: v for k, v in info.items() if k in ("exit_code", "message", "reused_from")})
+        if existing is None:
+            fields["step"] = self.plan.nodes[node].step
+        execution_id = execution_id or (existing["id"] if existing else f"{self.run_id}-{node}")
+        self.store.upsert_execution(execution_id, **fields)
+        self._emit(
+            NodeStateChanged(
+                self.run_id,
+                node,
+                status,
+                now,
+                info.get("exit_code"),
+                info.get("message", ""),
+                info.get("reused_from"),
+            )
+        )
+
+    def _abort_running(self) -> None:
+        """On an exception in the loop (or KeyboardInterrupt): nothing may be left running."""
+        for node, running in list(self._running.items()):
+            self.backend.terminate(running.handle, 0)
+            running.handle.wait(5)
+            self.backend.cleanup(running.handle)
+            running.log.close()
+            self._running.pop(node)
+            self._finish(node, CANCELLED, execution_id=running.spec.execution_id, message="aborted")
+        if not self._sched.done:
+            for node in self._sched.cancel():
+                self._set_status(node, CANCELLED, message="run aborted")
+
+    # helpers -----------------------------------------------------------------
+    def _log_path(self, node: str) -> Path:
+        return self._log_dir / f"{container_name(self.run_id, node)}.log"
+
+    def _runner_line(self, node: str, text: str) -> None:
+        now = time.time()
+        with open(self._log_path(node), "a", encoding="utf-8") as fh:
+            fh.write(f"{iso_time(now)} runner {text}\n")
+        self._emit(LogLine(self.run_id, node, "runner", text, now))
+
+    def _warn(self, node: str, text: str) -> None:
+        self._runner_line(node, f"warning: {text}")
+
+    def _emit(self, event: Event) -> None:
+        if self._emit_cb is None:
+            return
+        try:
+            self._emit_cb(event)
+        except Exception as exc:  # a broken subscriber must not break the run
+            print(f"pipeline-designer: event subscriber failed: {exc!r}", file=sys.stderr)

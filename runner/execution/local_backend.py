@@ -1,0 +1,99 @@
+"""Local-process backend for machines without Docker. NOT ISOLATED: the step runs as you.
+
+The execution tree mirrors the container layout in a temp folder, and the contract's
+``VH_*_DIR`` variables point there (the only redirection valohai-utils has). Commands
+that hard-code ``/valohai/...`` paths will not find their files with this backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from runner.execution.backend import Handle, Poll, Warn, poll_handle
+from runner.execution.code import copy_tree
+from runner.execution.collect import collect_dir
+from runner.execution.command import script_argv
+from runner.execution.spec import SCRIPT_NAME, ExecutionSpec, OutputFile, container_env, write_tree
+from runner.store.artifacts import ArtifactStore
+
+
+class LocalProcessBackend:
+    name = "local"
+    isolated = False
+
+    def __init__(self, workroot: Path, artifacts: ArtifactStore) -> None:
+        self.workroot = workroot
+        self.artifacts = artifacts
+
+    def launch(self, spec: ExecutionSpec, wakeup: threading.Event | None = None) -> Handle:
+        handle = Handle(spec, wakeup=wakeup)
+        workdir = self.workroot / spec.run_id / spec.container_name
+        handle.state["workdir"] = workdir
+        copy_tree(spec.repository, workdir / "repository")
+        write_tree(spec, workdir, str(workdir), self.artifacts)
+        env = {**os.environ, **container_env(spec, root=str(workdir))}
+        for key in ("VALOHAI_PORT", "VH_FLAT_LOCAL_OUTPUTS"):  # contract §2: must stay unset
+            env.pop(key, None)
+        proc = subprocess.Popen(
+            script_argv(str(workdir / "runner" / SCRIPT_NAME), spec.script),
+            cwd=workdir / "repository",
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group, so terminate reaches children
+        )
+        handle.state["proc"] = proc
+        readers = [
+            threading.Thread(target=self._read, args=(handle, proc.stdout, "stdout"), daemon=True),
+            threading.Thread(target=self._read, args=(handle, proc.stderr, "stderr"), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        threading.Thread(target=self._wait, args=(handle, proc, readers), daemon=True).start()
+        return handle
+
+    @staticmethod
+    def _read(handle: Handle, pipe: object, stream: str) -> None:
+        for chunk in iter(lambda: os.read(pipe.fileno(), 65536), b""):  # type: ignore[attr-defined]
+            handle.feed(stream, chunk)
+
+    @staticmethod
+    def _wait(handle: Handle, proc: subprocess.Popen[bytes], readers: list[threading.Thread]) -> None:
+        code = proc.wait()
+        for reader in readers:
+            reader.join(timeout=5)
+        handle.finish(code)
+
+    def poll(self, handle: Handle) -> Poll:
+        return poll_handle(handle)
+
+    def terminate(self, handle: Handle, grace: float = 2.0) -> None:
+        proc: subprocess.Popen[bytes] | None = handle.state.get("proc")
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    def collect(self, handle: Handle, artifacts: ArtifactStore, warn: Warn) -> list[OutputFile]:
+        return collect_dir(handle.state["workdir"] / "outputs", artifacts, warn, move=True)
+
+    def cleanup(self, handle: Handle) -> None:
+        workdir = handle.state.get("workdir")
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def remove_leftovers(self, run_id: str) -> int:
+        return 0

@@ -1,0 +1,183 @@
+"""From a parsed valohai.yaml to what the executor runs: one NodeTemplate per pipeline node.
+
+Overrides are merged onto the step (valohai-yaml's ``Override.merge_with_step``), pipeline
+parameters and ``--param`` values become explicit values, edges give the dependency graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from valohai_yaml.objs import Config
+from valohai_yaml.objs.input import Input
+from valohai_yaml.objs.parameter import Parameter
+from valohai_yaml.objs.pipelines.override import Override
+from valohai_yaml.objs.step import Step
+
+
+class PlanError(ValueError):
+    """The pipeline/step cannot be planned; the message names the culprit."""
+
+
+@dataclass(frozen=True)
+class PlanEdge:
+    source_node: str
+    source_type: str
+    source_key: str
+    target_node: str
+    target_type: str
+    target_key: str
+
+
+@dataclass
+class NodeTemplate:
+    name: str
+    kind: str  # "execution", "task" or "deployment"
+    step: str | None
+    image: str = ""
+    command: str | list[str] = ""
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    inputs: dict[str, Input] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    source_path: str | None = None
+    time_limit: float | None = None
+    no_output_timeout: float | None = None
+    edge_merge_mode: str = "replace"
+    explicit: dict[str, Any] = field(default_factory=dict)  # pipeline parameters and --param
+    input_sources: dict[str, list[str]] = field(default_factory=dict)  # --input NAME=PATH_OR_URL
+
+
+@dataclass
+class RunPlan:
+    pipeline: str | None
+    nodes: dict[str, NodeTemplate]
+    edges: list[PlanEdge]
+    root_dir: Path
+    reuse_executions: bool = False
+
+    @property
+    def predecessors(self) -> dict[str, set[str]]:
+        preds: dict[str, set[str]] = {name: set() for name in self.nodes}
+        for edge in self.edges:
+            preds[edge.target_node].add(edge.source_node)
+        return preds
+
+    def order(self) -> list[str]:
+        """Topological order (Kahn, ties by YAML order); raises PlanError on a cycle."""
+        preds = {n: set(p) for n, p in self.predecessors.items()}
+        out: list[str] = []
+        while preds:
+            ready = [n for n, p in preds.items() if not p]
+            if not ready:
+                raise PlanError(f"the pipeline has a cycle through nodes {sorted(preds)}")
+            for node in ready:
+                out.append(node)
+                del preds[node]
+            for p in preds.values():
+                p.difference_update(ready)
+        return out
+
+
+def _template(name: str, step: Step, override: Override | None) -> NodeTemplate:
+    merged = Override.merge_with_step(override, step)
+    return NodeTemplate(
+        name=name,
+        kind="execution",
+        step=step.name,
+        image=(override.image if override and override.image else step.image) or "",
+        command=(override.command if override and override.command else step.command) or "",
+        parameters=dict(merged.parameters),
+        inputs=dict(merged.inputs),
+        env={k: str(v.default) for k, v in merged.environment_variables.items() if v.default is not None},
+        source_path=step.source_path,
+        time_limit=step.time_limit.total_seconds() if step.time_limit else None,
+        no_output_timeout=step.no_output_timeout.total_seconds() if step.no_output_timeout else None,
+    )
+
+
+def _step(config: Config, name: str, where: str) -> Step:
+    if name not in config.steps:
+        raise PlanError(f"{where}: step {name!r} does not exist (steps: {', '.join(config.steps) or 'none'})")
+    return config.steps[name]
+
+
+def plan_step(
+    config: Config,
+    step_name: str,
+    root_dir: Path,
+    params: dict[str, Any] | None = None,
+    inputs: dict[str, list[str]] | None = None,
+) -> RunPlan:
+    template = _template(step_name, _step(config, step_name, "--step"), None)
+    template.explicit = dict(params or {})
+    for name in inputs or {}:
+        if name not in template.inputs:
+            raise PlanError(f"--input {name}: step {step_name!r} has no such input")
+    template.input_sources = dict(inputs or {})
+    return RunPlan(None, {step_name: template}, [], root_dir)
+
+
+def plan_pipeline(
+    config: Config, pipeline_name: str, root_dir: Path, params: dict[str, Any] | None = None
+) -> RunPlan:
+    if pipeline_name not in config.pipelines:
+        known = ", ".join(config.pipelines) or "none"
+        raise PlanError(f"pipeline {pipeline_name!r} does not exist (pipelines: {known})")
+    pipeline = config.pipelines[pipeline_name]
+    nodes: dict[str, NodeTemplate] = {}
+    for node in pipeline.nodes:
+        where = f"pipeline {pipeline_name!r} node {node.name!r}"
+        if node.type == "deployment":
+            nodes[node.name] = NodeTemplate(node.name, "deployment", None)
+            continue
+        step_name = getattr(node, "step", None)
+        if not step_name:
+            raise PlanError(f"{where}: task blueprints are not supported by the local runner")
+        template = _template(node.name, _step(config, step_name, where), node.override)
+        template.kind = node.type
+        template.edge_merge_mode = str(getattr(node.edge_merge_mode, "value", node.edge_merge_mode))
+        nodes[node.name] = template
+    edges = [
+        PlanEdge(e.source_node, e.source_type, e.source_key, e.target_node, e.target_type, e.target_key)
+        for e in pipeline.edges
+    ]
+    for edge in edges:
+        for end in (edge.source_node, edge.target_node):
+            if end not in nodes:
+                raise PlanError(f"pipeline {pipeline_name!r}: edge refers to unknown node {end!r}")
+    for pparam in pipeline.parameters:
+        if pparam.default is None:
+            continue
+        for target in pparam.targets:
+            node, _type, pname = target.split(".", 2)
+            if node in nodes:
+                nodes[node].explicit[pname] = pparam.default
+    _apply_params(pipeline_name, nodes, pipeline.parameters, params or {})
+    plan = RunPlan(pipeline_name, nodes, edges, root_dir, bool(pipeline.reuse_executions))
+    plan.order()  # cycle check up front
+    return plan
+
+
+def _apply_params(
+    pipeline_name: str, nodes: dict[str, NodeTemplate], pparams: list[Any], params: dict[str, Any]
+) -> None:
+    """``NODE.PARAM=V`` sets one node parameter; ``NAME=V`` sets a pipeline parameter's targets."""
+    by_name = {p.name: p for p in pparams}
+    for key, value in params.items():
+        if key in by_name:
+            for target in by_name[key].targets:
+                node, _type, pname = target.split(".", 2)
+                if node in nodes:
+                    nodes[node].explicit[pname] = value
+            continue
+        node, dot, pname = key.partition(".")
+        if not dot or node not in nodes:
+            raise PlanError(
+                f"--param {key}: expected NODE.PARAM (nodes: {', '.join(nodes)}) "
+                f"or a parameter of pipeline {pipeline_name!r}"
+            )
+        if pname not in nodes[node].parameters:
+            raise PlanError(f"--param {key}: node {node!r} has no parameter {pname!r}")
+        nodes[node].explicit[pname] = value

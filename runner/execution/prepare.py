@@ -1,0 +1,176 @@
+"""Build one node's ExecutionSpec once its upstream nodes are done (edges resolved here)."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runner.execution.command import ParameterError, build_script, render_command, resolve_parameters
+from runner.execution.inputs import InputError, Log, resolve_source, safe_file_name
+from runner.execution.plan import NodeTemplate, RunPlan
+from runner.execution.spec import ExecutionSpec, InputFile, OutputFile
+from runner.metadata import latest_values
+from runner.store.artifacts import ArtifactStore
+
+
+class PrepareError(RuntimeError):
+    """The node cannot start (missing input, bad parameter); no container is created."""
+
+
+@dataclass
+class NodeResult:
+    """What a finished node hands to its downstream edges."""
+
+    outputs: list[OutputFile] = field(default_factory=list)
+    metadata: list[dict[str, Any]] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, list[InputFile]] = field(default_factory=dict)
+
+
+@dataclass
+class RunContext:
+    run_id: str
+    plan: RunPlan
+    artifacts: ArtifactStore
+    cache_dir: Path
+    code_hash: str
+    image_map: dict[str, str]
+    strict: bool = False
+    log: Log = print
+
+
+def _edge_parameters(ctx: RunContext, node: str, results: dict[str, NodeResult]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for edge in ctx.plan.edges:
+        if edge.target_node != node or edge.target_type != "parameter":
+            continue
+        source = results[edge.source_node]
+        if edge.source_type == "parameter":
+            if edge.source_key in source.parameters:
+                values[edge.target_key] = source.parameters[edge.source_key]
+        elif edge.source_type == "metadata":
+            latest = latest_values(source.metadata)
+            if edge.source_key not in latest:
+                where = f"{edge.source_node}.metadata.{edge.source_key} -> {node}.parameter.{edge.target_key}"
+                raise PrepareError(
+                    f"edge {where}: node {edge.source_node!r} printed no metadata key {edge.source_key!r}"
+                )
+            values[edge.target_key] = latest[edge.source_key]
+    return values
+
+
+def _edge_files(
+    ctx: RunContext, tpl: NodeTemplate, results: dict[str, NodeResult]
+) -> dict[str, list[InputFile]]:
+    files: dict[str, list[InputFile]] = {}
+    for edge in ctx.plan.edges:
+        if edge.target_node != tpl.name or edge.target_type != "input":
+            continue
+        source = results[edge.source_node]
+        got = files.setdefault(edge.target_key, [])
+        if edge.source_type == "output":
+            keep = str(getattr(tpl.inputs.get(edge.target_key), "keep_directories", "none"))
+            for out in source.outputs:
+                if fnmatch.fnmatchcase(out.path, edge.source_key):
+                    name = out.path if keep.endswith(("suffix", "full")) else out.path.rsplit("/", 1)[-1]
+                    got.append(InputFile(name, out.sha256, out.size, f"{edge.source_node}:{out.path}"))
+            if not got:
+                ctx.log(f"warning: edge {edge.source_node}.output.{edge.source_key} matched no output")
+        elif edge.source_type == "input":
+            got.extend(source.inputs.get(edge.source_key, []))
+    return files
+
+
+def _resolve_inputs(
+    ctx: RunContext, tpl: NodeTemplate, results: dict[str, NodeResult]
+) -> dict[str, list[InputFile]]:
+    from_edges = _edge_files(ctx, tpl, results)
+    out: dict[str, list[InputFile]] = {}
+    for name, spec in tpl.inputs.items():
+        explicit = tpl.input_sources.get(name)
+        sources = explicit if explicit is not None else [d for d in _listify(spec.default) if d]
+        files: list[InputFile] = []
+        if name in from_edges and explicit is None:
+            files = list(from_edges[name])
+            if tpl.edge_merge_mode != "append":
+                sources = []
+        try:
+            for source in sources:
+                files.extend(
+                    resolve_source(
+                        name,
+                        source,
+                        ctx.plan.root_dir,
+                        ctx.artifacts,
+                        ctx.cache_dir,
+                        ctx.log,
+                        allow_outside=explicit is not None,
+                    )
+                )
+        except InputError as exc:
+            raise PrepareError(str(exc)) from None
+        if spec.filename and len(files) == 1:
+            f = files[0]
+            files = [InputFile(safe_file_name(spec.filename, f"input {name!r}"), f.sha256, f.size, f.uri)]
+        names = [f.name for f in files]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise PrepareError(f"input {name!r}: several files named {', '.join(dupes)}")
+        if not files and not spec.optional:
+            raise PrepareError(f"required input {name!r} of node {tpl.name!r} has no files")
+        out[name] = files
+    return out
+
+
+def _listify(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def prepare_spec(ctx: RunContext, tpl: NodeTemplate, results: dict[str, NodeResult]) -> ExecutionSpec:
+    explicit = {**_edge_parameters(ctx, tpl.name, results), **tpl.explicit}
+    try:
+        params = resolve_parameters(tpl.parameters, explicit)
+    except ParameterError as exc:
+        raise PrepareError(f"node {tpl.name!r}: {exc}") from None
+    inputs = _resolve_inputs(ctx, tpl, results)
+    commands = render_command(tpl.command, tpl.parameters, params, tpl.source_path)
+    image = ctx.image_map.get(tpl.image, tpl.image)
+    if not image:
+        raise PrepareError(f"node {tpl.name!r}: step {tpl.step!r} has no image")
+    return ExecutionSpec(
+        run_id=ctx.run_id,
+        node=tpl.name,
+        execution_id=f"{ctx.run_id}-{hashlib.sha256(tpl.name.encode()).hexdigest()[:8]}",
+        step=tpl.step or tpl.name,
+        image=image,
+        commands=commands,
+        script=build_script(commands, ctx.strict),
+        parameters=params,
+        inputs=inputs,
+        env=dict(tpl.env),
+        repository=ctx.plan.root_dir,
+        code_hash=ctx.code_hash,
+        time_limit=tpl.time_limit,
+        no_output_timeout=tpl.no_output_timeout,
+        pipeline=ctx.plan.pipeline,
+    )
+
+
+def reuse_key(spec: ExecutionSpec) -> str:
+    """Hash of (step, image, final command, parameters, input sha256s, code tree, env vars)."""
+    data = {
+        "step": spec.step,
+        "image": spec.image,
+        "script": spec.script,
+        "parameters": spec.parameters,
+        "inputs": {k: sorted((f.name, f.sha256) for f in v) for k, v in sorted(spec.inputs.items())},
+        "code": spec.code_hash,
+        "env": sorted(spec.env.items()),
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
