@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from runner.config.diagnostics import Diagnostic
 from runner.config.loader import ConfigPath, LoadedConfig
-from runner.dag.graph import PipelineGraph, ResolvedEdge
+from runner.config.sockets import ResolvedEdge, split_socket
 
 # Which target socket types each source socket type may feed (valohai.yaml pipeline edges).
 ALLOWED_TARGETS = {
@@ -139,8 +140,8 @@ def _parse_edge(raw: Any, index: int, base: ConfigPath) -> tuple[ResolvedEdge, C
         return None
     if not (isinstance(source, str) and isinstance(target, str)):
         return None
-    s, t = source.split(".", 2), target.split(".", 2)
-    if len(s) != 3 or len(t) != 3:
+    s, t = split_socket(source), split_socket(target)
+    if s is None or t is None:
         return None  # valohai-yaml reports malformed socket strings
     return ResolvedEdge(index, *s, *t), spaths[0], spaths[1]
 
@@ -182,12 +183,15 @@ def _check_pipeline(ctx: _Ctx, body: dict[str, Any], path: ConfigPath) -> Iterat
         yield from _check_edge(ctx, nodes, edge, spath, tpath)
     yield from _check_fan_in(ctx, nodes, parsed)
 
-    edges = [e for e, _s, _t in parsed]
-    graph = PipelineGraph.assemble(
-        str(pname), [(n, str(d.get("type", "execution")), d) for n, d in nodes.items()], edges
-    )
-    cycle = graph.find_cycle()
-    if cycle:
+    # graphlib, not networkx: lint must start fast, and this is all it needs.
+    predecessors: dict[str, set[str]] = {name: set() for name in nodes}
+    for edge, _s, _t in parsed:
+        if edge.source_node in nodes and edge.target_node in nodes:
+            predecessors[edge.target_node].add(edge.source_node)
+    try:
+        TopologicalSorter(predecessors).prepare()
+    except CycleError as exc:
+        cycle = list(exc.args[1])
         closing = next(
             (p for p in parsed if (p[0].source_node, p[0].target_node) == (cycle[-2], cycle[-1])), None
         )
@@ -200,9 +204,10 @@ def _check_pipeline(ctx: _Ctx, body: dict[str, Any], path: ConfigPath) -> Iterat
             "cycle",
         )
     if len(nodes) > 1:
+        connected = {n for e, _s, _t in parsed for n in (e.source_node, e.target_node) if n in nodes}
         for i, node in enumerate(raw_nodes):
             name = node.get("name") if isinstance(node, dict) else None
-            if name in graph.graph and graph.graph.degree(name) == 0 and nodes.get(name) is node:
+            if name in nodes and name not in connected and nodes.get(name) is node:
                 yield ctx.diag(
                     "warning",
                     f'node "{name}" is not connected to any other node',

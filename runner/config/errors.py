@@ -19,8 +19,12 @@ class ConfigLoadError(Exception):
         line: int | None = None,
         column: int | None = None,
         hint: str = "",
+        readable: bool = True,
     ) -> None:
         self.message = message
+        # False when the bytes could not be read as text at all (missing, a directory,
+        # no permission, binary, too large): the CLI exits 2 then, and 1 for bad YAML.
+        self.readable = readable
         self.file = str(file) if file is not None else None
         self.line = line
         self.column = column

@@ -146,6 +146,7 @@ def read_text(path: str | os.PathLike[str]) -> tuple[Path, str]:
             raise ConfigLoadError(
                 "is a directory, not a valohai.yaml file",
                 file=file,
+                readable=False,
                 hint=f"pass the YAML file itself, or a folder that contains {DEFAULT_FILENAME}",
             )
         size = file.stat().st_size
@@ -153,27 +154,31 @@ def read_text(path: str | os.PathLike[str]) -> tuple[Path, str]:
             raise ConfigLoadError(
                 f"file is {size / 1e6:.1f} MB; the limit for a valohai.yaml is {MAX_BYTES / 1e6:.1f} MB",
                 file=file,
+                readable=False,
                 hint="check that this is the right file",
             )
         raw = file.read_bytes()
     except FileNotFoundError:
-        raise ConfigLoadError("no such file", file=file, hint="check the path") from None
+        raise ConfigLoadError("no such file", file=file, hint="check the path", readable=False) from None
     except PermissionError:
         raise ConfigLoadError(
-            "permission denied", file=file, hint="make the file readable for your user"
+            "permission denied", file=file, hint="make the file readable for your user", readable=False
         ) from None
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         if exc.errno == errno.EISDIR:
             reason = "is a directory"
-        raise ConfigLoadError(reason, file=file) from None
+        raise ConfigLoadError(reason, file=file, readable=False) from None
     return file, decode(raw, file)
 
 
 def decode(raw: bytes, file: Path | None = None) -> str:
     if b"\x00" in raw[:8192]:
         raise ConfigLoadError(
-            "this is a binary file, not YAML text", file=file, hint="open the valohai.yaml text file"
+            "this is a binary file, not YAML text",
+            file=file,
+            hint="open the valohai.yaml text file",
+            readable=False,
         )
     try:
         return raw.decode("utf-8-sig")
@@ -183,6 +188,7 @@ def decode(raw: bytes, file: Path | None = None) -> str:
         raise ConfigLoadError(
             f"invalid UTF-8 byte 0x{raw[exc.start]:02x}",
             file=file,
+            readable=False,
             line=line,
             column=column,
             hint="save the file as UTF-8",

@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
 from runner.config.errors import UnknownNameError
-
-
-@dataclass(frozen=True)
-class ResolvedEdge:
-    """One pipeline edge split into its two sockets, e.g. ``train.output.model*`` → ``eval.input.model``."""
-
-    index: int  # position in the pipeline's ``edges`` list
-    source_node: str
-    source_type: str  # output | input | parameter | metadata
-    source_key: str  # a glob pattern for outputs, else a name
-    target_node: str
-    target_type: str  # input | parameter | file | ...
-    target_key: str
-
-    @property
-    def source(self) -> str:
-        return f"{self.source_node}.{self.source_type}.{self.source_key}"
-
-    @property
-    def target(self) -> str:
-        return f"{self.target_node}.{self.target_type}.{self.target_key}"
+from runner.config.sockets import ResolvedEdge
 
 
 class PipelineGraph:

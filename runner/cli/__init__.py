@@ -1,0 +1,1 @@
+"""Headless subcommands of ``pipeline-designer``. Nothing here may import Qt."""

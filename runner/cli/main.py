@@ -1,0 +1,30 @@
+"""The headless part of the ``pipeline-designer`` command line."""
+
+from __future__ import annotations
+
+import argparse
+
+from runner import __version__
+from runner.cli import graph_cmd, lint_cmd
+
+HEADLESS_COMMANDS = (lint_cmd, graph_cmd)
+
+
+def build_parser(prog: str = "pipeline-designer") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Design, lint and run valohai.yaml ML pipelines. "
+        "Without a subcommand, opens the designer window (on FILE if given).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in HEADLESS_COMMANDS:
+        module.register(subparsers)
+    return parser
+
+
+def command_names(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
