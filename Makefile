@@ -1,0 +1,77 @@
+# Pipeline Designer: developer and CI entry points.
+#   make run    open the designer on the bundled example (creates .venv first)
+#   make test   everything CI does: venv, Docker engine, test images, ruff, pytest
+# Set-up steps install what they need on Debian (as root) and skip what is already there.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+VENV_STAMP  := $(VENV)/.pd-installed
+TIMED       := .ci/timed
+PYTEST_ARGS ?=
+HOST_PACKAGES := debootstrap busybox-static openssh-server
+export PD_TIMINGS ?= $(CURDIR)/.cache/setup-timings.txt
+
+.PHONY: help venv run engine packages images images-force sshd lint format test bench clean distclean
+
+help:
+	@echo "make run      open the designer on examples/valohai.yaml"
+	@echo "make test     venv + Docker engine + test images + ruff + pytest (CI: .ci/run)"
+	@echo "make venv | engine | images | images-force | sshd | lint | format | bench | clean | distclean"
+
+# Re-install when pyproject.toml is newer than the stamp (or the venv is missing).
+venv: $(VENV_STAMP)
+$(VENV_STAMP): pyproject.toml
+	@$(TIMED) venv .ci/venv.sh
+
+run: venv
+	$(VENV)/bin/pipeline-designer examples/valohai.yaml
+
+engine:
+	@$(TIMED) engine .ci/engine.sh
+
+# Debian packages the images and the sshd tests need (one apt-get update at most).
+packages:
+	@$(TIMED) packages .ci/packages.sh $(HOST_PACKAGES)
+
+images: engine packages
+	@$(TIMED) images tests/images/build.sh
+
+images-force: engine packages
+	@$(TIMED) images tests/images/build.sh --force
+
+# The sshd tests start their own throwaway sshd (tests/sshd/); this only installs it.
+sshd:
+	@$(TIMED) sshd .ci/packages.sh openssh-server
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+
+# ruff and pytest both run even when one fails, so one CI run shows every problem.
+test:
+	@mkdir -p .cache && : > "$(PD_TIMINGS)"
+	@$(MAKE) --no-print-directory venv engine images
+	@rc=0; \
+		$(TIMED) ruff $(VENV)/bin/ruff check . || rc=1; \
+		$(TIMED) pytest $(PY) -m pytest $(PYTEST_ARGS) || rc=1; \
+		echo "---- set-up and test timings ----"; cat "$(PD_TIMINGS)"; exit $$rc
+
+bench: venv
+	@for f in benchmarks/*.py; do \
+		[ -e "$$f" ] || { echo "no benchmarks/*.py yet"; break; }; \
+		echo "== $$f"; $(PY) "$$f" || exit 1; \
+	done
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis $(VENV_STAMP)
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Also drops the venv and the debootstrap cache (the Docker images stay; see images-force).
+distclean: clean
+	rm -rf $(VENV) .cache
