@@ -1,0 +1,216 @@
+"""``history``, ``show``, ``metrics`` and ``outputs``: read the run store.
+
+``--json`` output is a stable format for scripts (``"format": 1``; fields are only ever added):
+
+- ``history --json``: ``{"format": 1, "runs": [RUN, ...]}`` newest first, where RUN is
+  ``{"id", "pipeline", "step", "status", "started", "ended", "backend", "yaml_path"}``
+  (times are UTC ISO-8601 strings or null).
+- ``show RUN --json``: ``{"format": 1, "run": RUN, "executions": [EXECUTION, ...]}``;
+  ``show RUN/NODE --json``: ``{"format": 1, "run": RUN, "execution": EXECUTION}``, where EXECUTION is
+  ``{"id", "node", "step", "status", "exit_code", "started", "ended", "image", "command",
+  "parameters", "inputs": {name: [{"name", "sha256", "size", "uri"}]}, "outputs": [{"path",
+  "sha256", "size", "properties"}], "reused_from", "message", "last_metadata": {key: value},
+  "log_path", "host", "backend"}``.
+- ``metrics RUN/NODE --json``: ``{"format": 1, "records": [{..., "_time"}, ...]}`` in print order.
+
+``RUN`` may be ``latest``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from runner.metadata import iso_time, latest_values
+
+FORMAT = 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("history", help="list past runs")
+    p.add_argument("--json", action="store_true", help="machine-readable output (documented format)")
+    p.add_argument("--limit", type=int, default=50, help="how many runs (default 50)")
+    p.set_defaults(func=history)
+    p = subparsers.add_parser("show", help="show a run or one of its executions")
+    p.add_argument("target", metavar="RUN[/NODE]", help="run id (or 'latest'), optionally /NODE")
+    p.add_argument("--json", action="store_true", help="machine-readable output (documented format)")
+    p.set_defaults(func=show)
+    p = subparsers.add_parser("metrics", help="export an execution's metadata records")
+    p.add_argument("target", metavar="RUN/NODE")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true", help="CSV, one column per key (default)")
+    fmt.add_argument("--json", action="store_true", help="JSON records")
+    p.set_defaults(func=metrics)
+    p = subparsers.add_parser("outputs", help="copy an execution's outputs into a folder")
+    p.add_argument("target", metavar="RUN/NODE")
+    p.add_argument("--to", required=True, type=Path, help="destination folder (created if missing)")
+    p.set_defaults(func=outputs)
+
+
+class LookupFailed(Exception):
+    pass
+
+
+def _open() -> Any:
+    from runner.api import open_store
+
+    return open_store()
+
+
+def _time(value: float | None) -> str | None:
+    return iso_time(value) if value else None
+
+
+def _run_json(run: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "pipeline", "step", "status", "backend", "yaml_path")
+    return {**{k: run.get(k) for k in keys}, "started": _time(run["started"]), "ended": _time(run["ended"])}
+
+
+def _execution_json(store: Any, row: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "id",
+        "node",
+        "step",
+        "status",
+        "exit_code",
+        "image",
+        "command",
+        "parameters",
+        "inputs",
+        "reused_from",
+        "message",
+        "log_path",
+        "host",
+        "backend",
+    )
+    outputs = [{k: o[k] for k in ("path", "sha256", "size", "properties")} for o in store.outputs(row["id"])]
+    return {
+        **{k: row.get(k) for k in keys},
+        "started": _time(row.get("started")),
+        "ended": _time(row.get("ended")),
+        "outputs": outputs,
+        "last_metadata": latest_values(store.metadata(row["id"])),
+    }
+
+
+def _resolve(store: Any, target: str, need_node: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    run_id, slash, node = target.partition("/")
+    run = store.run(run_id)
+    if run is None:
+        raise LookupFailed(f"no run {run_id!r} (see `pipeline-designer history`)")
+    if need_node and not node:
+        raise LookupFailed(f"give RUN/NODE, e.g. {run['id']}/<node>")
+    if not slash or not node:
+        return run, None
+    row = store.execution(run["id"], node)
+    if row is None:
+        nodes = ", ".join(e["node"] for e in store.executions(run["id"])) or "none"
+        raise LookupFailed(f"run {run['id']} has no node {node!r} (nodes: {nodes})")
+    return run, row
+
+
+def _guard(func: Any) -> Any:
+    def wrapper(args: argparse.Namespace, out: IO[str] | None = None) -> int:
+        _home, store, artifacts = _open()
+        try:
+            return int(func(args, out or sys.stdout, store, artifacts))
+        except LookupFailed as exc:
+            print(
+                f"pipeline-designer {args.command if hasattr(args, 'command') else ''}: error: {exc}",
+                file=sys.stderr,
+            )
+            return 1
+        finally:
+            store.close()
+
+    wrapper.__name__ = func.__name__
+    return wrapper
+
+
+@_guard
+def history(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) -> int:
+    runs = store.runs(limit=args.limit)
+    if args.json:
+        json.dump({"format": FORMAT, "runs": [_run_json(r) for r in runs]}, out, indent=2)
+        out.write("\n")
+        return 0
+    for run in runs:
+        what = f"pipeline {run['pipeline']}" if run["pipeline"] else f"step {run['step']}"
+        took = f"{run['ended'] - run['started']:.1f}s" if run["ended"] else "-"
+        print(f"{run['id']}  {run['status']:<11} {took:>8}  {what}", file=out)
+    return 0
+
+
+@_guard
+def show(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) -> int:
+    run, row = _resolve(store, args.target, need_node=False)
+    if row is not None:
+        data: dict[str, Any] = {
+            "format": FORMAT,
+            "run": _run_json(run),
+            "execution": _execution_json(store, row),
+        }
+    else:
+        rows = [_execution_json(store, r) for r in store.executions(run["id"])]
+        data = {"format": FORMAT, "run": _run_json(run), "executions": rows}
+    if args.json:
+        json.dump(data, out, indent=2, default=str)
+        out.write("\n")
+        return 0
+    r = data["run"]
+    print(f"run {r['id']}: {r['status']}  started {r['started']}  ended {r['ended']}", file=out)
+    for ex in [data["execution"]] if row is not None else data["executions"]:
+        print(
+            f"\n{ex['node']} ({ex['step']}): {ex['status']}"
+            + (f" - {ex['message']}" if ex["message"] else ""),
+            file=out,
+        )
+        for key in ("image", "exit_code", "started", "ended", "reused_from", "log_path"):
+            if ex.get(key) is not None:
+                print(f"  {key}: {ex[key]}", file=out)
+        if ex.get("parameters"):
+            print(f"  parameters: {json.dumps(ex['parameters'])}", file=out)
+        for name, files in (ex.get("inputs") or {}).items():
+            for f in files:
+                print(f"  input {name}: {f['name']}  sha256:{f['sha256'][:16]}  {f['size']} B", file=out)
+        for o in ex["outputs"]:
+            print(f"  output {o['path']}  sha256:{o['sha256'][:16]}  {o['size']} B", file=out)
+        if ex["last_metadata"]:
+            print(f"  metadata: {json.dumps(ex['last_metadata'], default=str)}", file=out)
+    return 0
+
+
+@_guard
+def metrics(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) -> int:
+    _run, row = _resolve(store, args.target, need_node=True)
+    assert row is not None
+    records = store.metadata(row["id"])
+    if args.json:
+        json.dump({"format": FORMAT, "records": records}, out, indent=2, default=str)
+        out.write("\n")
+        return 0
+    keys = ["_time", *sorted({k for r in records for k in r if k != "_time"})]
+    writer = csv.DictWriter(out, fieldnames=keys, extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in record.items()})
+    return 0
+
+
+@_guard
+def outputs(args: argparse.Namespace, out: IO[str], store: Any, artifacts: Any) -> int:
+    _run, row = _resolve(store, args.target, need_node=True)
+    assert row is not None
+    dest = args.to.resolve()
+    files = store.outputs(row["id"])
+    for o in files:
+        target = (dest / o["path"]).resolve()
+        if not target.is_relative_to(dest):  # stored paths are checked on the way in; belt and braces
+            raise LookupFailed(f"refusing output path {o['path']!r}")
+        artifacts.copy_out(o["sha256"], target)
+    print(f"copied {len(files)} output(s) to {dest}", file=out)
+    return 0

@@ -1,0 +1,214 @@
+"""``pipeline-designer run FILE (--pipeline NAME | --step NAME) [...]``: run on the local engine.
+
+Prints one line per node (status, elapsed time, last metric), redrawn in place on a terminal
+and as status-change lines otherwise, then the final table. Exit code 0 only when every
+node succeeded (or was reused); 1 when a node failed; 2 for usage/config errors; 130 when
+cancelled with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import sys
+import time
+from typing import IO, Any
+
+from runner.events import LogLine, MetadataRecord, NodeStateChanged, RunFinished, RunStarted
+
+STATUS_EXIT = {"succeeded": 0, "failed": 1, "cancelled": 130}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="run a pipeline or a single step on the local Docker engine",
+        description="Run a pipeline (--pipeline) or one execution of a step (--step).",
+    )
+    p.add_argument("file", help="the valohai.yaml")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--pipeline", "-p", help="pipeline to run")
+    what.add_argument("--step", "-s", help="step to run as a single execution")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="[NODE.]PARAM=VALUE",
+        help="parameter value (NODE.PARAM for pipelines; a pipeline parameter name also works)",
+    )
+    p.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=PATH_OR_URL",
+        help="input source for --step (repeat for several files)",
+    )
+    p.add_argument(
+        "--concurrency",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="nodes run in parallel (default: CPU count)",
+    )
+    p.add_argument("--no-reuse", action="store_true", help="run every node even if unchanged")
+    p.add_argument("--strict", action="store_true", help="join the step commands with && (stop at a failure)")
+    p.add_argument(
+        "--image-map",
+        action="append",
+        default=[],
+        metavar="FROM=TO",
+        help="run image TO where the YAML says FROM (also env PIPELINE_DESIGNER_IMAGE_MAP)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("docker", "docker-archive", "local"),
+        default="docker",
+        help="docker: bind mounts (default); docker-archive: put/get archive; "
+        "local: subprocess, NOT isolated",
+    )
+    p.add_argument("--network", default=None, help="container network (default: the engine's default)")
+    p.add_argument(
+        "--pull",
+        choices=("missing", "never"),
+        default="missing",
+        help="pull images that are not on the engine (default) or never",
+    )
+    p.add_argument("--logs", action="store_true", help="print every log line as it arrives")
+    p.set_defaults(func=run)
+
+
+def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
+    out = []
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise ValueError(f"{what} {item!r} is not NAME=VALUE")
+        out.append((key, value))
+    return out
+
+
+def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
+    from runner.api import RunOptions, image_map_from_env, parse_image_map, plan_run, start_run
+    from runner.config import ConfigLoadError
+    from runner.execution.plan import PlanError
+
+    out = out or sys.stdout
+    try:
+        params = dict(_pairs(args.param, "--param"))
+        inputs: dict[str, list[str]] = {}
+        for key, value in _pairs(args.input, "--input"):
+            inputs.setdefault(key, []).append(value)
+        if inputs and args.pipeline:
+            raise ValueError("--input is for --step runs; pipelines get inputs from edges and defaults")
+        image_map = {**image_map_from_env(), **parse_image_map(args.image_map)}
+        plan = plan_run(args.file, pipeline=args.pipeline, step=args.step, params=params, inputs=inputs)
+        if args.concurrency < 1:
+            raise ValueError("--concurrency must be at least 1")
+    except ConfigLoadError as exc:
+        print(exc.format(), file=sys.stderr)
+        return 2
+    except (ValueError, PlanError) as exc:
+        print(f"pipeline-designer run: error: {exc}", file=sys.stderr)
+        return 2
+    options = RunOptions(
+        concurrency=args.concurrency, reuse=not args.no_reuse, strict=args.strict, image_map=image_map
+    )
+    try:
+        handle = start_run(plan, options, backend=args.backend, network=args.network, pull=args.pull)
+    except Exception as exc:  # engine unreachable and the like
+        print(f"pipeline-designer run: error: cannot start: {exc}", file=sys.stderr)
+        return 2
+    display = Progress(out, show_logs=args.logs)
+    status = None
+    while status is None:
+        try:
+            event = handle.events.get(timeout=0.25)
+        except queue.Empty:
+            if handle.done and handle.events.empty():
+                handle.wait()  # re-raises a crash of the runner thread
+                status = handle.status or "failed"
+            display.tick()
+            continue
+        except KeyboardInterrupt:
+            print("\ncancelling (stopping running containers)...", file=sys.stderr)
+            handle.cancel()
+            continue
+        display.handle(event)
+        if isinstance(event, RunFinished):
+            status = event.status
+    handle.wait()
+    display.final()
+    print(f"run {handle.run_id}: {status}", file=out)
+    return STATUS_EXIT.get(status, 1)
+
+
+class Progress:
+    """Live per-node lines; redrawn in place on a TTY, appended otherwise."""
+
+    def __init__(self, out: IO[str], show_logs: bool = False) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self.show_logs = show_logs
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self._drawn = 0
+        self._last_draw = 0.0
+
+    def handle(self, event: object) -> None:
+        if isinstance(event, RunStarted):
+            for node in event.nodes:
+                self.nodes[node] = {"status": "pending", "start": None, "end": None, "metric": ""}
+            print(f"run {event.run_id}: {len(event.nodes)} node(s)", file=self.out)
+        elif isinstance(event, NodeStateChanged):
+            info = self.nodes.setdefault(event.node, {"status": "", "start": None, "end": None, "metric": ""})
+            info["status"] = event.status
+            if event.status == "running":
+                info["start"] = event.time
+            elif event.status not in ("pending",):
+                info["end"] = event.time
+                info["message"] = event.message
+            if not self.tty and event.status != "pending":
+                extra = f" ({event.message})" if event.message else ""
+                print(f"  {event.node}: {event.status}{extra}", file=self.out)
+        elif isinstance(event, MetadataRecord):
+            items = [f"{k}={v}" for k, v in event.record.items() if k != "_time"]
+            if event.node in self.nodes:
+                self.nodes[event.node]["metric"] = " ".join(items)[:60]
+        elif isinstance(event, LogLine) and (
+            self.show_logs or (event.stream == "runner" and event.text.startswith(("error", "warning")))
+        ):
+            self._clear()
+            print(f"  [{event.node} {event.stream}] {event.text}", file=self.out)
+        self.tick()
+
+    def _lines(self) -> list[str]:
+        now = time.time()
+        width = max((len(n) for n in self.nodes), default=4)
+        lines = []
+        for node, info in self.nodes.items():
+            start, end = info["start"], info["end"]
+            elapsed = f"{(end or now) - start:6.1f}s" if start else "      -"
+            lines.append(f"  {node:<{width}}  {info['status']:<10} {elapsed}  {info['metric']}")
+        return lines
+
+    def _clear(self) -> None:
+        if self.tty and self._drawn:
+            self.out.write(f"\x1b[{self._drawn}F\x1b[J")
+            self._drawn = 0
+
+    def tick(self) -> None:
+        if not self.tty or time.monotonic() - self._last_draw < 0.2:
+            return
+        self._last_draw = time.monotonic()
+        self._clear()
+        lines = self._lines()
+        self.out.write("\n".join(lines) + "\n")
+        self.out.flush()
+        self._drawn = len(lines)
+
+    def final(self) -> None:
+        self._clear()
+        print("\n".join(self._lines()), file=self.out)
+        for node, info in self.nodes.items():
+            if info.get("message") and info["status"] not in ("succeeded", "reused"):
+                print(f"  {node}: {info['message']}", file=self.out)
