@@ -54,6 +54,7 @@ class RunOptions:
     image_map: dict[str, str] = field(default_factory=dict)
     grace: float = 2.0  # seconds between SIGTERM and SIGKILL when stopping a step
     keep_workdirs: bool = False
+    labels: dict[str, str] = field(default_factory=dict)  # extra container labels (tests find theirs)
 
 
 def new_run_id() -> str:
@@ -124,6 +125,7 @@ class Executor:
             tree_hash(self.plan.root_dir),
             self.options.image_map,
             self.options.strict,
+            labels=self.options.labels,
         )
         for node in self.plan.order():
             self._emit(NodeStateChanged(self.run_id, node, PENDING, time.time()))

@@ -41,6 +41,7 @@ class RunContext:
     image_map: dict[str, str]
     strict: bool = False
     log: Log = print
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 def _edge_parameters(ctx: RunContext, node: str, results: dict[str, NodeResult]) -> dict[str, Any]:
@@ -159,6 +160,7 @@ def prepare_spec(ctx: RunContext, tpl: NodeTemplate, results: dict[str, NodeResu
         time_limit=tpl.time_limit,
         no_output_timeout=tpl.no_output_timeout,
         pipeline=ctx.plan.pipeline,
+        extra_labels=dict(ctx.labels),
     )
 
 

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import math
+
+from runner.metadata import latest_values, parse_metadata_line, with_time
+
+
+def test_json_object_lines_are_metadata() -> None:
+    assert parse_metadata_line('{"a": 1, "b": "x"}') == {"a": 1, "b": "x"}
+    assert parse_metadata_line('  {"cm": {"data": [[1, 2], [3, 4]]}}\r') == {"cm": {"data": [[1, 2], [3, 4]]}}
+    nan = parse_metadata_line('{"loss": NaN, "x": Infinity}')
+    assert nan is not None and math.isnan(nan["loss"]) and nan["x"] == math.inf
+    assert parse_metadata_line('{"n": "1"}') == {"n": "1"}  # no coercion
+
+
+def test_other_lines_are_plain_log() -> None:
+    for line in ["", "{", "[1, 2]", 'epoch {"a": 1}', '{"a": 1} trailing', "{not json}", "{}x", '"{}"']:
+        assert parse_metadata_line(line) is None, line
+
+
+def test_time_and_latest_values() -> None:
+    rec = with_time({"a": 1}, 0.0)
+    assert rec["_time"] == "1970-01-01T00:00:00Z"
+    assert with_time({"_time": "mine"}, 0.0)["_time"] == "mine"
+    assert latest_values([{"a": 1, "_time": "t"}, {"b": 2}, {"a": 3}]) == {"a": 3, "b": 2}

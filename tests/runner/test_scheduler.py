@@ -1,0 +1,78 @@
+"""The scheduler state machine, fed synthetic outcomes (no engine, no I/O)."""
+
+from __future__ import annotations
+
+import pytest
+
+from runner.dag.scheduler import Scheduler, SchedulerError
+from runner.events import CANCELLED, FAILED, PENDING, REUSED, RUNNING, SKIPPED, SUCCEEDED
+
+DIAMOND = {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}
+
+
+def test_diamond_runs_in_dependency_order() -> None:
+    s = Scheduler(DIAMOND, concurrency=4, order=["a", "b", "c", "d"])
+    assert s.take_ready() == ["a"]
+    assert s.take_ready() == []  # nothing else until a finishes
+    s.finish("a", SUCCEEDED)
+    assert s.take_ready() == ["b", "c"]
+    s.finish("b", SUCCEEDED)
+    assert s.take_ready() == []  # d still waits for c
+    s.finish("c", REUSED)
+    assert s.take_ready() == ["d"]
+    s.finish("d", SUCCEEDED)
+    assert s.done and s.overall() == "succeeded"
+
+
+def test_concurrency_limit() -> None:
+    s = Scheduler({f"n{i}": [] for i in range(5)}, concurrency=2)
+    assert len(s.take_ready()) == 2
+    assert s.take_ready() == []
+    s.finish("n0", SUCCEEDED)
+    assert s.take_ready() == ["n2"]
+    assert len(s.running) == 2
+
+
+def test_failure_skips_descendants_and_the_rest_goes_on() -> None:
+    graph = {"a": [], "b": ["a"], "c": ["b"], "x": [], "y": ["x"]}
+    s = Scheduler(graph, concurrency=4, order=list(graph))
+    assert s.take_ready() == ["a", "x"]
+    assert s.finish("a", FAILED) == ["b", "c"]
+    assert s.status["b"] == SKIPPED and s.status["c"] == SKIPPED
+    s.finish("x", SUCCEEDED)
+    assert s.take_ready() == ["y"]
+    s.finish("y", SUCCEEDED)
+    assert s.done and s.overall() == FAILED
+
+
+def test_skip_does_not_touch_a_node_with_another_failed_parent_already_skipped() -> None:
+    s = Scheduler(DIAMOND, concurrency=4, order=list(DIAMOND))
+    s.take_ready()
+    s.finish("a", SUCCEEDED)
+    s.take_ready()
+    assert s.finish("b", FAILED) == ["d"]
+    assert s.finish("c", FAILED) == []  # d already skipped
+    assert s.done
+
+
+def test_cancel_marks_pending_and_stops_launching() -> None:
+    s = Scheduler(DIAMOND, concurrency=4, order=list(DIAMOND))
+    s.take_ready()
+    assert sorted(s.cancel()) == ["b", "c", "d"]
+    assert s.status["a"] == RUNNING and not s.done
+    s.finish("a", CANCELLED)
+    assert s.take_ready() == []
+    assert s.done and s.overall() == CANCELLED
+
+
+def test_errors_are_specific() -> None:
+    with pytest.raises(SchedulerError, match="unknown node"):
+        Scheduler({"a": ["ghost"]}, concurrency=1)
+    with pytest.raises(SchedulerError, match="at least 1"):
+        Scheduler({"a": []}, concurrency=0)
+    s = Scheduler({"a": []}, concurrency=1)
+    with pytest.raises(SchedulerError, match="not running"):
+        s.finish("a", SUCCEEDED)
+    s.take_ready()
+    with pytest.raises(SchedulerError, match="not a terminal"):
+        s.finish("a", PENDING)
