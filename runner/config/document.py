@@ -165,6 +165,8 @@ def guess_indent(text: str) -> tuple[int, int]:
     lines = [line for line in text.split("\n") if line.strip() and not line.lstrip().startswith("#")]
     mapping: Counter[int] = Counter()
     offset: Counter[int] = Counter()
+    if lines and (root := _ITEM_LINE.match(lines[0])):
+        offset[len(root.group(1))] += 1  # the root list's own dash column
     for line, nxt in pairwise(lines):
         match = _KEY_LINE.match(line)
         if not match:
