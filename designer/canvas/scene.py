@@ -1,0 +1,217 @@
+"""The scene: items projected from a ``PipelineView`` plus node positions.
+
+It never edits the document. User intents leave as signals (``moves_finished``,
+``edge_requested``, ``step_dropped``, ``delete_requested``) that the editor turns into commands.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneDragDropEvent, QGraphicsSceneMouseEvent
+
+from designer.canvas.edge_drag import EdgeChecker, EdgeDrag
+from designer.canvas.edge_item import EdgeItem
+from designer.canvas.node_item import NodeItem
+from designer.canvas.port_item import PortItem
+from designer.canvas.style import GRID, theme
+from designer.document.graph_model import EdgeView, PipelineView
+
+STEP_MIME = "application/x-pipeline-designer-step"
+EdgeKey = tuple[str, str, int]  # (source, target, occurrence) — duplicates stay distinct
+
+
+class PipelineScene(QGraphicsScene):
+    # Selected nodes were dragged: {name: (old (x, y), new (x, y))}
+    moves_finished = Signal(dict)
+    # The user dropped an edge that the checker allowed: (source ref, target ref)
+    edge_requested = Signal(str, str)
+    # A drop was refused; the reason
+    edge_refused = Signal(str)
+    # A step from the palette was dropped at a scene position
+    step_dropped = Signal(str, QPointF)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.node_items: dict[str, NodeItem] = {}
+        self.edge_items: dict[EdgeKey, EdgeItem] = {}
+        self.view_model: PipelineView | None = None
+        self.edge_checker: EdgeChecker = lambda s, t: None
+        self.snap_to_grid = True
+        self._drag: EdgeDrag | None = None
+        self._press_positions: dict[str, QPointF] = {}
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+
+    # --- projection -------------------------------------------------------------------------
+    def show_pipeline(self, view: PipelineView | None, positions: dict[str, tuple[float, float]]) -> None:
+        """Make the items match ``view``: add, remove and update only what differs."""
+        self.view_model = view
+        nodes = view.nodes if view is not None else {}
+        for name in [n for n in self.node_items if n not in nodes]:
+            self._remove_node(name)
+        for name, node in nodes.items():
+            item = self.node_items.get(name)
+            if item is None:
+                item = NodeItem(node)
+                item.snap_to_grid = self.snap_to_grid
+                self.node_items[name] = item
+                self.addItem(item)
+            elif item.node != node:
+                self._drop_edges_of(item)
+                item.set_node(node)
+            xy = positions.get(name)
+            if xy is not None and (item.pos().x(), item.pos().y()) != xy:
+                item.setPos(QPointF(*xy))
+        self._sync_edges(view.edges if view is not None else [])
+        self.setSceneRect(self.itemsBoundingRect().adjusted(-2000, -2000, 2000, 2000))
+
+    def clear_all(self) -> None:
+        """Drop every item (another pipeline or file is shown next)."""
+        self._drag = None
+        self.node_items.clear()
+        self.edge_items.clear()
+        self.clear()
+
+    def _sync_edges(self, edges: list[EdgeView]) -> None:
+        wanted: dict[EdgeKey, EdgeView] = {}
+        seen: Counter[tuple[str, str]] = Counter()
+        for e in edges:
+            k = (e.source, e.target)
+            wanted[(e.source, e.target, seen[k])] = e
+            seen[k] += 1
+        for key in [k for k in self.edge_items if k not in wanted]:
+            self._remove_edge(key)
+        for key, e in wanted.items():
+            item = self.edge_items.get(key)
+            if item is not None:
+                item.edge = e  # the index may have shifted
+                continue
+            src_node = self.node_items.get(e.source_node)
+            dst_node = self.node_items.get(e.target_node)
+            if src_node is None or dst_node is None:
+                continue  # an edge naming a missing node: lint reports it
+            src = src_node.port_item("out", e.source_type, e.source_key)
+            dst = dst_node.port_item("in", e.target_type, e.target_key)
+            if src is None or dst is None:
+                continue
+            item = EdgeItem(e, src, dst)
+            src_node.edges.add(item)
+            dst_node.edges.add(item)
+            self.edge_items[key] = item
+            self.addItem(item)
+
+    def _drop_edges_of(self, node: NodeItem) -> None:
+        for key in [k for k, e in self.edge_items.items() if e in node.edges]:
+            self._remove_edge(key)
+
+    def _remove_node(self, name: str) -> None:
+        item = self.node_items.pop(name)
+        self._drop_edges_of(item)
+        self.removeItem(item)
+
+    def _remove_edge(self, key: EdgeKey) -> None:
+        item = self.edge_items.pop(key)
+        for node in self.node_items.values():
+            node.edges.discard(item)
+        self.removeItem(item)
+
+    def set_snap_to_grid(self, on: bool) -> None:
+        self.snap_to_grid = on
+        for item in self.node_items.values():
+            item.snap_to_grid = on
+
+    # --- queries ----------------------------------------------------------------------------
+    def selected_node_names(self) -> list[str]:
+        return [i.name for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_edges(self) -> list[EdgeView]:
+        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def select_node(self, name: str) -> None:
+        self.clearSelection()
+        item = self.node_items.get(name)
+        if item is not None:
+            item.setSelected(True)
+
+    def select_edge(self, index: int) -> None:
+        self.clearSelection()
+        for item in self.edge_items.values():
+            if item.edge.index == index:
+                item.setSelected(True)
+
+    # --- interactions -----------------------------------------------------------------------
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            for item in self.items(event.scenePos()):
+                if isinstance(item, PortItem) and item.port.side == "out":
+                    self._drag = EdgeDrag(self, item, self.edge_checker)
+                    event.accept()
+                    return
+                if isinstance(item, PortItem | NodeItem | EdgeItem):
+                    break
+        super().mousePressEvent(event)
+        self._press_positions = {i.name: i.pos() for i in self.selectedItems() if isinstance(i, NodeItem)}
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._drag is not None:
+            self._drag.move_to(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._drag is not None:
+            drag, self._drag = self._drag, None
+            result = drag.finish(event.scenePos(), QPointF(event.screenPos()))
+            if result is not None:
+                self.edge_requested.emit(*result)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        self._emit_moves()
+
+    def _emit_moves(self) -> None:
+        moves: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
+        for name, old in self._press_positions.items():
+            item = self.node_items.get(name)
+            if item is not None and item.pos() != old:
+                moves[name] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
+        self._press_positions = {}
+        if moves:
+            self.moves_finished.emit(moves)
+
+    def dragEnterEvent(self, event: QGraphicsSceneDragDropEvent) -> None:
+        event.setAccepted(event.mimeData().hasFormat(STEP_MIME))
+
+    def dragMoveEvent(self, event: QGraphicsSceneDragDropEvent) -> None:
+        event.setAccepted(event.mimeData().hasFormat(STEP_MIME))
+
+    def dropEvent(self, event: QGraphicsSceneDragDropEvent) -> None:
+        if event.mimeData().hasFormat(STEP_MIME):
+            step = bytes(event.mimeData().data(STEP_MIME).data()).decode("utf-8")
+            self.step_dropped.emit(step, event.scenePos())
+            event.acceptProposedAction()
+
+    # --- background -------------------------------------------------------------------------
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        t = theme()
+        painter.fillRect(rect, t.background)
+        scale = painter.worldTransform().m11()
+        step = GRID if scale > 0.6 else GRID * 5
+        left = math.floor(rect.left() / step) * step
+        top = math.floor(rect.top() / step) * step
+        minor = QPen(t.grid_minor, 0)
+        major = QPen(t.grid_major, 0)
+        x = left
+        while x < rect.right():
+            painter.setPen(major if round(x / step) % 5 == 0 else minor)
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            x += step
+        y = top
+        while y < rect.bottom():
+            painter.setPen(major if round(y / step) % 5 == 0 else minor)
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+            y += step

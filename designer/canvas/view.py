@@ -1,0 +1,102 @@
+"""The canvas view: zoom about the cursor, panning, fit, rubber-band selection."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from designer.canvas.panning import Panning
+from designer.canvas.scene import PipelineScene
+
+MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+
+
+class CanvasView(QGraphicsView):
+    # The zoom factor changed (1.0 = 100 %)
+    zoom_changed = Signal(float)
+
+    def __init__(self, scene: PipelineScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        # Rubber-band selection is Qt's own drag mode: dragging on empty canvas selects.
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setAcceptDrops(True)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        # Navigation is by panning and zooming, as in other node editors: no scroll bars.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panning = Panning(self)
+
+    @property
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, factor: float, anchor_view_pos=None) -> None:
+        """Zoom to ``factor``, keeping the scene point under ``anchor_view_pos`` fixed."""
+        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
+        if anchor_view_pos is None:
+            anchor_view_pos = self.viewport().rect().center()
+        before = self.mapToScene(anchor_view_pos)
+        s = factor / self.zoom
+        self.scale(s, s)
+        after = self.mapToScene(anchor_view_pos)
+        delta = after - before
+        self.translate(delta.x(), delta.y())
+        self.zoom_changed.emit(self.zoom)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps == 0:
+            super().wheelEvent(event)
+            return
+        self.set_zoom(self.zoom * (1.15**steps), event.position().toPoint())
+        event.accept()
+
+    def fit(self) -> None:
+        """Fit all nodes, never magnifying beyond 100 %."""
+        scene = self.scene()
+        items = [i for i in scene.items() if i.parentItem() is None]
+        if not items:
+            return
+        rect = QRectF()
+        for item in items:
+            rect = rect.united(item.sceneBoundingRect())
+        rect.adjust(-40, -40, 40, 40)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom > 1.0:
+            self.set_zoom(1.0)
+        self.centerOn(rect.center())
+        self.zoom_changed.emit(self.zoom)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.panning.key_press(event):
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if self.panning.key_release(event):
+            return
+        super().keyReleaseEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.panning.press(event):
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.panning.move(event):
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.panning.release(event):
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)

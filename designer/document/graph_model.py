@@ -1,0 +1,159 @@
+"""A plain, read-only description of one pipeline as the canvas draws it.
+
+Derived from the typed config after every edit and never edited itself. Keeping it free of Qt
+lets the document diff two versions and emit fine-grained signals, and lets tests compare it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Edge kinds a user may draw: (source type, target type).
+COMPATIBLE = {
+    ("output", "input"),
+    ("input", "input"),
+    ("parameter", "parameter"),
+    ("metadata", "parameter"),
+    ("output", "file"),
+}
+TARGET_TYPES = ("input", "parameter", "file")
+SOURCE_TYPES = ("output", "metadata", "input", "parameter")
+
+
+@dataclass(frozen=True)
+class Port:
+    """One socket on a node. ``side`` is "in" (edge targets) or "out" (edge sources)."""
+
+    node: str
+    side: str
+    type: str  # input | parameter | file | output | metadata
+    key: str
+    declared: bool = True  # False: only named by an edge (shown in red when unknown)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.node}.{self.type}.{self.key}"
+
+    @property
+    def label(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True)
+class NodeView:
+    name: str
+    type: str  # execution | task | deployment
+    step: str | None
+    image: str | None
+    in_ports: tuple[Port, ...]
+    out_ports: tuple[Port, ...]
+    missing_step: bool = False
+
+    def port(self, side: str, type_: str, key: str) -> Port | None:
+        for p in self.in_ports if side == "in" else self.out_ports:
+            if p.type == type_ and p.key == key:
+                return p
+        return None
+
+
+@dataclass(frozen=True)
+class EdgeView:
+    index: int
+    source: str  # "node.type.key"
+    target: str
+    source_node: str
+    source_type: str
+    source_key: str
+    target_node: str
+    target_type: str
+    target_key: str
+
+
+@dataclass
+class PipelineView:
+    name: str
+    nodes: dict[str, NodeView] = field(default_factory=dict)
+    edges: list[EdgeView] = field(default_factory=list)
+
+
+def _step_of(config: Any, node: Any) -> Any:
+    step_name = getattr(node, "step", None)
+    return config.steps.get(step_name) if step_name else None
+
+
+def _node_type(node: Any) -> str:
+    return str(getattr(node, "type", None) or type(node).__name__.replace("Node", "").lower())
+
+
+def describe_pipeline(config: Any, name: str) -> PipelineView:
+    """Project ``config.pipelines[name]`` onto nodes with ports and resolved edges."""
+    pipeline = config.pipelines[name]
+    view = PipelineView(name=name)
+    edges: list[EdgeView] = []
+    for i, e in enumerate(pipeline.edges):
+        edges.append(
+            EdgeView(
+                i,
+                e.source,
+                e.target,
+                e.source_node,
+                e.source_type,
+                e.source_key,
+                e.target_node,
+                e.target_type,
+                e.target_key,
+            )
+        )
+    view.edges = edges
+    for node in pipeline.nodes:
+        view.nodes[node.name] = _describe_node(config, node, edges)
+    return view
+
+
+def _describe_node(config: Any, node: Any, edges: list[EdgeView]) -> NodeView:
+    ntype = _node_type(node)
+    step = _step_of(config, node)
+    ins: list[Port] = []
+    outs: list[Port] = []
+    name = node.name
+    if ntype == "deployment":
+        for ep_name in getattr(node, "endpoints", None) or []:
+            ep = config.endpoints.get(ep_name)
+            for f in getattr(ep, "files", None) or []:
+                ins.append(Port(name, "in", "file", f"{ep_name}.{f.name}"))
+    elif step is not None:
+        ins += [Port(name, "in", "input", k) for k in step.inputs]
+        ins += [Port(name, "in", "parameter", k) for k in step.parameters]
+    # Ports only named by edges: outputs and metadata are not declared in valohai.yaml, so the
+    # edges are what we know of them; inputs/parameters named by an edge but absent are "missing".
+    seen_in = {(p.type, p.key) for p in ins}
+    seen_out: set[tuple[str, str]] = set()
+    if ntype != "deployment":
+        outs.append(Port(name, "out", "output", "*"))
+        seen_out.add(("output", "*"))
+    for e in edges:
+        if e.target_node == name and (e.target_type, e.target_key) not in seen_in:
+            seen_in.add((e.target_type, e.target_key))
+            ins.append(Port(name, "in", e.target_type, e.target_key, declared=False))
+        if e.source_node == name and (e.source_type, e.source_key) not in seen_out:
+            seen_out.add((e.source_type, e.source_key))
+            declared = e.source_type in ("output", "metadata") or (e.source_type, e.source_key) in {
+                (p.type, p.key) for p in ins if p.declared
+            }
+            outs.append(Port(name, "out", e.source_type, e.source_key, declared=declared))
+    return NodeView(
+        name=name,
+        type=ntype,
+        step=getattr(node, "step", None) or getattr(node, "deployment", None),
+        image=getattr(step, "image", None) if step is not None else None,
+        in_ports=tuple(ins),
+        out_ports=tuple(_sorted_outputs(outs)),
+        missing_step=ntype != "deployment" and step is None,
+    )
+
+
+def _sorted_outputs(outs: list[Port]) -> list[Port]:
+    # Concrete outputs first, the free pattern "*" last, then the other source kinds.
+    order = {"output": 0, "metadata": 1, "input": 2, "parameter": 3}
+    return sorted(outs, key=lambda p: (order.get(p.type, 4), p.key == "*"))

@@ -1,0 +1,32 @@
+"""The one place where the designer reaches into ``runner``'s model API.
+
+Everything else in ``designer`` imports these names from here, so that the facade can change
+(or move to ``runner.api``) without touching the rest of the package.
+"""
+
+from __future__ import annotations
+
+from runner.config import ConfigLoadError, Diagnostic, LoadedConfig, edits, lint, load_text
+from runner.config.checks import ALLOWED_TARGETS
+from runner.config.document import YamlDocument
+from runner.config.errors import CycleError, EdgeError, EditError
+from runner.config.sidecar import Layout
+from runner.dag import PipelineGraph
+from runner.dag.layout import layered_layout
+
+__all__ = [
+    "ALLOWED_TARGETS",
+    "ConfigLoadError",
+    "CycleError",
+    "Diagnostic",
+    "EdgeError",
+    "EditError",
+    "Layout",
+    "LoadedConfig",
+    "PipelineGraph",
+    "YamlDocument",
+    "edits",
+    "layered_layout",
+    "lint",
+    "load_text",
+]

@@ -1,0 +1,129 @@
+"""Menu and tool-bar actions that need a dialog or the clipboard before they reach the editor."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QMimeData, QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
+
+from designer.document.commands import AddNode
+from designer.editor import node_name_for
+from designer.panels.new_step_dialog import NewStepDialog
+
+if TYPE_CHECKING:
+    from designer.main_window import MainWindow
+
+NODES_MIME = "application/x-pipeline-designer-nodes"
+
+
+class EditActions(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.w = window
+        a, editor = window.actions, window.editor
+        a.delete.triggered.connect(editor.delete_selection)
+        a.auto_layout.triggered.connect(editor.auto_layout)
+        a.add_pipeline.triggered.connect(self.add_pipeline)
+        a.rename_pipeline.triggered.connect(self.rename_pipeline)
+        a.remove_pipeline.triggered.connect(self.remove_pipeline)
+        a.new_step.triggered.connect(self.new_step)
+        a.copy.triggered.connect(self.copy)
+        a.paste.triggered.connect(self.paste)
+        a.duplicate.triggered.connect(self.duplicate)
+        window.palette_panel.new_step_requested.connect(self.new_step)
+
+    def _guard(self, action: str, run) -> None:
+        error = run()
+        if error is not None:
+            QMessageBox.warning(self.w, action, error)
+
+    def add_pipeline(self) -> None:
+        taken = set(self.w.document.pipeline_names())
+        default = next(f"Pipeline {n}" for n in range(1, 999) if f"Pipeline {n}" not in taken)
+        name, ok = QInputDialog.getText(
+            self.w, "New Pipeline", "Pipeline name:", QLineEdit.EchoMode.Normal, default
+        )
+        if ok and name.strip():
+            self._guard("New Pipeline", lambda: self.w.editor.add_pipeline(name.strip()))
+
+    def rename_pipeline(self) -> None:
+        old = self.w.editor.pipeline
+        if old is None:
+            return
+        name, ok = QInputDialog.getText(
+            self.w, "Rename Pipeline", "New name:", QLineEdit.EchoMode.Normal, old
+        )
+        if ok and name.strip() and name.strip() != old:
+            self._guard("Rename Pipeline", lambda: self.w.editor.rename_pipeline(old, name.strip()))
+
+    def remove_pipeline(self) -> None:
+        name = self.w.editor.pipeline
+        if name is None:
+            return
+        answer = QMessageBox.question(
+            self.w, "Delete Pipeline", f"Delete the pipeline “{name}”? You can undo this."
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._guard("Delete Pipeline", lambda: self.w.editor.remove_pipeline(name))
+
+    def new_step(self) -> None:
+        dialog = NewStepDialog(set(self.w.document.step_names()), self.w)
+        if dialog.exec():
+            name, image, command = dialog.values()
+            self._guard("New Step", lambda: self.w.editor.add_step(name, image, command))
+
+    # --- clipboard: nodes travel as JSON (name, step, offset) ------------------------------
+    def _selected_specs(self) -> list[dict[str, object]]:
+        editor = self.w.editor
+        view = self.w.document.view(editor.pipeline) if editor.pipeline else None
+        if view is None:
+            return []
+        pos = self.w.document.positions(editor.pipeline)
+        return [
+            {"name": n, "step": view.nodes[n].step, "pos": pos[n]}
+            for n in self.w.scene.selected_node_names()
+            if view.nodes[n].type == "execution"
+        ]
+
+    def copy(self) -> None:
+        specs = self._selected_specs()
+        if specs:
+            data = QMimeData()
+            data.setData(NODES_MIME, json.dumps(specs).encode("utf-8"))
+            QGuiApplication.clipboard().setMimeData(data)
+
+    def paste(self) -> None:
+        data = QGuiApplication.clipboard().mimeData()
+        if data is not None and data.hasFormat(NODES_MIME):
+            self._add_copies(json.loads(bytes(data.data(NODES_MIME).data()).decode("utf-8")))
+
+    def duplicate(self) -> None:
+        self._add_copies(self._selected_specs())
+
+    def _add_copies(self, specs: list[dict]) -> None:  # type: ignore[type-arg]
+        editor, doc = self.w.editor, self.w.document
+        if not specs or editor.pipeline is None or not editor.can_edit:
+            return
+        steps = set(doc.step_names())
+        specs = [s for s in specs if s.get("step") in steps]
+        if not specs:
+            return
+        view = doc.view(editor.pipeline)
+        taken = set(view.nodes) if view else set()
+        names = []
+        doc.undo_stack.beginMacro(f"Paste {len(specs)} node(s)")
+        for spec in specs:
+            name = node_name_for(str(spec["name"]), taken)
+            taken.add(name)
+            x, y = spec["pos"]
+            editor.push(AddNode(doc, editor.pipeline, name, str(spec["step"]), (x + 40, y + 40)))
+            names.append(name)
+        doc.undo_stack.endMacro()
+        self.w.scene.clearSelection()
+        for name in names:
+            item = self.w.scene.node_items.get(name)
+            if item is not None:
+                item.setSelected(True)

@@ -1,0 +1,307 @@
+"""The main window: canvas in the middle, palette, inspector, YAML, problems and history docks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar, QWidget
+
+from designer.actions import Actions
+from designer.canvas.node_item import node_size
+from designer.canvas.scene import PipelineScene
+from designer.canvas.view import CanvasView
+from designer.document.pipeline_document import PipelineDocument
+from designer.edit_actions import EditActions
+from designer.editor import PipelineEditor
+from designer.file_controller import FileController
+from designer.icons import icon
+from designer.panels.history_panel import HistoryPanel
+from designer.panels.inspector import InspectorPanel
+from designer.panels.palette import PalettePanel
+from designer.panels.pipeline_bar import PipelineBar
+from designer.panels.problems_panel import ProblemsPanel
+from designer.panels.yaml_panel import YamlPanel
+from designer.problem_paths import locate_in_pipeline
+
+APP_NAME = "Pipeline Designer"
+LINT_DELAY_MS = 100  # the YAML and problems docks follow an edit within 200 ms
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or QSettings()
+        self.setWindowIcon(icon("app"))
+        self.document = PipelineDocument(self)
+        self.document.node_size = node_size
+        self.scene = PipelineScene(self)
+        self.view = CanvasView(self.scene, self)
+        self.setCentralWidget(self.view)
+        self.actions = Actions(self)
+        self.editor = PipelineEditor(self.document, self.scene, self)
+        self._sync_timer = QTimer(self, singleShot=True, interval=LINT_DELAY_MS)
+        self._sync_timer.timeout.connect(self._sync_panels)
+        self._build_docks()
+        self.files = FileController(self)
+        self._build_toolbar()
+        self._build_menus()
+        self._build_status()
+        self._connect()
+        self.edit_actions = EditActions(self)
+        self.setAcceptDrops(True)
+        self.resize(1440, 900)
+        self._on_reset()
+        self.files.restore_geometry()
+
+    @property
+    def current_pipeline(self) -> str | None:
+        return self.editor.pipeline
+
+    @current_pipeline.setter
+    def current_pipeline(self, name: str | None) -> None:
+        if self.editor.pipeline is not None:
+            self.editor.last_pipeline = self.editor.pipeline
+        self.editor.pipeline = name
+
+    # --- construction -----------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        self.palette_panel = PalettePanel(self)
+        self.inspector = InspectorPanel(self.editor, self)
+        self.yaml_panel = YamlPanel(self)
+        self.problems = ProblemsPanel(self)
+        self.history = HistoryPanel(self.document.undo_stack, self)
+        left, right, bottom = (
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        self.palette_dock = self._dock("Steps", "palette", self.palette_panel, left)
+        self.history_dock = self._dock("History", "history", self.history, left)
+        self.inspector_dock = self._dock("Inspector", "inspector", self.inspector, right)
+        self.yaml_dock = self._dock("YAML", "yaml", self.yaml_panel, right)
+        self.problems_dock = self._dock("Problems", "problems", self.problems, bottom)
+        self.splitDockWidget(self.palette_dock, self.history_dock, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.inspector_dock, self.yaml_dock)
+        self.inspector_dock.raise_()
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.problems_dock], [150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.palette_dock, self.history_dock], [520, 200], Qt.Orientation.Vertical)
+
+    def _build_toolbar(self) -> None:
+        a = self.actions
+        bar = QToolBar("Main", self)
+        bar.setObjectName("main-toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        for action in (a.new, a.open, a.save):
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addAction(a.undo)
+        bar.addAction(a.redo)
+        bar.addSeparator()
+        self.pipeline_bar = PipelineBar(self)
+        bar.addWidget(self.pipeline_bar)
+        for action in (a.add_pipeline, a.rename_pipeline, a.remove_pipeline):
+            bar.addAction(action)
+        bar.addSeparator()
+        for action in (a.auto_layout, a.snap, a.fit, a.zoom_out, a.zoom_in):
+            bar.addAction(action)
+        self.addToolBar(bar)
+        self.view.addActions(a.canvas_only)
+        for action in a.canvas_only:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def _build_menus(self) -> None:
+        a = self.actions
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([a.new, a.open])
+        self.recent_menu = QMenu("Open &Recent", self)
+        file_menu.addMenu(self.recent_menu)
+        self.recent_menu.aboutToShow.connect(self.files.fill_recent)
+        file_menu.addSeparator()
+        file_menu.addActions([a.save, a.save_as, a.reload])
+        file_menu.addSeparator()
+        file_menu.addAction(a.quit)
+        edit = self.menuBar().addMenu("&Edit")
+        edit.addActions([a.undo, a.redo])
+        edit.addSeparator()
+        edit.addActions([a.copy, a.paste, a.duplicate, a.delete, a.select_all])
+        pipeline = self.menuBar().addMenu("&Pipeline")
+        pipeline.addActions([a.add_pipeline, a.rename_pipeline, a.remove_pipeline])
+        pipeline.addSeparator()
+        pipeline.addAction(a.new_step)
+        view = self.menuBar().addMenu("&View")
+        view.addActions([a.fit, a.zoom_in, a.zoom_out, a.zoom_reset])
+        view.addSeparator()
+        view.addActions([a.auto_layout, a.snap])
+        view.addSeparator()
+        for dock in (
+            self.palette_dock,
+            self.inspector_dock,
+            self.yaml_dock,
+            self.problems_dock,
+            self.history_dock,
+        ):
+            view.addAction(dock.toggleViewAction())
+
+    def _build_status(self) -> None:
+        self.counts_label = QLabel(self)
+        self.problems_label = QLabel(self)
+        self.zoom_label = QLabel("100 %", self)
+        for w in (self.problems_label, self.counts_label, self.zoom_label):
+            self.statusBar().addPermanentWidget(w)
+
+    def _connect(self) -> None:
+        a, doc = self.actions, self.document
+        stack = doc.undo_stack
+        a.undo.triggered.connect(stack.undo)
+        a.redo.triggered.connect(stack.redo)
+        stack.canUndoChanged.connect(a.undo.setEnabled)
+        stack.canRedoChanged.connect(a.redo.setEnabled)
+        stack.undoTextChanged.connect(lambda t: a.undo.setToolTip(f"Undo {t}" if t else "Undo"))
+        stack.redoTextChanged.connect(lambda t: a.redo.setToolTip(f"Redo {t}" if t else "Redo"))
+        stack.cleanChanged.connect(lambda _clean: self._update_title())
+        a.fit.triggered.connect(self.view.fit)
+        a.zoom_in.triggered.connect(lambda: self.view.set_zoom(self.view.zoom * 1.25))
+        a.zoom_out.triggered.connect(lambda: self.view.set_zoom(self.view.zoom / 1.25))
+        a.zoom_reset.triggered.connect(lambda: self.view.set_zoom(1.0))
+        a.snap.toggled.connect(self.scene.set_snap_to_grid)
+        a.select_all.triggered.connect(lambda: [i.setSelected(True) for i in self.scene.node_items.values()])
+        self.view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{round(z * 100)} %"))
+        self.pipeline_bar.pipeline_selected.connect(self.show_pipeline)
+        doc.reset.connect(self._on_reset)
+        doc.pipelines_changed.connect(self._on_pipelines_changed)
+        doc.steps_changed.connect(self._refresh_palette)
+        for signal in (doc.node_added, doc.node_removed, doc.node_changed, doc.edge_added, doc.edge_removed):
+            signal.connect(self._on_graph_changed)
+        doc.positions_changed.connect(self._on_graph_changed)
+        doc.text_changed.connect(self._sync_timer.start)
+        doc.path_changed.connect(self._update_title)
+        self.problems.diagnostic_activated.connect(self.reveal_diagnostic)
+        self.problems.counts_changed.connect(self._show_problem_counts)
+        self.yaml_panel.text_edited.connect(self.editor.apply_text)
+        self.editor.text_error.connect(lambda msg, line: self.yaml_panel.show_error(msg, line or None))
+        self.editor.message.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
+        self.editor.pipeline_requested.connect(self._on_pipeline_requested)
+        self.scene.selectionChanged.connect(self.inspector.refresh)
+
+    # --- document → widgets -----------------------------------------------------------------
+    def _on_reset(self) -> None:
+        names = self.document.pipeline_names()
+        keep = self.current_pipeline if self.current_pipeline in names else None
+        self.current_pipeline = keep or (names[0] if names else None)
+        self.pipeline_bar.set_pipelines(names, self.current_pipeline)
+        self._refresh_palette()
+        self.scene.clear_all()
+        self._refresh_scene()
+        self._sync_panels()
+        self._update_title()
+        QTimer.singleShot(0, self.view.fit)
+
+    def _on_pipelines_changed(self) -> None:
+        names = self.document.pipeline_names()
+        if self.current_pipeline not in names:
+            self.current_pipeline = (
+                self.editor.last_pipeline
+                if self.editor.last_pipeline in names
+                else (names[0] if names else None)
+            )
+        self.pipeline_bar.set_pipelines(names, self.current_pipeline)
+        self._refresh_scene()
+        self._update_actions()
+
+    def _on_graph_changed(self, pipeline: str, *rest: Any) -> None:
+        if pipeline == self.current_pipeline:
+            self._refresh_scene()
+
+    def _on_pipeline_requested(self, name: str) -> None:
+        self.current_pipeline = name
+        self._on_pipelines_changed()
+
+    def show_pipeline(self, name: str) -> None:
+        if name == self.current_pipeline:
+            return
+        self.current_pipeline = name
+        self.pipeline_bar.set_pipelines(self.document.pipeline_names(), name)
+        self.scene.clear_all()
+        self._refresh_scene()
+        self.view.fit()
+
+    def _refresh_scene(self) -> None:
+        p = self.current_pipeline
+        view = self.document.view(p) if p else None
+        self.scene.show_pipeline(view, self.document.positions(p) if p else {})
+        n_nodes = len(view.nodes) if view else 0
+        n_edges = len(view.edges) if view else 0
+        self.counts_label.setText(f"{n_nodes} nodes · {n_edges} edges")
+        self.inspector.refresh()
+        self._update_actions()
+
+    def _refresh_palette(self) -> None:
+        steps = self.document.config.steps
+        self.palette_panel.set_steps([(n, getattr(s, "image", None)) for n, s in steps.items()])
+
+    def _sync_panels(self) -> None:
+        self.yaml_panel.set_text(self.document.text)
+        self.problems.set_diagnostics(self.document.diagnostics())
+
+    def _show_problem_counts(self, errors: int, warnings: int) -> None:
+        self.problems_label.setText(f"{errors} errors, {warnings} warnings")
+        title = "Problems" + (f" ({errors + warnings})" if errors + warnings else "")
+        self.problems_dock.setWindowTitle(title)
+
+    def _update_actions(self) -> None:
+        a = self.actions
+        has_pipeline = self.current_pipeline is not None
+        for action in (a.rename_pipeline, a.remove_pipeline, a.auto_layout, a.fit):
+            action.setEnabled(has_pipeline)
+
+    def _update_title(self) -> None:
+        path = self.document.path
+        name = path.name if path else "Untitled"
+        self.setWindowFilePath(str(path) if path else "")
+        self.setWindowModified(self.document.modified)
+        self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+
+    def reveal_diagnostic(self, diagnostic: Any) -> None:
+        """Select what a diagnostic is about (pipeline, node or edge) and its YAML line."""
+        target = locate_in_pipeline(self.document.loaded.data, tuple(getattr(diagnostic, "path", ()) or ()))
+        if target is not None:
+            pipeline, kind, name = target
+            if pipeline in self.document.pipeline_names():
+                self.show_pipeline(pipeline)
+                if kind == "node":
+                    self.scene.select_node(str(name))
+                elif kind == "edge":
+                    self.scene.select_edge(int(name))
+        if getattr(diagnostic, "line", None):
+            self.yaml_dock.show()
+            self.yaml_dock.raise_()
+            self.yaml_panel.go_to_line(diagnostic.line, getattr(diagnostic, "column", 1) or 1)
+
+    # --- window events ----------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.files.dropped_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self.files.dropped_path(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.files.open_path(path)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.files.confirm_discard():
+            self.files.shutdown()
+            event.accept()
+        else:
+            event.ignore()

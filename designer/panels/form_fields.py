@@ -1,0 +1,131 @@
+"""Inspector fields that validate as the user types and commit on Enter / focus out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtGui import QFocusEvent, QFontDatabase
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
+
+_INVALID = "border: 1px solid #cf222e; background: rgba(207, 34, 46, 0.10);"
+
+
+class LineField(QLineEdit):
+    """``parse(text) -> value`` raises ValueError for invalid text, shown at once as a red field."""
+
+    # The parsed value, emitted on Enter / focus out when it is valid and changed
+    committed = Signal(object)
+    # The current problem ("" when valid), for a label under the form
+    problem_changed = Signal(str)
+
+    def __init__(self, parse: Callable[[str], Any] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._parse = parse or (lambda t: t.strip() or None)
+        self._shown = ""
+        self.problem = ""
+        self.textEdited.connect(self._validate)
+        self.editingFinished.connect(self._commit)
+
+    def set_value(self, text: str) -> None:
+        if self.hasFocus() and self.isModified():
+            return  # never clobber what the user is typing
+        with QSignalBlocker(self):
+            self.setText(text)
+        self._shown = text
+        self.setModified(False)
+        self._set_problem("")
+
+    def _validate(self, text: str) -> bool:
+        try:
+            self._parse(text)
+        except ValueError as exc:
+            self._set_problem(str(exc))
+            return False
+        self._set_problem("")
+        return True
+
+    def _set_problem(self, problem: str) -> None:
+        self.problem = problem
+        self.setStyleSheet(_INVALID if problem else "")
+        self.setToolTip(problem)
+        self.problem_changed.emit(problem)
+
+    def _commit(self) -> None:
+        text = self.text()
+        if text == self._shown or not self._validate(text):
+            return
+        self._shown = text
+        self.setModified(False)
+        self.committed.emit(self._parse(text))
+
+
+class TextField(QPlainTextEdit):
+    """Multi-line text committed on focus out: a list of lines, or YAML (``as_yaml``)."""
+
+    committed = Signal(object)
+    problem_changed = Signal(str)
+
+    def __init__(self, as_yaml: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.as_yaml = as_yaml
+        self._shown = ""
+        self.problem = ""
+        if as_yaml:
+            self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setTabChangesFocus(True)
+        self.textChanged.connect(self._validate)
+
+    def set_value(self, text: str) -> None:
+        if self.hasFocus() and self.toPlainText() != self._shown:
+            return
+        with QSignalBlocker(self):
+            self.setPlainText(text)
+        self._shown = text
+        self._set_problem("")
+
+    def parse(self, text: str) -> Any:
+        if not self.as_yaml:
+            lines = [line for line in text.split("\n") if line.strip()]
+            return lines or None
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark is not None else ""
+            raise ValueError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        return value
+
+    def _validate(self) -> bool:
+        try:
+            self.parse(self.toPlainText())
+        except ValueError as exc:
+            self._set_problem(str(exc))
+            return False
+        self._set_problem("")
+        return True
+
+    def _set_problem(self, problem: str) -> None:
+        self.problem = problem
+        self.setStyleSheet(_INVALID if problem else "")
+        self.setToolTip(problem)
+        self.problem_changed.emit(problem)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.commit()
+
+    def commit(self) -> None:
+        text = self.toPlainText()
+        if text != self._shown and self._validate():
+            self._shown = text
+            self.committed.emit(self.parse(text))
+
+
+def yaml_text(value: Any) -> str:
+    """Show a plain value as block YAML in a text field."""
+    if value in (None, {}, []):
+        return ""
+    return yaml.safe_dump(value, sort_keys=False, default_flow_style=False, allow_unicode=True).rstrip()

@@ -1,0 +1,147 @@
+"""An editable table of named specs (a step's parameters or inputs); invalid cells show inline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.panels.value_parsing import format_value
+
+ERROR_TINT = QColor(207, 34, 46, 60)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # text | bool
+    # parse(text, row) -> value, raising ValueError with the reason
+    parse: Callable[[str, dict[str, Any]], Any] | None = None
+    width: int = 0
+
+
+class SpecTable(QWidget):
+    # (name, key, value) of a valid cell edit; value None removes the key
+    field_edited = Signal(str, str, object)
+    # (old name, new name)
+    renamed = Signal(str, str)
+    add_requested = Signal()
+    # name of the selected row
+    remove_requested = Signal(str)
+
+    def __init__(self, what: str, columns: list[Column], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.columns = columns
+        self.rows: list[dict[str, Any]] = []
+        self.table = QTableWidget(0, len(columns), self)
+        self.table.setHorizontalHeaderLabels([c.label for c in columns])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for i, c in enumerate(columns):
+            self.table.setColumnWidth(i, c.width or 80)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.itemChanged.connect(self._on_item_changed)
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #cf222e")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        add = QToolButton(self)
+        add.setText(f"+ Add {what}")
+        add.setAutoRaise(True)
+        add.clicked.connect(self.add_requested)
+        remove = QToolButton(self)
+        remove.setText("− Remove")
+        remove.setAutoRaise(True)
+        remove.clicked.connect(self._remove_selected)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.table)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = [dict(r) for r in rows]
+        with QSignalBlocker(self.table):
+            self.table.setRowCount(len(rows))
+            for r, row in enumerate(rows):
+                for c, col in enumerate(self.columns):
+                    item = QTableWidgetItem()
+                    if col.kind == "bool":
+                        item.setFlags(
+                            Qt.ItemFlag.ItemIsEnabled
+                            | Qt.ItemFlag.ItemIsUserCheckable
+                            | Qt.ItemFlag.ItemIsSelectable
+                        )
+                        item.setCheckState(
+                            Qt.CheckState.Checked if row.get(col.key) else Qt.CheckState.Unchecked
+                        )
+                    else:
+                        item.setText(format_value(row.get(col.key)))
+                    self.table.setItem(r, c, item)
+        rows_h = self.table.verticalHeader().defaultSectionSize() * max(len(rows), 1)
+        self.table.setFixedHeight(rows_h + self.table.horizontalHeader().height() + 6)
+        self.error.hide()
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        row, col = self.rows[item.row()], self.columns[item.column()]
+        name = str(row.get("name", ""))
+        if col.kind == "bool":
+            self._mark(item, None)
+            self.field_edited.emit(name, col.key, item.checkState() == Qt.CheckState.Checked)
+            return
+        text = item.text()
+        if col.key == "name":
+            if not text.strip():
+                self._mark(item, "A name cannot be empty.")
+            elif text.strip() != name:
+                self._mark(item, None)
+                self.renamed.emit(name, text.strip())
+            return
+        try:
+            value = col.parse(text, row) if col.parse else (text.strip() or None)
+        except ValueError as exc:
+            self._mark(item, str(exc))
+            return
+        self._mark(item, None)
+        if value != row.get(col.key):
+            self.field_edited.emit(name, col.key, value)
+
+    def _mark(self, item: QTableWidgetItem, problem: str | None) -> None:
+        with QSignalBlocker(self.table):
+            item.setBackground(QBrush(ERROR_TINT) if problem else QBrush())
+            item.setToolTip(problem or "")
+        self.error.setText(problem or "")
+        self.error.setVisible(bool(problem))
+
+    def _remove_selected(self) -> None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        if len(rows) == 1:
+            self.remove_requested.emit(str(self.rows[rows.pop()].get("name", "")))

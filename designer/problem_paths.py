@@ -1,0 +1,27 @@
+"""Map a diagnostic's config path onto what the canvas shows (pipeline, node, edge)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def locate_in_pipeline(data: Any, path: tuple[Any, ...]) -> tuple[str, str, Any] | None:
+    """(pipeline name, "pipeline" | "node" | "edge", node name | edge index | None) or None.
+
+    ``path`` looks like ``(3, "pipeline", "nodes", 1, "step")`` (top-level index first).
+    """
+    if len(path) < 2 or not isinstance(data, list) or not isinstance(path[0], int):
+        return None
+    if not 0 <= path[0] < len(data) or path[1] not in ("pipeline", "blueprint"):
+        return None
+    body = data[path[0]].get(path[1]) if isinstance(data[path[0]], dict) else None
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+        return None
+    name = body["name"]
+    if len(path) >= 4 and path[2] == "nodes" and isinstance(path[3], int):
+        nodes = body.get("nodes") or []
+        if 0 <= path[3] < len(nodes) and isinstance(nodes[path[3]], dict):
+            return name, "node", nodes[path[3]].get("name")
+    if len(path) >= 4 and path[2] == "edges" and isinstance(path[3], int):
+        return name, "edge", path[3]
+    return name, "pipeline", None

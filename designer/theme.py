@@ -1,0 +1,71 @@
+"""Light and dark palettes that follow the system colour scheme, on the Fusion style."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from designer.canvas.style import refresh_theme
+from designer.icons import clear_cache
+
+_DARK = {
+    QPalette.ColorRole.Window: "#2b2d30",
+    QPalette.ColorRole.WindowText: "#dfe1e5",
+    QPalette.ColorRole.Base: "#1e1f22",
+    QPalette.ColorRole.AlternateBase: "#26282b",
+    QPalette.ColorRole.Text: "#dfe1e5",
+    QPalette.ColorRole.Button: "#33363a",
+    QPalette.ColorRole.ButtonText: "#dfe1e5",
+    QPalette.ColorRole.Highlight: "#2f6fc6",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.ToolTipBase: "#3c3f41",
+    QPalette.ColorRole.ToolTipText: "#dfe1e5",
+    QPalette.ColorRole.PlaceholderText: "#8a8f96",
+    QPalette.ColorRole.Link: "#6aa7f5",
+    QPalette.ColorRole.Mid: "#3c3f43",
+    QPalette.ColorRole.Dark: "#1b1c1f",
+}
+_LIGHT = {
+    QPalette.ColorRole.Window: "#eff1f4",
+    QPalette.ColorRole.WindowText: "#1f2328",
+    QPalette.ColorRole.Base: "#ffffff",
+    QPalette.ColorRole.AlternateBase: "#f6f8fa",
+    QPalette.ColorRole.Text: "#1f2328",
+    QPalette.ColorRole.Button: "#f6f7f9",
+    QPalette.ColorRole.ButtonText: "#1f2328",
+    QPalette.ColorRole.Highlight: "#2f7fe0",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.ToolTipBase: "#ffffff",
+    QPalette.ColorRole.ToolTipText: "#1f2328",
+    QPalette.ColorRole.PlaceholderText: "#6e7781",
+    QPalette.ColorRole.Link: "#0969da",
+    QPalette.ColorRole.Mid: "#d0d7de",
+    QPalette.ColorRole.Dark: "#afb8c1",
+}
+
+
+def system_prefers_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def make_palette(dark: bool) -> QPalette:
+    palette = QPalette()
+    for role, color in (_DARK if dark else _LIGHT).items():
+        palette.setColor(role, QColor(color))
+        disabled = QColor(color)
+        if role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+            disabled.setAlpha(110)
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    return palette
+
+
+def apply_theme(app: QApplication, dark: bool | None = None) -> bool:
+    """Fusion with our palette (system scheme unless ``dark`` is given). Returns whether it is dark."""
+    dark = system_prefers_dark() if dark is None else dark
+    app.setStyle("Fusion")
+    app.setPalette(make_palette(dark))
+    clear_cache()
+    refresh_theme()
+    return dark
