@@ -147,6 +147,18 @@ def plan_pipeline(
         for end in (edge.source_node, edge.target_node):
             if end not in nodes:
                 raise PlanError(f"pipeline {pipeline_name!r}: edge refers to unknown node {end!r}")
+    for edge in edges:
+        target = nodes[edge.target_node]
+        if target.kind == "deployment":
+            continue
+        ports = target.inputs if edge.target_type == "input" else target.parameters
+        if edge.target_type in ("input", "parameter") and edge.target_key not in ports:
+            src = f"{edge.source_node}.{edge.source_type}.{edge.source_key}"
+            dst = f"{edge.target_node}.{edge.target_type}.{edge.target_key}"
+            raise PlanError(
+                f"pipeline {pipeline_name!r}: edge {src} -> {dst}: node {edge.target_node!r} has no "
+                f"{edge.target_type} {edge.target_key!r}"
+            )
     for pparam in pipeline.parameters:
         if pparam.default is None:
             continue
