@@ -17,6 +17,7 @@ from jsonschema.exceptions import best_match, relevance
 
 from runner.config.diagnostics import Diagnostic
 from runner.config.loader import ConfigPath, LoadedConfig
+from runner.config.schema import validator
 
 SOURCE = "valohai-yaml"
 
@@ -43,9 +44,7 @@ _HINTS = {
 
 
 def official_diagnostics(loaded: LoadedConfig) -> Iterator[Diagnostic]:
-    from valohai_yaml.validation import get_validator
-
-    errors = sorted(get_validator().iter_errors(loaded.data), key=lambda e: (relevance(e), repr(e.path)))
+    errors = sorted(validator().iter_errors(loaded.data), key=lambda e: (relevance(e), repr(e.path)))
     for error in errors:
         yield _schema_diagnostic(loaded, error)
     if errors:
