@@ -2,8 +2,8 @@
 # Build the local test images without any registry pull:
 #   pipeline-designer-test/busybox:1  static busybox from Debian's busybox-static, docker-imported
 #   pipeline-designer-test/python:1   debootstrap minbase + python3 + numpy + valohai-utils
-# A tag that already exists is kept unless --force is given. The debootstrap package
-# tarball is cached under .cache/images/ so a rebuild does not download again.
+# A tag that already exists and passes its check is kept unless --force is given. The
+# debootstrap tree is cached under .cache/images/ so a rebuild does not download again.
 #
 # Usage: tests/images/build.sh [--force] [busybox|python ...]
 # Env:   DEBIAN_MIRROR (default: read from this machine's apt sources), PIP (pip command)
@@ -141,6 +141,8 @@ pip_into_rootfs() {
     $(pip_cmd) install --quiet --disable-pip-version-check --no-deps --no-compile \
         --target "$site" "${PIP_PACKAGES[@]}" 2> >(grep -v "^WARNING: Location .* is ignored" >&2) || die "pip could not install ${PIP_PACKAGES[*]}"
     rm -rf "$site/bin"
+    # Step commands say `python ...` (as in the python:3.x images); Debian names it python3.
+    ln -sf python3 "$WORK/python/usr/bin/python"
     chroot "$WORK/python" python3 -c "import numpy, valohai, valohai_yaml, yaml, requests, jsonschema" ||
         die "the python rootfs cannot import its packages"
 }
@@ -153,35 +155,35 @@ build_python() {
 }
 
 # ---------------------------------------------------------------- main
-verify() { # TAG EXPECTED CMD...
+check() { # TAG EXPECTED CMD...: run CMD in a throwaway container, compare its output
     local tag="$1" expected="$2" got
     shift 2
-    got="$(docker run --rm --network none "$tag" "$@" 2>&1)" || die "$tag: '$*' failed: $got"
-    [ "$got" = "$expected" ] || die "$tag: '$*' printed '$got', expected '$expected'"
+    got="$(docker run --rm --network none "$tag" "$@" 2>&1)" || { echo "'$*' failed: $got"; return 1; }
+    [ "$got" = "$expected" ] || { echo "'$*' printed '$got', expected '$expected'"; return 1; }
 }
+check_image() { # NAME: what every test relies on
+    case "$1" in
+        busybox) check "$BUSYBOX_TAG" ok sh -c 'echo ok' ;;
+        python) check "$PYTHON_TAG" ok python -c 'import numpy, valohai; print("ok")' ;;
+    esac
+}
+tag_of() { [ "$1" = busybox ] && echo "$BUSYBOX_TAG" || echo "$PYTHON_TAG"; }
 
 for name in "${WANTED[@]}"; do
-    case "$name" in
-        busybox) tag="$BUSYBOX_TAG" ;;
-        python) tag="$PYTHON_TAG" ;;
-    esac
-    if have_tag "$tag" && [ "$FORCE" = 0 ]; then
-        echo "[images] $tag exists (use --force to rebuild)"
-    else
-        old_id="$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)"
-        phase "$name: total" "build_$name"
-        # A forced rebuild leaves the previous image dangling; drop it unless a container uses it.
-        [ -z "$old_id" ] || docker rmi "$old_id" >/dev/null 2>&1 || true
+    tag="$(tag_of "$name")"
+    old_id="$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)"
+    if [ -n "$old_id" ] && [ "$FORCE" = 0 ]; then
+        # An image from an older build.sh may lack something; rebuild it rather than fail tests.
+        if why="$(check_image "$name")"; then
+            echo "[images] $tag exists (use --force to rebuild)"
+            continue
+        fi
+        echo "[images] $tag exists but fails its check ($why); rebuilding"
     fi
+    phase "$name: total" "build_$name"
+    # A rebuild leaves the previous image dangling; drop it unless a container uses it.
+    [ -z "$old_id" ] || docker rmi "$old_id" >/dev/null 2>&1 || true
+    why="$(check_image "$name")" || die "$tag: $why"
+    echo "[images] $tag built and checked"
 done
-verify_all() {
-    local n
-    for n in "${WANTED[@]}"; do
-        case "$n" in
-            busybox) verify "$BUSYBOX_TAG" ok sh -c 'echo ok' ;;
-            python) verify "$PYTHON_TAG" ok python3 -c 'import numpy, valohai; print("ok")' ;;
-        esac
-    done
-}
-phase "verify images" verify_all
-echo "[images] ready: $(for n in "${WANTED[@]}"; do [ "$n" = busybox ] && printf '%s ' "$BUSYBOX_TAG"; [ "$n" = python ] && printf '%s ' "$PYTHON_TAG"; done)"
+echo "[images] ready: $(for n in "${WANTED[@]}"; do printf '%s ' "$(tag_of "$n")"; done)"
