@@ -136,7 +136,7 @@ class PipelineEditor(QObject):
         error: str | None = "no pipeline"
         self.stack.beginMacro(f"Add node of “{step}”")
         try:
-            if self.pipeline is None and self.add_pipeline("Training Pipeline") is not None:
+            if self.pipeline is None and self.add_pipeline(self._free_pipeline_name()) is not None:
                 return None
             view = self.doc.view(self.pipeline)
             name = node_name_for(step, set(view.nodes) if view else set())
@@ -180,6 +180,10 @@ class PipelineEditor(QObject):
             self.pipeline = name
             self.pipeline_requested.emit(name)
         return error
+
+    def _free_pipeline_name(self) -> str:
+        taken = set(self.doc.pipeline_names())
+        return next(f"Pipeline {n}" for n in range(1, 10_000) if f"Pipeline {n}" not in taken)
 
     def rename_pipeline(self, old: str, new: str) -> str | None:
         error = self.push(RenamePipeline(self.doc, old, new))

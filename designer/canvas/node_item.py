@@ -102,7 +102,10 @@ class NodeItem(QGraphicsItem):
         return path
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.snap_to_grid:
+        # Snap only what the user drags; positions set from the document are taken as they are.
+        scene = self.scene()
+        dragging = scene is not None and getattr(scene, "dragging_nodes", False)
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.snap_to_grid and dragging:
             p = QPointF(value)
             return QPointF(round(p.x() / GRID) * GRID, round(p.y() / GRID) * GRID)
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:

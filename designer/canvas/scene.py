@@ -43,6 +43,7 @@ class PipelineScene(QGraphicsScene):
         self.snap_to_grid = True
         self._drag: EdgeDrag | None = None
         self._press_positions: dict[str, QPointF] = {}
+        self.dragging_nodes = False  # True between press and release of a node drag
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
 
     # --- projection -------------------------------------------------------------------------
@@ -153,6 +154,7 @@ class PipelineScene(QGraphicsScene):
                 if isinstance(item, PortItem | NodeItem | EdgeItem):
                     break
         super().mousePressEvent(event)
+        self.dragging_nodes = event.button() == Qt.MouseButton.LeftButton
         self._press_positions = {i.name: i.pos() for i in self.selectedItems() if isinstance(i, NodeItem)}
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
@@ -171,6 +173,7 @@ class PipelineScene(QGraphicsScene):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+        self.dragging_nodes = False
         self._emit_moves()
 
     def _emit_moves(self) -> None:
