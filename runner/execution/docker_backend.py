@@ -95,10 +95,14 @@ class _DockerBase:
         handle.state["container"] = container
         # Attach before start: attaching to an already exited container hangs on this engine,
         # and attaching first means not a byte of output is missed.
-        stream = self.client.api.attach(
-            container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
-        )
-        container.start()
+        try:
+            stream = self.client.api.attach(
+                container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
+            )
+            container.start()
+        except Exception:
+            self.cleanup(handle)  # a created-but-unstarted container must not be left behind
+            raise
         thread = threading.Thread(target=self._pump, args=(handle, container, stream), daemon=True)
         thread.start()
 
@@ -179,15 +183,19 @@ class DockerArchiveBackend(_DockerBase):
         handle = Handle(spec, wakeup=wakeup)
         container = self._create(spec, None)
         handle.state["container"] = container
-        with tempfile.TemporaryDirectory(dir=self.workroot) as tmp, tempfile.TemporaryFile() as tarball:
-            write_tree(spec, Path(tmp), CONTAINER_ROOT, self.artifacts)
-            with tarfile.open(fileobj=tarball, mode="w") as tar:
-                add_tree_to_tar(tar, spec.repository, "valohai/repository")
-                _add_dir(tar, "valohai/repository")
-                for sub in ("inputs", "outputs", "config", "runner"):
-                    tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
-            tarball.seek(0)
-            container.put_archive("/", tarball)
+        try:
+            with tempfile.TemporaryDirectory(dir=self.workroot) as tmp, tempfile.TemporaryFile() as tarball:
+                write_tree(spec, Path(tmp), CONTAINER_ROOT, self.artifacts)
+                with tarfile.open(fileobj=tarball, mode="w") as tar:
+                    _add_dir(tar, "valohai/repository")
+                    add_tree_to_tar(tar, spec.repository, "valohai/repository")
+                    for sub in ("inputs", "outputs", "config", "runner"):
+                        tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
+                tarball.seek(0)
+                container.put_archive("/", tarball)
+        except Exception:
+            self.cleanup(handle)
+            raise
         self._start(handle, container)
         return handle
 

@@ -6,6 +6,7 @@ wakeup event) and short-lived terminate threads (so several containers stop in p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -94,6 +96,8 @@ class Executor:
         self._stop = threading.Event()
         self._wakeup = threading.Event()
         self._running: dict[str, _Running] = {}
+        self._launching: dict[str, tuple[Future[Handle], ExecutionSpec, str]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=self.options.concurrency, thread_name_prefix="launch")
         self._results: dict[str, NodeResult] = {}
         self._sched = Scheduler(plan.predecessors, self.options.concurrency, plan.order())
         self._log_dir = data_dir / "logs" / self.run_id
@@ -144,20 +148,25 @@ class Executor:
     def _loop(self, ctx: RunContext) -> None:
         cancelling = False
         while not self._sched.done:
+            self._wakeup.clear()  # before looking: a wakeup set from now on is not lost
             if self._stop.is_set() and not cancelling:
                 cancelling = True
                 for node in self._sched.cancel():
                     self._set_status(node, CANCELLED, message="run cancelled")
                 for node, running in self._running.items():
                     self._terminate(node, running, "cancelled")
-            for node in self._sched.take_ready():
+            ready = self._sched.take_ready()
+            for node in ready:
                 ctx.log = lambda msg, n=node: self._runner_line(n, msg)
                 self._start(ctx, node)
+            self._collect_launches(cancelling)
             for node in list(self._running):
                 self._pump(node)
-            if not self._sched.done:
-                self._wakeup.wait(0.1)
-                self._wakeup.clear()
+            # Nodes finished without a container (reused, failed to prepare) may have readied
+            # others: go round again at once instead of waiting for a wakeup.
+            if ready or self._sched.done:
+                continue
+            self._wakeup.wait(0.1)
 
     def _start(self, ctx: RunContext, node: str) -> None:
         tpl = self.plan.nodes[node]
@@ -192,17 +201,30 @@ class Executor:
         self._runner_line(node, f"starting {container_name(self.run_id, node)} ({spec.image})")
         if not self.backend.isolated:
             self._runner_line(node, "warning: local-process backend, the step is NOT isolated")
-        log = open(self._log_path(node), "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in _complete)
-        try:
-            handle = self.backend.launch(spec, self._wakeup)
-        except Exception as exc:
-            log.close()
-            self._runner_line(node, f"error: could not start: {exc}")
-            self._finish(node, FAILED, execution_id=spec.execution_id, message=f"could not start: {exc}")
-            return
-        self._running[node] = _Running(handle, spec, key, log)
-        self.store.upsert_execution(spec.execution_id, status=RUNNING, started=handle.started)
-        self._emit(NodeStateChanged(self.run_id, node, RUNNING, time.time()))
+        # Launching (copying files, creating and starting a container) takes a few hundred ms:
+        # done on a pool so a fan-out starts in parallel while this loop keeps streaming logs.
+        future = self._pool.submit(self.backend.launch, spec, self._wakeup)
+        future.add_done_callback(lambda _f: self._wakeup.set())
+        self._launching[node] = (future, spec, key)
+
+    def _collect_launches(self, cancelling: bool) -> None:
+        for node, (future, spec, key) in list(self._launching.items()):
+            if not future.done():
+                continue
+            del self._launching[node]
+            try:
+                handle = future.result()
+            except Exception as exc:
+                self._runner_line(node, f"error: could not start: {exc}")
+                self._finish(node, FAILED, execution_id=spec.execution_id, message=f"could not start: {exc}")
+                continue
+            log = open(self._log_path(node), "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in _complete)
+            running = _Running(handle, spec, key, log)
+            self._running[node] = running
+            self.store.upsert_execution(spec.execution_id, status=RUNNING, started=handle.started)
+            self._emit(NodeStateChanged(self.run_id, node, RUNNING, time.time()))
+            if cancelling:
+                self._terminate(node, running, "cancelled")
 
     def _reuse(self, spec: ExecutionSpec, key: str) -> bool:
         prior = self.store.find_reusable(key)
@@ -311,6 +333,11 @@ class Executor:
 
     def _abort_running(self) -> None:
         """On an exception in the loop (or KeyboardInterrupt): nothing may be left running."""
+        for future, _spec, _key in self._launching.values():
+            with contextlib.suppress(Exception):
+                future.result(timeout=30)
+        self._collect_launches(cancelling=False)
+        self._pool.shutdown(wait=False)
         for node, running in list(self._running.items()):
             self.backend.terminate(running.handle, 0)
             running.handle.wait(5)
