@@ -21,7 +21,7 @@ from runner.events import Event
 from runner.execution.code import HOME_MARKER
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, recover_interrupted
-from runner.execution.plan import RunPlan, plan_pipeline, plan_step
+from runner.execution.plan import PlanError, RunPlan, plan_pipeline, plan_step
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 from runner.store.paths import data_dir as default_data_dir
@@ -67,10 +67,18 @@ def plan_run(
     loaded = load(Path(yaml_path))
     if (pipeline is None) == (step is None):
         raise ValueError("give exactly one of pipeline or step")
+    if loaded.config is None:
+        raise PlanError(
+            f"{loaded.display_name}: not a valid valohai.yaml ({loaded.parse_error or 'not a list'}); "
+            "run `pipeline-designer lint` for details"
+        )
     if pipeline is not None:
-        return plan_pipeline(loaded.config, pipeline, loaded.root_dir, params)
-    assert step is not None
-    return plan_step(loaded.config, step, loaded.root_dir, params, inputs)
+        plan = plan_pipeline(loaded.config, pipeline, loaded.root_dir, params)
+    else:
+        assert step is not None
+        plan = plan_step(loaded.config, step, loaded.root_dir, params, inputs)
+    plan.yaml_path = loaded.path
+    return plan
 
 
 @dataclass

@@ -106,10 +106,14 @@ class Scheduler:
         return cancelled
 
     def overall(self) -> str:
-        """Run status once done: succeeded only when every node succeeded or was reused."""
+        """Run status once done: failed if any node failed, cancelled if any was cancelled.
+
+        A node is only ever skipped because an upstream node failed or was cancelled, or
+        because the runner does not run its kind (deployments): alone that is no failure.
+        """
         values = set(self.status.values())
-        if values <= OK_STATUSES:
-            return "succeeded"
+        if FAILED in values:
+            return FAILED
         if CANCELLED in values:
             return CANCELLED
-        return FAILED
+        return "succeeded"

@@ -115,7 +115,7 @@ class Executor:
             self.run_id,
             pipeline=self.plan.pipeline,
             step=step,
-            yaml_path=str(self.plan.root_dir),
+            yaml_path=str(self.plan.yaml_path or self.plan.root_dir),
             started=time.time(),
             backend=self.backend.name,
             options={"concurrency": self.options.concurrency, "reuse": self.options.reuse},
@@ -173,6 +173,8 @@ class Executor:
         if tpl.kind == "deployment":
             self._finish(node, SKIPPED, message="deployment nodes are not run by the local runner")
             return
+        if tpl.kind == "task":
+            self._runner_line(node, "warning: task node run as one execution (no parameter sweep locally)")
         try:
             spec = prepare_spec(ctx, tpl, self._results)
         except PrepareError as exc:

@@ -56,6 +56,7 @@ class RunPlan:
     edges: list[PlanEdge]
     root_dir: Path
     reuse_executions: bool = False
+    yaml_path: Path | None = None
 
     @property
     def predecessors(self) -> dict[str, set[str]]:

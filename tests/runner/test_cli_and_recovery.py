@@ -161,3 +161,13 @@ def test_killed_run_is_marked_interrupted_and_its_containers_removed(project, ho
     assert store.execution(run_id, "sleepy")["status"] == "interrupted"
     assert docker_client.containers.list(all=True, filters=label) == []
     assert not (home / "work" / run_id).exists()
+
+
+def test_invalid_yaml_is_a_usage_error(project, cli_env, capsys) -> None:
+    path = project("- step: {name: s}\n- 42\n")
+    path.write_text("just: a mapping\n")
+    code, _ = _cli("run", str(path), "--step", "s")
+    assert code == 2 and "not a valid valohai.yaml" in capsys.readouterr().err
+    path.write_text("- step: [unclosed\n")
+    code, _ = _cli("run", str(path), "--step", "s")
+    assert code == 2 and "valohai.yaml:" in capsys.readouterr().err

@@ -76,3 +76,16 @@ def test_errors_are_specific() -> None:
     s.take_ready()
     with pytest.raises(SchedulerError, match="not a terminal"):
         s.finish("a", PENDING)
+
+
+def test_overall_status() -> None:
+    s = Scheduler({"deploy": [], "a": []}, concurrency=2)
+    s.take_ready()
+    s.finish("deploy", SKIPPED)  # e.g. a deployment node the local runner does not run
+    s.finish("a", SUCCEEDED)
+    assert s.overall() == "succeeded"
+    s = Scheduler({"a": [], "b": []}, concurrency=2)
+    s.take_ready()
+    s.finish("a", CANCELLED)
+    s.finish("b", FAILED)
+    assert s.overall() == FAILED
