@@ -1,0 +1,222 @@
+"""One edit at a time on every corpus file with a step or pipeline: the text changes only
+in the lines that edit concerns (checked with difflib), the result re-parses with exactly
+the expected change in ``data``, and a file valid for valohai-yaml stays valid."""
+
+from __future__ import annotations
+
+import copy
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+import pytest
+from corpus_helpers import all_files, file_id, official_text_valid
+from edit_targets import (
+    apply_rename,
+    choose_default,
+    choose_rename,
+    edge_candidates,
+    get_path,
+    pipelines,
+    placeholder_pattern,
+)
+
+from runner.config import ConfigLoadError, edits, load, load_text
+from runner.config.document import YamlDocument
+from runner.config.errors import EditError
+from runner.config.loader import ConfigPath, LoadedConfig
+
+_INDENT = "document.guess_indent (the root list's dash column now votes as an offset; a tie picks 0)"
+_COMMENT_SPACING = "ruamel re-dumps '  # comment' as ' # comment' on the neighbouring lines of the edit"
+_INDENTED_DASH = "a file whose top-level dashes are indented ('  - step:') is re-dumped whole"
+_DUP_KEYS = "with duplicate keys, merge_edit drops the first duplicate and re-indents the list"
+_OVERRIDE = "edits._rename_spec does not rename node 'override: parameters: - name:' entries"
+
+_BROKEN_MERGE = (
+    _INDENT + "; textmerge.merge_edit then splices dump lines at the wrong indent: the edit yields "
+    "invalid YAML (ConfigLoadError from apply, and the ruamel tree stays mutated)"
+)
+_SHARED = "shared/valohai-yaml/examples__"
+_COMMON = {
+    "style-comments.yaml": _COMMENT_SPACING,
+    "style-indented.yaml": _INDENTED_DASH,
+    "style-no-final-newline.yaml": "the last line gets a newline and the parameter list is re-indented "
+    "(YamlDocument.apply always appends '\\n'; " + _INDENT + ")",
+    "warn-duplicate-keys.yaml": _DUP_KEYS,
+    _SHARED + "optional-default-param.yaml": _INDENT,
+    _SHARED + "flag-param-pass-as-example.yaml": _BROKEN_MERGE,
+}
+KNOWN_DEFAULT_BUGS = dict(_COMMON)
+KNOWN_RENAME_BUGS = {
+    **_COMMON,
+    "pipeline-override-actions.yaml": _OVERRIDE,
+    _SHARED + "pipeline-with-override-example.yaml": _OVERRIDE,
+    _SHARED + "pipeline-with-parameters-example.yaml": "edits._rename_socket_refs renames 'targets:' "
+    "only when it is a list; the single-string form 'targets: train.parameter.id' keeps the old name",
+}
+KNOWN_EDGE_BUGS = {"style-indented.yaml": _INDENTED_DASH}
+
+
+def _has_step_or_pipeline(path: Path) -> bool:
+    try:
+        data = load(path).data
+    except ConfigLoadError:
+        return False
+    return isinstance(data, list) and any(
+        isinstance(item, dict) and {"step", "pipeline", "blueprint"} & set(item) for item in data
+    )
+
+
+EDITABLE = [p for p in all_files() if _has_step_or_pipeline(p)]
+
+
+def _params(known: dict[str, str]) -> list[Any]:
+    return [
+        pytest.param(
+            p,
+            id=file_id(p),
+            marks=[pytest.mark.xfail(strict=True, reason=known[file_id(p)])] if file_id(p) in known else [],
+        )
+        for p in EDITABLE
+    ]
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")  # a CRLF line keeps its "\r": a changed line ending is a changed line
+
+
+def _diff(before: str, after: str) -> tuple[set[int], list[tuple[int, list[str]]]]:
+    """(1-based numbers of old lines replaced or deleted, [(old index, inserted lines)])."""
+    old, new = _lines(before), _lines(after)
+    changed: set[int] = set()
+    inserted: list[tuple[int, list[str]]] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "insert":
+            inserted.append((i1, new[j1:j2]))
+        elif tag == "replace" and i2 - i1 == j2 - j1:
+            changed.update(range(i1 + 1, i2 + 1))
+        else:  # a deletion, or a replacement that changes the line count
+            changed.update(range(i1 + 1, i2 + 1))
+            inserted.append((i1, new[j1:j2]))
+    return changed, inserted
+
+
+def _item_end(loaded: LoadedConfig, index: int) -> int:
+    """The last line of top-level item ``index``."""
+    nxt = loaded.marks.get((index + 1,))
+    return nxt.line - 1 if nxt else len(_lines(loaded.text))
+
+
+def _lines_of(loaded: LoadedConfig, paths: list[ConfigPath], placeholder: Any) -> set[int]:
+    lines = _lines(loaded.text)
+    found: set[int] = set()
+    for path in paths:
+        start = loaded.marks[path].line
+        if "command" in path:  # a placeholder may sit inside a block scalar: every line that has it
+            end = _item_end(loaded, path[0])
+            found |= {n for n in range(start, end + 1) if placeholder.search(lines[n - 1])}
+        else:
+            found.add(start)
+    return found
+
+
+def _still_valid(before: str, after: str) -> None:
+    if official_text_valid(before):
+        assert official_text_valid(after), "valohai-yaml no longer accepts the edited file"
+
+
+@pytest.mark.parametrize("path", _params(KNOWN_DEFAULT_BUGS))
+def test_change_default_changes_only_the_default_line(path: Path) -> None:
+    doc = YamlDocument.load(path)
+    before, expected = doc.text, copy.deepcopy(doc.loaded.data)
+    change = choose_default(expected)
+    if change is None:
+        pytest.skip("no step parameter")
+    get_path(expected, change.path)["default"] = change.new
+
+    edits.set_parameter_field(doc, change.step, change.name, "default", change.new)
+
+    changed, inserted = _diff(before, doc.text)
+    if change.old is None:  # no default yet: one line inserted inside that parameter
+        assert changed == set()
+        assert len(inserted) == 1 and len(inserted[0][1]) == 1, inserted
+        assert "default:" in inserted[0][1][0]
+    else:
+        line = doc.loaded.locate((*change.path, "default")).line  # same line number before and after
+        assert inserted == [] and changed == {line}, (changed, inserted)
+        assert str(change.new) in _lines(doc.text)[line - 1]
+    assert load_text(doc.text).data == expected
+    _still_valid(before, doc.text)
+
+
+@pytest.mark.parametrize("path", _params(KNOWN_RENAME_BUGS))
+def test_rename_parameter_changes_only_its_name_and_references(path: Path) -> None:
+    doc = YamlDocument.load(path)
+    before, expected = doc.text, copy.deepcopy(doc.loaded.data)
+    rename = choose_rename(expected)
+    if rename is None:
+        pytest.skip("no step parameter")
+    paths = apply_rename(expected, rename)
+    want = _lines_of(doc.loaded, paths, placeholder_pattern(rename.old))
+
+    edits.rename_parameter(doc, rename.step, rename.old, rename.new)
+
+    changed, inserted = _diff(before, doc.text)
+    assert inserted == [] and changed == want, (sorted(changed), sorted(want))
+    assert load_text(doc.text).data == expected
+    _still_valid(before, doc.text)
+
+
+def _choose_edge(doc: YamlDocument) -> tuple[ConfigPath, str, str, str] | None:
+    for ppath, body in pipelines(doc.loaded.data):
+        name = body.get("name")
+        for source, target in edge_candidates(doc.loaded.data, body):
+            try:
+                edits.check_edge(doc.loaded, name, source, target)
+            except EditError:
+                continue
+            return ppath, name, source, target
+    return None
+
+
+@pytest.mark.parametrize("path", _params(KNOWN_EDGE_BUGS))
+def test_add_edge_inserts_only_the_edge(path: Path) -> None:
+    doc = YamlDocument.load(path)
+    before, expected = doc.text, copy.deepcopy(doc.loaded.data)
+    chosen = _choose_edge(doc)
+    if chosen is None:
+        pytest.skip("no pipeline with two compatible, unconnected ports")
+    ppath, name, source, target = chosen
+    edges = get_path(expected, ppath)["edges"]
+    full_form = bool(edges) and all(isinstance(e, dict) for e in edges)
+    edges.append({"source": source, "target": target} if full_form else [source, target])
+    edges_line = doc.loaded.locate((*ppath, "edges")).line
+    edges_mark = doc.loaded.locate((*ppath, "edges"))
+    flow = _lines(before)[edges_mark.line - 1][edges_mark.column - 1 :].startswith("[")
+    last_edge = doc.loaded.locate((*ppath, "edges", len(edges) - 2)).line if len(edges) > 1 else edges_line
+
+    edits.add_edge(doc, name, source, target)
+
+    changed, inserted = _diff(before, doc.text)
+    if flow:  # edges: [[a, b], ...] on one line: that line, or `edges: []` turned into a block
+        assert changed == {edges_line}, (changed, inserted)
+        assert inserted == [] or (len(edges) == 1 and [len(i[1]) for i in inserted] == [2]), inserted
+    else:
+        assert changed == set() and len(inserted) == 1, (changed, inserted)
+        at, lines = inserted[0]
+        assert len(lines) == (2 if full_form else 1), lines
+        assert last_edge <= at <= _item_end(doc.loaded, ppath[0]), (at, last_edge)
+        assert source in "".join(lines) and target in "".join(lines)
+    assert load_text(doc.text).data == expected
+    _still_valid(before, doc.text)
+
+
+def test_every_editable_file_gets_all_three_edits() -> None:
+    """Guard against the choosers silently skipping most of the corpus."""
+    with_params = [p for p in EDITABLE if choose_rename(load(p).data) is not None]
+    with_edges = [p for p in EDITABLE if _choose_edge(YamlDocument.load(p)) is not None]
+    assert len(EDITABLE) >= 50
+    assert len(with_params) >= 35
+    assert len(with_edges) >= 20
