@@ -62,11 +62,16 @@ test:
 		$(TIMED) pytest $(PY) -m pytest $(PYTEST_ARGS) || rc=1; \
 		echo "---- set-up and test timings ----"; cat "$(PD_TIMINGS)"; exit $$rc
 
+# Every benchmarks/*.py that is a script (has a __main__ block); helpers are skipped.
+# All run even when one misses its target; the failures are listed at the end.
 bench: venv
-	@for f in benchmarks/*.py; do \
+	@failed=""; \
+	for f in benchmarks/*.py; do \
 		[ -e "$$f" ] || { echo "no benchmarks/*.py yet"; break; }; \
-		echo "== $$f"; $(PY) "$$f" || exit 1; \
-	done
+		grep -q '__name__ == "__main__"' "$$f" || continue; \
+		echo "== $$f"; $(PY) "$$f" || failed="$$failed $$f"; \
+	done; \
+	[ -z "$$failed" ] || { echo "benchmarks that failed or missed their target:$$failed"; exit 1; }
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis $(VENV_STAMP)
