@@ -14,7 +14,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import runner.config  # noqa: F401  (import order: runner.dag needs runner.config first)
 from runner.api import RunOptions, plan_run, start_run
 
 BUSYBOX = "pipeline-designer-test/busybox:1"

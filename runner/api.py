@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import runner.config  # noqa: F401  (first: runner.dag imports runner.config at import time)
 from runner.events import Event
 from runner.execution.code import HOME_MARKER
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id

@@ -120,27 +120,33 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
         print(f"pipeline-designer run: error: cannot start: {exc}", file=sys.stderr)
         return 2
     display = Progress(out, show_logs=args.logs)
-    status = None
+    status: str | None = None
     while status is None:
+        # Ctrl-C may land anywhere in here: it always means "cancel", never "leave containers".
+        try:
+            status = _follow(handle, display)
+        except KeyboardInterrupt:
+            print("\ncancelling (stopping running containers)...", file=sys.stderr)
+            handle.cancel()
+    handle.wait()
+    display.final()
+    print(f"run {handle.run_id}: {status}", file=out)
+    return STATUS_EXIT.get(status, 1)
+
+
+def _follow(handle: Any, display: Progress) -> str:
+    while True:
         try:
             event = handle.events.get(timeout=0.25)
         except queue.Empty:
             if handle.done and handle.events.empty():
                 handle.wait()  # re-raises a crash of the runner thread
-                status = handle.status or "failed"
+                return handle.status or "failed"
             display.tick()
-            continue
-        except KeyboardInterrupt:
-            print("\ncancelling (stopping running containers)...", file=sys.stderr)
-            handle.cancel()
             continue
         display.handle(event)
         if isinstance(event, RunFinished):
-            status = event.status
-    handle.wait()
-    display.final()
-    print(f"run {handle.run_id}: {status}", file=out)
-    return STATUS_EXIT.get(status, 1)
+            return event.status
 
 
 class Progress:

@@ -123,7 +123,7 @@ def config_files(spec: ExecutionSpec, root: str = CONTAINER_ROOT) -> dict[str, s
         execution["valohai.pipeline-title"] = spec.pipeline
     out = {}
     for stem, data in (("parameters", spec.parameters), ("inputs", inputs), ("execution", execution)):
-        out[f"{stem}.json"] = json.dumps(data, indent=2)
+        out[f"{stem}.json"] = json.dumps(data, indent=2) + "\n"
         out[f"{stem}.yaml"] = yaml.safe_dump(data, sort_keys=False)
     return out
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-import runner.config  # noqa: F401  (import order: runner.dag needs runner.config loaded first)
 from runner.events import Event, MetadataRecord, NodeStateChanged
 from runner.store.paths import HOME_ENV
 

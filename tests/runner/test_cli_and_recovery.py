@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,53 @@ def test_invalid_yaml_is_a_usage_error(project, cli_env, capsys) -> None:
     path.write_text("- step: [unclosed\n")
     code, _ = _cli("run", str(path), "--step", "s")
     assert code == 2 and "valohai.yaml:" in capsys.readouterr().err
+
+
+def test_ctrl_c_cancels_within_5s_and_exits_130(project, home, docker_client) -> None:
+    path = project('- step: {name: sleepy, image: busybox, command: "echo started; sleep 120"}\n')
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "PIPELINE_DESIGNER_IMAGE_MAP": "busybox=pipeline-designer-test/busybox:1",
+    }
+    code = (
+        "import sys; from runner.cli import run_cmd; import argparse; p = argparse.ArgumentParser(); "
+        "s = p.add_subparsers(dest='command'); run_cmd.register(s); a = p.parse_args(sys.argv[1:]); "
+        "sys.exit(a.func(a))"
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "run",
+            str(path),
+            "--step",
+            "sleepy",
+            "--network",
+            "none",
+            "--pull",
+            "never",
+            "--logs",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
+    try:
+        for line in proc.stdout:
+            if "started" in line and "stdout" in line:
+                break
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 130
+        assert time.monotonic() - t0 < 5
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    run = RunStore(home / "runs.sqlite3").run("latest")
+    assert run["status"] == "cancelled"
+    label = {"label": f"pipeline-designer.run-id={run['id']}"}
+    assert docker_client.containers.list(all=True, filters=label) == []
