@@ -12,7 +12,12 @@ PY          := $(VENV)/bin/python
 VENV_STAMP  := $(VENV)/.pd-installed
 TIMED       := .ci/timed
 PYTEST_ARGS ?=
-HOST_PACKAGES := debootstrap busybox-static openssh-server
+# Debian packages: test images, the sshd tests, and the libraries PySide6 loads even offscreen.
+HOST_PACKAGES := debootstrap busybox-static openssh-server \
+	libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
+# What Qt's xcb platform plugin needs on top, for a window on an X11/XWayland display.
+DISPLAY_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+	libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
 export PD_TIMINGS ?= $(CURDIR)/.cache/setup-timings.txt
 
 .PHONY: help venv run engine packages images images-force sshd lint format test bench clean distclean
@@ -28,12 +33,15 @@ $(VENV_STAMP): pyproject.toml
 	@$(TIMED) venv .ci/venv.sh
 
 run: venv
+	@if [ -n "$${DISPLAY:-}" ] && [ "$${QT_QPA_PLATFORM:-}" != offscreen ]; then \
+		.ci/packages.sh $(DISPLAY_PACKAGES) || echo "warning: Qt may not start without: $(DISPLAY_PACKAGES)"; \
+	fi
 	$(VENV)/bin/pipeline-designer examples/valohai.yaml
 
 engine:
 	@$(TIMED) engine .ci/engine.sh
 
-# Debian packages the images and the sshd tests need (one apt-get update at most).
+# One apt-get update at most, and only when something is missing.
 packages:
 	@$(TIMED) packages .ci/packages.sh $(HOST_PACKAGES)
 
@@ -56,7 +64,7 @@ format: venv
 # ruff and pytest both run even when one fails, so one CI run shows every problem.
 test:
 	@mkdir -p .cache && : > "$(PD_TIMINGS)"
-	@$(MAKE) --no-print-directory venv engine images
+	@$(MAKE) --no-print-directory packages venv engine images
 	@rc=0; \
 		$(TIMED) ruff $(VENV)/bin/ruff check . || rc=1; \
 		$(TIMED) pytest $(PY) -m pytest $(PYTEST_ARGS) || rc=1; \

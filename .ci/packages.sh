@@ -6,6 +6,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STAMP="$ROOT/.cache/apt-updated"
 
+if ! command -v dpkg-query >/dev/null; then
+    echo "packages.sh: not a Debian system; make sure these are installed: $*" >&2
+    exit 0
+fi
 missing=()
 for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
