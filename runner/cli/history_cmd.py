@@ -30,7 +30,7 @@ from runner.metadata import iso_time, latest_values
 FORMAT = 1
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("history", help="list past runs")
     p.add_argument("--json", action="store_true", help="machine-readable output (documented format)")
     p.add_argument("--limit", type=int, default=50, help="how many runs (default 50)")

@@ -20,7 +20,7 @@ from runner.events import LogLine, MetadataRecord, NodeStateChanged, RunFinished
 STATUS_EXIT = {"succeeded": 0, "failed": 1, "cancelled": 130}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "run",
         help="run a pipeline or a single step on the local Docker engine",

@@ -201,7 +201,7 @@ class DockerArchiveBackend(_DockerBase):
 
     def collect(self, handle: Handle, artifacts: ArtifactStore, warn: Warn) -> list[OutputFile]:
         chunks, _stat = handle.state["container"].get_archive(f"{CONTAINER_ROOT}/outputs")
-        return collect_tar(_ChunkReader(chunks), artifacts, warn)
+        return collect_tar(io.BufferedReader(_ChunkReader(chunks), 1 << 20), artifacts, warn)
 
 
 def _add_dir(tar: tarfile.TarFile, name: str) -> None:

@@ -157,7 +157,7 @@ class Executor:
                     self._terminate(node, running, "cancelled")
             ready = self._sched.take_ready()
             for node in ready:
-                ctx.log = lambda msg, n=node: self._runner_line(n, msg)
+                ctx.log = self._node_logger(node)
                 self._start(ctx, node)
             self._collect_launches(cancelling)
             for node in list(self._running):
@@ -360,6 +360,12 @@ class Executor:
         with open(self._log_path(node), "a", encoding="utf-8") as fh:
             fh.write(f"{iso_time(now)} runner {text}\n")
         self._emit(LogLine(self.run_id, node, "runner", text, now))
+
+    def _node_logger(self, node: str) -> Callable[[str], None]:
+        def log(text: str) -> None:
+            self._runner_line(node, text)
+
+        return log
 
     def _warn(self, node: str, text: str) -> None:
         self._runner_line(node, f"warning: {text}")

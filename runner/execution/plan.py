@@ -136,9 +136,10 @@ def plan_pipeline(
         step_name = getattr(node, "step", None)
         if not step_name:
             raise PlanError(f"{where}: task blueprints are not supported by the local runner")
-        template = _template(node.name, _step(config, step_name, where), node.override)
+        template = _template(node.name, _step(config, step_name, where), getattr(node, "override", None))
         template.kind = node.type
-        template.edge_merge_mode = str(getattr(node.edge_merge_mode, "value", node.edge_merge_mode))
+        merge_mode = getattr(node, "edge_merge_mode", "replace")
+        template.edge_merge_mode = str(getattr(merge_mode, "value", merge_mode))
         nodes[node.name] = template
     edges = [
         PlanEdge(e.source_node, e.source_type, e.source_key, e.target_node, e.target_type, e.target_key)
@@ -149,10 +150,10 @@ def plan_pipeline(
             if end not in nodes:
                 raise PlanError(f"pipeline {pipeline_name!r}: edge refers to unknown node {end!r}")
     for edge in edges:
-        target = nodes[edge.target_node]
-        if target.kind == "deployment":
+        receiver = nodes[edge.target_node]
+        if receiver.kind == "deployment":
             continue
-        ports = target.inputs if edge.target_type == "input" else target.parameters
+        ports = receiver.inputs if edge.target_type == "input" else receiver.parameters
         if edge.target_type in ("input", "parameter") and edge.target_key not in ports:
             src = f"{edge.source_node}.{edge.source_type}.{edge.source_key}"
             dst = f"{edge.target_node}.{edge.target_type}.{edge.target_key}"
@@ -164,9 +165,9 @@ def plan_pipeline(
         if pparam.default is None:
             continue
         for target in pparam.targets:
-            node, _type, pname = target.split(".", 2)
-            if node in nodes:
-                nodes[node].explicit[pname] = pparam.default
+            target_node, _type, pname = target.split(".", 2)
+            if target_node in nodes:
+                nodes[target_node].explicit[pname] = pparam.default
     _apply_params(pipeline_name, nodes, pipeline.parameters, params or {})
     plan = RunPlan(pipeline_name, nodes, edges, root_dir, bool(pipeline.reuse_executions))
     plan.order()  # cycle check up front

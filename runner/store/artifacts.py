@@ -7,7 +7,12 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
+
+
+class Readable(Protocol):
+    def read(self, n: int = ..., /) -> bytes: ...
+
 
 _CHUNK = 4 * 1024 * 1024
 
@@ -64,7 +69,7 @@ class ArtifactStore:
         self._install(Path(out.name), sha)
         return sha, size
 
-    def put_stream(self, stream: BinaryIO, limit: int | None = None) -> tuple[str, int]:
+    def put_stream(self, stream: Readable, limit: int | None = None) -> tuple[str, int]:
         """Copy a byte stream in while hashing it (archive transfer extraction)."""
         digest = hashlib.sha256()
         size = 0
@@ -80,7 +85,7 @@ class ArtifactStore:
         return sha, size
 
     @staticmethod
-    def _hash_stream(fh: BinaryIO) -> tuple[str, int]:
+    def _hash_stream(fh: Readable) -> tuple[str, int]:
         digest = hashlib.sha256()
         size = 0
         while chunk := fh.read(_CHUNK):
