@@ -15,7 +15,11 @@ if [ "$(id -u)" != 0 ]; then
     docker info 2>&1 | tail -n 3 >&2 || true
     exit 1
 fi
-command -v dockerd >/dev/null || "$ROOT/.ci/packages.sh" docker.io
+if ! command -v dockerd >/dev/null; then
+    "$ROOT/.ci/packages.sh" docker.io
+    # The package may have started the service, or DOCKER_HOST may name an engine elsewhere.
+    docker info >/dev/null 2>&1 && { echo "[engine] Docker engine is up"; exit 0; }
+fi
 
 if pgrep -x dockerd >/dev/null; then
     echo "[engine] dockerd is already running; waiting for it"
