@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner.config import LoadedConfig, lint, load
 from runner.events import Event
 from runner.execution.code import HOME_MARKER
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
@@ -27,7 +28,17 @@ from runner.store.paths import data_dir as default_data_dir
 
 IMAGE_MAP_ENV = "PIPELINE_DESIGNER_IMAGE_MAP"
 
-__all__ = ["RunHandle", "RunOptions", "image_map_from_env", "open_store", "plan_run", "start_run"]
+__all__ = [
+    "LoadedConfig",
+    "RunHandle",
+    "RunOptions",
+    "image_map_from_env",
+    "lint",
+    "load",
+    "open_store",
+    "plan_run",
+    "start_run",
+]
 
 
 def image_map_from_env(text: str | None = None) -> dict[str, str]:
@@ -54,16 +65,18 @@ def open_store(home: Path | None = None) -> tuple[Path, RunStore, ArtifactStore]
 
 
 def plan_run(
-    yaml_path: str | Path,
+    source: str | Path | LoadedConfig,
     pipeline: str | None = None,
     step: str | None = None,
     params: dict[str, Any] | None = None,
     inputs: dict[str, list[str]] | None = None,
 ) -> RunPlan:
-    """Load the YAML (ConfigLoadError on failure) and plan a pipeline or a single step."""
-    from runner.config import load
+    """Plan a pipeline or a single step of a YAML file or an already loaded config.
 
-    loaded = load(Path(yaml_path))
+    The designer passes ``document.loaded`` (unsaved edits included); its code folder is the
+    folder of the document's file. Raises ConfigLoadError, PlanError or ValueError.
+    """
+    loaded = source if isinstance(source, LoadedConfig) else load(Path(source))
     if (pipeline is None) == (step is None):
         raise ValueError("give exactly one of pipeline or step")
     if loaded.config is None:

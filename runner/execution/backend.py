@@ -17,6 +17,7 @@ from runner.execution.spec import ExecutionSpec, OutputFile
 from runner.store.artifacts import ArtifactStore
 
 Warn = Callable[[str], None]
+MAX_LINE = 64 * 1024  # longer unterminated output is cut into lines of this size
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Handle:
         self.last_output = time.monotonic()
         buf = self._partial.get(stream, b"") + data
         *lines, rest = buf.split(b"\n")
+        if len(rest) > MAX_LINE:  # a progress bar redrawn with \r never ends its line
+            lines.append(rest)
+            rest = b""
         self._partial[stream] = rest
         for line in lines:
             self._lines.append((stream, line.decode("utf-8", "replace").rstrip("\r"), now))

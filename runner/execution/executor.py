@@ -121,27 +121,32 @@ class Executor:
             options={"concurrency": self.options.concurrency, "reuse": self.options.reuse},
         )
         self._emit(RunStarted(self.run_id, self.plan.pipeline, tuple(self.plan.order()), time.time()))
-        ctx = RunContext(
-            self.run_id,
-            self.plan,
-            self.artifacts,
-            self.data_dir / "cache",
-            tree_hash(self.plan.root_dir),
-            self.options.image_map,
-            self.options.strict,
-            labels=self.options.labels,
-        )
-        for node in self.plan.order():
-            self._emit(NodeStateChanged(self.run_id, node, PENDING, time.time()))
+        crashed = False
         try:
+            ctx = RunContext(
+                self.run_id,
+                self.plan,
+                self.artifacts,
+                self.data_dir / "cache",
+                tree_hash(self.plan.root_dir),
+                self.options.image_map,
+                self.options.strict,
+                labels=self.options.labels,
+            )
+            for node in self.plan.order():
+                self._emit(NodeStateChanged(self.run_id, node, PENDING, time.time()))
             self._loop(ctx)
+        except Exception:
+            crashed = True  # recorded as failed below, then re-raised to the caller
+            raise
         finally:
+            # Whatever happened, nothing keeps running and the run gets a final status.
             self._abort_running()
-        status = self._sched.overall()
-        self.store.finish_run(self.run_id, status, time.time())
-        self._emit(RunFinished(self.run_id, status, dict(self._sched.status), time.time()))
-        if not self.options.keep_workdirs:
-            shutil.rmtree(self.data_dir / "work" / self.run_id, ignore_errors=True)
+            status = FAILED if crashed else self._sched.overall()
+            self.store.finish_run(self.run_id, status, time.time())
+            self._emit(RunFinished(self.run_id, status, dict(self._sched.status), time.time()))
+            if not self.options.keep_workdirs:
+                shutil.rmtree(self.data_dir / "work" / self.run_id, ignore_errors=True)
         return status
 
     # loop --------------------------------------------------------------------

@@ -66,3 +66,15 @@ def test_local_backend_failure_limit_and_cancel(project, home: Path) -> None:
     assert handle.status == "failed" and time.monotonic() - t0 < 6
     handle, events, t_cancel = _run(path, "slow", cancel_after_start=True)
     assert handle.status == "cancelled" and t_cancel is not None and time.monotonic() - t_cancel < 5
+
+
+def test_designer_runs_unsaved_document_edits(project, home: Path) -> None:
+    from runner.config import edits
+    from runner.config.document import YamlDocument
+
+    path = project(YAML, **{"in.txt": "x\n"})
+    doc = YamlDocument.load(path)
+    edits.set_step_field(doc, "fails", "command", "echo edited")
+    handle = start_run(plan_run(doc.loaded, step="fails"), RunOptions(reuse=False), backend="local")
+    assert handle.wait(30) == "succeeded"
+    assert "exit 7" in path.read_text()  # the file itself is untouched
