@@ -37,7 +37,8 @@ class LocalProcessBackend:
         workdir = self.workroot / spec.run_id / spec.container_name
         handle.state["workdir"] = workdir
         copy_tree(spec.repository, workdir / "repository")
-        write_tree(spec, workdir, str(workdir), self.artifacts)
+        # copies: a step running as this user could otherwise write through into the store
+        write_tree(spec, workdir, str(workdir), self.artifacts, link=False)
         env = {**os.environ, **container_env(spec, root=str(workdir))}
         for key in ("VALOHAI_PORT", "VH_FLAT_LOCAL_OUTPUTS"):  # contract §2: must stay unset
             env.pop(key, None)

@@ -128,15 +128,22 @@ def config_files(spec: ExecutionSpec, root: str = CONTAINER_ROOT) -> dict[str, s
     return out
 
 
-def write_tree(spec: ExecutionSpec, workdir: Path, root: str, artifacts: Any) -> None:
-    """Lay out ``inputs/``, ``outputs/``, ``config/`` and ``runner/command.sh`` under ``workdir``."""
+def write_tree(spec: ExecutionSpec, workdir: Path, root: str, artifacts: Any, link: bool = True) -> None:
+    """Lay out ``inputs/``, ``outputs/``, ``config/`` and ``runner/command.sh`` under ``workdir``.
+
+    ``link``: inputs are hard links to the artifact store (free; only safe where the step
+    cannot write them, i.e. behind a read-only mount), otherwise copies.
+    """
     for sub in ("inputs", "outputs", "config", "runner"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
     (workdir / "outputs").chmod(0o777)  # images whose user is not root must still write outputs
     for name, files in spec.inputs.items():
         (workdir / "inputs" / name).mkdir(exist_ok=True)
         for f in files:
-            artifacts.link_into(f.sha256, workdir / "inputs" / name / f.name)
+            if link:
+                artifacts.link_into(f.sha256, workdir / "inputs" / name / f.name)
+            else:
+                artifacts.copy_out(f.sha256, workdir / "inputs" / name / f.name)
     for fname, text in config_files(spec, root).items():
         (workdir / "config" / fname).write_text(text)
     (workdir / "runner" / SCRIPT_NAME).write_text(spec.script)

@@ -78,3 +78,22 @@ def test_designer_runs_unsaved_document_edits(project, home: Path) -> None:
     handle = start_run(plan_run(doc.loaded, step="fails"), RunOptions(reuse=False), backend="local")
     assert handle.wait(30) == "succeeded"
     assert "exit 7" in path.read_text()  # the file itself is untouched
+
+
+def test_local_step_cannot_corrupt_the_artifact_store(project, home: Path) -> None:
+    path = project(
+        """
+        - step:
+            name: w
+            image: unused
+            command: chmod u+w "$VH_INPUTS_DIR/data/in.txt"; echo overwritten > "$VH_INPUTS_DIR/data/in.txt"
+            inputs: [{name: data, default: in.txt}]
+        """,
+        **{"in.txt": "original\n"},
+    )
+    handle = start_run(plan_run(path, step="w"), RunOptions(reuse=False), backend="local")
+    assert handle.wait(30) == "succeeded"
+    stored = RunStore(home / "runs.sqlite3").execution(handle.run_id, "w")["inputs"]["data"][0]["sha256"]
+    from runner.store.artifacts import ArtifactStore
+
+    assert ArtifactStore(home / "artifacts").path_for(stored).read_text() == "original\n"
