@@ -7,12 +7,16 @@ the bug (see KNOWN_LINT_BUGS).
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from corpus_helpers import (
     DATA_DIR,
     OFFICIAL_VERDICTS,
+    ROOT,
     data_expectations,
     data_files,
     file_id,
@@ -23,6 +27,7 @@ from corpus_helpers import (
 
 from runner.config import ConfigLoadError, Diagnostic, lint, load
 from runner.config.diagnostics import has_errors
+from runner.dag.graph import PipelineGraph
 
 # file → why our lint's messages differ from the expectation (the lead fixes these).
 KNOWN_LINT_BUGS = {
@@ -172,3 +177,45 @@ def test_message_positions_point_at_the_named_thing() -> None:
 def test_port_mismatch_hint_reads_as_english() -> None:
     hints = [d.hint for d in lint(load(DATA_DIR / "bad-port-mismatch.yaml"))]
     assert hints and not any(" a output" in h or " an parameter" in h or " an file" in h for h in hints)
+
+
+def _pipelines_with_config() -> list[object]:
+    params = []
+    for path in data_files() + shared_files():
+        try:
+            config = load(path).config
+        except ConfigLoadError:
+            continue
+        for name in config.pipelines if config is not None else []:
+            params.append(pytest.param(path, name, id=f"{file_id(path)}::{name}"))
+    return params
+
+
+@pytest.mark.parametrize(("path", "pipeline"), _pipelines_with_config())
+def test_lint_and_the_dag_agree_on_cycles(path: Path, pipeline: str) -> None:
+    """Lint finds cycles with graphlib, the DAG with networkx: same verdict on every pipeline."""
+    loaded = load(path)
+    graph_cycle = PipelineGraph.build(loaded.config, pipeline).find_cycle()
+    lint_cycles = [d for d in lint(loaded) if d.code == "cycle" and f'pipeline "{pipeline}"' in d.message]
+    assert bool(graph_cycle) == bool(lint_cycles)
+    if graph_cycle:  # the same cycle, whichever node it starts from
+        shown = lint_cycles[0].message.split(": ", 1)[1].split(" → ")
+        assert set(shown) == set(graph_cycle) and shown[0] == shown[-1]
+
+
+def test_cli_json_reports_the_expected_messages() -> None:
+    for name, code in (("bad-edge-unknown-node.yaml", 1), ("warn-unconnected-node.yaml", 0)):
+        result = subprocess.run(
+            [sys.executable, "-m", "designer.cli", "lint", str(DATA_DIR / name), "--format", "json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == code, result.stderr
+        report = json.loads(result.stdout)
+        got = sorted((m["severity"], m["code"], m["line"], m["column"]) for m in report["messages"])
+        want = sorted(
+            (m["severity"], m["code"], m["line"], m["column"]) for m in data_expectations()[name]["messages"]
+        )
+        assert got == want and report["valid"] == data_expectations()[name]["valid"]
