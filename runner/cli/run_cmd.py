@@ -117,7 +117,11 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
     try:
         handle = start_run(plan, options, backend=args.backend, network=args.network, pull=args.pull)
     except Exception as exc:  # engine unreachable and the like
-        print(f"pipeline-designer run: error: cannot start: {exc}", file=sys.stderr)
+        hint = " (is the Docker engine running? --backend local runs without it, not isolated)"
+        print(
+            f"pipeline-designer run: error: cannot start: {exc}{hint if args.backend != 'local' else ''}",
+            file=sys.stderr,
+        )
         return 2
     display = Progress(out, show_logs=args.logs)
     status: str | None = None
