@@ -36,7 +36,8 @@ def run_gui(path: str | None) -> int:
         else:
             window.files.open_path(target, confirm=False)
     window.show()
-    QTimer.singleShot(0, window.files.offer_recovery)
+    if not path:  # an opened file has already been checked for its own autosave
+        QTimer.singleShot(0, window.files.offer_recovery)
     code = app.exec()
     # Shut down explicitly before Python finalizes (STYLE 6.8): close, drop references, collect.
     window.close()

@@ -69,7 +69,8 @@ class FileController(QObject):
         if path:
             self.open_path(path)
 
-    def open_path(self, path: str | Path, *, confirm: bool = True) -> bool:
+    def open_path(self, path: str | Path, *, confirm: bool = True, recover: bool = True) -> bool:
+        """Open a file; with ``recover``, offer its autosave if an earlier session crashed."""
         if confirm and not self.confirm_discard():
             return False
         p = Path(path)
@@ -80,11 +81,12 @@ class FileController(QObject):
         except ConfigLoadError as exc:
             self.warn("Cannot open file", str(exc))
             return False
-        self._forget_recovery()
         self._watch(self.doc.path)
         self._add_recent(self.doc.path)
         for message in warnings:
             self.w.statusBar().showMessage(str(message), 8000)
+        if recover:
+            self.offer_recovery()
         return True
 
     def save(self) -> bool:
@@ -121,7 +123,7 @@ class FileController(QObject):
             != _Btn.Yes
         ):
             return
-        self.open_path(self.doc.path, confirm=False)
+        self.open_path(self.doc.path, confirm=False, recover=False)
 
     def confirm_discard(self) -> bool:
         """True when it is fine to drop the document (saved, discarded, or unmodified)."""
@@ -178,7 +180,7 @@ class FileController(QObject):
             _Btn.Yes,
         )
         if answer == _Btn.Yes:
-            self.open_path(path, confirm=False)
+            self.open_path(path, confirm=False, recover=False)
         return True
 
     # --- autosave and recovery --------------------------------------------------------------
@@ -211,7 +213,7 @@ class FileController(QObject):
             self.recovery.remove(entry.path)
             return False
         if entry.path is not None and entry.path.is_file() and self.doc.path != entry.path:
-            self.open_path(entry.path, confirm=False)
+            self.open_path(entry.path, confirm=False, recover=False)
         self.w.editor.recover(entry.snapshot)
         return True
 
@@ -247,8 +249,12 @@ class FileController(QObject):
         """Clean close: remember the window, stop timers, drop the autosave."""
         self.w.settings.setValue("window/geometry", self.w.saveGeometry())
         self.w.settings.setValue("window/state", self.w.saveState())
-        self.autosave_timer.stop()
         self._forget_recovery()
+        self.stop_watching()
+
+    def stop_watching(self) -> None:
+        """No more autosaves and no more external-change checks (closing)."""
+        self.autosave_timer.stop()
         files = self._watcher.files()
         if files:
             self._watcher.removePaths(files)

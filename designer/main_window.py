@@ -26,7 +26,9 @@ from designer.panels.yaml_panel import YamlPanel
 from designer.problem_paths import locate_in_pipeline
 
 APP_NAME = "Pipeline Designer"
-LINT_DELAY_MS = 100  # the YAML and problems docks follow an edit within 200 ms
+# The YAML and problems docks follow an edit within 200 ms; the timers coalesce bursts of edits.
+TEXT_DELAY_MS = 20
+LINT_DELAY_MS = 80
 
 
 class MainWindow(QMainWindow):
@@ -41,8 +43,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.actions = Actions(self)
         self.editor = PipelineEditor(self.document, self.scene, self)
-        self._sync_timer = QTimer(self, singleShot=True, interval=LINT_DELAY_MS)
-        self._sync_timer.timeout.connect(self._sync_panels)
+        self._text_timer = QTimer(self, singleShot=True, interval=TEXT_DELAY_MS)
+        self._text_timer.timeout.connect(self._sync_text)
+        self._lint_timer = QTimer(self, singleShot=True, interval=LINT_DELAY_MS)
+        self._lint_timer.timeout.connect(self._sync_problems)
         self._build_docks()
         self.files = FileController(self)
         self._build_toolbar()
@@ -169,7 +173,7 @@ class MainWindow(QMainWindow):
         stack.canRedoChanged.connect(a.redo.setEnabled)
         stack.undoTextChanged.connect(lambda t: a.undo.setToolTip(f"Undo {t}" if t else "Undo"))
         stack.redoTextChanged.connect(lambda t: a.redo.setToolTip(f"Redo {t}" if t else "Redo"))
-        stack.cleanChanged.connect(lambda _clean: self._update_title())
+        stack.cleanChanged.connect(self._update_title)
         a.fit.triggered.connect(self.view.fit)
         a.zoom_in.triggered.connect(lambda: self.view.set_zoom(self.view.zoom * 1.25))
         a.zoom_out.triggered.connect(lambda: self.view.set_zoom(self.view.zoom / 1.25))
@@ -184,7 +188,8 @@ class MainWindow(QMainWindow):
         for signal in (doc.node_added, doc.node_removed, doc.node_changed, doc.edge_added, doc.edge_removed):
             signal.connect(self._on_graph_changed)
         doc.positions_changed.connect(self._on_graph_changed)
-        doc.text_changed.connect(self._sync_timer.start)
+        doc.text_changed.connect(self._text_timer.start)
+        doc.text_changed.connect(self._lint_timer.start)
         doc.path_changed.connect(self._update_title)
         self.problems.diagnostic_activated.connect(self.reveal_diagnostic)
         self.problems.counts_changed.connect(self._show_problem_counts)
@@ -251,7 +256,13 @@ class MainWindow(QMainWindow):
         self.palette_panel.set_steps([(n, getattr(s, "image", None)) for n, s in steps.items()])
 
     def _sync_panels(self) -> None:
+        self._sync_text()
+        self._sync_problems()
+
+    def _sync_text(self) -> None:
         self.yaml_panel.set_text(self.document.text)
+
+    def _sync_problems(self) -> None:
         self.problems.set_diagnostics(self.document.diagnostics())
 
     def _show_problem_counts(self, errors: int, warnings: int) -> None:
@@ -265,7 +276,7 @@ class MainWindow(QMainWindow):
         for action in (a.rename_pipeline, a.remove_pipeline, a.auto_layout, a.fit):
             action.setEnabled(has_pipeline)
 
-    def _update_title(self) -> None:
+    def _update_title(self, *_args: object) -> None:
         path = self.document.path
         name = path.name if path else "Untitled"
         self.setWindowFilePath(str(path) if path else "")

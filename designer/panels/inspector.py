@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -44,6 +45,8 @@ class InspectorPanel(QScrollArea):
 
     def refresh(self) -> None:
         editor = self.editor
+        if not shiboken6.isValid(editor.scene) or not shiboken6.isValid(self):
+            return  # the window is being torn down: the scene goes first
         pipeline = editor.pipeline
         nodes = editor.scene.selected_node_names()
         edges = editor.scene.selected_edges()
