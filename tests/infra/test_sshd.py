@@ -176,6 +176,23 @@ def test_openssh_forwards_the_docker_socket(
         tunnel.wait(timeout=10)
 
 
+@pytest.mark.docker
+def test_docker_cli_reaches_the_engine_over_ssh(
+    sshd_server: ThrowawaySshd, docker_client: object, tmp_path: Path
+) -> None:
+    if shutil.which("docker") is None:
+        pytest.fail("the docker CLI is missing although the engine is up")
+    bin_dir = sshd_server.ssh_wrapper_dir(tmp_path / "home")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    env.pop("DOCKER_HOST", None)
+    result = subprocess.run(
+        ["docker", "-H", sshd_server.base_url, "version", "--format", "{{.Server.Version}}"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == docker_client.version()["Version"]  # type: ignore[attr-defined]
+
+
 def test_stopped_server_frees_its_port_and_files() -> None:
     try:
         server = ThrowawaySshd().__enter__()

@@ -208,6 +208,25 @@ Subsystem sftp internal-sftp
         config.chmod(0o600)
         return home
 
+    def ssh_wrapper_dir(self, home: Path) -> Path:
+        """A folder holding an ``ssh`` script that adds ``-F home/.ssh/config``; put it first on PATH.
+
+        The OpenSSH client ignores ``$HOME`` (it reads the passwd entry), so this is how the docker
+        CLI (``docker -H ssh://...``) and the SDK's ``use_ssh_client=True`` find the throwaway config.
+        """
+        real_ssh = shutil.which("ssh")
+        if real_ssh is None:
+            raise SshdUnavailable("the ssh client is not installed (apt-get install -y openssh-client)")
+        config = home / ".ssh" / "config"
+        if not config.is_file():
+            self.client_home(home)
+        bin_dir = home / "bin"
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        wrapper = bin_dir / "ssh"
+        wrapper.write_text(f'#!/bin/sh\nexec {real_ssh} -F "{config}" "$@"\n')
+        wrapper.chmod(0o755)
+        return bin_dir
+
     def log_text(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")
