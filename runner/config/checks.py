@@ -38,6 +38,16 @@ KNOWN_TYPES = {
 }
 
 
+def article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def feeds_sentence(source_type: str) -> str:
+    """``"an output can feed an input or a file"``."""
+    targets = " or ".join(article(t) for t in sorted(ALLOWED_TARGETS.get(source_type, ())))
+    return f"{article(source_type).capitalize()} can feed {targets or 'nothing'}"
+
+
 @dataclass
 class _Ctx:
     loaded: LoadedConfig
@@ -55,9 +65,10 @@ def pipeline_checks(loaded: LoadedConfig) -> Iterator[Diagnostic]:
     data = loaded.data
     if not isinstance(data, list):
         mark = loaded.locate(())
+        what = "the file is empty" if data is None else f"the top level is a {type(data).__name__}"
         yield Diagnostic(
             "error",
-            f"the top level of a valohai.yaml must be a list, not a {type(data).__name__}",
+            f"{what}: a valohai.yaml is a list of steps, pipelines and endpoints",
             "start each item with '- step:', '- pipeline:' or '- endpoint:'",
             loaded.display_name,
             mark.line,
@@ -92,11 +103,14 @@ def _named_items(data: list[Any]) -> tuple[dict[str, dict[str, Any]], dict[str, 
 
 
 def _duplicate_keys(ctx: _Ctx) -> Iterator[Diagnostic]:
-    for path, _mark in ctx.loaded.duplicate_keys:
-        yield ctx.diag(
+    for path, mark in ctx.loaded.duplicate_keys:
+        yield Diagnostic(
             "warning",
             f'the key "{path[-1]}" appears twice in the same mapping; YAML keeps only the last',
             "remove or rename one of them",
+            ctx.loaded.display_name,
+            mark.line,
+            mark.column,
             path,
             "duplicate-key",
         )
@@ -254,12 +268,11 @@ def _check_edge(
             )
             return
     if edge.target_type not in ALLOWED_TARGETS[edge.source_type]:
-        allowed = " or ".join(sorted(ALLOWED_TARGETS[edge.source_type]))
         yield ctx.diag(
             "error",
             f"an edge from {edge.source_type} '{edge.source_key}' cannot feed "
             f"{edge.target_type} '{edge.target_key}'",
-            f"connect a {edge.source_type} to an {allowed}",
+            f"{feeds_sentence(edge.source_type)}; change the target or use another source",
             tpath,
             "edge-port-mismatch",
         )

@@ -19,10 +19,13 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.error import YAMLError as RuamelError
 
-from runner.config.loader import LoadedConfig, load_text, read_text
+from runner.config.errors import ConfigLoadError, EditError
+from runner.config.loader import BOM, LoadedConfig, load_text, read_text
 from runner.config.textmerge import merge_edit
 
 
@@ -31,6 +34,9 @@ class YamlDocument:
 
     def __init__(self, text: str, path: Path | None = None) -> None:
         self.path = Path(path) if path else None
+        # True when the last edit could not be merged line by line and the whole file was
+        # re-dumped (same data, normalised formatting). Rare; tests watch it.
+        self.last_edit_rewrote_file = False
         self._set_text(text)
         self.saved_text = text
 
@@ -62,9 +68,16 @@ class YamlDocument:
     def tree(self) -> Any:
         """The ruamel.yaml tree (a CommentedSeq). Mutate it only through :meth:`apply`."""
         if self._tree is None:
-            self._tree = self._yaml.load(self._lf_text) if self._lf_text.strip() else None
-            if self._tree is None:
-                self._tree = CommentedSeq()
+            try:
+                tree = self._yaml.load(self._body) if self._body.strip() else None
+            except RuamelError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f" (line {mark.line + 1})" if mark else ""
+                raise EditError(
+                    f"This file uses YAML the structural editor cannot change safely{where}: "
+                    f"{getattr(exc, 'problem', None) or exc}. Edit it as text in the YAML view."
+                ) from None
+            self._tree = tree if tree is not None else CommentedSeq()
         return self._tree
 
     def snapshot(self) -> str:
@@ -82,23 +95,50 @@ class YamlDocument:
     def apply(self, mutate: Callable[[Any], None]) -> None:
         """Run ``mutate(tree)`` and carry the change onto the text.
 
-        If ``mutate`` raises, nothing changes. The result is re-parsed, so a tree and text
-        never disagree.
+        If ``mutate`` raises, nothing changes. The merged text is checked against the
+        dump it came from: if the two would not parse to the same data, the dump wins, so
+        an edit can lose formatting but never meaning.
         """
+        if self._loaded.duplicate_keys:
+            path, mark = self._loaded.duplicate_keys[0]
+            raise EditError(
+                f'The key "{path[-1]}" appears twice in one mapping (line {mark.line}); '
+                "remove one of them in the YAML view before editing here."
+            )
         tree = self.tree
         base = self._dump(tree)
-        mutate(tree)
-        edited = self._dump(tree)
+        try:
+            mutate(tree)
+            edited = self._dump(tree)
+        except BaseException:
+            self._tree = None  # a half-done mutation must not leak into the next edit
+            raise
         if edited == base:
-            self._tree = None  # drop any no-op mutation state; text is unchanged
             return
-        lines = merge_edit(self._lf_text.split("\n"), base.split("\n"), edited.split("\n"))
+        text = self._merge(base, edited)
+        try:
+            loaded = load_text(text, self.path)
+            same = loaded.data == _plain(edited)
+        except ConfigLoadError:
+            same = False
+        self.last_edit_rewrote_file = not same
+        if not same:
+            text = self._finish(edited.split("\n"))
+        self._set_text(text, keep_tree=same)
+
+    def _merge(self, base: str, edited: str) -> str:
+        return self._finish(merge_edit(self._body.split("\n"), base.split("\n"), edited.split("\n")))
+
+    def _finish(self, lines: list[str]) -> str:
+        """Join lines back with the file's own conventions: newline, final newline, BOM."""
         text = "\n".join(lines)
-        if not text.endswith("\n"):
+        if self._final_newline and not text.endswith("\n"):
             text += "\n"
+        elif not self._final_newline:
+            text = text.rstrip("\n")
         if self._newline != "\n":
             text = text.replace("\n", self._newline)
-        self._set_text(text)
+        return BOM + text if self._bom else text
 
     # -- saving --------------------------------------------------------------------------
 
@@ -115,18 +155,22 @@ class YamlDocument:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _set_text(self, text: str) -> None:
+    def _set_text(self, text: str, *, keep_tree: bool = False) -> None:
         loaded = load_text(text, self.path)  # raises on unreadable text: nothing is changed then
         self._text = text
-        self._newline = "\r\n" if "\r\n" in text else "\n"
-        self._lf_text = text.replace("\r\n", "\n")
         self._loaded = loaded
+        self._bom = text.startswith(BOM)
+        self._newline = "\r\n" if "\r\n" in text else "\n"
+        self._body = text.removeprefix(BOM).replace("\r\n", "\n")
+        self._final_newline = self._body.endswith("\n") or not self._body
+        if keep_tree:
+            return  # the tree already holds this content; its dump is the next base
         self._tree = None
-        self._yaml = _make_yaml(self._lf_text)
+        self._yaml = _make_yaml(self._body)
         # ruamel applies one dash offset everywhere; valohai files put top-level dashes at
         # column 0 but indent nested lists. Dump with the nested offset, then shift back.
         offset = self._yaml.sequence_dash_offset
-        self._root_shift = offset if offset and re.search(r"^- ", self._lf_text, re.M) else 0
+        self._root_shift = offset if offset and re.search(r"^- ", self._body, re.M) else 0
 
     def _dump(self, tree: Any) -> str:
         stream = io.StringIO()
@@ -142,6 +186,11 @@ class YamlDocument:
                 for line in text.split("\n")
             )
         return text
+
+
+def _plain(text: str) -> Any:
+    loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+    return pyyaml.load(text, Loader=loader)
 
 
 def _make_yaml(text: str) -> YAML:

@@ -8,7 +8,7 @@ pipeline parameter targets, command placeholders) so the file stays consistent.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -70,7 +70,8 @@ def _check_name(name: str, what: str) -> None:
 def _set_or_delete(mapping: Any, key: str, value: Any) -> None:
     if value is None:
         mapping.pop(key, None)
-    else:
+    elif key not in mapping or mapping[key] != value or type(mapping[key]) is not type(value):
+        # An equal value is left alone: re-assigning would drop its anchor or quoting.
         mapping[key] = value
 
 
@@ -172,46 +173,85 @@ def _rename_spec(doc: YamlDocument, step: str, table: str, old: str, new: str) -
         if new != old and any(isinstance(i, dict) and i.get("name") == new for i in items or []):
             raise DuplicateNameError(f'Step "{step}" already has a {kind} named "{new}"')
         _named(items, old, kind)["name"] = new
-        for _i, pipeline in _items(tree, "pipeline"):
-            users = {
-                n.get("name")
-                for n in pipeline.get("nodes") or []
-                if isinstance(n, dict) and n.get("step") == step
-            }
-            _rename_socket_refs(pipeline, users, kind, old, new)
+        blueprints = {b.get("name") for _i, b in _items(tree, "task") if b.get("step") == step}
         if kind == "parameter":
             _rename_placeholders(_find(tree, "step", step), old, new)
+            for _i, blueprint in _items(tree, "task"):
+                if blueprint.get("name") in blueprints:
+                    _rename_in_sweep(blueprint, old, new)
+        for _i, pipeline in _items(tree, "pipeline"):
+            users = [
+                n
+                for n in pipeline.get("nodes") or []
+                if isinstance(n, dict) and (n.get("step") == step or n.get("task") in blueprints)
+            ]
+            for node in users:
+                override = node.get("override")
+                if isinstance(override, dict):
+                    _rename_named(override.get(table), old, new)
+                if kind == "parameter":
+                    _rename_in_sweep(node, old, new)
+            _rename_socket_refs(pipeline, {n.get("name") for n in users}, kind, old, new)
 
     doc.apply(mutate)
 
 
-def _rename_socket_refs(pipeline: Any, nodes: set[Any], kind: str, old: str, new: str) -> None:
-    def fix(socket: Any) -> Any:
-        if isinstance(socket, str):
-            parts = socket.split(".", 2)
-            if len(parts) == 3 and parts[0] in nodes and parts[1] == kind and parts[2] == old:
-                return f"{parts[0]}.{kind}.{new}"
-        return socket
+def _rename_named(items: Any, old: str, new: str) -> None:
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("name") == old:
+            item["name"] = new
+
+
+def _rename_key(mapping: Any, old: str, new: str) -> None:
+    if isinstance(mapping, dict) and old in mapping:
+        position = list(mapping).index(old)
+        value = mapping.pop(old)
+        mapping.insert(position, new, value) if hasattr(mapping, "insert") else mapping.update({new: value})
+
+
+def _rename_in_sweep(body: Any, old: str, new: str) -> None:
+    """A task's variant ``parameters`` and its ``parameter-sets`` name step parameters too."""
+    _rename_named(body.get("parameters"), old, new)
+    for parameter_set in body.get("parameter-sets") or []:
+        _rename_key(parameter_set, old, new)
+
+
+def _map_sockets(pipeline: Any, fix: Callable[[str], str]) -> None:
+    """Apply ``fix`` to every ``node.type.key`` string of a pipeline: edge ends and
+    pipeline parameter targets. Only changed strings are written (keeps their quoting)."""
+
+    def update(container: Any, key: Any) -> None:
+        value = container[key]
+        if isinstance(value, str) and fix(value) != value:
+            container[key] = fix(value)
 
     for edge in pipeline.get("edges") or []:
         if isinstance(edge, list):
-            for i, socket in enumerate(edge):
-                if fix(socket) != socket:
-                    edge[i] = fix(socket)
+            for i in range(len(edge)):
+                update(edge, i)
         elif isinstance(edge, dict):
             for key in ("source", "target"):
-                if fix(edge.get(key)) != edge.get(key):
-                    edge[key] = fix(edge[key])
+                if key in edge:
+                    update(edge, key)
     for param in pipeline.get("parameters") or []:
         if not isinstance(param, dict):
             continue
-        if fix(param.get("target")) != param.get("target"):
-            param["target"] = fix(param["target"])
-        targets = param.get("targets")
-        if isinstance(targets, list):
-            for i, t in enumerate(targets):
-                if fix(t) != t:
-                    targets[i] = fix(t)
+        for key in ("target", "targets"):  # "targets" may also be a single string
+            if key in param:
+                update(param, key)
+        if isinstance(param.get("targets"), list):
+            for i in range(len(param["targets"])):
+                update(param["targets"], i)
+
+
+def _rename_socket_refs(pipeline: Any, nodes: set[Any], kind: str, old: str, new: str) -> None:
+    def fix(socket: str) -> str:
+        parts = socket.split(".", 2)
+        if len(parts) == 3 and parts[0] in nodes and parts[1] == kind and parts[2] == old:
+            return f"{parts[0]}.{kind}.{new}"
+        return socket
+
+    _map_sockets(pipeline, fix)
 
 
 def _rename_placeholders(step: Any, old: str, new: str) -> None:
@@ -326,10 +366,8 @@ def remove_node(doc: YamlDocument, pipeline: str, name: str) -> None:
 def rename_node(doc: YamlDocument, pipeline: str, old: str, new: str) -> None:
     _check_name(new, "node")
 
-    def rename(socket: Any) -> Any:
-        if isinstance(socket, str) and _socket_node(socket) == old:
-            return new + socket[len(old) :]
-        return socket
+    def rename(socket: str) -> str:
+        return new + socket[len(old) :] if _socket_node(socket) == old else socket
 
     def mutate(tree: Any) -> None:
         body = _find(tree, "pipeline", pipeline)
@@ -337,22 +375,7 @@ def rename_node(doc: YamlDocument, pipeline: str, old: str, new: str) -> None:
         if new != old and any(isinstance(n, dict) and n.get("name") == new for n in nodes):
             raise DuplicateNameError(f'Pipeline "{pipeline}" already has a node named "{new}"')
         _named(nodes, old, "node")["name"] = new
-        for edge in body.get("edges") or []:
-            if isinstance(edge, list):
-                for i, socket in enumerate(edge):
-                    if rename(socket) != socket:
-                        edge[i] = rename(socket)
-            elif isinstance(edge, dict):
-                for key in ("source", "target"):
-                    if rename(edge.get(key)) != edge.get(key):
-                        edge[key] = rename(edge[key])
-        for param in body.get("parameters") or []:
-            if isinstance(param, dict):
-                if rename(param.get("target")) != param.get("target"):
-                    param["target"] = rename(param["target"])
-                for i, t in enumerate(param.get("targets") or []):
-                    if rename(t) != t:
-                        param["targets"][i] = rename(t)
+        _map_sockets(body, rename)
 
     doc.apply(mutate)
 
@@ -394,7 +417,7 @@ def _new_edge(edges: Any, source: str, target: str) -> Any:
 
 def check_edge(loaded: LoadedConfig, pipeline: str, source: str, target: str) -> None:
     """Raise an EdgeError if ``source`` → ``target`` cannot be added to ``pipeline``."""
-    from runner.config.checks import ALLOWED_TARGETS
+    from runner.config.checks import ALLOWED_TARGETS, article, feeds_sentence
     from runner.dag.graph import PipelineGraph
 
     config = loaded.config
@@ -408,8 +431,7 @@ def check_edge(loaded: LoadedConfig, pipeline: str, source: str, target: str) ->
         if node not in graph.graph:
             raise UnknownNameError(f'Pipeline "{pipeline}" has no node "{node}"')
     if t[1] not in ALLOWED_TARGETS.get(s[1], set()):
-        allowed = " or ".join(sorted(ALLOWED_TARGETS.get(s[1], set()))) or "nothing"
-        raise PortMismatchError(f"A {s[1]} can only feed {allowed}, not a {t[1]}")
+        raise PortMismatchError(f"{feeds_sentence(s[1])}, not {article(t[1])}")
     for edge in graph.edges:
         if (edge.source, edge.target) == (source, target):
             raise DuplicateEdgeError("These two ports are already connected")

@@ -28,6 +28,7 @@ MAX_BYTES = 5 * 1024 * 1024
 # An alias bomb is small on disk and explodes when expanded: cap the expanded size.
 MAX_EXPANDED_NODES = 1_000_000
 DEFAULT_FILENAME = "valohai.yaml"
+BOM = "\ufeff"  # kept in the text so a save gives the same bytes back; stripped for parsing
 
 ConfigPath = tuple[str | int, ...]
 
@@ -181,7 +182,7 @@ def decode(raw: bytes, file: Path | None = None) -> str:
             readable=False,
         )
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -205,13 +206,16 @@ def load_text(text: str, path: Path | None = None) -> LoadedConfig:
     """Parse YAML text; raises ConfigLoadError for anything that is not readable YAML."""
     if len(text) > MAX_BYTES:
         raise ConfigLoadError("text is too large for a valohai.yaml", file=path)
-    loader = _Loader(text)
+    loader = _Loader(text.removeprefix(BOM))
+    loaded = LoadedConfig(text=text, data=None, path=path)
     try:
         node = loader.get_single_node()
         if node is None:
-            return LoadedConfig(text=text, data=[], path=path)
+            return loaded  # an empty file: lint says what to put in it
         _check_expansion(node, path)
-        data = loader.construct_document(node)
+        # Before constructing: PyYAML flattens merge keys (<<) into node.value in place.
+        _collect_marks(node, (), loaded)
+        loaded.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, path) from None
     except yaml.YAMLError as exc:
@@ -220,8 +224,6 @@ def load_text(text: str, path: Path | None = None) -> LoadedConfig:
         raise ConfigLoadError("the YAML is nested too deeply", file=path) from None
     finally:
         loader.dispose()
-    loaded = LoadedConfig(text=text, data=data, path=path)
-    _collect_marks(node, (), loaded)
     return loaded
 
 

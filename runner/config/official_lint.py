@@ -46,6 +46,8 @@ _HINTS = {
 def official_diagnostics(loaded: LoadedConfig) -> Iterator[Diagnostic]:
     errors = sorted(validator().iter_errors(loaded.data), key=lambda e: (relevance(e), repr(e.path)))
     for error in errors:
+        if not error.absolute_path and error.validator == "type":
+            continue  # "not a list": checks.py says it in plainer words
         yield _schema_diagnostic(loaded, error)
     if errors:
         return  # valohai-yaml does not lint a config that fails its schema
@@ -115,6 +117,11 @@ def _most_specific(error: SchemaError) -> SchemaError:
     for sub in error.context or []:
         branches.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
     meant = [errs for errs in branches.values() if not any(e.validator == "const" for e in errs)]
+    # Of the rest, the branch whose type fits the value is the one the user meant
+    # (for keep-directories: 'partial' was meant for the enum, not the boolean).
+    typed = [errs for errs in meant if not any(e.validator == "type" and not e.path for e in errs)]
+    if len(typed) == 1:
+        meant = typed
     if len(meant) == 1:
         return max(meant[0], key=lambda e: (len(e.absolute_path), e.validator != "additionalProperties"))
     specific = best_match(error.context or [])

@@ -1,15 +1,26 @@
 """Carry an edit of a re-dumped YAML tree back onto the user's own text.
 
 ruamel.yaml keeps comments and key order, but re-dumping can still normalise a few
-lines (indentation of nested lists, spacing in flow style). To change only the lines an
-edit concerns, we diff the dump before the edit (``base``) against the dump after it
-(``edited``) and apply just those hunks to the original text, placed by the lines that
-the original and ``base`` have in common (anchors).
+lines (indentation of nested lists, spacing before comments). To change only the lines
+an edit concerns, we diff the dump before the edit (``base``) against the dump after it
+(``edited``) and apply just those hunks to the original text. Hunks are placed by the
+lines that the original and ``base`` have in common up to whitespace (anchors), and the
+new lines take the indentation the original uses at that place.
 """
 
 from __future__ import annotations
 
 from difflib import SequenceMatcher
+
+_SEARCH_LIMIT = 400  # lines to look back for an indentation reference
+
+
+def _key(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def merge_edit(original: list[str], base: list[str], edited: list[str]) -> list[str]:
@@ -17,7 +28,8 @@ def merge_edit(original: list[str], base: list[str], edited: list[str]) -> list[
     if original == base:
         return list(edited)
     anchor: dict[int, int] = {}
-    for b, o, size in SequenceMatcher(None, base, original, autojunk=False).get_matching_blocks():
+    matcher = SequenceMatcher(None, [_key(x) for x in base], [_key(x) for x in original], autojunk=False)
+    for b, o, size in matcher.get_matching_blocks():
         for k in range(size):
             anchor[b + k] = o + k
 
@@ -26,7 +38,7 @@ def merge_edit(original: list[str], base: list[str], edited: list[str]) -> list[
         if tag == "equal":
             continue
         # Widen the hunk to the nearest anchored lines so that it replaces whole
-        # original lines, never a part of a normalised stretch.
+        # original lines, never a part of a stretch the dump normalised.
         lo = i1 - 1
         while lo >= 0 and lo not in anchor:
             lo -= 1
@@ -48,7 +60,24 @@ def merge_edit(original: list[str], base: list[str], edited: list[str]) -> list[
         out += original[pos:o1]
         if b1 == b2:  # a pure insertion: keep any original lines base did not know
             out += original[o1:o2]
-        out += edited[e1:e2]
+        out += [_reindent(line, b1 - 1, base, original, anchor) for line in edited[e1:e2]]
         pos = o2
     out += original[pos:]
     return out
+
+
+def _reindent(line: str, before: int, base: list[str], original: list[str], anchor: dict[int, int]) -> str:
+    """Shift a dumped line by the indentation difference of the nearest anchored line above
+    it that is at its depth or shallower (a sibling or a parent)."""
+    if not line.strip():
+        return line
+    depth = _indent(line)
+    for b in range(before, max(before - _SEARCH_LIMIT, -1), -1):
+        if b in anchor and base[b].strip() and _indent(base[b]) <= depth:
+            delta = _indent(original[anchor[b]]) - _indent(base[b])
+            if delta > 0:
+                return " " * delta + line
+            if delta < 0 and depth + delta >= 0:
+                return line[-delta:]
+            return line
+    return line
