@@ -263,10 +263,13 @@ class MainWindow(QMainWindow):
         self.yaml_panel.set_text(self.document.text)
 
     def _sync_problems(self) -> None:
-        self.problems.set_diagnostics(self.document.diagnostics())
+        self.problems.set_diagnostics(self.document.diagnostics(), self.document.loaded.data)
 
     def _show_problem_counts(self, errors: int, warnings: int) -> None:
-        self.problems_label.setText(f"{errors} errors, {warnings} warnings")
+        def count(n: int, word: str) -> str:
+            return f"{n} {word}" + ("" if n == 1 else "s")
+
+        self.problems_label.setText(f"{count(errors, 'error')}, {count(warnings, 'warning')}")
         title = "Problems" + (f" ({errors + warnings})" if errors + warnings else "")
         self.problems_dock.setWindowTitle(title)
 

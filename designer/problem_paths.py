@@ -25,3 +25,26 @@ def locate_in_pipeline(data: Any, path: tuple[Any, ...]) -> tuple[str, str, Any]
     if len(path) >= 4 and path[2] == "edges" and isinstance(path[3], int):
         return name, "edge", path[3]
     return name, "pipeline", None
+
+
+def describe_path(data: Any, path: tuple[Any, ...]) -> str:
+    """A readable place for the problems list: ``training-pipeline › node evaluate › step``."""
+    if not path:
+        return ""
+    found = locate_in_pipeline(data, path)
+    if found is not None:
+        pipeline, kind, name = found
+        parts = [pipeline]
+        if kind == "node":
+            parts.append(f"node {name}")
+            parts += [str(p) for p in path[5:6]]
+        elif kind == "edge":
+            parts.append(f"edge {name}")
+        return " › ".join(parts)
+    if isinstance(data, list) and isinstance(path[0], int) and 0 <= path[0] < len(data) and len(path) > 1:
+        item = data[path[0]]
+        body = item.get(path[1]) if isinstance(item, dict) else None
+        name = body.get("name") if isinstance(body, dict) else None
+        rest = [str(p) for p in path[2:4] if not isinstance(p, int)]
+        return " › ".join([f"{path[1]} {name}" if name else str(path[1]), *rest])
+    return ".".join(str(p) for p in path)

@@ -22,6 +22,24 @@ def curve(a: QPointF, b: QPointF) -> QPainterPath:
     return path
 
 
+def detour(a: QPointF, b: QPointF, obstacles: list[QRectF]) -> QPainterPath:
+    """A curve that passes above or below the nodes between ``a`` and ``b`` instead of behind them."""
+    if not obstacles or b.x() <= a.x():
+        return curve(a, b)
+    top = min(r.top() for r in obstacles) - 26.0
+    bottom = max(r.bottom() for r in obstacles) + 26.0
+    y = top if abs(a.y() - top) + abs(b.y() - top) <= abs(a.y() - bottom) + abs(b.y() - bottom) else bottom
+    left = min(r.left() for r in obstacles) - 24.0
+    right = max(r.right() for r in obstacles) + 24.0
+    path = QPainterPath(a)
+    dx1 = max((left - a.x()) * 0.5, 20.0)
+    path.cubicTo(QPointF(a.x() + dx1, a.y()), QPointF(left - dx1, y), QPointF(left, y))
+    path.lineTo(QPointF(right, y))
+    dx2 = max((b.x() - right) * 0.5, 20.0)
+    path.cubicTo(QPointF(right + dx2, y), QPointF(b.x() - dx2, b.y()), b)
+    return path
+
+
 class EdgeItem(QGraphicsPathItem):
     """Projection of one ``EdgeView``; the pattern shows on hover and when selected."""
 
@@ -44,7 +62,11 @@ class EdgeItem(QGraphicsPathItem):
 
     def update_path(self) -> None:
         self._shape = None
-        self.setPath(curve(self.source.anchor(), self.target.anchor()))
+        a, b = self.source.anchor(), self.target.anchor()
+        scene = self.scene()
+        finder = getattr(scene, "obstacles_between", None)
+        obstacles = finder(a, b, (self.source.parentItem(), self.target.parentItem())) if finder else []
+        self.setPath(detour(a, b, obstacles))
 
     def shape(self) -> QPainterPath:
         if self._shape is None:

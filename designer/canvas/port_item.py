@@ -74,6 +74,7 @@ class PortItem(QGraphicsItem):
         painter.setPen(QPen(t.node_fill, 1.5))
         painter.setBrush(QBrush(color))
         if self.port.type in ("parameter", "metadata"):
+            r *= 1.2  # a diamond looks smaller than a circle of the same radius
             diamond = QPainterPath()
             diamond.moveTo(0, -r)
             diamond.lineTo(r, 0)

@@ -51,7 +51,9 @@ class PipelineScene(QGraphicsScene):
         """Make the items match ``view``: add, remove and update only what differs."""
         self.view_model = view
         nodes = view.nodes if view is not None else {}
-        for name in [n for n in self.node_items if n not in nodes]:
+        gone = [n for n in self.node_items if n not in nodes]
+        geometry_changed = bool(gone)
+        for name in gone:
             self._remove_node(name)
         for name, node in nodes.items():
             item = self.node_items.get(name)
@@ -60,13 +62,18 @@ class PipelineScene(QGraphicsScene):
                 item.snap_to_grid = self.snap_to_grid
                 self.node_items[name] = item
                 self.addItem(item)
+                geometry_changed = True
             elif item.node != node:
                 self._drop_edges_of(item)
                 item.set_node(node)
+                geometry_changed = True
             xy = positions.get(name)
             if xy is not None and (item.pos().x(), item.pos().y()) != xy:
                 item.setPos(QPointF(*xy))
+                geometry_changed = True
         self._sync_edges(view.edges if view is not None else [])
+        if geometry_changed:
+            self.reroute_edges()
         self.setSceneRect(self.itemsBoundingRect().adjusted(-2000, -2000, 2000, 2000))
 
     def clear_all(self) -> None:
@@ -103,6 +110,12 @@ class PipelineScene(QGraphicsScene):
             dst_node.edges.add(item)
             self.edge_items[key] = item
             self.addItem(item)
+            item.update_path()  # now that it is in the scene, it can route around nodes
+
+    def reroute_edges(self) -> None:
+        """Recompute every edge's path (nodes moved, so detours around them may change)."""
+        for item in self.edge_items.values():
+            item.update_path()
 
     def _drop_edges_of(self, node: NodeItem) -> None:
         for key in [k for k, e in self.edge_items.items() if e in node.edges]:
@@ -118,6 +131,20 @@ class PipelineScene(QGraphicsScene):
         for node in self.node_items.values():
             node.edges.discard(item)
         self.removeItem(item)
+
+    def obstacles_between(self, a: QPointF, b: QPointF, exclude: tuple[object, ...]) -> list[QRectF]:
+        """Rects of nodes an edge from ``a`` to ``b`` would pass behind (for routing around them)."""
+        if b.x() - a.x() < 60:
+            return []
+        band = QRectF(a.x() + 12, min(a.y(), b.y()) - 14, b.x() - a.x() - 24, abs(b.y() - a.y()) + 28)
+        found = []
+        for item in self.node_items.values():
+            if item in exclude:
+                continue
+            rect = item.sceneBoundingRect()
+            if rect.intersects(band):
+                found.append(rect)
+        return found
 
     def set_snap_to_grid(self, on: bool) -> None:
         self.snap_to_grid = on
@@ -184,6 +211,7 @@ class PipelineScene(QGraphicsScene):
                 moves[name] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
         self._press_positions = {}
         if moves:
+            self.reroute_edges()
             self.moves_finished.emit(moves)
 
     def dragEnterEvent(self, event: QGraphicsSceneDragDropEvent) -> None:

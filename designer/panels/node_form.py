@@ -38,12 +38,10 @@ class NodeForm(QGroupBox):
         self.on_error = QComboBox(self)
         self.on_error.addItems([v or "(default: stop-all)" for v in ON_ERROR])
         self.override = TextField(as_yaml=True, parent=self)
-        self.override.setPlaceholderText("image: python:3.12\nparameters:\n  - name: epochs\n    default: 5")
+        self.override.setPlaceholderText("No override — YAML mapping of image, command, parameters…")
         self.override.setFixedHeight(80)
         self.actions = TextField(as_yaml=True, parent=self)
-        self.actions.setPlaceholderText(
-            "- when: node-complete\n  if: metadata.accuracy < 0.8\n  then: stop-pipeline"
-        )
+        self.actions.setPlaceholderText("No actions — YAML list of when / if / then")
         self.actions.setFixedHeight(80)
         self.problem = QLabel(self)
         self.problem.setStyleSheet("color: #cf222e")

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from designer.icons import icon
+from designer.problem_paths import describe_path
 
 DIAG_ROLE = Qt.ItemDataRole.UserRole
 _ORDER = {"error": 0, "warning": 1, "hint": 2}
@@ -37,16 +38,21 @@ class ProblemsPanel(QWidget):
         layout.addWidget(self.tree)
         self.diagnostics: list[Any] = []
 
-    def set_diagnostics(self, diagnostics: list[Any]) -> None:
+    def set_diagnostics(self, diagnostics: list[Any], data: Any = None) -> None:
         self.diagnostics = sorted(diagnostics, key=lambda d: (_ORDER.get(d.severity, 3), d.line or 0))
         self.tree.clear()
         for d in self.diagnostics:
             text = d.message + (f" — {d.hint}" if getattr(d, "hint", "") else "")
-            where = ".".join(str(p) for p in (getattr(d, "path", None) or ())) or ""
+            where = describe_path(data, tuple(getattr(d, "path", None) or ()))
             item = QTreeWidgetItem([text, where, str(d.line) if d.line else ""])
             item.setIcon(0, icon(f"severity-{d.severity}" if d.severity in _ORDER else "severity-hint"))
             item.setToolTip(0, text)
             item.setData(0, DIAG_ROLE, d)
+            self.tree.addTopLevelItem(item)
+        if not self.diagnostics:
+            item = QTreeWidgetItem(["No problems found"])
+            item.setIcon(0, icon("severity-ok"))
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.tree.addTopLevelItem(item)
         errors = sum(1 for d in self.diagnostics if d.severity == "error")
         warnings = sum(1 for d in self.diagnostics if d.severity == "warning")

@@ -78,7 +78,7 @@ class StepForm(QGroupBox):
         self.time_limit = LineField(parse_duration, self)
         self.no_output = LineField(parse_duration, self)
         self.resources = TextField(as_yaml=True, parent=self)
-        self.resources.setPlaceholderText("cpu:\n  min: 1\nmemory:\n  min: 1024")
+        self.resources.setPlaceholderText("Default resources — YAML mapping of cpu, memory, devices")
         self.resources.setFixedHeight(64)
         self.params = SpecTable("parameter", PARAM_COLUMNS, self)
         self.inputs = SpecTable("input", INPUT_COLUMNS, self)
