@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # packages.sh PKG...: install the Debian packages that are not installed yet.
-# `apt-get update` runs at most once an hour (a stamp under .cache/), and only when
-# something is missing, so a machine that has everything never touches the network.
+# `apt-get update` runs only when something is missing, and then at most once an hour
+# (a stamp under .cache/, trusted only while apt's package lists are really there).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STAMP="$ROOT/.cache/apt-updated"
@@ -22,10 +22,15 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 mkdir -p "$(dirname "$STAMP")"
-if [ -z "$(find "$STAMP" -mmin -60 2>/dev/null)" ]; then
+if [ -z "$(find "$STAMP" -mmin -60 2>/dev/null)" ] || ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
     echo "[setup] apt-get update (needed for: ${missing[*]})"
     apt-get update -qq
     touch "$STAMP"
 fi
 echo "[setup] apt-get install ${missing[*]}"
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install() { apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
+if ! install; then
+    echo "[setup] apt-get install failed; refreshing the package lists and retrying once"
+    apt-get update -qq && touch "$STAMP"
+    install
+fi
