@@ -291,7 +291,12 @@ class Executor:
         spec = running.spec
         outputs: list[OutputFile] = []
         try:
+            t0 = time.perf_counter()
             outputs = self.backend.collect(running.handle, self.artifacts, lambda m: self._warn(node, m))
+            if outputs:
+                size = sum(o.size for o in outputs)
+                took = time.perf_counter() - t0
+                self._runner_line(node, f"collected {len(outputs)} output(s), {size} bytes in {took:.3f} s")
         except Exception as exc:
             self._warn(node, f"output collection failed: {exc}")
         finally:

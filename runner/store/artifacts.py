@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -18,12 +20,35 @@ _CHUNK = 4 * 1024 * 1024
 
 
 def sha256_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
     with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
+        return _hash_pipelined(fh)
+
+
+def _hash_pipelined(fh: Readable) -> tuple[str, int]:
+    """sha256 with reading on a helper thread: both release the GIL, so I/O overlaps hashing."""
+    digest = hashlib.sha256()
+    chunks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=4)
+
+    def read() -> None:
+        try:
+            while chunk := fh.read(_CHUNK):
+                chunks.put(chunk)
+            chunks.put(b"")
+        except BaseException as exc:  # handed to the hashing side
+            chunks.put(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    size = 0
+    while True:
+        item = chunks.get()
+        if isinstance(item, BaseException):
+            raise item
+        if not item:
+            break
+        digest.update(item)
+        size += len(item)
+    reader.join()
     return digest.hexdigest(), size
 
 
@@ -86,12 +111,7 @@ class ArtifactStore:
 
     @staticmethod
     def _hash_stream(fh: Readable) -> tuple[str, int]:
-        digest = hashlib.sha256()
-        size = 0
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-        return digest.hexdigest(), size
+        return _hash_pipelined(fh)
 
     def link_into(self, sha256: str, dest: Path) -> None:
         """Place a stored file at ``dest``: hard link (free, read-only file) or copy."""
