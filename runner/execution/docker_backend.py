@@ -70,6 +70,13 @@ class _DockerBase:
                 raise ImageMissingError(f"image {image!r} is not on the engine and pulling is off") from None
             self.client.images.pull(image)
 
+    def image_identity(self, image: str) -> str:
+        """The engine's id of the image (a rebuilt tag gets a new one); "" when not present yet."""
+        try:
+            return str(self.client.images.get(image).id)
+        except docker.errors.DockerException:
+            return ""
+
     def _create(self, spec: ExecutionSpec, volumes: dict[str, dict[str, str]] | None) -> Any:
         self._ensure_image(spec.image)
         with contextlib.suppress(docker.errors.NotFound):  # a leftover of an interrupted run

@@ -96,6 +96,7 @@ class Executor:
         self._stop = threading.Event()
         self._wakeup = threading.Event()
         self._running: dict[str, _Running] = {}
+        self._image_ids: dict[str, str] = {}  # image -> engine image id, looked up once per run
         self._launching: dict[str, tuple[Future[Handle], ExecutionSpec, str]] = {}
         self._pool = ThreadPoolExecutor(max_workers=self.options.concurrency, thread_name_prefix="launch")
         self._results: dict[str, NodeResult] = {}
@@ -186,7 +187,7 @@ class Executor:
             self._runner_line(node, f"error: {exc}")
             self._finish(node, FAILED, message=str(exc))
             return
-        key = reuse_key(spec)
+        key = reuse_key(spec, self._image_identity(spec.image))
         self.store.upsert_execution(
             spec.execution_id,
             run_id=self.run_id,
@@ -370,6 +371,14 @@ class Executor:
         with open(self._log_path(node), "a", encoding="utf-8") as fh:
             fh.write(f"{iso_time(now)} runner {text}\n")
         self._emit(LogLine(self.run_id, node, "runner", text, now))
+
+    def _image_identity(self, image: str) -> str:
+        probe = getattr(self.backend, "image_identity", None)
+        if probe is None:
+            return ""
+        if image not in self._image_ids:
+            self._image_ids[image] = str(probe(image))
+        return self._image_ids[image]
 
     def _node_logger(self, node: str) -> Callable[[str], None]:
         def log(text: str) -> None:

@@ -164,11 +164,16 @@ def prepare_spec(ctx: RunContext, tpl: NodeTemplate, results: dict[str, NodeResu
     )
 
 
-def reuse_key(spec: ExecutionSpec) -> str:
-    """Hash of (step, image, final command, parameters, input sha256s, code tree, env vars)."""
+def reuse_key(spec: ExecutionSpec, image_identity: str = "") -> str:
+    """Hash of (step, image, final command, parameters, input sha256s, code tree, env vars).
+
+    ``image_identity`` (the engine's image id) makes a rebuilt image under the same tag count
+    as a change.
+    """
     data = {
         "step": spec.step,
         "image": spec.image,
+        "image_id": image_identity,
         "script": spec.script,
         "parameters": spec.parameters,
         "inputs": {k: sorted((f.name, f.sha256) for f in v) for k, v in sorted(spec.inputs.items())},

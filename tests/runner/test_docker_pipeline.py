@@ -343,3 +343,20 @@ def test_edge_into_an_undeclared_input_is_a_plan_error(project) -> None:
 
     with pytest.raises(PlanError, match="node 'b' has no input 'nope'"):
         plan_run(project(FAIL_SKIP.replace("b.input.in", "b.input.nope")), pipeline="p")
+
+
+def test_rebuilt_image_under_the_same_tag_is_not_reused(
+    project, run_yaml, docker_client, python_image
+) -> None:
+    import uuid
+
+    tag = f"pipeline-designer-test/retag-{uuid.uuid4().hex[:8]}:1"
+    path = project(f"- step: {{name: s, image: {tag}, command: 'echo hi'}}\n")
+    try:
+        docker_client.images.get("pipeline-designer-test/busybox:1").tag(tag)
+        assert run_yaml(path, step="s").status == "succeeded"
+        assert run_yaml(path, step="s").statuses() == {"s": "reused"}
+        docker_client.images.get(python_image).tag(tag)  # "rebuilt": same name, new image id
+        assert run_yaml(path, step="s").statuses() == {"s": "succeeded"}
+    finally:
+        docker_client.images.remove(tag, noprune=True)
