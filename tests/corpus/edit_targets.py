@@ -152,10 +152,34 @@ def set_path(data: Any, path: ConfigPath, value: Any) -> None:
     get_path(data, path[:-1])[path[-1]] = value
 
 
-def apply_rename(data: Any, r: Rename) -> list[ConfigPath]:
-    """Rename in ``data`` (in place) as a consistent rename must; returns the changed paths."""
+def blueprint_references(data: Any, r: Rename) -> tuple[list[ConfigPath], list[ConfigPath]]:
+    """Task blueprints of ``r.step``: (variant parameter name paths, parameter-set key paths)."""
+    names: list[ConfigPath] = []
+    keys: list[ConfigPath] = []
+    for index, item in enumerate(data if isinstance(data, list) else []):
+        body = item.get("task") if isinstance(item, dict) else None
+        if not isinstance(body, dict) or body.get("step") != r.step:
+            continue
+        names += [
+            (index, "task", "parameters", k, "name")
+            for k, p in named(body.get("parameters"))
+            if p["name"] == r.old
+        ]
+        for m, parameter_set in enumerate(body.get("parameter-sets") or []):
+            if isinstance(parameter_set, dict) and r.old in parameter_set:
+                keys.append((index, "task", "parameter-sets", m, r.old))
+    return names, keys
+
+
+def apply_rename(data: Any, r: Rename) -> tuple[list[ConfigPath], list[ConfigPath]]:
+    """Rename in ``data`` (in place) as a consistent rename must.
+
+    Returns the paths of the changed values and of the renamed mapping keys (both as they
+    were before the rename, so they can be looked up in the original marks)."""
     changed: list[ConfigPath] = [(r.step_index, "step", "parameters", r.param_index, "name")]
     changed += socket_references(data, r) + override_references(data, r)
+    blueprint_names, keys = blueprint_references(data, r)
+    changed += blueprint_names
     for path in changed:
         value = get_path(data, path)
         if path[-1] == "name":
@@ -163,6 +187,11 @@ def apply_rename(data: Any, r: Rename) -> list[ConfigPath]:
         else:
             node, kind, _old = value.split(".", 2)
             set_path(data, path, f"{node}.{kind}.{r.new}")
+    for path in keys:
+        mapping = get_path(data, path[:-1])
+        renamed = {(r.new if k == r.old else k): v for k, v in mapping.items()}
+        mapping.clear()
+        mapping.update(renamed)
     step = get_path(data, (r.step_index, "step"))
     pattern = placeholder_pattern(r.old)
     command = step.get("command")
@@ -173,7 +202,7 @@ def apply_rename(data: Any, r: Rename) -> list[ConfigPath]:
             path = (r.step_index, "step", "command", *((i,) if isinstance(command, list) else ()))
             set_path(data, path, fixed)
             changed.append(path)
-    return changed
+    return changed, keys
 
 
 # -- change a default ------------------------------------------------------------------------

@@ -15,13 +15,12 @@ import yaml
 from corpus_helpers import all_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ruamel.yaml.error import YAMLError as RuamelError
 
 from runner.config import ConfigLoadError, edits, lint, load_text
 from runner.config.document import YamlDocument
+from runner.config.errors import EditError
 from runner.config.loader import decode
 
-KNOWN_RUAMEL_REFUSALS: list[str] = []
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CORPUS = [p.read_bytes() for p in all_files()]
 
@@ -39,12 +38,11 @@ def check(text: str, tmp_path: Path | None = None) -> bool:
     doc = YamlDocument.from_text(text)
     assert doc.text == text and not doc.modified
     try:
-        doc.tree  # noqa: B018 - the first edit builds the ruamel tree: it must work for what loads
-    except RuamelError:
-        # Known bug, pinned by the xfails test_text_that_loads_can_be_edited below: ruamel
-        # refuses some text that PyYAML loads, and the raw ruamel error escapes. Once
-        # YamlDocument refuses such text with ConfigLoadError (or edits it), drop this.
-        KNOWN_RUAMEL_REFUSALS.append(text)
+        doc.tree  # noqa: B018 - the first edit builds the ruamel tree
+    except EditError as exc:
+        # ruamel refuses some YAML that PyYAML loads (a tab after a value, '|#'): structural
+        # edits are then refused with a typed, clear error; any other exception is a bug.
+        assert "YAML view" in str(exc)
     if tmp_path is not None:
         doc.save(tmp_path / "valohai.yaml")
         assert (tmp_path / "valohai.yaml").read_bytes() == text.encode("utf-8")
@@ -201,13 +199,6 @@ def test_check_catches_a_non_round_trip(original: bytes, tmp_path: Path) -> None
     assert (tmp_path / "valohai.yaml").read_bytes() == original.removeprefix(b"\xef\xbb\xbf")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="YamlDocument.tree: ruamel.yaml 0.19 raises a raw ScannerError on text that PyYAML and "
-    "valohai-yaml accept (a tab after a plain scalar: 'name: a<TAB>', 'key:<TAB>value'; a block "
-    "scalar header '|#'): the file loads and lints, but the first edit crashes; it should either "
-    "work or be refused at load time with a ConfigLoadError",
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -217,11 +208,12 @@ def test_check_catches_a_non_round_trip(original: bytes, tmp_path: Path) -> None
     ],
     ids=["tab-after-value", "tab-before-value", "block-scalar-comment"],
 )
-def test_text_that_loads_can_be_edited(text: str) -> None:
+def test_yaml_ruamel_cannot_read_is_refused_for_edits_with_a_clear_error(text: str) -> None:
+    """PyYAML and valohai-yaml accept these, ruamel.yaml 0.19 does not: the file loads and
+    lints, and a structural edit is refused with the line and a pointer to the text view
+    (it used to crash with a raw ruamel ScannerError)."""
     assert load_text(text).data[0]["step"]["name"] == "tabbed"
-    try:
-        doc = YamlDocument.from_text(text)
-    except ConfigLoadError:
-        return  # refused up front with a clear error: fine too
-    edits.set_step_field(doc, "tabbed", "image", "alpine")
-    assert doc.text == text.replace("busybox", "alpine")
+    doc = YamlDocument.from_text(text)
+    with pytest.raises(EditError, match=r"line \d+.*YAML view"):
+        edits.set_step_field(doc, "tabbed", "image", "alpine")
+    assert doc.text == text and not doc.modified

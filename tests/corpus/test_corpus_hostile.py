@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from corpus_helpers import DATA_DIR, ROOT
+from corpus_helpers import DATA_DIR, ROOT, official_verdict
 
 from runner.config import ConfigLoadError, lint, load, load_text
 from runner.config.diagnostics import has_errors
@@ -195,18 +195,19 @@ def test_permission_denied_for_real(tmp_path: Path) -> None:
         path.chmod(0o644)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader.load_text turns an empty (or comment-only) file into an empty config: lint finds "
-    "nothing and the CLI exits 0, while valohai-yaml rejects it (None is not of type 'array')",
-)
-@pytest.mark.parametrize("text", ["", "# only a comment\n"])
-def test_empty_file_is_refused(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"], ids=["empty", "blank", "comment"])
+def test_empty_file_is_a_lint_error(tmp_path: Path, text: str) -> None:
+    """An empty file is readable (so no ConfigLoadError: the designer can open it and start
+    adding steps), but it is not a valid valohai.yaml: valohai-yaml rejects it too."""
     path = _write(tmp_path, text)
-    with pytest.raises(ConfigLoadError) as info:
-        load(path)
-    assert "empty" in info.value.message
-    assert run_cli(str(path)).returncode in (1, 2)
+    diagnostics = lint(load(path))
+    assert [(d.severity, d.code, d.line, d.column) for d in diagnostics] == [
+        ("error", "top-level-not-list", 1, 1)
+    ]
+    assert "empty" in diagnostics[0].message and diagnostics[0].hint
+    assert official_verdict(path) == "parse-error"
+    result = run_cli(str(path))
+    assert result.returncode == 1 and "empty" in result.stdout
 
 
 def test_an_unloadable_edit_target_changes_nothing(tmp_path: Path) -> None:

@@ -30,16 +30,7 @@ from runner.config.diagnostics import has_errors
 from runner.dag.graph import PipelineGraph
 
 # file → why our lint's messages differ from the expectation (the lead fixes these).
-KNOWN_LINT_BUGS = {
-    "style-anchors.yaml": "loader.load_text collects marks after construct_document, which flattens "
-    "merge keys (<<) into node.value in place, so every merged key is reported as a duplicate key",
-    "warn-duplicate-keys.yaml": "checks._duplicate_keys places the warning with locate(path) (a value "
-    "mark of either occurrence) instead of the duplicate key's own mark recorded in duplicate_keys",
-    "bad-schema-enum.yaml": "official_lint._most_specific picks the boolean branch of keep-directories' "
-    "oneOf for the string 'partial': says 'should be of type boolean' instead of naming none/full/suffix",
-    "bad-top-level-mapping.yaml": "a top-level mapping is reported twice at 2:1: schema-type from "
-    "official_lint and top-level-not-list from checks (the module promises each problem once)",
-}
+KNOWN_LINT_BUGS: dict[str, str] = {}
 
 
 def _params(files: list[Path], known: dict[str, str]) -> list[object]:
@@ -169,11 +160,6 @@ def test_message_positions_point_at_the_named_thing() -> None:
         assert lines[d.line - 1][d.column - 1 :].startswith(node + "."), d.format()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checks._check_edge hint says 'connect a output to an file or "
-    "input' / 'a parameter to an parameter': the article is hard-coded",
-)
 def test_port_mismatch_hint_reads_as_english() -> None:
     hints = [d.hint for d in lint(load(DATA_DIR / "bad-port-mismatch.yaml"))]
     assert hints and not any(" a output" in h or " an parameter" in h or " an file" in h for h in hints)
