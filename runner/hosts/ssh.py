@@ -1,0 +1,164 @@
+"""A Docker client over SSH, with OUR host-key check and keyring secrets.
+
+The SDK's ``ssh://`` transport builds its own paramiko client (system known_hosts, ~/.ssh
+config). ``TrustedSSHAdapter`` replaces that client with one from ``open_ssh`` and reconnects
+through it (same checks) when the connection has dropped. Each HTTP connection is one
+``docker system dial-stdio`` channel on the shared SSH transport.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import docker
+import paramiko
+import urllib3.connection
+from docker.transport.sshconn import SSHConnectionPool, SSHHTTPAdapter
+
+from runner.hosts.known_hosts import CheckPolicy, HostKeyError, KnownHosts
+from runner.hosts.registry import HostConfig
+from runner.hosts.secrets import get_secret
+
+CONNECT_TIMEOUT = 8.0  # an unreachable host must be reported within 10 s
+WINDOW = 16 << 20  # large SSH window and HTTP blocks: archive transfers are bulk data
+BLOCK = 1 << 20
+
+
+class HostError(RuntimeError):
+    """A host could not be used; the message names the host and what was being done."""
+
+
+class HostUnreachableError(HostError):
+    pass
+
+
+class HostAuthError(HostError):
+    pass
+
+
+def open_ssh(
+    host: HostConfig, known: KnownHosts | None = None, timeout: float = CONNECT_TIMEOUT
+) -> paramiko.SSHClient:
+    """Connect and authenticate; raises HostKeyError, HostUnreachableError or HostAuthError."""
+    logging.getLogger("paramiko").setLevel(logging.CRITICAL)  # its tracebacks would flood the logs
+    known = known or KnownHosts()
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(CheckPolicy(known))
+    where = f"host {host.name!r} ({host.hostname}:{host.port})"
+    try:
+        client.connect(
+            host.hostname,
+            port=host.port,
+            username=host.user,
+            key_filename=host.identity,
+            passphrase=get_secret(host.name, "passphrase"),
+            password=get_secret(host.name, "password"),
+            look_for_keys=host.identity is None,
+            allow_agent=host.identity is None,
+            timeout=timeout,
+            banner_timeout=timeout,
+            auth_timeout=timeout,
+        )
+    except HostKeyError:
+        client.close()
+        raise
+    except paramiko.PasswordRequiredException:
+        client.close()
+        raise HostAuthError(
+            f"{where}: the key {host.identity} needs a passphrase and none is in the keyring "
+            f"(`pipeline-designer hosts secret {host.name} passphrase`)"
+        ) from None
+    except paramiko.AuthenticationException as exc:
+        client.close()
+        raise HostAuthError(f"{where}: authentication failed ({type(exc).__name__})") from None
+    except (OSError, paramiko.SSHException, EOFError) as exc:
+        client.close()
+        raise HostUnreachableError(f"{where} is unreachable: {_reason(exc)}") from None
+    transport = client.get_transport()
+    assert transport is not None
+    transport.set_keepalive(5)  # a dead link is noticed in seconds, not at the next TCP timeout
+    transport.default_window_size = WINDOW
+    return client
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return f"no answer within {CONNECT_TIMEOUT:g} s"
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+class _BulkConnection(urllib3.connection.HTTPConnection):
+    """One dial-stdio channel; large send blocks (http.client's 8-16 KiB would crawl over SSH)."""
+
+    def __init__(self, transport: paramiko.Transport, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout, blocksize=BLOCK)
+        self.ssh_transport = transport
+
+    def connect(self) -> None:
+        channel = self.ssh_transport.open_session(window_size=WINDOW, max_packet_size=32768)
+        channel.settimeout(self.timeout)  # type: ignore[arg-type]
+        channel.exec_command("docker system dial-stdio")
+        self.sock = channel  # type: ignore[assignment]
+
+
+class _BulkPool(SSHConnectionPool):
+    def _new_conn(self) -> _BulkConnection:
+        return _BulkConnection(self.ssh_transport, self.timeout)
+
+
+class TrustedSSHAdapter(SSHHTTPAdapter):
+    def __init__(self, connect: Callable[[], paramiko.SSHClient], timeout: float, max_pool_size: int) -> None:
+        self._connect_fn = connect
+        super().__init__("ssh://pipeline-designer", timeout=timeout, max_pool_size=max_pool_size)
+
+    def _create_paramiko_client(self, base_url: str) -> None:
+        self.ssh_params: dict[str, Any] = {}
+
+    def _connect(self) -> None:
+        self.ssh_client = self._connect_fn()
+
+    def get_connection(self, url: Any, proxies: Any = None) -> _BulkPool:
+        with self.pools.lock:
+            transport = self.ssh_client.get_transport() if self.ssh_client else None
+            if transport is None or not transport.is_active():
+                self.pools.clear()
+                if self.ssh_client is not None:
+                    self.ssh_client.close()
+                self._connect()  # same host-key and auth checks as the first time
+            pool = self.pools.get(url)
+            if pool is None:
+                pool = _BulkPool(ssh_client=self.ssh_client, timeout=self.timeout, maxsize=self.max_pool_size)
+                self.pools[url] = pool
+        return pool
+
+
+def docker_client(
+    host: HostConfig, known: KnownHosts | None = None, timeout: float = 60
+) -> docker.DockerClient:
+    """A DockerClient for the host's engine; connects now (raising the typed errors above)."""
+    known = known or KnownHosts()
+    adapter = TrustedSSHAdapter(
+        lambda: open_ssh(host, known), timeout, max_pool_size=host.max_parallel * 4 + 8
+    )
+    # Built for an ssh:// URL with shell-out (which connects lazily), then the adapter is swapped
+    # for ours before any request; the API version is asked of the engine through it.
+    client = docker.DockerClient(
+        base_url="ssh://pipeline-designer", use_ssh_client=True, version="1.41", timeout=timeout
+    )
+    api = client.api
+    api._custom_adapter.close()
+    api._custom_adapter = adapter
+    api.mount("http+docker://ssh", adapter)
+    try:
+        api._version = api._retrieve_server_version()
+    except Exception as exc:
+        client.close()
+        raise HostUnreachableError(
+            f"host {host.name!r}: SSH works but the Docker engine did not answer ({_reason(exc)}); "
+            "is docker installed and is the user allowed to use it?"
+        ) from None
+    return client
