@@ -255,3 +255,65 @@ def edge_candidates(data: Any, pipeline: dict[str, Any]) -> Iterator[tuple[str, 
                 for _k, tp in named(tstep.get("parameters")):
                     if target != source:
                         yield f"{source}.parameter.{sp['name']}", f"{target}.parameter.{tp['name']}"
+
+
+# -- rename a node ---------------------------------------------------------------------------
+
+
+@dataclass
+class NodeRename:
+    pipeline: str
+    path: ConfigPath  # of the pipeline body
+    node_index: int
+    old: str
+    new: str
+
+
+def choose_node_rename(data: Any) -> NodeRename | None:
+    """A node that edges refer to, else the first node of the first pipeline."""
+    first: NodeRename | None = None
+    for path, body in pipelines(data):
+        if not isinstance(body.get("name"), str):
+            continue
+        for i, node in named(body.get("nodes")):
+            rename = NodeRename(body["name"], path, i, node["name"], node["name"] + "-renamed")
+            first = first or rename
+            if node_references(data, rename):
+                return rename
+    return first
+
+
+def node_references(data: Any, r: NodeRename) -> list[ConfigPath]:
+    """Edge ends and pipeline parameter targets in ``r``'s pipeline that start with its node."""
+    body = get_path(data, r.path)
+
+    def refers(socket: Any) -> bool:
+        return isinstance(socket, str) and socket.split(".", 1)[0] == r.old and "." in socket
+
+    found: list[ConfigPath] = []
+    for e, edge in enumerate(body.get("edges") or []):
+        epath = (*r.path, "edges", e)
+        if isinstance(edge, list):  # any length: a malformed edge still names the node
+            found += [(*epath, i) for i, s in enumerate(edge) if refers(s)]
+        else:
+            found += [p for p, s in edge_sockets(edge, epath) if refers(s)]
+    for k, param in enumerate(body.get("parameters") or []):
+        if not isinstance(param, dict):
+            continue
+        ppath = (*r.path, "parameters", k)
+        if refers(param.get("target")):
+            found.append((*ppath, "target"))
+        targets = param.get("targets")
+        if refers(targets):
+            found.append((*ppath, "targets"))
+        elif isinstance(targets, list):
+            found += [(*ppath, "targets", t) for t, s in enumerate(targets) if refers(s)]
+    return found
+
+
+def apply_node_rename(data: Any, r: NodeRename) -> list[ConfigPath]:
+    changed = [(*r.path, "nodes", r.node_index, "name"), *node_references(data, r)]
+    for path in changed:
+        value = get_path(data, path)
+        set_path(data, path, r.new if path[-1] == "name" else r.new + value[len(r.old) :])
+    return changed
