@@ -20,7 +20,7 @@ from runner.config import LoadedConfig, lint, load
 from runner.events import Event
 from runner.execution.code import HOME_MARKER
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
-from runner.execution.factory import make_backend, recover_interrupted
+from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
 from runner.execution.plan import PlanError, RunPlan, plan_pipeline, plan_step
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
@@ -100,6 +100,7 @@ class RunHandle:
     events: queue.Queue[Event] = field(default_factory=queue.Queue)
     status: str | None = None
     error: BaseException | None = None
+    notes: list[str] = field(default_factory=list)  # start-up notes (hosts left out, leftovers removed)
     _thread: threading.Thread | None = None
 
     def cancel(self) -> None:
@@ -127,12 +128,25 @@ def start_run(
     home: Path | None = None,
     on_event: Emit | None = None,
     client: Any = None,
+    hosts: list[str] | None = None,
 ) -> RunHandle:
-    """Start a run on a worker thread and return at once."""
+    """Start a run on a worker thread and return at once.
+
+    ``hosts``: None or ["local"] runs on the local engine with ``backend``; otherwise the
+    registered hosts (and "local") named, reached over SSH. Connecting happens here, so an
+    unreachable host or an untrusted host key raises (HostError / HostKeyError) at once.
+    """
     options = options or RunOptions()
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
-    impl = make_backend(backend, home, artifacts, network=network, pull=pull, client=client)
+    if hosts and hosts != ["local"]:
+        try:
+            impl: Any = make_host_pool(hosts, home, artifacts, store, network, pull, local_client=client)
+        except BaseException:
+            store.close()
+            raise
+    else:
+        impl = make_backend(backend, home, artifacts, network=network, pull=pull, client=client)
     holder: dict[str, RunHandle] = {}
 
     def emit(event: Event) -> None:
@@ -141,7 +155,7 @@ def start_run(
             on_event(event)
 
     executor = Executor(plan, impl, store, artifacts, home, options, emit, new_run_id())
-    handle = RunHandle(executor.run_id, executor)
+    handle = RunHandle(executor.run_id, executor, notes=list(getattr(impl, "notes", [])))
     holder["h"] = handle
 
     def work() -> None:
@@ -151,6 +165,8 @@ def start_run(
             handle.error = exc
         finally:
             store.close()
+            if hasattr(impl, "close"):
+                impl.close()
 
     handle._thread = threading.Thread(target=work, name=f"run-{executor.run_id}", daemon=True)
     handle._thread.start()

@@ -48,8 +48,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--concurrency",
         "-j",
         type=int,
-        default=os.cpu_count() or 1,
-        help="nodes run in parallel (default: CPU count)",
+        default=None,
+        help="nodes run in parallel (default: CPU count; with --host, the hosts' max-parallel sum)",
+    )
+    p.add_argument(
+        "--host",
+        default="local",
+        metavar="local|NAME|NAME1,NAME2",
+        help="where nodes run: the local engine (default), a registered host, or a pool of them "
+        "(see `pipeline-designer hosts`); GPU steps go to hosts with free GPUs",
     )
     p.add_argument("--no-reuse", action="store_true", help="run every node even if unchanged")
     p.add_argument("--strict", action="store_true", help="join the step commands with && (stop at a failure)")
@@ -103,6 +110,9 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
             raise ValueError("--input is for --step runs; pipelines get inputs from edges and defaults")
         image_map = {**image_map_from_env(), **parse_image_map(args.image_map)}
         plan = plan_run(args.file, pipeline=args.pipeline, step=args.step, params=params, inputs=inputs)
+        hosts = [h.strip() for h in args.host.split(",") if h.strip()] or ["local"]
+        if args.concurrency is None:
+            args.concurrency = 1 << 16 if hosts != ["local"] else os.cpu_count() or 1
         if args.concurrency < 1:
             raise ValueError("--concurrency must be at least 1")
     except ConfigLoadError as exc:
@@ -115,14 +125,21 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
         concurrency=args.concurrency, reuse=not args.no_reuse, strict=args.strict, image_map=image_map
     )
     try:
-        handle = start_run(plan, options, backend=args.backend, network=args.network, pull=args.pull)
+        handle = start_run(
+            plan, options, backend=args.backend, network=args.network, pull=args.pull, hosts=hosts
+        )
     except Exception as exc:  # engine unreachable and the like
+        if hosts != ["local"]:  # host errors name the host and say what to do
+            print(f"pipeline-designer run: error: cannot start: {exc}", file=sys.stderr)
+            return 2
         hint = " (is the Docker engine running? --backend local runs without it, not isolated)"
         print(
             f"pipeline-designer run: error: cannot start: {exc}{hint if args.backend != 'local' else ''}",
             file=sys.stderr,
         )
         return 2
+    for note in handle.notes:
+        print(f"pipeline-designer run: {note}", file=sys.stderr)
     display = Progress(out, show_logs=args.logs)
     status: str | None = None
     while status is None:

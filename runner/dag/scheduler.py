@@ -7,7 +7,7 @@ descendants ``skipped``; independent branches go on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from runner.events import (
     CANCELLED,
@@ -64,21 +64,30 @@ class Scheduler:
                     stack.append(succ)
         return seen
 
-    def take_ready(self) -> list[str]:
-        """Nodes whose predecessors all succeeded, up to the free concurrency; marked running."""
+    def take_ready(self, admit: Callable[[str], bool] | None = None) -> list[str]:
+        """Nodes whose predecessors all succeeded, up to the free concurrency; marked running.
+
+        ``admit`` (multi-host runs) may refuse a node for now (its hosts are busy): it stays
+        pending and is offered again on the next call.
+        """
         if self._cancelled:
             return []
         free = self.concurrency - len(self.running)
-        ready = sorted(
+        candidates = sorted(
             (
                 n
                 for n, s in self.status.items()
                 if s == PENDING and all(self.status[p] in OK_STATUSES for p in self._preds[n])
             ),
             key=self._rank.__getitem__,
-        )[: max(free, 0)]
-        for node in ready:
-            self.status[node] = RUNNING
+        )
+        ready: list[str] = []
+        for node in candidates:
+            if len(ready) >= free:
+                break
+            if admit is None or admit(node):
+                self.status[node] = RUNNING
+                ready.append(node)
         return ready
 
     def finish(self, node: str, status: str) -> list[str]:

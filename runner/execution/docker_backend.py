@@ -81,7 +81,7 @@ class _DockerBase:
         self._ensure_image(spec.image)
         with contextlib.suppress(docker.errors.NotFound):  # a leftover of an interrupted run
             self.client.containers.get(spec.container_name).remove(force=True)
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = self._create_args(spec)
         if self.network is not None:
             kwargs["network_mode"] = self.network
         return self.client.containers.create(
@@ -90,13 +90,21 @@ class _DockerBase:
             entrypoint="",
             working_dir=f"{CONTAINER_ROOT}/repository",
             environment=container_env(spec),
-            labels=spec.labels,
+            labels={**spec.labels, **kwargs.pop("labels", {})},
             name=spec.container_name,
             volumes=volumes or {},
             init=self.init,
             detach=True,
             **kwargs,
         )
+
+    def _create_args(self, spec: ExecutionSpec) -> dict[str, Any]:
+        """Extra ``containers.create`` arguments (remote hosts add labels and device requests)."""
+        return {}
+
+    def _where(self) -> str:
+        """Where the engine is, for error messages ("" for the local engine)."""
+        return ""
 
     def _start(self, handle: Handle, container: Any) -> None:
         handle.state["container"] = container
@@ -124,7 +132,7 @@ class _DockerBase:
             result = container.wait()
             handle.finish(int(result.get("StatusCode", -1)))
         except Exception as exc:  # engine went away, container removed under us
-            handle.finish(None, f"lost the container: {exc}")
+            handle.finish(None, f"lost the container{self._where()} while the step was running: {exc}")
 
     def poll(self, handle: Handle) -> Poll:
         return poll_handle(handle)
@@ -199,16 +207,25 @@ class DockerArchiveBackend(_DockerBase):
                     for sub in ("inputs", "outputs", "config", "runner"):
                         tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
                 tarball.seek(0)
-                container.put_archive("/", tarball)
+                self._upload(handle, container, tarball)
         except Exception:
             self.cleanup(handle)
             raise
         self._start(handle, container)
         return handle
 
+    def _upload(self, handle: Handle, container: Any, tarball: Any) -> None:
+        container.put_archive("/", tarball)
+
     def collect(self, handle: Handle, artifacts: ArtifactStore, warn: Warn) -> list[OutputFile]:
-        chunks, _stat = handle.state["container"].get_archive(f"{CONTAINER_ROOT}/outputs")
-        return collect_tar(io.BufferedReader(_ChunkReader(chunks), 1 << 20), artifacts, warn)
+        chunks, _stat = handle.state["container"].get_archive(f"{CONTAINER_ROOT}/outputs", chunk_size=1 << 20)
+        return collect_tar(
+            io.BufferedReader(_ChunkReader(self._counted(handle, chunks)), 1 << 20), artifacts, warn
+        )
+
+    def _counted(self, handle: Handle, chunks: Any) -> Any:
+        """Hook to report download progress; the local engine needs none."""
+        return chunks
 
 
 def _add_dir(tar: tarfile.TarFile, name: str) -> None:

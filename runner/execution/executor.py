@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import secrets
 import shutil
 import socket
@@ -38,6 +39,7 @@ from runner.events import (
 )
 from runner.execution.backend import Backend, Handle
 from runner.execution.code import tree_hash
+from runner.execution.placement import NoHostError, Placement, Placer
 from runner.execution.plan import RunPlan
 from runner.execution.prepare import NodeResult, PrepareError, RunContext, prepare_spec, reuse_key
 from runner.execution.spec import ExecutionSpec, OutputFile, container_name
@@ -100,7 +102,17 @@ class Executor:
         self._launching: dict[str, tuple[Future[Handle], ExecutionSpec, str]] = {}
         self._pool = ThreadPoolExecutor(max_workers=self.options.concurrency, thread_name_prefix="launch")
         self._results: dict[str, NodeResult] = {}
-        self._sched = Scheduler(plan.predecessors, self.options.concurrency, plan.order())
+        # Multi-host runs: the backend's placer picks a host (and GPUs) for each ready node.
+        self._placer: Placer | None = getattr(backend, "placer", None)
+        self._placements: dict[str, Placement] = {}
+        self._unplaceable: dict[str, str] = {}
+        self._notes: queue.Queue[tuple[str, str]] = queue.Queue()  # backend progress, any thread
+        if hasattr(backend, "set_reporter"):
+            backend.set_reporter(self._note)
+        concurrency = self.options.concurrency
+        if self._placer is not None:
+            concurrency = min(concurrency, self._placer.capacity)
+        self._sched = Scheduler(plan.predecessors, concurrency, plan.order())
         self._log_dir = data_dir / "logs" / self.run_id
 
     # public ------------------------------------------------------------------
@@ -161,21 +173,56 @@ class Executor:
                     self._set_status(node, CANCELLED, message="run cancelled")
                 for node, running in self._running.items():
                     self._terminate(node, running, "cancelled")
-            ready = self._sched.take_ready()
+            ready = self._sched.take_ready(self._admit if self._placer else None)
             for node in ready:
                 ctx.log = self._node_logger(node)
                 self._start(ctx, node)
             self._collect_launches(cancelling)
             for node in list(self._running):
                 self._pump(node)
+            self._drain_notes()
             # Nodes finished without a container (reused, failed to prepare) may have readied
             # others: go round again at once instead of waiting for a wakeup.
             if ready or self._sched.done:
                 continue
             self._wakeup.wait(0.1)
 
+    def _admit(self, node: str) -> bool:
+        """Scheduler callback: place the node on a host now, or keep it pending (hosts busy)."""
+        assert self._placer is not None
+        tpl = self.plan.nodes[node]
+        if tpl.kind == "deployment":
+            return True
+        try:
+            placement = self._placer.place(node, self._placer.demand(tpl.gpus, tpl.environment))
+        except NoHostError as exc:
+            self._unplaceable[node] = str(exc)  # _start fails it with this reason
+            return True
+        if placement is None:
+            return False
+        self._placements[node] = placement
+        return True
+
+    def _note(self, node: str, text: str) -> None:
+        """Thread-safe: a backend's progress line, written by the loop thread."""
+        self._notes.put((node, text))
+        self._wakeup.set()
+
+    def _drain_notes(self) -> None:
+        while True:
+            try:
+                node, text = self._notes.get_nowait()
+            except queue.Empty:
+                return
+            self._runner_line(node, text)
+
     def _start(self, ctx: RunContext, node: str) -> None:
         tpl = self.plan.nodes[node]
+        if node in self._unplaceable:
+            message = f"cannot be placed: {self._unplaceable[node]}"
+            self._runner_line(node, f"error: {message}")
+            self._finish(node, FAILED, message=message)
+            return
         if tpl.kind == "deployment":
             self._finish(node, SKIPPED, message="deployment nodes are not run by the local runner")
             return
@@ -187,6 +234,9 @@ class Executor:
             self._runner_line(node, f"error: {exc}")
             self._finish(node, FAILED, message=str(exc))
             return
+        placement = self._placements.get(node)
+        if placement is not None:
+            spec.host, spec.gpu_ids = placement.host, placement.gpu_ids
         key = reuse_key(spec, self._image_identity(spec.image))
         self.store.upsert_execution(
             spec.execution_id,
@@ -200,13 +250,16 @@ class Executor:
             reuse_key=key,
             inputs={k: [f.__dict__ for f in v] for k, v in spec.inputs.items()},
             status=PENDING,
-            host=socket.gethostname(),
+            host=socket.gethostname() if spec.host == "local" else spec.host,
             backend=self.backend.name,
             log_path=str(self._log_path(node)),
         )
         if self.options.reuse and self._reuse(spec, key):
             return
-        self._runner_line(node, f"starting {container_name(self.run_id, node)} ({spec.image})")
+        where = "" if placement is None else f" on host {spec.host}"
+        if spec.gpu_ids:
+            where += f" with GPU(s) {','.join(spec.gpu_ids)}"
+        self._runner_line(node, f"starting {container_name(self.run_id, node)} ({spec.image}){where}")
         if not self.backend.isolated:
             self._runner_line(node, "warning: local-process backend, the step is NOT isolated")
         # Launching (copying files, creating and starting a container) takes a few hundred ms:
@@ -291,6 +344,7 @@ class Executor:
         running = self._running.pop(node)
         spec = running.spec
         outputs: list[OutputFile] = []
+        collect_error = ""
         try:
             t0 = time.perf_counter()
             outputs = self.backend.collect(running.handle, self.artifacts, lambda m: self._warn(node, m))
@@ -299,7 +353,8 @@ class Executor:
                 took = time.perf_counter() - t0
                 self._runner_line(node, f"collected {len(outputs)} output(s), {size} bytes in {took:.3f} s")
         except Exception as exc:
-            self._warn(node, f"output collection failed: {exc}")
+            collect_error = f"output collection failed: {exc}"
+            self._warn(node, collect_error)
         finally:
             self.backend.cleanup(running.handle)
         self.store.add_outputs(spec.execution_id, [o.__dict__ for o in outputs])
@@ -311,6 +366,8 @@ class Executor:
             status, message = FAILED, running.reason
         elif error:
             status, message = FAILED, error
+        elif collect_error and exit_code == 0:  # outputs lost (e.g. the host dropped): not a success
+            status, message = FAILED, collect_error
         else:
             status = SUCCEEDED if exit_code == 0 else FAILED
             message = "" if exit_code == 0 else f"exit code {exit_code}"
@@ -319,6 +376,9 @@ class Executor:
         self._finish(node, status, execution_id=spec.execution_id, exit_code=exit_code, message=message)
 
     def _finish(self, node: str, status: str, execution_id: str | None = None, **info: Any) -> None:
+        if self._placer is not None:
+            self._placer.release(node)
+            self._placements.pop(node, None)
         self._set_status(node, status, execution_id=execution_id, **info)
         for skipped in self._sched.finish(node, status):
             self._set_status(skipped, SKIPPED, message=f"upstream node {node!r} {status}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import time
 from pathlib import Path
@@ -51,3 +52,75 @@ def recover_interrupted(store: RunStore, data_dir: Path, client: Any = None) -> 
         shutil.rmtree(data_dir / "work" / run["id"], ignore_errors=True)
         recovered.append(run["id"])
     return recovered
+
+
+def make_host_pool(
+    names: list[str],
+    data_dir: Path,
+    artifacts: ArtifactStore,
+    store: RunStore,
+    network: str | None = None,
+    pull: str = "missing",
+    local_client: Any = None,
+) -> Any:
+    """Connect to the run's hosts (in parallel, each within the connect timeout) and pool them.
+
+    A host whose key is unknown or changed stops the start (HostKeyError). An unreachable host
+    is left out with a note when others remain, otherwise HostError names every reason.
+    Leftover containers of ours on each host (no active run) are removed now.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from runner.execution.docker_backend import DockerBindBackend, docker_client
+    from runner.execution.placement import Slot
+    from runner.execution.remote_backend import HostPool, RemoteBackend
+    from runner.hosts.health import remove_leftovers
+    from runner.hosts.known_hosts import HostKeyError
+    from runner.hosts.paths import client_id
+    from runner.hosts.registry import HostRegistry
+    from runner.hosts.ssh import HostError
+    from runner.hosts.ssh import docker_client as ssh_client
+
+    names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    registry = HostRegistry()
+    configs = {n: registry.get(n) for n in names if n != "local"}
+    workroot = data_dir / "work"
+    workroot.mkdir(parents=True, exist_ok=True)
+    clients: dict[str, Any] = {}
+    errors: dict[str, BaseException] = {}
+    with ThreadPoolExecutor(max(len(configs), 1), thread_name_prefix="connect") as pool:
+        futures = {n: pool.submit(ssh_client, cfg) for n, cfg in configs.items()}
+        for name, future in futures.items():
+            try:
+                clients[name] = future.result()
+            except (HostError, HostKeyError) as exc:
+                errors[name] = exc
+    if any(isinstance(e, HostKeyError) for e in errors.values()) or (
+        errors and not clients and "local" not in names
+    ):
+        for client in clients.values():
+            client.close()
+        raise next((e for e in errors.values() if isinstance(e, HostKeyError)), None) or HostError(
+            "no host of this run is reachable: " + "; ".join(str(e) for e in errors.values())
+        )
+    notes = [f"left out of this run: {exc}" for exc in errors.values()]
+    active = {r["id"] for r in store.runs(1000) if r["status"] == "running"}
+    active -= {r["id"] for r in store.stale_runs()}
+    cid = client_id()
+    backends: dict[str, Any] = {}
+    slots = []
+    for name in names:
+        if name == "local":
+            local = DockerBindBackend(local_client or docker_client(), workroot, artifacts, network, pull)
+            backends[name] = local
+            slots.append(Slot("local", os.cpu_count() or 1))
+        elif name in clients:
+            cfg = configs[name]
+            removed = remove_leftovers(clients[name], cid, active)
+            if removed:
+                notes.append(
+                    f"host {name}: removed {len(removed)} leftover container(s): {', '.join(removed)}"
+                )
+            backends[name] = RemoteBackend(cfg, clients[name], workroot, artifacts, cid, network, pull)
+            slots.append(Slot(name, cfg.max_parallel, cfg.gpu_ids, cfg.environments))
+    return HostPool(backends, slots, notes)

@@ -16,6 +16,8 @@ from valohai_yaml.objs.parameter import Parameter
 from valohai_yaml.objs.pipelines.override import Override
 from valohai_yaml.objs.step import Step
 
+from runner.execution.placement import gpus_requested
+
 
 class PlanError(ValueError):
     """The pipeline/step cannot be planned; the message names the culprit."""
@@ -47,6 +49,8 @@ class NodeTemplate:
     edge_merge_mode: str = "replace"
     explicit: dict[str, Any] = field(default_factory=dict)  # pipeline parameters and --param
     input_sources: dict[str, list[str]] = field(default_factory=dict)  # --input NAME=PATH_OR_URL
+    gpus: int = 0  # from resources.devices (multi-host runs place it on a host with free GPUs)
+    environment: str | None = None  # valohai environment name; hosts may be mapped to it
 
 
 @dataclass
@@ -95,7 +99,15 @@ def _template(name: str, step: Step, override: Override | None) -> NodeTemplate:
         source_path=step.source_path,
         time_limit=step.time_limit.total_seconds() if step.time_limit else None,
         no_output_timeout=step.no_output_timeout.total_seconds() if step.no_output_timeout else None,
+        gpus=gpus_requested(_devices(step)),
+        environment=step.environment,
     )
+
+
+def _devices(step: Step) -> dict[str, int] | None:
+    resources = getattr(step, "resources", None)
+    devices = getattr(resources, "devices", None)
+    return getattr(devices, "devices", None)
 
 
 def _step(config: Config, name: str, where: str) -> Step:

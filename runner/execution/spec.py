@@ -53,6 +53,8 @@ class ExecutionSpec:
     no_output_timeout: float | None = None
     pipeline: str | None = None
     extra_labels: dict[str, str] = field(default_factory=dict)
+    host: str = "local"  # where it runs: "local" or a registered host name
+    gpu_ids: tuple[str, ...] = ()  # GPUs of that host given to it (device_requests)
 
     @property
     def container_name(self) -> str:

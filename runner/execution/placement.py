@@ -1,0 +1,118 @@
+"""Which host runs a node: pure bookkeeping of per-host parallel slots and GPU ids. No I/O.
+
+The executor asks ``place(node, demand)`` when the scheduler offers a ready node: a Placement,
+or None when every suitable host is busy (the node stays pending). ``release`` frees the slot
+and GPUs when the node finishes. ``NoHostError`` means no host of the run can ever take it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+
+class NoHostError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    max_parallel: int
+    gpu_ids: tuple[str, ...] = ()
+    environments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Demand:
+    gpus: int = 0
+    environment: str | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    host: str
+    gpu_ids: tuple[str, ...] = ()
+
+
+def gpus_requested(devices: Mapping[str, int] | None) -> int:
+    """GPUs asked for in ``resources.devices`` (e.g. ``nvidia.com/gpu: 2``)."""
+    return sum(int(n) for key, n in (devices or {}).items() if "gpu" in key.lower() and n)
+
+
+@dataclass
+class Placer:
+    slots: list[Slot]
+    _running: dict[str, int] = field(default_factory=dict)
+    _gpus_in_use: dict[str, set[str]] = field(default_factory=dict)
+    _placed: dict[str, Placement] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.slots:
+            raise NoHostError("no host to run on")
+        for slot in self.slots:
+            self._running[slot.name] = 0
+            self._gpus_in_use[slot.name] = set()
+
+    def demand(self, gpus: int, environment: str | None) -> Demand:
+        """An environment mapped to a GPU host asks for one GPU when devices say nothing."""
+        if gpus == 0 and environment and any(s.gpu_ids for s in self._serving(environment)):
+            gpus = 1
+        return Demand(gpus, environment)
+
+    def _serving(self, environment: str | None) -> list[Slot]:
+        mapped = [s for s in self.slots if environment and environment in s.environments]
+        return mapped or self.slots
+
+    def candidates(self, demand: Demand) -> list[Slot]:
+        """Hosts that could ever run it; raises NoHostError (with the reason) when none."""
+        slots = [s for s in self._serving(demand.environment) if len(s.gpu_ids) >= demand.gpus]
+        if not slots:
+            best = max((len(s.gpu_ids) for s in self._serving(demand.environment)), default=0)
+            where = f" serving environment {demand.environment!r}" if demand.environment else ""
+            raise NoHostError(
+                f"needs {demand.gpus} GPU(s) but no host{where} of this run has that many "
+                f"(most: {best}; hosts: {', '.join(s.name for s in self.slots)})"
+            )
+        return slots
+
+    def place(self, node: str, demand: Demand) -> Placement | None:
+        free = [
+            s
+            for s in self.candidates(demand)
+            if self._running[s.name] < s.max_parallel
+            and len(s.gpu_ids) - len(self._gpus_in_use[s.name]) >= demand.gpus
+        ]
+        if not free:
+            return None
+        # CPU work prefers hosts without GPUs, then the least loaded; GPU work the most free GPUs.
+        if demand.gpus:
+            slot = max(free, key=lambda s: (len(s.gpu_ids) - len(self._gpus_in_use[s.name]), -self._load(s)))
+        else:
+            slot = min(free, key=lambda s: (bool(s.gpu_ids), self._load(s)))
+        ids = tuple(g for g in slot.gpu_ids if g not in self._gpus_in_use[slot.name])[: demand.gpus]
+        self._running[slot.name] += 1
+        self._gpus_in_use[slot.name].update(ids)
+        placement = Placement(slot.name, ids)
+        self._placed[node] = placement
+        return placement
+
+    def _load(self, slot: Slot) -> float:
+        return self._running[slot.name] / slot.max_parallel
+
+    def release(self, node: str) -> None:
+        placement = self._placed.pop(node, None)
+        if placement is None:
+            return
+        self._running[placement.host] -= 1
+        self._gpus_in_use[placement.host].difference_update(placement.gpu_ids)
+
+    def placement(self, node: str) -> Placement | None:
+        return self._placed.get(node)
+
+    @property
+    def capacity(self) -> int:
+        return sum(s.max_parallel for s in self.slots)
+
+    def hosts(self) -> Iterable[str]:
+        return [s.name for s in self.slots]
