@@ -46,7 +46,6 @@ phase() {
     local ms=$(($(now_ms) - start))
     printf '[images] %-30s %4d.%d s\n' "$name" $((ms / 1000)) $((ms % 1000 / 100))
 }
-have_tag() { docker image inspect "$1" >/dev/null 2>&1; }
 
 command -v docker >/dev/null || die "docker CLI not found (run 'make engine')"
 docker info >/dev/null 2>&1 || die "Docker engine unreachable (run 'make engine')"
@@ -143,6 +142,10 @@ pip_into_rootfs() {
     rm -rf "$site/bin"
     # Step commands say `python ...` (as in the python:3.x images); Debian names it python3.
     ln -sf python3 "$WORK/python/usr/bin/python"
+    # Byte-compile with the image's own python: containers run with PYTHONDONTWRITEBYTECODE=1,
+    # so without this every step would recompile valohai-utils on import.
+    chroot "$WORK/python" python3 -m compileall -q /usr/lib/python3/dist-packages >/dev/null ||
+        die "compileall failed in the python rootfs"
     chroot "$WORK/python" python3 -c "import numpy, valohai, valohai_yaml, yaml, requests, jsonschema" ||
         die "the python rootfs cannot import its packages"
 }
