@@ -1,4 +1,6 @@
-"""Pipeline Designer's desktop application (PySide6).
+"""Pipeline Designer: the PySide6 node-graph editor for valohai.yaml."""
 
-This package's ``__init__`` and ``cli`` import no Qt, so the headless subcommands start fast.
-"""
+from designer.none_refcount import make_none_immortal
+
+# Before any Qt call: PySide6 6.12.0 leaks references to None on every void method call.
+make_none_immortal()

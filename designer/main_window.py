@@ -208,7 +208,8 @@ class MainWindow(QMainWindow):
         self._refresh_palette()
         self.scene.clear_all()
         self._refresh_scene()
-        self._sync_panels()
+        self._sync_text()
+        self._lint_timer.start()  # the canvas first; lint follows within the timer
         self._update_title()
         QTimer.singleShot(0, self.view.fit)
 

@@ -54,7 +54,7 @@ class EdgeItem(QGraphicsPathItem):
         self.setAcceptHoverEvents(True)
         self.setZValue(0.0)
         self.setToolTip(f"{edge.source}\n→ {edge.target}")
-        self.update_path()
+        self.setPath(curve(source.anchor(), target.anchor()))  # routed once it is in the scene
 
     @property
     def key(self) -> tuple[str, str]:
@@ -118,11 +118,13 @@ class EdgeItem(QGraphicsPathItem):
             color = t.error
         if self.isSelected():
             color = t.selection
-        width = 2.6 if emphasis else 1.7
+        # Large graphs get hairline, solid edges: wide or dashed strokes cost ~5-30x more to rasterize.
+        fast = getattr(self.scene(), "fast_edges", False)
+        width = 2.6 if emphasis else (1.0 if fast else 1.7)
         if not emphasis:
             color.setAlpha(200)
         pen = QPen(color, width)
-        if self.edge.source_type in ("parameter", "metadata"):
+        if self.edge.source_type in ("parameter", "metadata") and not fast:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)

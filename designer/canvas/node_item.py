@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from designer.canvas.port_item import PortItem
-from designer.canvas.style import GRID, HEADER_HEIGHT, NODE_WIDTH, ROW_HEIGHT, TYPE_COLORS, theme
+from designer.canvas.port_item import PortItem, draw_port, port_color
+from designer.canvas.style import HEADER_HEIGHT, NODE_WIDTH, PORT_RADIUS, ROW_HEIGHT, TYPE_COLORS, theme
 from designer.document.graph_model import NodeView
 
 if TYPE_CHECKING:
@@ -38,12 +39,12 @@ class NodeItem(QGraphicsItem):
         self._height = HEADER_HEIGHT
         self._width = NODE_WIDTH
         self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+            QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
         )
         self.setAcceptHoverEvents(True)
         self.setZValue(1.0)
+        # The card is redrawn only when it changes; moving it just blits the cached pixmap.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.set_node(node)
 
     @property
@@ -101,18 +102,6 @@ class NodeItem(QGraphicsItem):
         path.addRoundedRect(QRectF(0, 0, self._width, self._height), 6, 6)
         return path
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
-        # Snap only what the user drags; positions set from the document are taken as they are.
-        scene = self.scene()
-        dragging = scene is not None and getattr(scene, "dragging_nodes", False)
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.snap_to_grid and dragging:
-            p = QPointF(value)
-            return QPointF(round(p.x() / GRID) * GRID, round(p.y() / GRID) * GRID)
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            for edge in self.edges:
-                edge.update_path()
-        return super().itemChange(change, value)
-
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
@@ -120,11 +109,12 @@ class NodeItem(QGraphicsItem):
         n = self.node
         rect = QRectF(0, 0, self._width, self._height)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        # Soft shadow, then the card.
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 28))
-        painter.drawRoundedRect(rect.translated(0, 2), 6, 6)
         selected = self.isSelected()
+        if option.levelOfDetailFromTransform(painter.worldTransform()) < 0.35:
+            self._paint_far(painter, t, rect, selected)  # zoomed far out: text would be unreadable
+            return
+        # A soft shadow line under the card, then the card.
+        painter.fillRect(QRectF(3, self._height, self._width - 6, 2), QColor(0, 0, 0, 30))
         border = t.selection if selected else (t.error if n.missing_step else t.node_border)
         painter.setPen(QPen(border, 2.0 if selected else 1.0))
         painter.setBrush(t.node_fill)
@@ -140,6 +130,13 @@ class NodeItem(QGraphicsItem):
         painter.restore()
         self._paint_header(painter, t, accent)
         self._paint_port_labels(painter, t)
+
+    def _paint_far(self, painter: QPainter, t: Any, rect: QRectF, selected: bool) -> None:
+        accent = QColor(TYPE_COLORS.get(self.node.type, "#888888"))
+        painter.setPen(QPen(t.selection if selected else accent, 6.0 if selected else 2.0))
+        painter.setBrush(t.node_fill)
+        painter.drawRect(rect)
+        painter.fillRect(QRectF(0, 0, self._width, HEADER_HEIGHT), accent)
 
     def _paint_header(self, painter: QPainter, t: Any, accent: QColor) -> None:
         n = self.node
@@ -189,6 +186,8 @@ class NodeItem(QGraphicsItem):
         in_w = self._width - out_w - 40
         for key, item in self.ports.items():
             p = item.port
+            draw_port(painter, p, item.pos(), PORT_RADIUS, port_color(p))
+            painter.setFont(_SMALL_FONT)
             y = item.pos().y() + 4
             painter.setPen(t.error if not p.declared and p.side == "in" else t.node_text)
             if p.side == "in":
@@ -204,12 +203,23 @@ def _port_label(type_: str, key: str) -> str:
     return "all outputs (*)" if type_ == "output" and key == "*" else key
 
 
+@lru_cache(maxsize=4096)
 def node_size(node: NodeView) -> tuple[float, float]:
     """(width, height) of a node's card: wide enough for its longest labels side by side."""
-    fm = QFontMetricsF(_SMALL_FONT)
+    fm = _small_metrics()
     widest_in = max((fm.horizontalAdvance(p.key) for p in node.in_ports), default=0.0)
     widest_out = max((fm.horizontalAdvance(_port_label(p.type, p.key)) for p in node.out_ports), default=0.0)
-    title = QFontMetricsF(_TITLE_FONT).horizontalAdvance(node.name) + 110
+    title = _title_metrics().horizontalAdvance(node.name) + 110
     width = float(min(MAX_NODE_WIDTH, max(NODE_WIDTH, widest_in + widest_out + 48, title)))
     rows = max(len(node.in_ports), len(node.out_ports))
     return width, HEADER_HEIGHT + rows * ROW_HEIGHT + (8.0 if rows else 0.0)
+
+
+@cache
+def _small_metrics() -> QFontMetricsF:
+    return QFontMetricsF(_SMALL_FONT)
+
+
+@cache
+def _title_metrics() -> QFontMetricsF:
+    return QFontMetricsF(_TITLE_FONT)

@@ -1,4 +1,8 @@
-"""A node's socket: the thing an edge starts from or ends at."""
+"""A node's socket: the thing an edge starts from or ends at.
+
+The owning ``NodeItem`` draws the port glyphs into its cached picture; a ``PortItem`` itself
+paints only while it is hovered or highlighted during an edge drag (cheap to show 300 nodes).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,44 @@ from designer.document.graph_model import Port
 NEUTRAL, ACCEPTS, REFUSES = 0, 1, 2
 
 
+def port_color(port: Port) -> QColor:
+    if not port.declared and port.side == "in":
+        return QColor(theme().error)
+    return QColor(PORT_COLORS.get(port.type, "#888888"))
+
+
+def draw_port(painter: QPainter, port: Port, center: QPointF, radius: float, color: QColor) -> None:
+    """The glyph: circle (input/output), diamond (parameter/metadata), square (file)."""
+    t = theme()
+    painter.setPen(QPen(t.node_fill, 1.5))
+    painter.setBrush(QBrush(color))
+    x, y, r = center.x(), center.y(), radius
+    if port.type in ("parameter", "metadata"):
+        r *= 1.2  # a diamond looks smaller than a circle of the same radius
+        diamond = QPainterPath()
+        diamond.moveTo(x, y - r)
+        diamond.lineTo(x + r, y)
+        diamond.lineTo(x, y + r)
+        diamond.lineTo(x - r, y)
+        diamond.closeSubpath()
+        painter.drawPath(diamond)
+    elif port.type == "file":
+        painter.drawRoundedRect(QRectF(x - r, y - r, 2 * r, 2 * r), 2, 2)
+    else:
+        painter.drawEllipse(center, r, r)
+    if port.key == "*" and port.type == "output":
+        painter.setPen(QPen(t.node_fill, 1.4))
+        painter.drawLine(QPointF(x - 2.5, y), QPointF(x + 2.5, y))
+        painter.drawLine(QPointF(x, y - 2.5), QPointF(x, y + 2.5))
+
+
+_BOUNDS = QRectF(-PORT_RADIUS - 5, -PORT_RADIUS - 5, 2 * PORT_RADIUS + 10, 2 * PORT_RADIUS + 10)
+_SHAPE = QPainterPath()
+_SHAPE.addEllipse(_BOUNDS)
+
+
 class PortItem(QGraphicsItem):
-    """Draws one port; its label is painted by the owning NodeItem (cheaper than a text item)."""
+    """Hit target and highlight of one port."""
 
     def __init__(self, port: Port, parent: QGraphicsItem) -> None:
         super().__init__(parent)
@@ -22,21 +62,13 @@ class PortItem(QGraphicsItem):
         self.state = NEUTRAL
         self.refusal: str | None = None
         self._hover = False
-        self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.CrossCursor)
-        tip = f"{port.type} · {port.key}"
-        if not port.declared:
-            tip += "\n(not declared by the step)"
-        self.setToolTip(tip)
+        self.setAcceptHoverEvents(True)  # cursor and tooltip are set on first hover (cheaper to build)
 
     def boundingRect(self) -> QRectF:
-        r = PORT_RADIUS + 4
-        return QRectF(-r, -r, 2 * r, 2 * r)
+        return _BOUNDS
 
     def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addEllipse(self.boundingRect())
-        return path
+        return _SHAPE
 
     def anchor(self) -> QPointF:
         """The scene point where edges attach."""
@@ -49,6 +81,12 @@ class PortItem(QGraphicsItem):
             self.update()
 
     def hoverEnterEvent(self, event) -> None:
+        if not self.toolTip():
+            tip = f"{self.port.type} · {self.port.key}"
+            if not self.port.declared:
+                tip += "\n(not declared by the step)"
+            self.setToolTip(tip)
+            self.setCursor(Qt.CursorShape.CrossCursor)
         self._hover = True
         self.update()
 
@@ -59,34 +97,22 @@ class PortItem(QGraphicsItem):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
+        if self.state == NEUTRAL and not self._hover:
+            return  # the node's picture already shows the glyph
         t = theme()
-        color = QColor(PORT_COLORS.get(self.port.type, "#888888"))
-        if not self.port.declared and self.port.side == "in":
-            color = t.error
-        r = PORT_RADIUS + (1.5 if self._hover or self.state == ACCEPTS else 0)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color = port_color(self.port)
+        r = PORT_RADIUS
+        if self.state == REFUSES:
+            # Dim the glyph drawn underneath by covering it with the card colour.
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(t.node_fill)
+            painter.drawEllipse(QPointF(0, 0), r + 2.5, r + 2.5)
+            color.setAlpha(70)
+        else:
+            r += 1.5
         if self.state == ACCEPTS:
             painter.setPen(QPen(t.highlight, 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(QPointF(0, 0), r + 3, r + 3)
-        elif self.state == REFUSES:
-            color.setAlpha(70)
-        painter.setPen(QPen(t.node_fill, 1.5))
-        painter.setBrush(QBrush(color))
-        if self.port.type in ("parameter", "metadata"):
-            r *= 1.2  # a diamond looks smaller than a circle of the same radius
-            diamond = QPainterPath()
-            diamond.moveTo(0, -r)
-            diamond.lineTo(r, 0)
-            diamond.lineTo(0, r)
-            diamond.lineTo(-r, 0)
-            diamond.closeSubpath()
-            painter.drawPath(diamond)
-        elif self.port.type == "file":
-            painter.drawRoundedRect(QRectF(-r, -r, 2 * r, 2 * r), 2, 2)
-        else:
-            painter.drawEllipse(QPointF(0, 0), r, r)
-        if self.port.key == "*" and self.port.type == "output":
-            painter.setPen(QPen(t.node_fill, 1.4))
-            painter.drawLine(QPointF(-2.5, 0), QPointF(2.5, 0))
-            painter.drawLine(QPointF(0, -2.5), QPointF(0, 2.5))
+        draw_port(painter, self.port, QPointF(0, 0), r, color)

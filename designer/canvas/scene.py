@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneDragDropEvent, QGraphicsSceneMouseEvent
@@ -21,6 +22,7 @@ from designer.canvas.style import GRID, theme
 from designer.document.graph_model import EdgeView, PipelineView
 
 STEP_MIME = "application/x-pipeline-designer-step"
+FAST_EDGES_ABOVE = 150  # more edges than this: draw them as cheap hairlines
 EdgeKey = tuple[str, str, int]  # (source, target, occurrence) — duplicates stay distinct
 
 
@@ -43,8 +45,12 @@ class PipelineScene(QGraphicsScene):
         self.snap_to_grid = True
         self._drag: EdgeDrag | None = None
         self._press_positions: dict[str, QPointF] = {}
+        self.fast_edges = False
         self.dragging_nodes = False  # True between press and release of a node drag
-        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        # Obstacle index for edge routing (see obstacles_between); None when stale.
+        self._rects: np.ndarray | None = None
+        self._rect_items: list[NodeItem] = []
+        self._rect_row: dict[NodeItem, int] = {}
 
     # --- projection -------------------------------------------------------------------------
     def show_pipeline(self, view: PipelineView | None, positions: dict[str, tuple[float, float]]) -> None:
@@ -53,6 +59,7 @@ class PipelineScene(QGraphicsScene):
         nodes = view.nodes if view is not None else {}
         gone = [n for n in self.node_items if n not in nodes]
         geometry_changed = bool(gone)
+        self._rects = None
         for name in gone:
             self._remove_node(name)
         for name, node in nodes.items():
@@ -71,19 +78,23 @@ class PipelineScene(QGraphicsScene):
             if xy is not None and (item.pos().x(), item.pos().y()) != xy:
                 item.setPos(QPointF(*xy))
                 geometry_changed = True
-        self._sync_edges(view.edges if view is not None else [])
-        if geometry_changed:
-            self.reroute_edges()
+        self._rects = None  # positions or sizes may have changed
+        self.fast_edges = len(view.edges) > FAST_EDGES_ABOVE if view is not None else False
+        new_edges = self._sync_edges(view.edges if view is not None else [])
+        for edge in self.edge_items.values() if geometry_changed else new_edges:
+            edge.update_path()
         self.setSceneRect(self.itemsBoundingRect().adjusted(-2000, -2000, 2000, 2000))
 
     def clear_all(self) -> None:
         """Drop every item (another pipeline or file is shown next)."""
         self._drag = None
+        self._rects = None
         self.node_items.clear()
         self.edge_items.clear()
         self.clear()
 
-    def _sync_edges(self, edges: list[EdgeView]) -> None:
+    def _sync_edges(self, edges: list[EdgeView]) -> list[EdgeItem]:
+        """Add and remove edge items; returns the new ones (not routed yet)."""
         wanted: dict[EdgeKey, EdgeView] = {}
         seen: Counter[tuple[str, str]] = Counter()
         for e in edges:
@@ -92,6 +103,7 @@ class PipelineScene(QGraphicsScene):
             seen[k] += 1
         for key in [k for k in self.edge_items if k not in wanted]:
             self._remove_edge(key)
+        added: list[EdgeItem] = []
         for key, e in wanted.items():
             item = self.edge_items.get(key)
             if item is not None:
@@ -110,7 +122,8 @@ class PipelineScene(QGraphicsScene):
             dst_node.edges.add(item)
             self.edge_items[key] = item
             self.addItem(item)
-            item.update_path()  # now that it is in the scene, it can route around nodes
+            added.append(item)
+        return added
 
     def reroute_edges(self) -> None:
         """Recompute every edge's path (nodes moved, so detours around them may change)."""
@@ -136,15 +149,37 @@ class PipelineScene(QGraphicsScene):
         """Rects of nodes an edge from ``a`` to ``b`` would pass behind (for routing around them)."""
         if b.x() - a.x() < 60:
             return []
-        band = QRectF(a.x() + 12, min(a.y(), b.y()) - 14, b.x() - a.x() - 24, abs(b.y() - a.y()) + 28)
-        found = []
-        for item in self.node_items.values():
-            if item in exclude:
-                continue
-            rect = item.sceneBoundingRect()
-            if rect.intersects(band):
-                found.append(rect)
-        return found
+        items, rects = self._node_rects()
+        if not items:
+            return []
+        x1, x2 = a.x() + 12, b.x() - 12
+        y1, y2 = min(a.y(), b.y()) - 14, max(a.y(), b.y()) + 14
+        hit = (rects[:, 0] < x2) & (rects[:, 2] > x1) & (rects[:, 1] < y2) & (rects[:, 3] > y1)
+        return [
+            QRectF(QPointF(r[0], r[1]), QPointF(r[2], r[3]))
+            for i in np.flatnonzero(hit)
+            if items[i] not in exclude
+            for r in (rects[i],)
+        ]
+
+    def _node_rects(self) -> tuple[list[NodeItem], np.ndarray]:
+        """Node rectangles as an (n, 4) array of x1, y1, x2, y2; rebuilt only when stale."""
+        if self._rects is None:
+            items = list(self.node_items.values())
+            rects = np.empty((len(items), 4))
+            for i, item in enumerate(items):
+                r = item.sceneBoundingRect()
+                rects[i] = (r.left(), r.top(), r.right(), r.bottom())
+            self._rect_items, self._rects = items, rects
+            self._rect_row = {item: i for i, item in enumerate(items)}
+        return self._rect_items, self._rects
+
+    def node_moved(self, item: NodeItem) -> None:
+        """Keep the obstacle index current while a node is dragged (one row, not a rebuild)."""
+        row = self._rect_row.get(item) if self._rects is not None else None
+        if row is not None and self._rects is not None:
+            r = item.sceneBoundingRect()
+            self._rects[row] = (r.left(), r.top(), r.right(), r.bottom())
 
     def set_snap_to_grid(self, on: bool) -> None:
         self.snap_to_grid = on
@@ -190,6 +225,23 @@ class PipelineScene(QGraphicsScene):
             event.accept()
             return
         super().mouseMoveEvent(event)
+        if self.dragging_nodes and self._press_positions:
+            self._follow_dragged_nodes()
+
+    def _follow_dragged_nodes(self) -> None:
+        """After Qt moved the selected nodes: snap them and bring their edges along."""
+        for name in self._press_positions:
+            item = self.node_items.get(name)
+            if item is None:
+                continue
+            if self.snap_to_grid:
+                p = item.pos()
+                snapped = QPointF(round(p.x() / GRID) * GRID, round(p.y() / GRID) * GRID)
+                if snapped != p:
+                    item.setPos(snapped)
+            self.node_moved(item)
+            for edge in item.edges:
+                edge.update_path()
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._drag is not None:

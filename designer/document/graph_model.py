@@ -106,12 +106,17 @@ def describe_pipeline(config: Any, name: str) -> PipelineView:
             )
         )
     view.edges = edges
+    edges_by_node: dict[str, list[EdgeView]] = {}
+    for e in edges:
+        edges_by_node.setdefault(e.source_node, []).append(e)
+        if e.target_node != e.source_node:
+            edges_by_node.setdefault(e.target_node, []).append(e)
     for node in pipeline.nodes:
-        view.nodes[node.name] = _describe_node(config, node, edges)
+        view.nodes[node.name] = _describe_node(config, node, edges_by_node)
     return view
 
 
-def _describe_node(config: Any, node: Any, edges: list[EdgeView]) -> NodeView:
+def _describe_node(config: Any, node: Any, edges_by_node: dict[str, list[EdgeView]]) -> NodeView:
     ntype = _node_type(node)
     step = _step_of(config, node)
     ins: list[Port] = []
@@ -128,19 +133,18 @@ def _describe_node(config: Any, node: Any, edges: list[EdgeView]) -> NodeView:
     # Ports only named by edges: outputs and metadata are not declared in valohai.yaml, so the
     # edges are what we know of them; inputs/parameters named by an edge but absent are "missing".
     seen_in = {(p.type, p.key) for p in ins}
+    declared_in = set(seen_in)
     seen_out: set[tuple[str, str]] = set()
     if ntype != "deployment":
         outs.append(Port(name, "out", "output", "*"))
         seen_out.add(("output", "*"))
-    for e in edges:
+    for e in edges_by_node.get(name, ()):
         if e.target_node == name and (e.target_type, e.target_key) not in seen_in:
             seen_in.add((e.target_type, e.target_key))
             ins.append(Port(name, "in", e.target_type, e.target_key, declared=False))
         if e.source_node == name and (e.source_type, e.source_key) not in seen_out:
             seen_out.add((e.source_type, e.source_key))
-            declared = e.source_type in ("output", "metadata") or (e.source_type, e.source_key) in {
-                (p.type, p.key) for p in ins if p.declared
-            }
+            declared = e.source_type in ("output", "metadata") or (e.source_type, e.source_key) in declared_in
             outs.append(Port(name, "out", e.source_type, e.source_key, declared=declared))
     return NodeView(
         name=name,
