@@ -56,7 +56,8 @@ class Placer:
 
     def demand(self, gpus: int, environment: str | None) -> Demand:
         """An environment mapped to a GPU host asks for one GPU when devices say nothing."""
-        if gpus == 0 and environment and any(s.gpu_ids for s in self._serving(environment)):
+        mapped = [s for s in self.slots if environment and environment in s.environments]
+        if gpus == 0 and any(s.gpu_ids for s in mapped):
             gpus = 1
         return Demand(gpus, environment)
 

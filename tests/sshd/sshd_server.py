@@ -180,6 +180,15 @@ Subsystem sftp internal-sftp
         self.stop()
         return f"no SSH banner on {HOST}:{self.port} within {self.start_timeout} s: {self.log_text()[-2000:]}"
 
+    def restart(self) -> ThrowawaySshd:
+        """Start again after ``stop()``: same port, host key and client keys (a host coming back)."""
+        if self.running:
+            return self
+        error = self._launch()
+        if error:
+            raise SshdUnavailable(f"sshd did not restart: {error}")
+        return self
+
     # -- client side ------------------------------------------------------------
     def client_home(self, home: Path, key: ClientKey | None = None) -> Path:
         """Write ``home/.ssh/{config,known_hosts}`` for this server and return ``home``.

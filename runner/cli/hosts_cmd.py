@@ -1,0 +1,215 @@
+"""``pipeline-designer hosts add|list|test|trust|secret|remove``: remote Docker hosts over SSH.
+
+Exit codes: 0 ok; 1 the host failed its test; 2 usage or registry errors; 3 the host key is
+unknown or changed (the fingerprint is printed: check it, then ``hosts trust NAME``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from dataclasses import asdict
+from typing import IO, Any
+
+EXIT_HOST_KEY = 3
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser("hosts", help="remote Docker hosts reached over SSH")
+    sub = p.add_subparsers(dest="hosts_command", metavar="ACTION", required=True)
+    add = sub.add_parser("add", help="register a host (ssh://user@host[:port])")
+    add.add_argument("name")
+    add.add_argument("url", help="ssh://user@host[:port]")
+    add.add_argument("--identity", help="private key file (its passphrase goes in the keyring)")
+    add.add_argument("--gpus", type=int, default=0, help="GPUs the runner may hand out on this host")
+    add.add_argument("--max-parallel", type=int, default=4, help="nodes run at once on this host")
+    add.add_argument(
+        "--environment", action="append", default=[], help="valohai environment name this host serves"
+    )
+    add.add_argument("--replace", action="store_true", help="overwrite an existing entry")
+    lst = sub.add_parser("list", help="list registered hosts")
+    lst.add_argument("--json", action="store_true")
+    test = sub.add_parser("test", help="connect, show the engine and its GPUs, remove leftovers")
+    test.add_argument("name")
+    test.add_argument("--json", action="store_true")
+    test.add_argument("--gpu-image", default=None, help="image to run nvidia-smi in (default ubuntu:24.04)")
+    trust = sub.add_parser("trust", help="show the host's key fingerprint and trust it explicitly")
+    trust.add_argument("name")
+    trust.add_argument(
+        "--fingerprint", help="accept only this SHA256:... fingerprint (no prompt; for scripts)"
+    )
+    trust.add_argument("--replace", action="store_true", help="replace a CHANGED key (after checking it)")
+    secret = sub.add_parser("secret", help="store the SSH password or key passphrase in the keyring")
+    secret.add_argument("name")
+    secret.add_argument("kind", choices=("password", "passphrase"))
+    secret.add_argument("--stdin", action="store_true", help="read it from stdin instead of a prompt")
+    secret.add_argument("--delete", action="store_true", help="remove it from the keyring")
+    rm = sub.add_parser("remove", help="forget a host (and its keyring secrets)")
+    rm.add_argument("name")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
+    from runner.hosts.known_hosts import HostKeyError
+    from runner.hosts.registry import HostConfigError
+    from runner.hosts.secrets import SecretStoreError
+    from runner.hosts.ssh import HostError
+
+    out = out or sys.stdout
+    action = {
+        "add": _add,
+        "list": _list,
+        "test": _test,
+        "trust": _trust,
+        "secret": _secret,
+        "remove": _remove,
+    }
+    try:
+        return action[args.hosts_command](args, out)
+    except HostKeyError as exc:
+        print(f"pipeline-designer hosts: {exc}", file=sys.stderr)
+        return EXIT_HOST_KEY
+    except (HostConfigError, SecretStoreError) as exc:
+        print(f"pipeline-designer hosts: error: {exc}", file=sys.stderr)
+        return 2
+    except HostError as exc:
+        print(f"pipeline-designer hosts: {exc}", file=sys.stderr)
+        return 1
+
+
+def _add(args: argparse.Namespace, out: IO[str]) -> int:
+    from runner.hosts.registry import HostConfig, HostRegistry
+
+    host = HostConfig(
+        args.name, args.url, args.identity, args.gpus, args.max_parallel, tuple(args.environment)
+    )
+    HostRegistry().add(host, replace=args.replace)
+    print(f"added host {host.name} ({host.url})", file=out)
+    print(f"next: `pipeline-designer hosts trust {host.name}` to check and accept its host key", file=out)
+    return 0
+
+
+def _list(args: argparse.Namespace, out: IO[str]) -> int:
+    from runner.hosts.registry import HostRegistry
+
+    hosts = HostRegistry().load()
+    if args.json:
+        out.write(json.dumps({"hosts": [h.to_json() for h in hosts.values()]}, indent=2) + "\n")
+        return 0
+    for h in hosts.values():
+        envs = f" env={','.join(h.environments)}" if h.environments else ""
+        print(f"{h.name:<16} {h.url:<36} gpus={h.gpus} max-parallel={h.max_parallel}{envs}", file=out)
+    if not hosts:
+        print("no hosts registered (`pipeline-designer hosts add NAME ssh://user@host`)", file=out)
+    return 0
+
+
+def _test(args: argparse.Namespace, out: IO[str]) -> int:
+    from runner.hosts.health import GPU_PROBE_IMAGE, check_host
+    from runner.hosts.paths import client_id
+    from runner.hosts.registry import HostRegistry
+
+    host = HostRegistry().get(args.name)
+    report = check_host(host, client_id(), _active_runs(), gpu_image=args.gpu_image or GPU_PROBE_IMAGE)
+    if args.json:
+        out.write(json.dumps(asdict(report), indent=2) + "\n")
+        return 0
+    print(f"host {report.name}: connected in {report.connect_s:.2f} s", file=out)
+    print(f"  engine {report.engine_version} (API {report.api_version}, {report.os})", file=out)
+    print(f"  runtimes: {', '.join(report.runtimes) or 'none'}", file=out)
+    gpus = "; ".join(report.gpus) if report.gpus else f"none ({report.gpu_note})"
+    print(f"  GPUs: {gpus}", file=out)
+    if report.leftovers_removed:
+        print(f"  removed {report.leftovers_removed} leftover container(s)", file=out)
+    return 0
+
+
+def _active_runs() -> set[str]:
+    from runner.store.db import RunStore
+    from runner.store.paths import data_dir
+
+    path = data_dir() / "runs.sqlite3"
+    if not path.exists():
+        return set()
+    store = RunStore(path)
+    try:
+        stale = {r["id"] for r in store.stale_runs()}
+        return {r["id"] for r in store.runs(1000) if r["status"] == "running"} - stale
+    finally:
+        store.close()
+
+
+def _trust(args: argparse.Namespace, out: IO[str]) -> int:
+    from runner.hosts.known_hosts import HostKeyChangedError, KnownHosts, fetch_host_key, fingerprint, host_id
+    from runner.hosts.registry import HostRegistry
+    from runner.hosts.ssh import HostUnreachableError
+
+    host = HostRegistry().get(args.name)
+    hid = host_id(host.hostname, host.port)
+    try:
+        key = fetch_host_key(host.hostname, host.port)
+    except Exception as exc:  # refused, timeout, not SSH
+        raise HostUnreachableError(f"host {host.name!r} ({hid}) is unreachable: {exc}") from None
+    known = KnownHosts()
+    fp = fingerprint(key)
+    current = known.lookup(host.hostname, host.port)
+    if any(k.asbytes() == key.asbytes() for k in current.values()):
+        print(f"{hid}: {key.get_name()} {fp} is already trusted", file=out)
+        return 0
+    if current and not args.replace:
+        old = ", ".join(f"{t} {fingerprint(k)}" for t, k in current.items())
+        raise HostKeyChangedError(hid, key.get_name(), old, fp)
+    print(f"host {host.name} ({hid}) offers a {key.get_name()} key with fingerprint\n    {fp}", file=out)
+    if args.fingerprint is not None:
+        if args.fingerprint.strip() != fp:
+            print(
+                f"error: that is not the fingerprint you gave ({args.fingerprint}); NOT trusted",
+                file=sys.stderr,
+            )
+            return EXIT_HOST_KEY
+    elif not _confirm("Is this the host's real key? Type 'yes' to trust it: "):
+        print("not trusted", file=out)
+        return EXIT_HOST_KEY
+    known.trust(host.hostname, host.port, key, replace=args.replace)
+    print(f"trusted {hid} {fp} (stored in {known.path})", file=out)
+    return 0
+
+
+def _confirm(prompt: str) -> bool:
+    if not sys.stdin.isatty():
+        print("error: no terminal to confirm on; pass --fingerprint SHA256:... instead", file=sys.stderr)
+        return False
+    return input(prompt).strip().lower() == "yes"
+
+
+def _secret(args: argparse.Namespace, out: IO[str]) -> int:
+    from runner.hosts.registry import HostRegistry
+    from runner.hosts.secrets import delete_secret, set_secret
+
+    host = HostRegistry().get(args.name)
+    if args.delete:
+        found = delete_secret(host.name, args.kind)
+        print(f"{args.kind} of {host.name} {'removed from' if found else 'was not in'} the keyring", file=out)
+        return 0
+    value: Any = (
+        sys.stdin.readline().rstrip("\n") if args.stdin else getpass.getpass(f"{args.kind} for {host.name}: ")
+    )
+    if not value:
+        print("error: empty secret, nothing stored", file=sys.stderr)
+        return 2
+    set_secret(host.name, args.kind, value)
+    print(f"stored the {args.kind} of {host.name} in the system keyring", file=out)
+    return 0
+
+
+def _remove(args: argparse.Namespace, out: IO[str]) -> int:
+    from runner.hosts.registry import HostRegistry
+    from runner.hosts.secrets import KINDS, delete_secret
+
+    gone = HostRegistry().remove(args.name)
+    for kind in KINDS:
+        delete_secret(gone.name, kind)
+    print(f"removed host {gone.name} and its keyring secrets", file=out)
+    return 0

@@ -1,0 +1,109 @@
+"""Remote-host fixtures: a private config dir, an in-memory keyring, a throwaway sshd.
+
+The keyring backend is set for the test and restored after: the user's keyring is never
+touched. The sshd (tests/sshd/) listens on 127.0.0.1 and reaches the local engine, which
+stands in for the remote host (so the test images are already there).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import keyring.errors
+import pytest
+from sshd.sshd_server import SshdUnavailable, ThrowawaySshd
+
+from runner.hosts.known_hosts import KnownHosts, fetch_host_key
+from runner.hosts.paths import CONFIG_ENV
+from runner.hosts.registry import HostConfig, HostRegistry
+from runner.hosts.secrets import set_secret
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives in this process only."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(f"{service}/{username} not set")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        yield ring
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "config"
+    monkeypatch.setenv(CONFIG_ENV, str(path))
+    return path
+
+
+def start_sshd() -> ThrowawaySshd:
+    try:
+        return ThrowawaySshd().__enter__()
+    except SshdUnavailable as exc:
+        if in_ci():
+            pytest.fail(f"{exc} (CI=true: sshd tests must not skip)", pytrace=False)
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def sshd() -> Iterator[ThrowawaySshd]:
+    server = start_sshd()
+    try:
+        yield server
+    finally:
+        server.__exit__(None, None, None)
+
+
+@dataclass
+class RemoteHost:
+    config: HostConfig
+    server: ThrowawaySshd
+
+
+def register_host(
+    server: ThrowawaySshd, name: str, trust: bool = True, passphrase: bool = True, **fields: object
+) -> RemoteHost:
+    """Register ``server`` as host ``name`` (key with a passphrase from the keyring), trusted."""
+    key = server.key_with_passphrase if passphrase else server.key
+    config = HostConfig(name, server.base_url, identity=str(key.path), **fields)  # type: ignore[arg-type]
+    HostRegistry().add(config)
+    if key.passphrase:
+        set_secret(name, "passphrase", key.passphrase)
+    if trust:
+        KnownHosts().trust("127.0.0.1", server.port, fetch_host_key("127.0.0.1", server.port))
+    return RemoteHost(config, server)
+
+
+@pytest.fixture
+def remote_host(sshd: ThrowawaySshd, config_dir: Path, memory_keyring: MemoryKeyring) -> RemoteHost:
+    return register_host(sshd, "box")
