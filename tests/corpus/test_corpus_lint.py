@@ -205,3 +205,33 @@ def test_cli_json_reports_the_expected_messages() -> None:
             (m["severity"], m["code"], m["line"], m["column"]) for m in data_expectations()[name]["messages"]
         )
         assert got == want and report["valid"] == data_expectations()[name]["valid"]
+
+
+def _variant_params() -> list[object]:
+    return [
+        pytest.param(f, id=f.name)
+        for f in data_files()
+        if data_expectations()[f.name]["messages"] or "load_error" in data_expectations()[f.name]
+    ]
+
+
+@pytest.mark.parametrize("path", _variant_params())
+@pytest.mark.parametrize("variant", ["crlf", "bom", "bom+crlf"])
+def test_positions_survive_crlf_and_a_bom(path: Path, variant: str, tmp_path: Path) -> None:
+    """The same file saved with Windows line endings and/or a byte order mark reports the
+    same problems at the same line and column."""
+    raw = path.read_bytes().replace(b"\r\n", b"\n")
+    if "crlf" in variant:
+        raw = raw.replace(b"\n", b"\r\n")
+    if "bom" in variant:
+        raw = b"\xef\xbb\xbf" + raw
+    copy = tmp_path / path.name
+    copy.write_bytes(raw)
+    expected = data_expectations()[path.name]
+    if "load_error" in expected:
+        with pytest.raises(ConfigLoadError) as info:
+            load(copy)
+        assert (info.value.line, info.value.column) == tuple(expected["load_error"].values())
+        return
+    wanted = sorted((m["severity"], m["code"], m["line"], m["column"]) for m in expected["messages"])
+    assert _summary(lint(load(copy))) == wanted
