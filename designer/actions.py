@@ -18,6 +18,7 @@ class Actions:
             a = QAction(text, parent)
             if icon_name:
                 a.setIcon(icon(icon_name))
+                a.setProperty("icon_name", icon_name)  # re-tinted when the palette changes
             if shortcut is not None:
                 if isinstance(shortcut, list):
                     a.setShortcuts(shortcut)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from designer.main_window import APP_NAME, MainWindow
-from designer.theme import apply_theme
+from designer.theme import apply_theme, follow_system_theme
 
 ORGANIZATION = "pipeline-designer"
 
@@ -22,6 +22,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APP_NAME)
     apply_theme(app)
+    follow_system_theme(app)
     return app  # type: ignore[return-value]
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar, QWidget
 
 from designer.actions import Actions
 from designer.canvas.node_item import node_size
 from designer.canvas.scene import PipelineScene
+from designer.canvas.style import is_dark
 from designer.canvas.view import CanvasView
 from designer.document.pipeline_document import PipelineDocument
 from designer.edit_actions import EditActions
@@ -198,6 +200,7 @@ class MainWindow(QMainWindow):
         self.editor.message.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
         self.editor.pipeline_requested.connect(self._on_pipeline_requested)
         self.scene.selectionChanged.connect(self.inspector.refresh)
+        self.scene.selectionChanged.connect(self._reveal_selection_in_yaml)
 
     # --- document → widgets -----------------------------------------------------------------
     def _on_reset(self) -> None:
@@ -280,12 +283,45 @@ class MainWindow(QMainWindow):
         for action in (a.rename_pipeline, a.remove_pipeline, a.auto_layout, a.fit):
             action.setEnabled(has_pipeline)
 
+    def palette_changed(self) -> None:
+        """The colour scheme changed: re-tint icons and redraw the canvas and the YAML colours."""
+        for action in self.findChildren(QAction):
+            name = action.property("icon_name")
+            if name:
+                action.setIcon(icon(str(name)))
+        self.yaml_panel.highlighter.set_dark(is_dark())
+        self.view.resetCachedContent()
+        for item in self.scene.items():
+            item.update()
+
     def _update_title(self, *_args: object) -> None:
         path = self.document.path
         name = path.name if path else "Untitled"
         self.setWindowFilePath(str(path) if path else "")
         self.setWindowModified(self.document.modified)
         self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+
+    def _reveal_selection_in_yaml(self) -> None:
+        """Follow a selected node or edge in the YAML dock (without taking the keyboard focus)."""
+        if not shiboken6.isValid(self.scene) or self.yaml_panel.editor.hasFocus():
+            return
+        if self.yaml_dock.visibleRegion().isEmpty() or self.current_pipeline is None:
+            return
+        loaded = self.document.loaded
+        base = loaded.item_path("pipeline", self.current_pipeline)
+        names, edges = self.scene.selected_node_names(), self.scene.selected_edges()
+        path: tuple[object, ...] | None = None
+        if len(names) == 1 and not edges and base:
+            nodes = loaded.data[base[0]][base[1]].get("nodes") or []
+            index = next(
+                (i for i, n in enumerate(nodes) if isinstance(n, dict) and n.get("name") == names[0]), None
+            )
+            path = (*base, "nodes", index) if index is not None else None
+        elif len(edges) == 1 and not names and base:
+            path = (*base, "edges", edges[0].index)
+        if path is not None:
+            mark = loaded.locate(path)
+            self.yaml_panel.go_to_line(mark.line, mark.column)
 
     def reveal_diagnostic(self, diagnostic: Any) -> None:
         """Select what a diagnostic is about (pipeline, node or edge) and its YAML line."""

@@ -69,3 +69,19 @@ def apply_theme(app: QApplication, dark: bool | None = None) -> bool:
     clear_cache()
     refresh_theme()
     return dark
+
+
+def follow_system_theme(app: QApplication) -> None:
+    """Switch palettes when the system colour scheme changes while the app runs."""
+    if getattr(app, "_pd_follows_theme", False):
+        return
+    app._pd_follows_theme = True  # type: ignore[attr-defined]
+
+    def changed(_scheme: Qt.ColorScheme) -> None:
+        apply_theme(app)
+        for widget in app.topLevelWidgets():
+            refresh = getattr(widget, "palette_changed", None)
+            if callable(refresh):
+                refresh()
+
+    QGuiApplication.styleHints().colorSchemeChanged.connect(changed)

@@ -17,6 +17,15 @@ if TYPE_CHECKING:
     from designer.canvas.edge_item import EdgeItem
 
 MAX_NODE_WIDTH = 360.0
+# Run states (issue 5 sets them through PipelineScene.set_node_status).
+STATUS_COLORS = {
+    "queued": "#8c959f",
+    "running": "#2f7fe0",
+    "succeeded": "#1a7f37",
+    "failed": "#cf222e",
+    "skipped": "#bf8700",
+    "cancelled": "#6e7781",
+}
 _TITLE_FONT = QFont()
 _TITLE_FONT.setPointSizeF(10.0)
 _TITLE_FONT.setBold(True)
@@ -38,6 +47,7 @@ class NodeItem(QGraphicsItem):
         self.snap_to_grid = False
         self._height = HEADER_HEIGHT
         self._width = NODE_WIDTH
+        self.status: str | None = None
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
         )
@@ -95,7 +105,7 @@ class NodeItem(QGraphicsItem):
         return self.ports.get((side, type_, key))
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-3, -3, self._width + 6, self._height + 6)
+        return QRectF(-6, -6, self._width + 12, self._height + 12)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -130,6 +140,25 @@ class NodeItem(QGraphicsItem):
         painter.restore()
         self._paint_header(painter, t, accent)
         self._paint_port_labels(painter, t)
+        if self.status:
+            self._paint_status(painter)
+
+    def set_status(self, status: str | None) -> None:
+        """Show a run state (queued, running, succeeded, failed, skipped, cancelled) or nothing."""
+        if status != self.status:
+            self.status = status
+            self.setToolTip(self._tooltip() + (f"<br>status: {status}" if status else ""))
+            self.update()
+
+    def _paint_status(self, painter: QPainter) -> None:
+        color = QColor(STATUS_COLORS.get(self.status or "", "#8c959f"))
+        rect = QRectF(0, 0, self._width, self._height)
+        painter.setPen(QPen(color, 3.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect.adjusted(-3, -3, 3, 3), 8, 8)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawEllipse(QPointF(self._width - 10, HEADER_HEIGHT - 12), 4.5, 4.5)
 
     def _paint_far(self, painter: QPainter, t: Any, rect: QRectF, selected: bool) -> None:
         accent = QColor(TYPE_COLORS.get(self.node.type, "#888888"))

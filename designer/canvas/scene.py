@@ -46,6 +46,8 @@ class PipelineScene(QGraphicsScene):
         self._drag: EdgeDrag | None = None
         self._press_positions: dict[str, QPointF] = {}
         self.fast_edges = False
+        # Run state per node, kept here so a rebuilt item shows it again (runtime, not document).
+        self.node_status: dict[str, str] = {}
         self.dragging_nodes = False  # True between press and release of a node drag
         # Obstacle index for edge routing (see obstacles_between); None when stale.
         self._rects: np.ndarray | None = None
@@ -67,6 +69,7 @@ class PipelineScene(QGraphicsScene):
             if item is None:
                 item = NodeItem(node)
                 item.snap_to_grid = self.snap_to_grid
+                item.set_status(self.node_status.get(name))
                 self.node_items[name] = item
                 self.addItem(item)
                 geometry_changed = True
@@ -180,6 +183,20 @@ class PipelineScene(QGraphicsScene):
         if row is not None and self._rects is not None:
             r = item.sceneBoundingRect()
             self._rects[row] = (r.left(), r.top(), r.right(), r.bottom())
+
+    def set_node_status(self, name: str, status: str | None) -> None:
+        """Show a node's run state; ``None`` clears it."""
+        if status is None:
+            self.node_status.pop(name, None)
+        else:
+            self.node_status[name] = status
+        item = self.node_items.get(name)
+        if item is not None:
+            item.set_status(status)
+
+    def clear_node_status(self) -> None:
+        for name in list(self.node_status):
+            self.set_node_status(name, None)
 
     def set_snap_to_grid(self, on: bool) -> None:
         self.snap_to_grid = on

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QPainter, QPalette, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from designer.canvas.panning import Panning
@@ -32,6 +32,10 @@ class CanvasView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.panning = Panning(self)
+        self.empty_hint = (
+            "Drag a step from the Steps panel here to add a node.\n"
+            "No steps yet? Use Pipeline ▸ New Step…, or open a valohai.yaml (Ctrl+O)."
+        )
 
     @property
     def zoom(self) -> float:
@@ -49,6 +53,21 @@ class CanvasView(QGraphicsView):
         delta = after - before
         self.translate(delta.x(), delta.y())
         self.zoom_changed.emit(self.zoom)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        """On an empty canvas, say how to start."""
+        scene = self.scene()
+        if getattr(scene, "node_items", None):
+            return
+        painter.save()
+        painter.resetTransform()
+        color = self.palette().color(QPalette.ColorRole.PlaceholderText)
+        painter.setPen(color)
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        painter.setFont(font)
+        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self.empty_hint)
+        painter.restore()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0

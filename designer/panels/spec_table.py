@@ -62,6 +62,8 @@ class SpecTable(QWidget):
         for i, c in enumerate(columns):
             self.table.setColumnWidth(i, c.width or 80)
         self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.table.itemChanged.connect(self._on_item_changed)
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #cf222e")
@@ -106,8 +108,11 @@ class SpecTable(QWidget):
                     else:
                         item.setText(format_value(row.get(col.key)))
                     self.table.setItem(r, c, item)
+        # Show every row (the inspector scrolls, not the table); leave room for the column scroll bar.
         rows_h = self.table.verticalHeader().defaultSectionSize() * max(len(rows), 1)
-        self.table.setFixedHeight(rows_h + self.table.horizontalHeader().height() + 6)
+        chrome = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
+        chrome += self.table.horizontalScrollBar().sizeHint().height()
+        self.table.setFixedHeight(rows_h + chrome)
         self.error.hide()
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:

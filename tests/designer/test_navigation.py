@@ -136,3 +136,43 @@ def test_standard_shortcuts_are_bound(opened) -> None:
     assert QKeySequence("F") in a.fit.shortcuts()
     assert QKeySequence("Ctrl+D") in a.duplicate.shortcuts()
     assert QKeySequence("Del") in a.delete.shortcuts()
+
+
+def test_palette_switch_redraws_with_the_dark_theme(opened, qapp) -> None:
+    from designer.canvas.style import theme
+    from designer.theme import apply_theme
+
+    try:
+        assert apply_theme(qapp, dark=True)
+        opened.palette_changed()
+        assert theme().background.lightness() < 80
+        assert opened.yaml_panel.highlighter._formats["key"].foreground().color().lightness() > 150
+    finally:
+        apply_theme(qapp, dark=False)
+        opened.palette_changed()
+    assert theme().background.lightness() > 200
+
+
+def test_run_status_survives_a_scene_rebuild(opened) -> None:
+    scene = opened.scene
+    scene.set_node_status("train", "running")
+    assert scene.node_items["train"].status == "running"
+    scene.clear_all()
+    opened._refresh_scene()
+    assert scene.node_items["train"].status == "running"
+    scene.clear_node_status()
+    assert scene.node_items["train"].status is None
+
+
+def test_empty_canvas_shows_how_to_start(window) -> None:
+    window.files.new()
+    assert "Drag a step" in window.view.empty_hint
+    image = window.view.viewport().grab().toImage()
+    background = image.pixelColor(3, 3).lightness()
+    middle = image.height() // 2
+    band = [
+        image.pixelColor(x, y).lightness()
+        for x in range(image.width())
+        for y in range(middle - 30, middle + 30)
+    ]
+    assert min(band) < background - 60  # dark text pixels in the middle of a light canvas

@@ -175,3 +175,15 @@ def test_node_name_invalid_inline(opened, qtbot) -> None:
     assert "border" in field.styleSheet()
     qtbot.keyClick(field, Qt.Key.Key_Return)
     assert w.document.text == FILE
+
+
+def test_selecting_a_node_shows_it_in_the_yaml_dock(opened, qtbot) -> None:
+    w = opened
+    w.yaml_dock.show()
+    w.yaml_dock.raise_()
+    qtbot.waitUntil(lambda: not w.yaml_dock.visibleRegion().isEmpty(), timeout=1000)
+    w.scene.select_node("train")
+    line = w.yaml_panel.editor.textCursor().block().text()
+    assert line.strip() == "- name: train" and w.yaml_panel.editor.textCursor().blockNumber() > 15
+    w.scene.select_edge(0)
+    assert "prep.output.*" in w.yaml_panel.editor.textCursor().block().text()
