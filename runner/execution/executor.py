@@ -357,6 +357,7 @@ class Executor:
             self._warn(node, collect_error)
         finally:
             self.backend.cleanup(running.handle)
+        self._drain_notes()  # transfer progress before the "finished" line
         self.store.add_outputs(spec.execution_id, [o.__dict__ for o in outputs])
         metadata = self.store.metadata(spec.execution_id)
         self._results[node] = NodeResult(outputs, metadata, spec.parameters, spec.inputs)

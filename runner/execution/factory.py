@@ -100,9 +100,12 @@ def make_host_pool(
     ):
         for client in clients.values():
             client.close()
-        raise next((e for e in errors.values() if isinstance(e, HostKeyError)), None) or HostError(
-            "no host of this run is reachable: " + "; ".join(str(e) for e in errors.values())
-        )
+        key_error = next((e for e in errors.values() if isinstance(e, HostKeyError)), None)
+        if key_error is not None:
+            raise key_error
+        if len(errors) == 1:
+            raise next(iter(errors.values()))
+        raise HostError("no host of this run is reachable: " + "; ".join(str(e) for e in errors.values()))
     notes = [f"left out of this run: {exc}" for exc in errors.values()]
     active = {r["id"] for r in store.runs(1000) if r["status"] == "running"}
     active -= {r["id"] for r in store.stale_runs()}

@@ -162,14 +162,17 @@ class RemoteBackend(DockerArchiveBackend):
 
     def _counted(self, handle: Handle, chunks: Any) -> Iterator[bytes]:
         meter = _Meter(self.report, handle.spec.node, f"fetching outputs from {self.host.name}", None)
+        handle.state["meter"] = meter
         for chunk in chunks:
             meter.add(len(chunk))
             yield chunk
-        meter.end()
 
     def collect(self, handle: Handle, artifacts: ArtifactStore, warn: Warn) -> list[OutputFile]:
         try:
-            return super().collect(handle, artifacts, warn)
+            outputs = super().collect(handle, artifacts, warn)
+            if "meter" in handle.state:  # the tar reader stops at the end marker, not at EOF
+                handle.state.pop("meter").end()
+            return outputs
         except Exception as exc:
             raise HostError(f"{self._where()[1:]}: fetching the outputs failed: {_short(exc)}") from None
 

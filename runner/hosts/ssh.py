@@ -25,6 +25,7 @@ from runner.hosts.secrets import get_secret
 CONNECT_TIMEOUT = 8.0  # an unreachable host must be reported within 10 s
 WINDOW = 16 << 20  # large SSH window and HTTP blocks: archive transfers are bulk data
 BLOCK = 1 << 20
+MAX_PACKET = 256 << 10  # the server may send bigger packets: fewer Python-level steps per MB
 
 
 class HostError(RuntimeError):
@@ -87,6 +88,8 @@ def open_ssh(
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, socket.timeout | TimeoutError):
         return f"no answer within {CONNECT_TIMEOUT:g} s"
+    if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
+        return "connection refused (is sshd running there, on that port?)"
     text = str(exc) or type(exc).__name__
     return text.splitlines()[0][:200]
 
@@ -99,7 +102,7 @@ class _BulkConnection(urllib3.connection.HTTPConnection):
         self.ssh_transport = transport
 
     def connect(self) -> None:
-        channel = self.ssh_transport.open_session(window_size=WINDOW, max_packet_size=32768)
+        channel = self.ssh_transport.open_session(window_size=WINDOW, max_packet_size=MAX_PACKET)
         channel.settimeout(self.timeout)  # type: ignore[arg-type]
         channel.exec_command("docker system dial-stdio")
         self.sock = channel  # type: ignore[assignment]

@@ -1,4 +1,4 @@
-"""Remote-host fixtures: a private config dir, an in-memory keyring, a throwaway sshd.
+"""Remote-host fixtures: a private config dir and data dir, an in-memory keyring, a throwaway sshd.
 
 The keyring backend is set for the test and restored after: the user's keyring is never
 touched. The sshd (tests/sshd/) listens on 127.0.0.1 and reaches the local engine, which
@@ -7,45 +7,17 @@ stands in for the remote host (so the test images are already there).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
-import keyring.backend
-import keyring.errors
 import pytest
-from sshd.sshd_server import SshdUnavailable, ThrowawaySshd
+from remote_helpers import MemoryKeyring, RemoteHost, register_host, start_sshd
+from sshd.sshd_server import ThrowawaySshd
 
-from runner.hosts.known_hosts import KnownHosts, fetch_host_key
 from runner.hosts.paths import CONFIG_ENV
-from runner.hosts.registry import HostConfig, HostRegistry
-from runner.hosts.secrets import set_secret
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that lives in this process only."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError(f"{service}/{username} not set")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+from runner.store.paths import HOME_ENV
 
 
 @pytest.fixture
@@ -66,13 +38,27 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def start_sshd() -> ThrowawaySshd:
-    try:
-        return ThrowawaySshd().__enter__()
-    except SshdUnavailable as exc:
-        if in_ci():
-            pytest.fail(f"{exc} (CI=true: sshd tests must not skip)", pytrace=False)
-        pytest.skip(str(exc))
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "data"
+    monkeypatch.setenv(HOME_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[..., Path]:
+    """Write a valohai.yaml (dedented) plus extra files; returns the YAML path."""
+
+    def make(yaml_text: str, **files: str) -> Path:
+        root = tmp_path / "project"
+        root.mkdir(exist_ok=True)
+        for name, text in files.items():
+            (root / name).write_text(text)
+        path = root / "valohai.yaml"
+        path.write_text(textwrap.dedent(yaml_text))
+        return path
+
+    return make
 
 
 @pytest.fixture
@@ -82,26 +68,6 @@ def sshd() -> Iterator[ThrowawaySshd]:
         yield server
     finally:
         server.__exit__(None, None, None)
-
-
-@dataclass
-class RemoteHost:
-    config: HostConfig
-    server: ThrowawaySshd
-
-
-def register_host(
-    server: ThrowawaySshd, name: str, trust: bool = True, passphrase: bool = True, **fields: object
-) -> RemoteHost:
-    """Register ``server`` as host ``name`` (key with a passphrase from the keyring), trusted."""
-    key = server.key_with_passphrase if passphrase else server.key
-    config = HostConfig(name, server.base_url, identity=str(key.path), **fields)  # type: ignore[arg-type]
-    HostRegistry().add(config)
-    if key.passphrase:
-        set_secret(name, "passphrase", key.passphrase)
-    if trust:
-        KnownHosts().trust("127.0.0.1", server.port, fetch_host_key("127.0.0.1", server.port))
-    return RemoteHost(config, server)
 
 
 @pytest.fixture
