@@ -1,0 +1,111 @@
+"""Read the run store for the GUI (runs browser, Run this node, loading a past run).
+
+Each call opens the store briefly and closes it: the executor writes through its own connection
+and SQLite's WAL lets us read meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runner.api import open_store
+from runner.events import OK_STATUSES
+
+LOG_TAIL_BYTES = 4 * 1024 * 1024  # a past node's log is read from its end, at most this much
+
+
+@dataclass
+class RunSummary:
+    id: str
+    pipeline: str | None
+    step: str | None
+    status: str
+    started: float
+    ended: float | None
+    yaml_path: str | None
+    last_metrics: dict[str, Any] = field(default_factory=dict)  # node -> {key: last value}
+
+    @property
+    def duration(self) -> float | None:
+        return self.ended - self.started if self.ended else None
+
+
+class RunHistory:
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home
+
+    @contextmanager
+    def _store(self) -> Iterator[tuple[Any, Any]]:
+        _home, store, artifacts = open_store(self.home)
+        try:
+            yield store, artifacts
+        finally:
+            store.close()
+
+    def artifact_path(self, sha256: str) -> Path:
+        with self._store() as (_s, artifacts):
+            return Path(artifacts.path_for(sha256))
+
+    def runs(self, limit: int = 100, with_metrics: bool = True) -> list[RunSummary]:
+        from runner.metadata import latest_values
+
+        out = []
+        with self._store() as (store, _a):
+            for r in store.runs(limit=limit):
+                summary = RunSummary(
+                    r["id"], r["pipeline"], r["step"], r["status"], r["started"], r["ended"], r["yaml_path"]
+                )
+                if with_metrics:
+                    for e in store.executions(r["id"]):
+                        last = latest_values(store.metadata(e["id"]))
+                        if last:
+                            summary.last_metrics[e["node"]] = last
+                out.append(summary)
+        return out
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        with self._store() as (store, _a):
+            return store.run(run_id)
+
+    def executions(self, run_id: str) -> list[dict[str, Any]]:
+        with self._store() as (store, _a):
+            return store.executions(run_id)
+
+    def execution(self, run_id: str, node: str) -> dict[str, Any] | None:
+        with self._store() as (store, _a):
+            return store.execution(run_id, node)
+
+    def metadata(self, execution_id: str) -> list[dict[str, Any]]:
+        with self._store() as (store, _a):
+            return store.metadata(execution_id)
+
+    def outputs(self, execution_id: str) -> list[dict[str, Any]]:
+        with self._store() as (store, _a):
+            return store.outputs(execution_id)
+
+    def log_text(self, execution: dict[str, Any]) -> str:
+        path = execution.get("log_path")
+        if not path or not Path(path).is_file():
+            return ""
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - LOG_TAIL_BYTES))
+            return fh.read().decode("utf-8", errors="replace")
+
+    def latest_ok_execution(
+        self, node: str, pipeline: str | None, yaml_path: str | None, limit: int = 200
+    ) -> dict[str, Any] | None:
+        """The newest succeeded (or reused) execution of ``node`` in runs of the same pipeline/file."""
+        with self._store() as (store, _a):
+            for run in store.runs(limit=limit):
+                if run["pipeline"] != pipeline or (yaml_path and run["yaml_path"] != yaml_path):
+                    continue
+                row = store.execution(run["id"], node)
+                if row is not None and row["status"] in OK_STATUSES:
+                    return row
+        return None

@@ -1,0 +1,87 @@
+"""The live state of each node of the run on screen: fed by the bridge or loaded from the store."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from runner.events import PENDING, RUNNING, TERMINAL_STATUSES, NodeStateChanged
+
+QUEUED = "queued"  # what the user sees for the runner's "pending"
+
+
+@dataclass(frozen=True)
+class NodeState:
+    status: str
+    started: float | None = None  # wall time the node began running
+    ended: float | None = None
+    exit_code: int | None = None
+    message: str = ""
+    reused_from: str | None = None
+
+    def elapsed(self, now: float | None = None) -> float | None:
+        if self.started is None:
+            return None
+        end = self.ended if self.ended is not None else (now if now is not None else time.time())
+        return max(0.0, end - self.started)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+class NodeStateModel(QObject):
+    # One node's state changed (name)
+    node_changed = Signal(str)
+    # Every state was replaced (a new run started, or a past run was loaded)
+    states_reset = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.run_id: str | None = None
+        self._states: dict[str, NodeState] = {}
+
+    def reset(self, run_id: str | None, nodes: tuple[str, ...] | list[str] = ()) -> None:
+        self.run_id = run_id
+        self._states = {n: NodeState(QUEUED) for n in nodes}
+        self.states_reset.emit()
+
+    def apply(self, event: NodeStateChanged) -> None:
+        if self.run_id is not None and event.run_id != self.run_id:
+            return  # a late event of an earlier run
+        prev = self._states.get(event.node, NodeState(QUEUED))
+        status = QUEUED if event.status == PENDING else event.status
+        started = event.time if status == RUNNING and prev.started is None else prev.started
+        ended = event.time if event.status in TERMINAL_STATUSES else None
+        self._states[event.node] = NodeState(
+            status, started, ended, event.exit_code, event.message, event.reused_from
+        )
+        self.node_changed.emit(event.node)
+
+    def load_executions(self, run_id: str, executions: list[dict]) -> None:
+        """Show a past run (rows of the store's ``executions`` table)."""
+        self.run_id = run_id
+        self._states = {
+            e["node"]: NodeState(
+                QUEUED if e["status"] == PENDING else e["status"],
+                e.get("started"),
+                e.get("ended"),
+                e.get("exit_code"),
+                e.get("message") or "",
+                e.get("reused_from"),
+            )
+            for e in executions
+        }
+        self.states_reset.emit()
+
+    def state(self, node: str) -> NodeState | None:
+        return self._states.get(node)
+
+    def states(self) -> dict[str, NodeState]:
+        return dict(self._states)
+
+    def progress(self) -> tuple[int, int]:
+        """(finished nodes, all nodes)."""
+        return sum(1 for s in self._states.values() if s.terminal), len(self._states)

@@ -1,0 +1,385 @@
+"""``attach_run_ui(window)``: the run side of the designer, added to its main window.
+
+Adds the Logs, Metrics, Outputs and Runs docks, a Run menu and toolbar (Run pipeline, Run this
+node, Run from here, Re-run failed, Cancel), node badges on the canvas, a progress bar in the
+status bar and a tray message when a run ends while the window is inactive. It uses only the
+window's public attributes: ``document``, ``scene``, ``current_pipeline``, ``settings``,
+``show_pipeline`` and (when present) ``problems_dock`` and ``inspector_dock``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSystemTrayIcon,
+    QToolBar,
+    QWidget,
+)
+
+from designer.bridge.history import RunHistory
+from designer.bridge.partial_plans import MissingUpstream, ancestors, descendants, failed_nodes, subset_plan
+from designer.bridge.run_controller import RunController
+from designer.run.compare_dialog import CompareDialog
+from designer.run.logs_dock import LogsPanel, parse_log_text
+from designer.run.metrics_dock import MetricsPanel
+from designer.run.outputs_panel import OutputsPanel
+from designer.run.run_dialog import RunDialog
+from designer.run.run_icons import run_icon
+from designer.run.runs_browser import RunsBrowser, param_diff
+from designer.run.status_badge import BadgeOverlay
+from runner.api import RunOptions, image_map_from_env, plan_run
+from runner.execution.plan import RunPlan
+from runner.store.paths import data_dir
+
+
+class RunUI(QObject):
+    def __init__(self, window: QMainWindow, home: Path | None = None) -> None:
+        super().__init__(window)
+        self.window: Any = window
+        self.home = home
+        self.history = RunHistory(home)
+        self.controller = RunController(self)
+        # What each run gets; tests and the dialog adjust these.
+        self.image_map: dict[str, str] = image_map_from_env()
+        self.labels: dict[str, str] = {}
+        self.reuse = True
+        self.start_kwargs: dict[str, Any] = {}
+        # Prompts (tests replace them): ask(title, text) -> yes?, warn(title, text)
+        self.ask: Callable[[str, str], bool] = self._ask_box
+        self.warn: Callable[[str, str], None] = lambda t, m: QMessageBox.warning(self.window, t, m)
+        self.notifications: list[str] = []
+        self.shown_run: str | None = None
+        self.compare_dialog: CompareDialog | None = None
+        self._build_panels()
+        self._build_actions()
+        self._build_status()
+        self.badges = BadgeOverlay(window.scene, self.controller.states, self)
+        self._connect()
+        self._closed = False
+
+    # --- construction ---------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.window.addDockWidget(area, dock)
+        return dock
+
+    def _build_panels(self) -> None:
+        w = self.window
+        self.logs = LogsPanel(w)
+        self.metrics = MetricsPanel(w)
+        self.outputs = OutputsPanel(self.history, w)
+        self.runs = RunsBrowser(self.history, w)
+        bottom, right = Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.logs_dock = self._dock("Logs", "run-logs", self.logs, bottom)
+        self.metrics_dock = self._dock("Metrics", "run-metrics", self.metrics, bottom)
+        self.runs_dock = self._dock("Runs", "run-runs", self.runs, bottom)
+        self.outputs_dock = self._dock("Outputs", "run-outputs", self.outputs, right)
+        w.splitDockWidget(self.logs_dock, self.metrics_dock, Qt.Orientation.Horizontal)
+        problems = getattr(w, "problems_dock", None)
+        if isinstance(problems, QDockWidget):
+            w.tabifyDockWidget(problems, self.logs_dock)
+        w.tabifyDockWidget(self.logs_dock, self.runs_dock)
+        self.logs_dock.raise_()
+        inspector = getattr(w, "inspector_dock", None)
+        if isinstance(inspector, QDockWidget):
+            w.tabifyDockWidget(inspector, self.outputs_dock)
+            inspector.raise_()
+        w.resizeDocks([self.logs_dock], [260], Qt.Orientation.Vertical)
+
+    def _build_actions(self) -> None:
+        def make(text: str, kind: str, tip: str, slot: Callable[[], Any], key: str | None = None) -> QAction:
+            action = QAction(run_icon(kind), text, self.window)
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            if key:
+                action.setShortcut(QKeySequence(key))
+            action.triggered.connect(lambda _checked=False: slot())
+            return action
+
+        self.run_action = make("&Run Pipeline…", "run", "Run the pipeline", self.run_pipeline, "F5")
+        self.run_node_action = make(
+            "Run This &Node",
+            "node",
+            "Run the selected node with its upstream's latest outputs",
+            self.run_node,
+            "Ctrl+F5",
+        )
+        self.run_from_action = make(
+            "Run &From Here", "from", "Run the selected node and everything downstream", self.run_from_here
+        )
+        self.rerun_action = make(
+            "Re-run &Failed", "rerun", "Run the failed, skipped and cancelled nodes again", self.rerun_failed
+        )
+        self.cancel_action = make("&Cancel Run", "cancel", "Stop the run", self.cancel, "Shift+F5")
+        actions = [self.run_action, self.run_node_action, self.run_from_action, self.rerun_action]
+        bar = QToolBar("Run", self.window)
+        bar.setObjectName("run-toolbar")
+        bar.setMovable(False)
+        bar.addActions([*actions, self.cancel_action])
+        self.window.addToolBar(bar)
+        self.toolbar = bar
+        menu = self.window.menuBar().addMenu("&Run")
+        menu.addActions(actions)
+        menu.addSeparator()
+        menu.addAction(self.cancel_action)
+        menu.addSeparator()
+        for dock in (self.logs_dock, self.metrics_dock, self.outputs_dock, self.runs_dock):
+            menu.addAction(dock.toggleViewAction())
+        self.menu = menu
+        self._update_actions()
+
+    def _build_status(self) -> None:
+        self.progress = QProgressBar(self.window)
+        self.progress.setMaximumWidth(180)
+        self.progress.setFormat("%v / %m nodes")
+        self.progress.hide()
+        self.window.statusBar().addPermanentWidget(self.progress)
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(self.window.windowIcon(), self)
+
+    def _connect(self) -> None:
+        ev, ctl = self.controller.events, self.controller
+        ev.run_started.connect(self._on_run_started)
+        ev.logs_arrived.connect(self.logs.add_lines)
+        ev.records_arrived.connect(self.metrics.add_records)
+        ev.states_changed.connect(lambda _b: self._update_progress())
+        ev.run_finished.connect(self._on_run_finished)
+        ev.run_failed.connect(lambda msg: self.warn("Run failed to start", msg))
+        ctl.busy_changed.connect(lambda _b: self._update_actions())
+        self.window.scene.selectionChanged.connect(self._on_selection)
+        self.runs.run_selected.connect(self.show_run)
+        self.runs.compare_requested.connect(self.compare_runs)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self.window.installEventFilter(self)
+
+    # --- commands -------------------------------------------------------------------------------
+    def _full_plan(self, params: dict[str, Any] | None = None) -> RunPlan | None:
+        pipeline = self.window.current_pipeline
+        if pipeline is None:
+            self.warn("Nothing to run", "The document has no pipeline.")
+            return None
+        try:
+            return plan_run(self.window.document.loaded, pipeline=pipeline, params=params)
+        except (ValueError, OSError) as exc:
+            self.warn("Cannot run", str(exc))
+            return None
+
+    def _selected_node(self) -> str | None:
+        names = self.window.scene.selected_node_names()
+        if len(names) != 1:
+            self.warn("Select a node", "Select one node on the canvas first.")
+            return None
+        return str(names[0])
+
+    def run_pipeline(self, params: dict[str, Any] | None = None, dialog: bool = True) -> bool:
+        """With ``dialog`` the user picks parameters and target; returns whether a run started."""
+        pipeline = self.window.current_pipeline
+        if dialog and pipeline is not None:
+            config = self.window.document.config
+            pparams = getattr(config.pipelines.get(pipeline), "parameters", []) or []
+            box = RunDialog(
+                pipeline, [(p.name, p.default) for p in pparams], self.window.settings, self.window
+            )
+            if box.exec() != RunDialog.DialogCode.Accepted:
+                return False
+            params, self.reuse = box.params(), box.reuse.isChecked()
+        plan = self._full_plan(params)
+        return plan is not None and self._start(plan)
+
+    def run_node(self, node: str | None = None) -> bool:
+        return self._run_subset(node, lambda plan, n: {n}, upstream_prompt=True)
+
+    def run_from_here(self, node: str | None = None) -> bool:
+        return self._run_subset(node, descendants, upstream_prompt=True)
+
+    def rerun_failed(self) -> bool:
+        plan = self._full_plan()
+        if plan is None:
+            return False
+        statuses = {n: s.status for n, s in self.controller.states.states().items()}
+        keep = failed_nodes(plan, statuses)
+        if not keep:
+            self.warn("Nothing to re-run", "No node of the last run failed, was skipped or cancelled.")
+            return False
+        return self._start_subset(plan, keep, upstream_prompt=False)
+
+    def _run_subset(
+        self, node: str | None, pick: Callable[[RunPlan, str], set[str]], upstream_prompt: bool
+    ) -> bool:
+        node = node or self._selected_node()
+        plan = self._full_plan() if node else None
+        if plan is None or node is None:
+            return False
+        if node not in plan.nodes:
+            self.warn("Cannot run", f"node {node!r} is not in pipeline {plan.pipeline!r}")
+            return False
+        return self._start_subset(plan, pick(plan, node), upstream_prompt, node)
+
+    def _start_subset(
+        self, plan: RunPlan, keep: set[str], upstream_prompt: bool, node: str | None = None
+    ) -> bool:
+        staging = (self.home or data_dir()) / "staging"
+        try:
+            sub = subset_plan(plan, keep, self.history, staging)
+        except MissingUpstream as exc:
+            question = (
+                f"{exc}\n\nRun {', '.join(exc.nodes)} (and what it needs) first, then {node or 'the rest'}?"
+            )
+            if not upstream_prompt or not self.ask("Upstream has no results", question):
+                return False
+            wanted = set(keep)
+            for n in keep:
+                wanted |= ancestors(plan, n)
+            sub = subset_plan(plan, wanted, self.history, staging)
+        except ValueError as exc:
+            self.warn("Cannot run", str(exc))
+            return False
+        return self._start(sub)
+
+    def _start(self, plan: RunPlan) -> bool:
+        if self.controller.busy:
+            self.warn("A run is going on", "Cancel it or wait until it ends.")
+            return False
+        options = RunOptions(image_map=dict(self.image_map), reuse=self.reuse, labels=dict(self.labels))
+        kwargs = {"home": self.home, **self.start_kwargs}
+        self.metrics.show_only(set())  # the new run's series get checked as they appear
+        self.controller.start(plan, options, **kwargs)
+        self.progress.setRange(0, len(plan.nodes))
+        self.progress.setValue(0)
+        self.progress.show()
+        return True
+
+    def cancel(self) -> None:
+        self.controller.cancel()
+
+    # --- run events -----------------------------------------------------------------------------
+    def _on_run_started(self, run_id: str, nodes: tuple[str, ...]) -> None:
+        self.shown_run = run_id
+        self._on_selection()
+        self.window.statusBar().showMessage(f"Run {run_id} started ({len(nodes)} nodes)", 5000)
+
+    def _update_progress(self) -> None:
+        done, total = self.controller.states.progress()
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _on_run_finished(self, event: Any) -> None:
+        self._update_progress()
+        counts: dict[str, int] = {}
+        for status in event.node_statuses.values():
+            counts[status] = counts.get(status, 0) + 1
+        detail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        self.notify(f"Run {event.status}", f"Run {event.run_id}: {event.status} ({detail})")
+        self.runs.refresh()
+        self._on_selection()
+        self._update_actions()
+
+    def notify(self, title: str, text: str) -> None:
+        self.notifications.append(text)
+        self.window.statusBar().showMessage(text, 10_000)
+        if self.tray is not None and not self.window.isActiveWindow():
+            self.tray.show()
+            self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+
+    # --- selection and history --------------------------------------------------------------------
+    def _on_selection(self) -> None:
+        names = self.window.scene.selected_node_names()
+        node = names[0] if len(names) == 1 else None
+        run = self.shown_run
+        if node is None or run is None:
+            self.logs.show_log(None, None) if node is None else None
+            return
+        if (run, node) not in self.logs.logs and not (self.controller.busy and self.controller.run_id == run):
+            execution = self.history.execution(run, node)
+            if execution is not None:
+                self.logs.set_log(run, node, parse_log_text(self.history.log_text(execution)))
+        self.logs.show_log(run, node)
+        if (run, node) in self.metrics.sources:
+            self.metrics.show_only({(run, node)})
+        self.outputs.show_execution(self.history.execution(run, node))
+
+    def show_run(self, run_id: str) -> None:
+        """Re-colour the canvas with a past run's states and load its logs and metrics."""
+        if self.controller.busy:
+            self.warn("A run is going on", "Past runs can be shown once it ends.")
+            return
+        run = self.history.run(run_id)
+        if run is None:
+            self.warn("No such run", run_id)
+            return
+        if run.get("pipeline") and run["pipeline"] in self.window.document.pipeline_names():
+            self.window.show_pipeline(run["pipeline"])
+        executions = self.history.executions(run_id)
+        self.controller.states.load_executions(run_id, executions)
+        self._load_metrics(run_id, executions)
+        self.metrics.show_only({(run_id, e["node"]) for e in executions})
+        self.shown_run = run_id
+        self._on_selection()
+
+    def _load_metrics(self, run_id: str, executions: list[dict[str, Any]]) -> None:
+        for e in executions:
+            if (run_id, e["node"]) not in self.metrics.sources:
+                records = self.history.metadata(e["id"])
+                if records:
+                    self.metrics.load_records(run_id, e["node"], records, checked=False)
+
+    def compare_runs(self, a: str, b: str) -> None:
+        ea, eb = self.history.executions(a), self.history.executions(b)
+        self._load_metrics(a, ea)
+        self._load_metrics(b, eb)
+        self.metrics.show_only({(r, e["node"]) for r, ex in ((a, ea), (b, eb)) for e in ex})
+        self.compare_dialog = CompareDialog(a, b, param_diff(ea, eb), self.window)
+        self.compare_dialog.show()
+        self.metrics_dock.raise_()
+
+    # --- state and shutdown -------------------------------------------------------------------------
+    def _update_actions(self) -> None:
+        busy = self.controller.busy
+        for action in (self.run_action, self.run_node_action, self.run_from_action, self.rerun_action):
+            action.setEnabled(not busy)
+        self.cancel_action.setEnabled(busy)
+
+    def _ask_box(self, title: str, text: str) -> bool:
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        return QMessageBox.question(self.window, title, text, buttons) == QMessageBox.StandardButton.Yes
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.window and event.type() == QEvent.Type.Close:
+            # The window's own closeEvent may still refuse; check once it has decided.
+            QTimer.singleShot(0, lambda: None if self.window.isVisible() else self.shutdown())
+        return False
+
+    def shutdown(self) -> None:
+        """Cancel a run, stop timers and clear plots (STYLE 6.8); safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self.controller.shutdown()
+        self.badges.stop()
+        self.metrics.shutdown()
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()
+        if self.tray is not None:
+            self.tray.hide()
+
+
+def attach_run_ui(window: QMainWindow, home: Path | None = None) -> RunUI:
+    """Add the run UI to ``window``; ``home`` overrides the data folder (tests use a tmp dir)."""
+    ui = RunUI(window, home)
+    window.run_ui = ui  # type: ignore[attr-defined]  (keeps it alive with the window)
+    return ui

@@ -1,0 +1,240 @@
+"""Logs dock: the selected node's log, live; stdout/stderr/runner lines styled, metadata highlighted.
+
+Lines are kept per (run, node) in plain lists; the view shows one of them and appends batches
+with one cursor edit each, so a chatty step costs a few edits a second, not one per line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from runner.metadata import parse_metadata_line
+
+MAX_LINES = 200_000  # per shown log; older lines scroll away (the full log stays on disk)
+STREAM_PREFIX = {"stdout": "", "stderr": "", "runner": "▸ "}
+
+
+@dataclass(frozen=True)
+class Line:
+    stream: str  # stdout, stderr, runner
+    text: str
+
+    @property
+    def is_metadata(self) -> bool:
+        return self.stream == "stdout" and parse_metadata_line(self.text) is not None
+
+
+def find_matches(lines: list[Line], query: str, case_sensitive: bool = False) -> list[int]:
+    """Indexes of the lines containing ``query``."""
+    if not query:
+        return []
+    if case_sensitive:
+        return [i for i, line in enumerate(lines) if query in line.text]
+    q = query.casefold()
+    return [i for i, line in enumerate(lines) if q in line.text.casefold()]
+
+
+def parse_log_text(text: str) -> list[Line]:
+    """A node's stored log file: one ``<ISO time> <stream> <text>`` line per log line."""
+    out = []
+    for raw in text.splitlines():
+        _time, _sp, rest = raw.partition(" ")
+        stream, _sp, body = rest.partition(" ")
+        if stream in ("stdout", "stderr", "runner"):
+            out.append(Line(stream, body))
+        else:  # not our format: keep the line as it is
+            out.append(Line("stdout", raw))
+    return out
+
+
+class LogsPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.logs: dict[tuple[str, str], list[Line]] = {}
+        self.shown: tuple[str, str] | None = None
+        self._matches: list[int] = []
+        self._match_at = -1
+        self._build()
+        self._formats = self._make_formats()
+
+    def _build(self) -> None:
+        self.title = QLabel("No node selected", self)
+        self.title.setObjectName("logs-title")
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search log…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMaximumWidth(260)
+        self.search.textChanged.connect(self._on_search)
+        self.search.returnPressed.connect(self.find_next)
+        self.match_label = QLabel("", self)
+        prev_b = _tool("▲", "Previous match", self.find_previous)
+        next_b = _tool("▼", "Next match", self.find_next)
+        self.follow = QCheckBox("Follow", self)
+        self.follow.setToolTip("Keep the newest line in view")
+        self.follow.setChecked(True)
+        self.follow.toggled.connect(lambda on: on and self._scroll_to_end())
+        copy_b = _tool("Copy", "Copy the selection, or the whole log", self.copy)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 2)
+        bar.addWidget(self.title, 1)
+        for w in (self.search, prev_b, next_b, self.match_label, self.follow, copy_b):
+            bar.addWidget(w)
+        self.view = QPlainTextEdit(self)
+        self.view.setReadOnly(True)
+        self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.view.setMaximumBlockCount(MAX_LINES)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSizeF(max(8.5, font.pointSizeF() - 0.5))
+        self.view.setFont(font)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+
+    def _make_formats(self) -> dict[str, QTextCharFormat]:
+        dark = self.palette().base().color().lightness() < 128
+        text = self.palette().text().color()
+        fmt = {}
+        fmt["stdout"] = QTextCharFormat()
+        fmt["stdout"].setForeground(text)
+        fmt["stderr"] = QTextCharFormat()
+        fmt["stderr"].setForeground(QColor("#ff7b72" if dark else "#c62828"))
+        fmt["runner"] = QTextCharFormat()
+        fmt["runner"].setForeground(QColor("#8b949e" if dark else "#6e7781"))
+        fmt["runner"].setFontItalic(True)
+        fmt["metadata"] = QTextCharFormat()
+        fmt["metadata"].setForeground(QColor("#79c0ff" if dark else "#0a4f9e"))
+        fmt["metadata"].setBackground(QColor("#1c2b3a" if dark else "#e8f1fc"))
+        fmt["metadata"].setFontWeight(QFont.Weight.DemiBold)
+        return fmt
+
+    # --- data in ---------------------------------------------------------------------------------
+    def add_lines(self, events: list[Any]) -> None:
+        """A batch of LogLine events; only the shown node's lines touch the view."""
+        shown: list[Line] = []
+        for e in events:
+            line = Line(e.stream, e.text)
+            self.logs.setdefault((e.run_id, e.node), []).append(line)
+            if (e.run_id, e.node) == self.shown:
+                shown.append(line)
+        if shown:
+            self._append(shown)
+
+    def set_log(self, run_id: str, node: str, lines: list[Line]) -> None:
+        self.logs[(run_id, node)] = list(lines)
+        if self.shown == (run_id, node):
+            self.show_log(run_id, node)
+
+    def show_log(self, run_id: str | None, node: str | None) -> None:
+        self.view.clear()
+        if run_id is None or node is None:
+            self.shown = None
+            self.title.setText("No node selected")
+            return
+        self.shown = (run_id, node)
+        self.title.setText(f"<b>{node}</b> <span style='color:gray'>· run {run_id}</span>")
+        self._append(self.logs.get(self.shown, []))
+        self._on_search(self.search.text())
+
+    def lines(self) -> list[Line]:
+        return self.logs.get(self.shown, []) if self.shown else []
+
+    def _append(self, lines: list[Line]) -> None:
+        bar = self.view.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 2
+        cursor = QTextCursor(self.view.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.beginEditBlock()
+        first = self.view.document().isEmpty()
+        for line in lines:
+            if not first:
+                cursor.insertBlock()
+            first = False
+            kind = "metadata" if line.is_metadata else line.stream
+            cursor.insertText(STREAM_PREFIX.get(line.stream, "") + line.text, self._formats.get(kind))
+        cursor.endEditBlock()
+        if self.follow.isChecked() or at_end:
+            self._scroll_to_end()
+
+    def _scroll_to_end(self) -> None:
+        bar = self.view.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    # --- search and copy -------------------------------------------------------------------------
+    def _on_search(self, query: str) -> None:
+        self._matches = find_matches(self.lines(), query)
+        self._match_at = -1
+        self._highlight()
+        if query:
+            self.match_label.setText(f"{len(self._matches)} match{'es' if len(self._matches) != 1 else ''}")
+        else:
+            self.match_label.setText("")
+
+    def _highlight(self) -> None:
+        doc = self.view.document()
+        offset = max(0, len(self.lines()) - doc.blockCount())  # lines dropped by MAX_LINES
+        sels = []
+        color = QColor("#ffd54f")
+        for n, i in enumerate(self._matches[:2000]):
+            block = doc.findBlockByNumber(i - offset)
+            if not block.isValid():
+                continue
+            sel = QTextEdit.ExtraSelection()
+            sel.cursor = QTextCursor(block)
+            sel.cursor.select(QTextCursor.SelectionType.LineUnderCursor)
+            c = QColor(color)
+            c.setAlpha(230 if n == self._match_at else 110)
+            sel.format.setBackground(c)
+            sels.append(sel)
+        self.view.setExtraSelections(sels)
+
+    def _go(self, step: int) -> None:
+        if not self._matches:
+            return
+        self._match_at = (self._match_at + step) % len(self._matches)
+        self.follow.setChecked(False)
+        offset = max(0, len(self.lines()) - self.view.document().blockCount())
+        block = self.view.document().findBlockByNumber(self._matches[self._match_at] - offset)
+        self.view.setTextCursor(QTextCursor(block))
+        self.view.centerCursor()
+        self.match_label.setText(f"{self._match_at + 1} of {len(self._matches)}")
+        self._highlight()
+
+    def find_next(self) -> None:
+        self._go(1)
+
+    def find_previous(self) -> None:
+        self._go(-1)
+
+    def current_match(self) -> int | None:
+        return self._matches[self._match_at] if 0 <= self._match_at < len(self._matches) else None
+
+    def copy(self) -> None:
+        text = self.view.textCursor().selectedText().replace("\u2029", "\n")
+        if not text:
+            text = "\n".join(line.text for line in self.lines())
+        QGuiApplication.clipboard().setText(text)
+
+
+def _tool(text: str, tip: str, slot: Any) -> QToolButton:
+    b = QToolButton()
+    b.setText(text)
+    b.setToolTip(tip)
+    b.setAutoRaise(True)
+    b.clicked.connect(slot)
+    return b

@@ -1,0 +1,248 @@
+"""Metrics dock: pick nodes/runs and keys, x-axis, smoothing, log-y, hover read-out, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.run.metrics_plot import MetricsPlot
+from designer.run.series import RECORD_INDEX, WALL_TIME, MetricSource, write_csv
+
+AUTO_KEYS = 4  # keys checked automatically when a first source appears
+_ID = Qt.ItemDataRole.UserRole
+
+
+class MetricsPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sources: dict[tuple[str, str], MetricSource] = {}
+        self._unchecked_keys: set[str] = set()
+        self.plot_widget = pg.PlotWidget(background=self.palette().base().color())
+        self.plot = MetricsPlot(self.plot_widget, self)
+        self._build()
+        self.plot.hover_changed.connect(self.readout.setText)
+
+    def _build(self) -> None:
+        self.source_list = QListWidget(self)
+        self.source_list.setToolTip("Nodes and runs to plot; check several to overlay them")
+        self.key_list = QListWidget(self)
+        self.key_list.setToolTip("Numeric metadata keys")
+        for lst in (self.source_list, self.key_list):
+            lst.itemChanged.connect(self._on_item_changed)
+        side = QSplitter(Qt.Orientation.Vertical, self)
+        side.addWidget(_titled("Series", self.source_list))
+        side.addWidget(_titled("Keys", self.key_list))
+        self.x_combo = QComboBox(self)
+        self.x_combo.setToolTip("x axis")
+        self.x_combo.addItems([RECORD_INDEX, WALL_TIME])
+        self.x_combo.currentTextChanged.connect(self.plot.set_x_key)
+        self.smooth_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.smooth_slider.setRange(0, 99)
+        self.smooth_slider.setFixedWidth(120)
+        self.smooth_slider.setToolTip("Smoothing (exponential moving average); the raw curve stays faint")
+        self.smooth_label = QLabel("0.00", self)
+        self.smooth_slider.valueChanged.connect(self._on_smoothing)
+        self.log_y = QCheckBox("Log y", self)
+        self.log_y.toggled.connect(self.plot.set_log_y)
+        png = _button("Export PNG…", self._ask_png)
+        csv_button = _button("Export CSV…", self._ask_csv)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 0)
+        for w in (QLabel("x:", self), self.x_combo, QLabel("  Smoothing:", self)):
+            bar.addWidget(w)
+        bar.addWidget(self.smooth_slider)
+        bar.addWidget(self.smooth_label)
+        bar.addWidget(self.log_y)
+        bar.addStretch(1)
+        bar.addWidget(png)
+        bar.addWidget(csv_button)
+        self.readout = QLabel(" ", self)
+        self.readout.setObjectName("metrics-readout")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        right = QWidget(self)
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addLayout(bar)
+        rl.addWidget(self.plot_widget, 1)
+        rl.addWidget(self.readout)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(side)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([190, 700])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+
+    # --- data in -----------------------------------------------------------------------------
+    def add_records(self, events: list[Any]) -> None:
+        """A batch of MetadataRecord events (live)."""
+        by_source: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for e in events:
+            by_source.setdefault((e.run_id, e.node), []).append(e.record)
+        for (run_id, node), records in by_source.items():
+            self.load_records(run_id, node, records)
+
+    def load_records(
+        self, run_id: str, node: str, records: list[dict[str, Any]], checked: bool = True
+    ) -> None:
+        source = self.sources.get((run_id, node))
+        new = source is None
+        if source is None:
+            source = self.sources[(run_id, node)] = MetricSource(run_id, node)
+        before = set(source.columns)
+        source.add_records(records)
+        if new:
+            item = QListWidgetItem(source.label)
+            item.setData(_ID, (run_id, node))
+            item.setToolTip(f"run {run_id}, node {node}")
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            self.source_list.blockSignals(True)
+            self.source_list.addItem(item)
+            self.source_list.blockSignals(False)
+        if new or set(source.columns) != before:
+            self._sync_keys()
+            self._apply()
+
+    def show_only(self, pairs: set[tuple[str, str]]) -> None:
+        """Check exactly these (run, node) sources (the selected node, or two compared runs)."""
+        self.source_list.blockSignals(True)
+        for i in range(self.source_list.count()):
+            item = self.source_list.item(i)
+            on = tuple(item.data(_ID)) in pairs
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self.source_list.blockSignals(False)
+        self._sync_keys()
+        self._apply()
+
+    def clear(self) -> None:
+        self.sources.clear()
+        self.source_list.clear()
+        self.key_list.clear()
+        self.plot.set_curves([])
+
+    # --- selection -----------------------------------------------------------------------------
+    def checked_sources(self) -> list[MetricSource]:
+        out = []
+        for i in range(self.source_list.count()):
+            item = self.source_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(self.sources[tuple(item.data(_ID))])
+        return out
+
+    def checked_keys(self) -> list[str]:
+        items = [self.key_list.item(i) for i in range(self.key_list.count())]
+        return [it.text() for it in items if it.checkState() == Qt.CheckState.Checked]
+
+    def set_keys(self, keys: list[str]) -> None:
+        self.key_list.blockSignals(True)
+        for i in range(self.key_list.count()):
+            item = self.key_list.item(i)
+            on = item.text() in keys
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            if not on:
+                self._unchecked_keys.add(item.text())
+        self.key_list.blockSignals(False)
+        self._apply()
+
+    def _sync_keys(self) -> None:
+        keys = sorted({k for s in self.sources.values() for k in s.columns})
+        present = {self.key_list.item(i).text() for i in range(self.key_list.count())}
+        auto = sum(
+            1
+            for i in range(self.key_list.count())
+            if self.key_list.item(i).checkState() == Qt.CheckState.Checked
+        )
+        self.key_list.blockSignals(True)
+        for key in keys:
+            if key in present:
+                continue
+            item = QListWidgetItem(key)
+            on = auto < AUTO_KEYS and key not in self._unchecked_keys and not _is_axis_key(key)
+            auto += on
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            self.key_list.addItem(item)
+        self.key_list.sortItems()
+        self.key_list.blockSignals(False)
+        current = self.x_combo.currentText()
+        axis = [RECORD_INDEX, WALL_TIME, *keys]
+        if [self.x_combo.itemText(i) for i in range(self.x_combo.count())] != axis:
+            self.x_combo.blockSignals(True)
+            self.x_combo.clear()
+            self.x_combo.addItems(axis)
+            self.x_combo.setCurrentText(current if current in axis else RECORD_INDEX)
+            self.x_combo.blockSignals(False)
+
+    def _on_item_changed(self, item: QListWidgetItem) -> None:
+        if item.listWidget() is self.key_list and item.checkState() != Qt.CheckState.Checked:
+            self._unchecked_keys.add(item.text())
+        self._apply()
+
+    def _apply(self) -> None:
+        keys = self.checked_keys()
+        self.plot.set_curves([(s, k) for s in self.checked_sources() for k in keys if k in s.columns])
+
+    def _on_smoothing(self, value: int) -> None:
+        self.smooth_label.setText(f"{value / 100:.2f}")
+        self.plot.set_smoothing(value / 100)
+
+    # --- export ----------------------------------------------------------------------------------
+    def export_png(self, path: Path) -> None:
+        self.plot.refresh()
+        if not self.plot_widget.grab().save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+
+    def export_csv(self, path: Path) -> int:
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            return write_csv(fh, self.checked_sources(), self.checked_keys(), self.plot.x_key)
+
+    def _ask_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export plot", "metrics.png", "PNG images (*.png)")
+        if path:
+            self.export_png(Path(path))
+
+    def _ask_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV files (*.csv)")
+        if path:
+            self.export_csv(Path(path))
+
+    def shutdown(self) -> None:
+        self.plot.stop()
+
+
+def _is_axis_key(key: str) -> bool:
+    return key.lower() in {"epoch", "step", "iteration", "iter", "batch"}
+
+
+def _titled(title: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(4, 4, 0, 0)
+    label = QLabel(f"<b>{title}</b>")
+    layout.addWidget(label)
+    layout.addWidget(widget)
+    return box
+
+
+def _button(text: str, slot: Any) -> QToolButton:
+    b = QToolButton()
+    b.setText(text)
+    b.clicked.connect(slot)
+    return b

@@ -1,0 +1,164 @@
+"""The pyqtgraph plot of the metrics dock: curves per (node/run, key), redrawn on a timer.
+
+Data arrive whenever they like (``MetricSource.add_records``); a 25 Hz ``QTimer`` calls
+``setData`` only for curves whose source changed (STYLE 6.4: throttle drawing, never data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QPointF, QTimer, Signal
+
+from designer.run.series import RECORD_INDEX, GrowBuffer, MetricSource, ema_extend
+
+FRAME_MS = 40  # 25 Hz
+PALETTE = ["#2f7fe0", "#e0762f", "#2ea043", "#c93c9a", "#8a63d2", "#d4a72c", "#1b9aaa", "#cf222e"]
+
+
+@dataclass
+class _Curve:
+    source: MetricSource
+    key: str
+    raw: pg.PlotDataItem
+    smooth: pg.PlotDataItem
+    drawn_version: int = -1
+    # incremental EMA state
+    smoothed: GrowBuffer = field(default_factory=GrowBuffer)
+    carry: float = 0.0
+
+
+class MetricsPlot(QObject):
+    # The hover read-out text changed
+    hover_changed = Signal(str)
+
+    def __init__(self, widget: pg.PlotWidget, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.widget = widget
+        self.item: pg.PlotItem = widget.getPlotItem()
+        self.item.showGrid(x=True, y=True, alpha=0.18)
+        self.item.setClipToView(True)
+        self.item.setDownsampling(auto=True, mode="peak")
+        self.legend = self.item.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        self.x_key = RECORD_INDEX
+        self.weight = 0.0
+        self._curves: dict[tuple[str, str, str], _Curve] = {}
+        self._timer = QTimer(self, interval=FRAME_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.frames = 0  # setData passes that drew something (tests, benchmarks)
+
+    # --- what is shown ---------------------------------------------------------------------
+    def set_curves(self, wanted: list[tuple[MetricSource, str]]) -> None:
+        """Show exactly these (source, key) pairs, keeping curves that stay."""
+        keys = {(s.run_id, s.node, k): (s, k) for s, k in wanted}
+        for ident in [i for i in self._curves if i not in keys]:
+            curve = self._curves.pop(ident)
+            for item in (curve.raw, curve.smooth):
+                self.legend.removeItem(item)
+                self.item.removeItem(item)
+        for n, (ident, (source, key)) in enumerate(keys.items()):
+            if ident not in self._curves:
+                self._curves[ident] = self._new_curve(source, key, PALETTE[n % len(PALETTE)])
+        self._restyle()
+
+    def _new_curve(self, source: MetricSource, key: str, color: str) -> _Curve:
+        name = f"{key} — {source.label}"
+        raw = pg.PlotDataItem(name=name, pen=pg.mkPen(color, width=1.6))
+        smooth = pg.PlotDataItem(pen=pg.mkPen(color, width=2.2))
+        for item in (raw, smooth):
+            item.setClipToView(True)
+            item.setDownsampling(auto=True, method="peak")
+            self.item.addItem(item)
+        return _Curve(source, key, raw, smooth)
+
+    def _restyle(self) -> None:
+        """With smoothing the raw curve is faint and the smoothed one carries the legend."""
+        for curve in self._curves.values():
+            color = curve.raw.opts["pen"].color()
+            color.setAlpha(70 if self.weight > 0 else 255)
+            curve.raw.setPen(pg.mkPen(color, width=1.2 if self.weight > 0 else 1.6))
+            curve.smooth.setVisible(self.weight > 0)
+            curve.drawn_version = -1
+            curve.smoothed = GrowBuffer()
+            curve.carry = 0.0
+
+    def set_x_key(self, key: str) -> None:
+        self.x_key = key
+        self.item.setLabel("bottom", key)
+        self._invalidate()
+
+    def set_smoothing(self, weight: float) -> None:
+        self.weight = weight
+        self._restyle()
+
+    def set_log_y(self, on: bool) -> None:
+        self.item.setLogMode(x=False, y=on)
+
+    def _invalidate(self) -> None:
+        for curve in self._curves.values():
+            curve.drawn_version = -1
+            curve.smoothed = GrowBuffer()
+            curve.carry = 0.0
+
+    # --- drawing ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        drew = False
+        for curve in self._curves.values():
+            if curve.drawn_version == curve.source.version or curve.key not in curve.source.columns:
+                continue
+            x, y = curve.source.xy(curve.key, self.x_key)
+            curve.raw.setData(x, y)
+            if self.weight > 0:
+                done = len(curve.smoothed)
+                if done > len(y):
+                    curve.smoothed, curve.carry, done = GrowBuffer(), 0.0, 0
+                new, curve.carry = ema_extend(y[done:], self.weight, curve.carry, done)
+                curve.smoothed.extend(new)
+                curve.smooth.setData(x, curve.smoothed.view())
+            curve.drawn_version = curve.source.version
+            drew = True
+        if drew:
+            self.frames += 1
+
+    def curve_data(self) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
+        """What each curve currently draws (raw x, y): for tests and export checks."""
+        out = {}
+        for ident, curve in self._curves.items():
+            x, y = curve.raw.getOriginalDataset()
+            out[ident] = (
+                np.asarray(x if x is not None else []),
+                np.asarray(y if y is not None else []),
+            )
+        return out
+
+    def stop(self) -> None:
+        """Stop the timer and drop every curve (STYLE 6.8: clear plots before exit)."""
+        self._timer.stop()
+        self.set_curves([])
+        self.item.clear()
+
+    # --- hover read-out ----------------------------------------------------------------------
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        if not self.item.sceneBoundingRect().contains(pos):
+            return
+        point = self.item.vb.mapSceneToView(pos)
+        self.hover_changed.emit(self.readout(point.x()))
+
+    def readout(self, x: float) -> str:
+        """The value of each curve at the point nearest ``x`` (data coordinates)."""
+        parts = []
+        for curve in self._curves.values():
+            xs, ys = curve.raw.getOriginalDataset()
+            if xs is None or len(xs) == 0:
+                continue
+            if self.weight > 0 and len(curve.smoothed) == len(ys):
+                ys = curve.smoothed.view()
+            i = int(np.clip(np.searchsorted(xs, x), 1, len(xs) - 1)) if len(xs) > 1 else 0
+            if len(xs) > 1 and abs(xs[i - 1] - x) <= abs(xs[i] - x):
+                i -= 1
+            parts.append(f"{curve.key} ({curve.source.node}) = {ys[i]:.6g} @ {xs[i]:.6g}")
+        return "   ".join(parts)

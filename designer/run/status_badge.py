@@ -1,0 +1,187 @@
+"""A node's run state on the canvas: a pill with an icon and a word, never colour alone.
+
+``StatusBadge`` is a child item of the scene's node item; ``BadgeOverlay`` keeps one badge per
+node in step with the node-state model (and re-attaches them when the scene rebuilds its items).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from designer.bridge.node_states import NodeState, NodeStateModel
+
+STATUS_COLORS = {
+    "queued": "#6e7781",
+    "running": "#2f7fe0",
+    "succeeded": "#1a7f37",
+    "failed": "#cf222e",
+    "skipped": "#9a6700",
+    "reused": "#1b7c83",
+    "cancelled": "#bc4c00",
+    "interrupted": "#8250df",
+}
+HEIGHT = 20.0
+
+
+def format_elapsed(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def badge_text(state: NodeState, now: float | None = None) -> str:
+    if state.status == "running":
+        elapsed = state.elapsed(now)
+        return f"running {format_elapsed(elapsed)}" if elapsed is not None else "running"
+    if state.status == "failed" and state.exit_code not in (None, 0):
+        return f"failed (exit {state.exit_code})"
+    return state.status
+
+
+class StatusBadge(QGraphicsItem):
+    def __init__(self, parent: QGraphicsItem) -> None:
+        super().__init__(parent)
+        self.state = NodeState("queued")
+        self.text = "queued"
+        self._font = QFont()
+        self._font.setPointSizeF(8.0)
+        self._font.setBold(True)
+        self._width = 60.0
+        self.setZValue(10)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+
+    def set_state(self, state: NodeState, now: float | None = None) -> None:
+        text = badge_text(state, now)
+        if text == self.text and state == self.state:
+            return
+        self.prepareGeometryChange()
+        self.state, self.text = state, text
+        self._width = QFontMetricsF(self._font).horizontalAdvance(text) + HEIGHT + 12
+        tip = f"{state.status}" + (f": {state.message}" if state.message else "")
+        if state.reused_from:
+            tip += f"\nreused execution {state.reused_from}"
+        self.setToolTip(tip)
+        self._place()
+        self.update()
+
+    def _place(self) -> None:
+        parent = self.parentItem()
+        width = parent.boundingRect().width() if parent is not None else 200.0
+        self.setPos(width - self._width - 10, -HEIGHT / 2)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, self._width, HEIGHT)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        color = QColor(STATUS_COLORS.get(self.state.status, "#6e7781"))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(color.darker(125), 1))
+        painter.setBrush(QBrush(color))
+        painter.drawRoundedRect(self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5), HEIGHT / 2, HEIGHT / 2)
+        _draw_icon(painter, self.state.status, QRectF(4, 3, HEIGHT - 6, HEIGHT - 6))
+        painter.setPen(QColor("white"))
+        painter.setFont(self._font)
+        text_rect = QRectF(HEIGHT, 0, self._width - HEIGHT - 6, HEIGHT)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text)
+
+
+def _draw_icon(p: QPainter, status: str, r: QRectF) -> None:
+    """Small white vector icons (no font glyphs: they differ between systems)."""
+    white = QColor("white")
+    pen = QPen(white, 1.8)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    p.setPen(pen)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    c = r.center()
+    if status == "succeeded":
+        p.drawPolyline(
+            QPolygonF(
+                [
+                    QPointF(r.left() + 1, c.y()),
+                    QPointF(c.x() - 1, r.bottom() - 1),
+                    QPointF(r.right(), r.top() + 1),
+                ]
+            )
+        )
+    elif status == "failed":
+        p.drawLine(r.topLeft() + QPointF(2, 2), r.bottomRight() - QPointF(2, 2))
+        p.drawLine(r.topRight() + QPointF(-2, 2), r.bottomLeft() + QPointF(2, -2))
+    elif status == "running":
+        p.setBrush(white)
+        p.drawPolygon(
+            QPolygonF(
+                [r.topLeft() + QPointF(3, 1), r.bottomLeft() + QPointF(3, -1), QPointF(r.right() - 1, c.y())]
+            )
+        )
+    elif status == "cancelled":
+        p.setBrush(white)
+        p.drawRect(r.adjusted(3, 3, -3, -3))
+    elif status == "skipped":
+        for dx in (0.0, 5.0):
+            p.drawPolyline(
+                QPolygonF(
+                    [
+                        QPointF(r.left() + 2 + dx, r.top() + 2),
+                        QPointF(c.x() + dx - 1, c.y()),
+                        QPointF(r.left() + 2 + dx, r.bottom() - 2),
+                    ]
+                )
+            )
+    elif status == "reused":
+        path = QPainterPath()
+        path.arcMoveTo(r.adjusted(1, 1, -1, -1), 30)
+        path.arcTo(r.adjusted(1, 1, -1, -1), 30, 280)
+        p.drawPath(path)
+        tip = path.pointAtPercent(1.0)
+        p.drawLine(tip, tip + QPointF(3.5 * math.cos(0.2), -3.5))
+        p.drawLine(tip, tip + QPointF(4, 1))
+    else:  # queued / interrupted: a clock
+        p.drawEllipse(r.adjusted(1, 1, -1, -1))
+        p.drawLine(c, QPointF(c.x(), r.top() + 3))
+        p.drawLine(c, QPointF(r.right() - 3, c.y()))
+
+
+class BadgeOverlay(QObject):
+    """Keeps a badge on every node item that has a state; a 1 Hz tick advances running clocks."""
+
+    def __init__(self, scene: Any, model: NodeStateModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.scene = scene
+        self.model = model
+        self.badges: dict[str, StatusBadge] = {}
+        model.node_changed.connect(lambda _n: self.sync())
+        model.states_reset.connect(self.sync)
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self.sync)
+        self._tick.start()
+
+    def sync(self) -> None:
+        items: dict[str, QGraphicsItem] = getattr(self.scene, "node_items", {})
+        states = self.model.states()
+        now = time.time()
+        for name in list(self.badges):
+            badge = self.badges[name]
+            if name not in states or items.get(name) is not badge.parentItem():
+                self.badges.pop(name)
+                if badge.scene() is not None:
+                    badge.scene().removeItem(badge)
+        for name, state in states.items():
+            item = items.get(name)
+            if item is None:
+                continue
+            badge = self.badges.get(name)
+            if badge is None:
+                badge = self.badges[name] = StatusBadge(item)
+            badge.set_state(state, now)
+            badge._place()
+
+    def stop(self) -> None:
+        self._tick.stop()
