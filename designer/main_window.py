@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
             signal.connect(self._on_graph_changed)
         doc.positions_changed.connect(self._on_graph_changed)
         doc.text_changed.connect(self._text_timer.start)
+        doc.text_changed.connect(self.inspector.refresh)  # any field of the selection may have changed
         doc.text_changed.connect(self._lint_timer.start)
         doc.path_changed.connect(self._update_title)
         self.problems.diagnostic_activated.connect(self.reveal_diagnostic)
