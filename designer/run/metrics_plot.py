@@ -33,6 +33,8 @@ class _Curve:
 class MetricsPlot(QObject):
     # The hover read-out text changed
     hover_changed = Signal(str)
+    # A refresh pass drew new data (tests and benchmarks measure print-to-screen latency)
+    frame_drawn = Signal()
 
     def __init__(self, widget: pg.PlotWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -123,6 +125,7 @@ class MetricsPlot(QObject):
             drew = True
         if drew:
             self.frames += 1
+            self.frame_drawn.emit()
 
     def curve_data(self) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
         """What each curve currently draws (raw x, y): for tests and export checks."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+import time
 from typing import Any
 
 import pytest
@@ -51,3 +53,196 @@ def test_example_pipeline_every_node_succeeds(
     assert {"epoch", "loss", "accuracy"} <= set(ui.metrics.sources[(finished.run_id, "train")].columns)
     assert {r["path"] for r in ui.outputs.rows} >= {"model.npz", "model.json"}
     assert containers_of(docker_client, finished.run_id) == []
+
+
+METRICS_YAML = """
+- step:
+    name: trainer
+    image: python:3.12-slim
+    command: python train.py
+- step:
+    name: report
+    image: busybox
+    command: echo report
+- pipeline:
+    name: live
+    nodes:
+      - {name: trainer, type: execution, step: trainer}
+      - {name: report, type: execution, step: report}
+    edges: []
+"""
+TRAIN_PY = """
+import json, time
+for i in range(30):
+    print(json.dumps({"step": i, "loss": 1.0 / (i + 1), "t": time.time()}), flush=True)
+    time.sleep(0.1)
+"""
+
+
+def test_metrics_arrive_while_the_step_runs(
+    qtbot, make_run_window, project, python_image, busybox_image, docker_client, container_label
+) -> None:
+    path = project(METRICS_YAML, **{"train.py": TRAIN_PY})
+    ui = make_run_window(path, client=docker_client)
+    ui.labels = container_label
+    latencies: list[float] = []
+    drawn = [0]
+
+    def on_frame() -> None:  # print time -> on screen, for the points this frame drew
+        now = time.time()
+        for source in ui.metrics.sources.values():
+            if "t" in source.columns:
+                t = source.columns["t"].view()
+                latencies.extend((now - t[drawn[0] :]).tolist())
+                drawn[0] = len(t)
+
+    ui.metrics.plot.frame_drawn.connect(on_frame)
+    assert ui.run_pipeline(dialog=False)
+    qtbot.waitUntil(lambda: ui.controller.run_id is not None and ui.shown_run is not None, timeout=30_000)
+
+    def some_points_drawn() -> bool:
+        data = ui.metrics.plot.curve_data()
+        return any(len(y) >= 3 for _x, y in data.values())
+
+    qtbot.waitUntil(some_points_drawn, timeout=30_000)
+    state = ui.controller.states.state("trainer")
+    assert ui.controller.busy and state is not None and state.status == "running"  # before it ends
+    assert "loss" in ui.metrics.checked_keys()
+    with qtbot.waitSignal(ui.controller.events.run_finished, timeout=60_000) as blocker:
+        pass
+    assert blocker.args[0].status == "succeeded"
+    qtbot.waitUntil(lambda: max(len(y) for _x, y in ui.metrics.plot.curve_data().values()) == 30)
+    assert len(latencies) == 30
+    median = statistics.median(latencies)
+    print(f"print-to-plot latency: median {median * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+    assert median <= 0.3
+
+
+def test_cancel_stops_the_containers(
+    qtbot, make_run_window, project, prompts, busybox_image, docker_client, container_label
+) -> None:
+    path = project(
+        """
+        - step:
+            name: slow
+            image: busybox
+            command: "echo started; sleep 120"
+            parameters: [{name: x, type: integer, default: 1}]
+        - step:
+            name: after
+            image: busybox
+            command: echo after {parameters}
+            parameters: [{name: x, type: integer, default: 2}]
+        - pipeline:
+            name: p
+            nodes:
+              - {name: slow, type: execution, step: slow}
+              - {name: after, type: execution, step: after}
+            edges:
+              - [slow.parameter.x, after.parameter.x]
+        """
+    )
+    ui = make_run_window(path, client=docker_client)
+    ui.labels = container_label
+    started = [False]
+    ui.controller.events.logs_arrived.connect(
+        lambda lines: started.__setitem__(0, started[0] or any(x.text == "started" for x in lines))
+    )
+    assert ui.run_pipeline(dialog=False), prompts.warnings
+    qtbot.waitUntil(lambda: started[0], timeout=30_000)
+    run_id = ui.controller.run_id
+    assert containers_of(docker_client, run_id)  # it is really running
+    t0 = time.monotonic()
+    with qtbot.waitSignal(ui.controller.events.run_finished, timeout=30_000) as blocker:
+        ui.cancel_action.trigger()
+    assert time.monotonic() - t0 < 15
+    assert blocker.args[0].status == "cancelled"
+    assert ui.controller.states.state("slow").status == "cancelled"
+    assert ui.badges.badges["slow"].text == "cancelled"
+    assert ui.controller.states.state("after").status in ("cancelled", "skipped")
+    assert containers_of(docker_client, run_id) == []
+
+
+def _finish(qtbot: Any, ui: Any, start: Any, timeout: int = 180_000) -> Any:
+    with qtbot.waitSignal(ui.controller.events.run_finished, timeout=timeout) as blocker:
+        assert start()
+    qtbot.waitUntil(lambda: not ui.controller.busy)
+    return blocker.args[0]
+
+
+def test_run_this_node_uses_upstream_outputs_from_the_store(
+    qtbot, make_run_window, example_project, prompts, python_image, docker_client, container_label
+) -> None:
+    ui = make_run_window(example_project, client=docker_client)
+    ui.labels = container_label
+    # nothing upstream yet: the user is asked, and "no" starts nothing
+    prompts.answers.append(False)
+    assert not ui.run_node("evaluate")
+    assert "preprocess" in prompts.asked[-1] and "train" in prompts.asked[-1]
+    assert not ui.controller.busy
+    # "yes" runs the upstream and the node
+    prompts.answers.append(True)
+    first = _finish(qtbot, ui, lambda: ui.run_node("evaluate"))
+    assert first.status == "succeeded"
+    assert set(first.node_statuses) == {"preprocess", "train", "evaluate"}
+    train = ui.history.execution(first.run_id, "train")
+    model_sha = {o["path"]: o["sha256"] for o in ui.history.outputs(train["id"])}
+    # now only evaluate runs, fed from the store (no reuse, so it really executes)
+    ui.reuse = False
+    second = _finish(qtbot, ui, lambda: ui.run_node("evaluate"))
+    assert second.status == "succeeded"
+    assert second.node_statuses == {"evaluate": "succeeded"}
+    evaluate = ui.history.execution(second.run_id, "evaluate")
+    got = {f["name"]: f["sha256"] for f in evaluate["inputs"]["model"]}
+    assert got == {name: model_sha[name] for name in got} and got
+    train_accuracy = ui.history.metadata(train["id"])[-1]["accuracy"]
+    assert evaluate["parameters"]["train_accuracy"] == train_accuracy
+    assert containers_of(docker_client, second.run_id) == []
+    # with reuse on, running it once more reuses the execution
+    ui.reuse = True
+    third = _finish(qtbot, ui, lambda: ui.run_node("evaluate"))
+    assert third.node_statuses == {"evaluate": "reused"}
+    assert ui.badges.badges["evaluate"].text == "reused"
+
+
+def test_failing_node_shows_failed_and_its_log(
+    qtbot, make_run_window, project, busybox_image, docker_client, container_label
+) -> None:
+    path = project(
+        """
+        - step:
+            name: broken
+            image: busybox
+            command: "echo working; echo something went wrong >&2; exit 3"
+            parameters: [{name: x, type: integer, default: 1}]
+        - step:
+            name: later
+            image: busybox
+            command: echo later {parameters}
+            parameters: [{name: x, type: integer, default: 2}]
+        - pipeline:
+            name: p
+            nodes:
+              - {name: broken, type: execution, step: broken}
+              - {name: later, type: execution, step: later}
+            edges:
+              - [broken.parameter.x, later.parameter.x]
+        """
+    )
+    ui = make_run_window(path, client=docker_client)
+    ui.labels = container_label
+    done = _finish(qtbot, ui, lambda: ui.run_pipeline(dialog=False))
+    assert done.status == "failed"
+    state = ui.controller.states.state("broken")
+    assert state.status == "failed" and state.exit_code == 3
+    assert ui.badges.badges["broken"].text == "failed (exit 3)"
+    assert ui.controller.states.state("later").status == "skipped"
+    ui.window.scene.select_node("broken")
+    lines = ui.logs.lines()
+    assert ("stderr", "something went wrong") in [(x.stream, x.text) for x in lines]
+    assert ("stdout", "working") in [(x.stream, x.text) for x in lines]
+    assert "something went wrong" in ui.logs.view.toPlainText()
+    assert ui.rerun_action.isEnabled()
+    again = _finish(qtbot, ui, ui.rerun_failed)
+    assert set(ui.controller.last_plan.nodes) == {"broken", "later"}
+    assert again.node_statuses == {"broken": "failed", "later": "skipped"}
