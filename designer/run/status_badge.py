@@ -10,6 +10,7 @@ import math
 import time
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
@@ -169,7 +170,9 @@ class BadgeOverlay(QObject):
         now = time.time()
         for name in list(self.badges):
             badge = self.badges[name]
-            if name not in states or items.get(name) is not badge.parentItem():
+            if not shiboken6.isValid(badge):  # the scene was cleared: its items are gone
+                self.badges.pop(name)
+            elif name not in states or items.get(name) is not badge.parentItem():
                 self.badges.pop(name)
                 if badge.scene() is not None:
                     badge.scene().removeItem(badge)
