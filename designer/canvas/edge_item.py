@@ -84,18 +84,19 @@ class EdgeItem(QGraphicsPathItem):
     def hoverEnterEvent(self, event) -> None:
         self.prepareGeometryChange()
         self._hover = True
-        self.setZValue(0.5)
+        self.setZValue(2.0)  # above the nodes, so the pattern label is readable
         self.update()
 
     def hoverLeaveEvent(self, event) -> None:
         self.prepareGeometryChange()
         self._hover = False
-        self.setZValue(0.0)
+        self.setZValue(2.0 if self.isSelected() else 0.0)
         self.update()
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemSelectedChange:
             self.prepareGeometryChange()
+            self.setZValue(2.0 if value else 0.0)
         return super().itemChange(change, value)
 
     def _label_text(self) -> str:
@@ -105,7 +106,7 @@ class EdgeItem(QGraphicsPathItem):
         fm = QFontMetricsF(_LABEL_FONT)
         w = fm.horizontalAdvance(self._label_text()) + 12
         mid = self.path().pointAtPercent(0.5)
-        return QRectF(mid.x() - w / 2, mid.y() - 10, w, 20)
+        return QRectF(mid.x() - w / 2, mid.y() - 30, w, 20)  # above the curve, off the ports
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
