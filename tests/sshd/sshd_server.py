@@ -64,6 +64,24 @@ def _keygen(path: Path, passphrase: str, comment: str) -> str:
     return path.with_suffix(".pub").read_text().strip()
 
 
+def _descendants(root: int) -> list[int]:
+    """Every process below ``root`` (from /proc; empty where there is no /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
 class ThrowawaySshd:
     """One sshd process with its own keys and config; use as a context manager."""
 
@@ -247,9 +265,14 @@ Subsystem sftp internal-sftp
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        # The whole process group: per-connection sshd children would outlive the listener.
+        # sshd's per-connection children call setsid(), so the listener's process group does not
+        # hold them: find them by parentage first, then end the group and each of them.
+        children = _descendants(proc.pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
