@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import paramiko
@@ -138,3 +139,57 @@ def test_parse_nvidia_smi() -> None:
     )
     assert parse_nvidia_smi(text) == ["0: NVIDIA H100 80GB HBM3", "1: NVIDIA H100 80GB HBM3"]
     assert parse_nvidia_smi("") == []
+
+
+class _FakeImages:
+    def __init__(self) -> None:
+        self.present: set[str] = set()
+
+    def get(self, image: str) -> object:
+        import docker.errors
+
+        if image not in self.present:
+            raise docker.errors.ImageNotFound(image)
+        return object()
+
+
+class _FakeApi:
+    def __init__(self, images: _FakeImages) -> None:
+        self.images = images
+        self.pulled: list[tuple[str, str]] = []
+
+    def pull(self, repo: str, tag: str, stream: bool, decode: bool) -> object:
+        self.pulled.append((repo, tag))
+        for current in (0, 20 << 20, 40 << 20):
+            time.sleep(0.6)
+            yield {
+                "status": "Downloading",
+                "id": "l1",
+                "progressDetail": {"current": current, "total": 40 << 20},
+            }
+        self.images.present.add(f"{repo}:{tag}")
+
+
+class _FakeClient:
+    def __init__(self) -> None:
+        self.images = _FakeImages()
+        self.api = _FakeApi(self.images)
+
+
+def test_missing_image_is_pulled_on_the_host_with_progress(tmp_path: Path) -> None:
+    from runner.execution.docker_backend import ImageMissingError
+
+    client = _FakeClient()
+    backend = RemoteBackend(HostConfig("gpu1", "ssh://h"), client, tmp_path, None, "cid")  # type: ignore[arg-type]
+    lines: list[tuple[str, str]] = []
+    backend.report = lambda node, text: lines.append((node, text))
+    backend._tls.node = "train"
+    backend._ensure_image("myhost:5000/team/img:2")
+    assert client.api.pulled == [("myhost:5000/team/img", "2")]
+    assert lines and all(n == "train" and "pulling myhost:5000/team/img:2 on gpu1" in t for n, t in lines)
+    assert lines[-1][1].split(": ")[1].startswith("40.0/40.0 MB")
+    backend._ensure_image("myhost:5000/team/img:2")  # present now: no second pull
+    assert len(client.api.pulled) == 1
+    backend.pull = "never"
+    with pytest.raises(ImageMissingError, match="not on host 'gpu1' and pulling is off"):
+        backend._ensure_image("other")
