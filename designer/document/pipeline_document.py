@@ -97,8 +97,12 @@ class PipelineDocument(QObject):
         if target is None:
             raise ValueError("this document has no file yet: use Save As")
         self._doc.save(target)
-        for pipeline, positions in self._positions.items():
-            for node, xy in positions.items():
+        # The sidecar gets the positions of the nodes that exist now; deleted nodes are dropped.
+        for pipeline, view in self._views.items():
+            placed = self.positions(pipeline)
+            for node in set(self._layout.positions(pipeline)) - set(view.nodes):
+                self._layout.remove_node(pipeline, node)
+            for node, xy in placed.items():
                 self._layout.set_position(pipeline, node, xy)
         self._layout.save(target)
         if target != self.path:

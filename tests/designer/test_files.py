@@ -138,3 +138,34 @@ def test_open_refuses_unreadable_files_with_a_message(window, tmp_path: Path, pr
     junk.write_bytes(b"\x00\x01\x02 binary")
     assert not window.files.open_path(junk, confirm=False)
     assert prompts.warnings and "junk.yaml" in prompts.warnings[0]
+
+
+def test_sidecar_keeps_positions_of_existing_nodes_only(window, example_yaml: Path) -> None:
+    import json
+
+    window.files.open_path(example_yaml, confirm=False)
+    window.editor.move_nodes({"batch2": ((0, 0), (640.0, 320.0))})
+    assert window.editor.edit("rm", edits.remove_node, "My little pipeline", "train") is None
+    window.files.save()
+    sidecar = json.loads((example_yaml.parent / ".valohai.designer.json").read_text(encoding="utf-8"))
+    nodes = sidecar["pipelines"]["My little pipeline"]["nodes"]
+    assert set(nodes) == {"batch1", "batch2"}
+    assert nodes["batch2"] == [640.0, 320.0]
+    assert "valohai.designer" not in example_yaml.read_text(encoding="utf-8")  # never in the YAML
+    # reopening puts the node where it was saved
+    window.files.open_path(example_yaml, confirm=False)
+    assert window.scene.node_items["batch2"].pos().x() == 640.0
+
+
+def test_an_edit_the_model_cannot_apply_is_refused_and_changes_nothing(window, example_yaml: Path) -> None:
+    """Whatever an edit raises (here the model's own YAML merge failing), the document stays as it was."""
+    window.files.open_path(example_yaml, confirm=False)
+    text, count = window.document.text, window.document.undo_stack.count()
+
+    def broken_edit(doc, *_args):
+        doc.set_text("- [unclosed")
+
+    error = window.editor.edit("broken", broken_edit)
+    assert error and "syntax" in error.lower()
+    assert window.document.text == text and window.document.undo_stack.count() == count
+    assert set(window.scene.node_items) == {"batch1", "batch2", "train"}
