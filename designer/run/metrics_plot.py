@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QTimer, Signal
+from PySide6.QtGui import QColor
 
-from designer.run.series import RECORD_INDEX, GrowBuffer, MetricSource, ema_extend
+from designer.run.plot_grid import TickGrid
+from designer.run.series import RECORD_INDEX, GrowBuffer, MetricSource, ema_extend, peak_decimate
 
 FRAME_MS = 40  # 25 Hz
+DECIMATE_ABOVE = 20_000  # longer series are reduced to their envelope before setData
 PALETTE = ["#2f7fe0", "#e0762f", "#2ea043", "#c93c9a", "#8a63d2", "#d4a72c", "#1b9aaa", "#cf222e"]
 
 
@@ -22,12 +25,16 @@ PALETTE = ["#2f7fe0", "#e0762f", "#2ea043", "#c93c9a", "#8a63d2", "#d4a72c", "#1
 class _Curve:
     source: MetricSource
     key: str
+    color: str
     raw: pg.PlotDataItem
     smooth: pg.PlotDataItem
     drawn_version: int = -1
     # incremental EMA state
     smoothed: GrowBuffer = field(default_factory=GrowBuffer)
     carry: float = 0.0
+    # the full data last drawn (what hover and tests read; setData may get a reduced copy)
+    x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    y: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 class MetricsPlot(QObject):
@@ -40,7 +47,14 @@ class MetricsPlot(QObject):
         super().__init__(parent)
         self.widget = widget
         self.item: pg.PlotItem = widget.getPlotItem()
-        self.item.showGrid(x=True, y=True, alpha=0.18)
+        background = widget.backgroundBrush().color()
+        ink = widget.palette().text().color()
+        self.grid = TickGrid(self.item, _blend(ink, background, 0.14), _blend(ink, background, 0.06))
+        self.item.vb.addItem(self.grid, ignoreBounds=True)
+        for name in ("left", "bottom"):
+            axis = self.item.getAxis(name)
+            axis.setPen(pg.mkPen(_blend(ink, background, 0.35)))
+            axis.setTextPen(pg.mkPen(_blend(ink, background, 0.75)))
         self.item.setClipToView(True)
         self.item.setDownsampling(auto=True, mode="peak")
         self.legend = self.item.addLegend(offset=(-10, 10), labelTextSize="9pt")
@@ -51,6 +65,8 @@ class MetricsPlot(QObject):
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
         widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.item.vb.sigRangeChangedManually.connect(self._on_range_changed)
+        self.item.vb.sigXRangeChanged.connect(self._on_range_changed)
         self.frames = 0  # setData passes that drew something (tests, benchmarks)
 
     # --- what is shown ---------------------------------------------------------------------
@@ -69,20 +85,28 @@ class MetricsPlot(QObject):
 
     def _new_curve(self, source: MetricSource, key: str, color: str) -> _Curve:
         name = f"{key} — {source.label}"
-        raw = pg.PlotDataItem(name=name, pen=pg.mkPen(color, width=1.6))
-        smooth = pg.PlotDataItem(pen=pg.mkPen(color, width=2.2))
+        raw = pg.PlotDataItem(name=name, pen=pg.mkPen(color, width=1.5))
+        smooth = pg.PlotDataItem(pen=pg.mkPen(color, width=2))
         for item in (raw, smooth):
             item.setClipToView(True)
             item.setDownsampling(auto=True, method="peak")
             self.item.addItem(item)
-        return _Curve(source, key, raw, smooth)
+        return _Curve(source, key, color, raw, smooth)
 
     def _restyle(self) -> None:
-        """With smoothing the raw curve is faint and the smoothed one carries the legend."""
+        """With smoothing the raw curve is faint and the smoothed one carries the legend.
+
+        Faint is an opaque colour blended towards the background, not alpha: translucent or
+        wide pens make Qt stroke the whole path (tens of ms a frame), opaque ones draw segments.
+        """
+        background = self.widget.backgroundBrush().color()
         for curve in self._curves.values():
-            color = curve.raw.opts["pen"].color()
-            color.setAlpha(70 if self.weight > 0 else 255)
-            curve.raw.setPen(pg.mkPen(color, width=1.2 if self.weight > 0 else 1.6))
+            color = pg.mkColor(curve.color)
+            if self.weight > 0:
+                color = _blend(color, background, 0.3)
+                curve.raw.setPen(pg.mkPen(color, width=1))
+            else:
+                curve.raw.setPen(pg.mkPen(color, width=1.5))
             curve.smooth.setVisible(self.weight > 0)
             curve.drawn_version = -1
             curve.smoothed = GrowBuffer()
@@ -113,30 +137,49 @@ class MetricsPlot(QObject):
             if curve.drawn_version == curve.source.version or curve.key not in curve.source.columns:
                 continue
             x, y = curve.source.xy(curve.key, self.x_key)
-            curve.raw.setData(x, y)
+            curve.x, curve.y = x, y
             if self.weight > 0:
                 done = len(curve.smoothed)
                 if done > len(y):
                     curve.smoothed, curve.carry, done = GrowBuffer(), 0.0, 0
                 new, curve.carry = ema_extend(y[done:], self.weight, curve.carry, done)
                 curve.smoothed.extend(new)
-                curve.smooth.setData(x, curve.smoothed.view())
+            self._draw(curve)
             curve.drawn_version = curve.source.version
             drew = True
         if drew:
             self.frames += 1
             self.frame_drawn.emit()
 
+    def _draw(self, curve: _Curve) -> None:
+        """setData with the visible part, reduced to its envelope when it is long."""
+        x, y = curve.x, curve.y
+        ys = curve.smoothed.view() if self.weight > 0 else None
+        if len(x) > DECIMATE_ABOVE:
+            lo, hi = 0, len(x)
+            if not self.item.vb.autoRangeEnabled()[0] and _sorted(x):  # zoomed in: the visible part
+                x0, x1 = self.item.vb.viewRange()[0]
+                lo = max(0, int(np.searchsorted(x, x0)) - 1)
+                hi = min(len(x), int(np.searchsorted(x, x1)) + 1)
+            bins = max(200, int(self.widget.width()))
+            xd, yd = peak_decimate(x[lo:hi], y[lo:hi], bins)
+            curve.raw.setData(xd, yd)
+            if ys is not None:
+                curve.smooth.setData(*peak_decimate(x[lo:hi], ys[lo:hi], bins))
+            return
+        curve.raw.setData(x, y)
+        if ys is not None:
+            curve.smooth.setData(x, ys)
+
+    def _on_range_changed(self) -> None:
+        """Zoom or pan: long series are cut and reduced again for the new view."""
+        for curve in self._curves.values():
+            if len(curve.x) > DECIMATE_ABOVE:
+                curve.drawn_version = -1
+
     def curve_data(self) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
-        """What each curve currently draws (raw x, y): for tests and export checks."""
-        out = {}
-        for ident, curve in self._curves.items():
-            x, y = curve.raw.getOriginalDataset()
-            out[ident] = (
-                np.asarray(x if x is not None else []),
-                np.asarray(y if y is not None else []),
-            )
-        return out
+        """The data each curve shows (all points, before any reduction for drawing)."""
+        return {ident: (curve.x, curve.y) for ident, curve in self._curves.items()}
 
     def stop(self) -> None:
         """Stop the timer and drop every curve (STYLE 6.8: clear plots before exit)."""
@@ -155,8 +198,8 @@ class MetricsPlot(QObject):
         """The value of each curve at the point nearest ``x`` (data coordinates)."""
         parts = []
         for curve in self._curves.values():
-            xs, ys = curve.raw.getOriginalDataset()
-            if xs is None or len(xs) == 0:
+            xs, ys = curve.x, curve.y
+            if len(xs) == 0:
                 continue
             if self.weight > 0 and len(curve.smoothed) == len(ys):
                 ys = curve.smoothed.view()
@@ -165,3 +208,16 @@ class MetricsPlot(QObject):
                 i -= 1
             parts.append(f"{curve.key} ({curve.source.node}) = {ys[i]:.6g} @ {xs[i]:.6g}")
         return "   ".join(parts)
+
+
+def _sorted(x: np.ndarray) -> bool:
+    return bool(len(x) < 2 or (x[1:] >= x[:-1]).all())
+
+
+def _blend(color: QColor, background: QColor, amount: float) -> QColor:
+    """``amount`` of ``color`` over ``background``, opaque."""
+    mix = [
+        amount * a + (1 - amount) * b
+        for a, b in zip(color.getRgbF()[:3], background.getRgbF()[:3], strict=True)
+    ]
+    return QColor.fromRgbF(*mix)

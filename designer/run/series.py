@@ -25,6 +25,7 @@ class GrowBuffer:
     def __init__(self, capacity: int = 256) -> None:
         self._data = np.full(capacity, np.nan)
         self._n = 0
+        self.gaps = False  # some value is NaN or infinite (plots must filter; else they take a view)
 
     def __len__(self) -> int:
         return self._n
@@ -39,11 +40,15 @@ class GrowBuffer:
         self._reserve(self._n + 1)
         self._data[self._n] = value
         self._n += 1
+        if not math.isfinite(value):
+            self.gaps = True
 
     def extend(self, values: np.ndarray) -> None:
         self._reserve(self._n + len(values))
         self._data[self._n : self._n + len(values)] = values
         self._n += len(values)
+        if not np.isfinite(values).all():
+            self.gaps = True
 
     def pad_to(self, n: int) -> None:
         """Fill with NaN up to length ``n`` (a key first seen in a later record)."""
@@ -51,6 +56,7 @@ class GrowBuffer:
             self._reserve(n)
             self._data[self._n : n] = np.nan
             self._n = n
+            self.gaps = True
 
     def view(self) -> np.ndarray:
         return self._data[: self._n]
@@ -82,6 +88,7 @@ class MetricSource:
     run_id: str
     node: str
     time: GrowBuffer = field(default_factory=GrowBuffer)
+    index: GrowBuffer = field(default_factory=GrowBuffer)  # 0, 1, 2… kept, so no arange per frame
     columns: dict[str, GrowBuffer] = field(default_factory=dict)
     version: int = 0  # bumped on every append, so the plot redraws only what changed
 
@@ -96,6 +103,7 @@ class MetricSource:
         for record in records:
             n = len(self.time)
             self.time.append(record_time(record.get("_time")))
+            self.index.append(float(n))
             for key, value in record.items():
                 num = numeric(value)
                 if num is None or key == "_time":
@@ -115,15 +123,26 @@ class MetricSource:
             return t - t[0] if len(t) else t
         if x_key in self.columns:
             return self.columns[x_key].view()
-        return np.arange(len(self.time), dtype=float)
+        if len(self.index) != len(self.time):  # filled in bulk (benchmarks)
+            self.index = GrowBuffer(len(self.time))
+            self.index.extend(np.arange(len(self.time), dtype=float))
+        return self.index.view()
+
+    def _gaps(self, x_key: str) -> bool:
+        if x_key == WALL_TIME:
+            return self.time.gaps
+        return x_key in self.columns and self.columns[x_key].gaps
 
     def xy(self, key: str, x_key: str) -> tuple[np.ndarray, np.ndarray]:
         """Finite points of ``key`` against the x-axis key (NaN rows dropped)."""
-        y = self.columns[key].view()
+        col = self.columns[key]
+        y = col.view()
         x = self.x_values(x_key)
         if len(x) != len(y):
             n = min(len(x), len(y))
             x, y = x[:n], y[:n]
+        if not col.gaps and not self._gaps(x_key):
+            return x, y  # views, no copy: the common case of a key printed in every record
         ok = np.isfinite(y) & np.isfinite(x)
         if ok.all():
             return x, y
@@ -174,3 +193,26 @@ def write_csv(out: IO[str], sources: list[MetricSource], keys: list[str], x_key:
                 writer.writerow([src.run_id, src.node, repr(xv), key, repr(yv)])
                 rows += 1
     return rows
+
+
+def peak_decimate(x: np.ndarray, y: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``2 * bins`` points keeping each bin's minimum and maximum (the curve's envelope).
+
+    What pyqtgraph's 'peak' downsampling does, but done once per frame on the data we hand it,
+    so a million-point series costs a few milliseconds, not a million-point setData.
+    """
+    n = len(y)
+    if n <= 2 * bins or bins < 1:
+        return x, y
+    k = n // bins
+    m = k * bins
+    yb = y[:m].reshape(bins, k)
+    lo, hi = yb.min(axis=1), yb.max(axis=1)
+    xs = x[:m:k]
+    out_x = np.repeat(xs, 2)
+    out_y = np.empty(2 * bins)
+    out_y[0::2], out_y[1::2] = lo, hi
+    if m < n:  # the tail that does not fill a bin
+        out_x = np.concatenate([out_x, [x[m], x[m]]])
+        out_y = np.concatenate([out_y, [y[m:].min(), y[m:].max()]])
+    return out_x, out_y

@@ -50,7 +50,9 @@ def test_metrics_keys_smoothing_logy_and_hover(qtbot, metrics) -> None:
     assert metrics.smooth_label.text() == "0.90"
     curve = next(iter(metrics.plot._curves.values()))
     qtbot.waitUntil(lambda: len(curve.smoothed) == 50)
-    assert curve.smooth.isVisible() and curve.raw.opts["pen"].color().alpha() < 255  # raw stays, faint
+    faint, strong = curve.raw.opts["pen"].color(), curve.smooth.opts["pen"].color()
+    assert curve.smooth.isVisible() and curve.raw.isVisible()  # raw stays, faint (paler)
+    assert faint.lightness() > strong.lightness() + 40
     assert "loss (train) = " in metrics.plot.readout(10.2) and "@ 10" in metrics.plot.readout(10.2)
     metrics.log_y.setChecked(True)
     assert metrics.plot.item.ctrl.logYCheck.isChecked()
