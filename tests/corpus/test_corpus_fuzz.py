@@ -217,3 +217,16 @@ def test_yaml_ruamel_cannot_read_is_refused_for_edits_with_a_clear_error(text: s
     with pytest.raises(EditError, match=r"line \d+.*YAML view"):
         edits.set_step_field(doc, "tabbed", "image", "alpine")
     assert doc.text == text and not doc.modified
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="checks._check_pipeline: Counter(n.get('name') ...) raises TypeError (unhashable) when a "
+    "node's name is a list or mapping; found by fuzzing, lint must never raise",
+)
+@pytest.mark.parametrize("name", ["[a, b]", "{x: 1}"])
+def test_lint_survives_a_node_name_that_is_not_a_string(name: str) -> None:
+    text = f"- pipeline:\n    name: p\n    nodes:\n      - {{name: {name}, type: execution, step: s}}\n"
+    text += "      - {name: b, type: execution, step: s}\n    edges: []\n"
+    diagnostics = lint(load_text(text))
+    assert any(d.severity == "error" and d.line == 4 for d in diagnostics)
