@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -63,9 +64,9 @@ class RunUI(QObject):
         self._build_panels()
         self._build_actions()
         self._build_status()
+        self._closed = False
         self.badges = BadgeOverlay(window.scene, self.controller.states, self)
         self._connect()
-        self._closed = False
 
     # --- construction ---------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -298,11 +299,15 @@ class RunUI(QObject):
 
     # --- selection and history --------------------------------------------------------------------
     def _on_selection(self) -> None:
+        if self._closed or not shiboken6.isValid(self.window.scene):
+            return  # the window is going away (the scene clears its selection as it is deleted)
         names = self.window.scene.selected_node_names()
         node = names[0] if len(names) == 1 else None
         run = self.shown_run
-        if node is None or run is None:
-            self.logs.show_log(None, None) if node is None else None
+        if node is None:
+            self.logs.show_log(None, None)
+            return
+        if run is None:
             return
         if (run, node) not in self.logs.logs and not (self.controller.busy and self.controller.run_id == run):
             execution = self.history.execution(run, node)

@@ -165,6 +165,8 @@ class BadgeOverlay(QObject):
         self._tick.start()
 
     def sync(self) -> None:
+        if not shiboken6.isValid(self.scene):
+            return
         items: dict[str, QGraphicsItem] = getattr(self.scene, "node_items", {})
         states = self.model.states()
         now = time.time()
