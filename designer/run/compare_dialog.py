@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QHeaderView,
@@ -30,14 +31,20 @@ class CompareDialog(QDialog):
         self.table = QTableWidget(len(diff), 4, self)
         self.table.setHorizontalHeaderLabels(["Node", "Parameter", a, b])
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setAlternatingRowColors(True)
         for i, (node, key, va, vb) in enumerate(diff):
             for j, text in enumerate((node, key, _show(va), _show(vb))):
                 self.table.setItem(i, j, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
         note = "Parameters that differ" if diff else "Both runs used the same parameters."
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel(f"<b>{note}</b> — metric curves of both runs are overlaid in the Metrics dock.")
         )
         layout.addWidget(self.table)
-        self.resize(620, 280)
+        self.resize(720, 260)

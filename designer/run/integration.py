@@ -143,7 +143,8 @@ class RunUI(QObject):
 
     def _build_status(self) -> None:
         self.progress = QProgressBar(self.window)
-        self.progress.setMaximumWidth(180)
+        self.progress.setFixedWidth(150)
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.progress.setFormat("%v / %m nodes")
         self.progress.hide()
         self.window.statusBar().addPermanentWidget(self.progress)
@@ -155,7 +156,7 @@ class RunUI(QObject):
         ev, ctl = self.controller.events, self.controller
         ev.run_started.connect(self._on_run_started)
         ev.logs_arrived.connect(self.logs.add_lines)
-        ev.records_arrived.connect(self.metrics.add_records)
+        ev.records_arrived.connect(self._on_records)
         ev.states_changed.connect(lambda _b: self._update_progress())
         ev.run_finished.connect(self._on_run_finished)
         ev.run_failed.connect(lambda msg: self.warn("Run failed to start", msg))
@@ -259,6 +260,7 @@ class RunUI(QObject):
         options = RunOptions(image_map=dict(self.image_map), reuse=self.reuse, labels=dict(self.labels))
         kwargs = {"home": self.home, **self.start_kwargs}
         self.metrics.show_only(set())  # the new run's series get checked as they appear
+        self.logs_dock.raise_()
         self.controller.start(plan, options, **kwargs)
         self.progress.setRange(0, len(plan.nodes))
         self.progress.setValue(0)
@@ -273,6 +275,11 @@ class RunUI(QObject):
         self.shown_run = run_id
         self._on_selection()
         self.window.statusBar().showMessage(f"Run {run_id} started ({len(nodes)} nodes)", 5000)
+
+    def _on_records(self, events: list[Any]) -> None:
+        scene = self.window.scene
+        names = scene.selected_node_names() if shiboken6.isValid(scene) else []
+        self.metrics.add_records(events, focus=names[0] if len(names) == 1 else None)
 
     def _update_progress(self) -> None:
         done, total = self.controller.states.progress()

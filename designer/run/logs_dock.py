@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -81,6 +82,8 @@ class LogsPanel(QWidget):
         self.search.textChanged.connect(self._on_search)
         self.search.returnPressed.connect(self.find_next)
         self.match_label = QLabel("", self)
+        self.match_label.setMinimumWidth(80)
+        self.match_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         prev_b = _tool("▲", "Previous match", self.find_previous)
         next_b = _tool("▼", "Next match", self.find_next)
         self.follow = QCheckBox("Follow", self)
@@ -90,6 +93,7 @@ class LogsPanel(QWidget):
         copy_b = _tool("Copy", "Copy the selection, or the whole log", self.copy)
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 4, 6, 2)
+        bar.setSpacing(6)
         bar.addWidget(self.title, 1)
         for w in (self.search, prev_b, next_b, self.match_label, self.follow, copy_b):
             bar.addWidget(w)

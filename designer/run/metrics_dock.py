@@ -86,19 +86,22 @@ class MetricsPanel(QWidget):
         split.addWidget(side)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([190, 700])
+        split.setCollapsible(0, False)
+        side.setMinimumWidth(190)
+        split.setSizes([200, 720])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
 
     # --- data in -----------------------------------------------------------------------------
-    def add_records(self, events: list[Any]) -> None:
-        """A batch of MetadataRecord events (live)."""
+    def add_records(self, events: list[Any], focus: str | None = None) -> None:
+        """A batch of MetadataRecord events (live); a new node's series is plotted at once when
+        it is the ``focus`` node (the selected one), or when no node is in focus."""
         by_source: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for e in events:
             by_source.setdefault((e.run_id, e.node), []).append(e.record)
         for (run_id, node), records in by_source.items():
-            self.load_records(run_id, node, records)
+            self.load_records(run_id, node, records, checked=focus is None or focus == node)
 
     def load_records(
         self, run_id: str, node: str, records: list[dict[str, Any]], checked: bool = True
@@ -163,7 +166,12 @@ class MetricsPanel(QWidget):
         self._apply()
 
     def _sync_keys(self) -> None:
-        keys = sorted({k for s in self.sources.values() for k in s.columns})
+        """The key list offers the keys of the checked series (all series when none is checked)."""
+        shown = self.checked_sources() or list(self.sources.values())
+        keys = sorted({k for s in shown for k in s.columns})
+        for i in reversed(range(self.key_list.count())):
+            if self.key_list.item(i).text() not in keys:
+                self.key_list.takeItem(i)
         present = {self.key_list.item(i).text() for i in range(self.key_list.count())}
         auto = sum(
             1
@@ -180,6 +188,13 @@ class MetricsPanel(QWidget):
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
             self.key_list.addItem(item)
         self.key_list.sortItems()
+        if not self.checked_keys():  # never an empty plot when there is something to show
+            for i in range(self.key_list.count()):
+                item = self.key_list.item(i)
+                if item.text() not in self._unchecked_keys and not _is_axis_key(item.text()):
+                    item.setCheckState(Qt.CheckState.Checked)
+                    if len(self.checked_keys()) >= AUTO_KEYS:
+                        break
         self.key_list.blockSignals(False)
         current = self.x_combo.currentText()
         axis = [RECORD_INDEX, WALL_TIME, *keys]
@@ -191,8 +206,13 @@ class MetricsPanel(QWidget):
             self.x_combo.blockSignals(False)
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
-        if item.listWidget() is self.key_list and item.checkState() != Qt.CheckState.Checked:
-            self._unchecked_keys.add(item.text())
+        if item.listWidget() is self.key_list:
+            if item.checkState() != Qt.CheckState.Checked:
+                self._unchecked_keys.add(item.text())
+            else:
+                self._unchecked_keys.discard(item.text())
+        else:
+            self._sync_keys()
         self._apply()
 
     def _apply(self) -> None:

@@ -28,6 +28,7 @@ class _Curve:
     color: str
     raw: pg.PlotDataItem
     smooth: pg.PlotDataItem
+    name: str
     drawn_version: int = -1
     # incremental EMA state
     smoothed: GrowBuffer = field(default_factory=GrowBuffer)
@@ -57,7 +58,15 @@ class MetricsPlot(QObject):
             axis.setTextPen(pg.mkPen(_blend(ink, background, 0.75)))
         self.item.setClipToView(True)
         self.item.setDownsampling(auto=True, mode="peak")
-        self.legend = self.item.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        legend_bg = QColor(background)
+        legend_bg.setAlpha(215)
+        self.legend = self.item.addLegend(
+            offset=(-10, 10),
+            labelTextSize="9pt",
+            labelTextColor=_blend(ink, background, 0.85),
+            brush=pg.mkBrush(legend_bg),
+            pen=pg.mkPen(_blend(ink, background, 0.2)),
+        )
         self.x_key = RECORD_INDEX
         self.weight = 0.0
         self._curves: dict[tuple[str, str, str], _Curve] = {}
@@ -78,20 +87,23 @@ class MetricsPlot(QObject):
             for item in (curve.raw, curve.smooth):
                 self.legend.removeItem(item)
                 self.item.removeItem(item)
-        for n, (ident, (source, key)) in enumerate(keys.items()):
+        for ident, (source, key) in keys.items():
             if ident not in self._curves:
-                self._curves[ident] = self._new_curve(source, key, PALETTE[n % len(PALETTE)])
+                used = [c.color for c in self._curves.values()]
+                free = [c for c in PALETTE if c not in used]  # a colour no other curve has
+                color = free[0] if free else PALETTE[len(used) % len(PALETTE)]
+                self._curves[ident] = self._new_curve(source, key, color)
         self._restyle()
 
     def _new_curve(self, source: MetricSource, key: str, color: str) -> _Curve:
         name = f"{key} — {source.label}"
-        raw = pg.PlotDataItem(name=name, pen=pg.mkPen(color, width=1.5))
+        raw = pg.PlotDataItem(pen=pg.mkPen(color, width=1.5))
         smooth = pg.PlotDataItem(pen=pg.mkPen(color, width=2))
         for item in (raw, smooth):
             item.setClipToView(True)
             item.setDownsampling(auto=True, method="peak")
             self.item.addItem(item)
-        return _Curve(source, key, color, raw, smooth)
+        return _Curve(source, key, color, raw, smooth, name)
 
     def _restyle(self) -> None:
         """With smoothing the raw curve is faint and the smoothed one carries the legend.
@@ -100,7 +112,9 @@ class MetricsPlot(QObject):
         wide pens make Qt stroke the whole path (tens of ms a frame), opaque ones draw segments.
         """
         background = self.widget.backgroundBrush().color()
+        self.legend.clear()
         for curve in self._curves.values():
+            self.legend.addItem(curve.smooth if self.weight > 0 else curve.raw, curve.name)
             color = pg.mkColor(curve.color)
             if self.weight > 0:
                 color = _blend(color, background, 0.3)

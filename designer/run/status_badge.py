@@ -73,7 +73,7 @@ class StatusBadge(QGraphicsItem):
     def _place(self) -> None:
         parent = self.parentItem()
         width = parent.boundingRect().width() if parent is not None else 200.0
-        self.setPos(width - self._width - 10, -HEIGHT / 2)
+        self.setPos(width - self._width - 10, -HEIGHT + 3)  # above the card's own type tag
 
     def boundingRect(self) -> QRectF:
         return QRectF(0, 0, self._width, HEIGHT)
