@@ -103,12 +103,12 @@ class _BulkConnection(urllib3.connection.HTTPConnection):
 
     def connect(self) -> None:
         channel = self.ssh_transport.open_session(window_size=WINDOW, max_packet_size=MAX_PACKET)
-        channel.settimeout(self.timeout)  # type: ignore[arg-type]
+        channel.settimeout(self.timeout)
         channel.exec_command("docker system dial-stdio")
         # Channel.sendall re-slices its bytes after every 32 KiB packet (quadratic copying on
         # 1 MiB blocks); a memoryview slices for free.
-        channel.sendall = lambda data: paramiko.Channel.sendall(channel, memoryview(data))  # type: ignore[method-assign]
-        self.sock = channel  # type: ignore[assignment]
+        channel.sendall = lambda data: paramiko.Channel.sendall(channel, memoryview(data))
+        self.sock = channel
 
 
 class _BulkPool(SSHConnectionPool):
@@ -137,7 +137,7 @@ class TrustedSSHAdapter(SSHHTTPAdapter):
                 self._connect()  # same host-key and auth checks as the first time
             # One pool for all URLs: the SDK keys pools by the full request URL, so every new
             # endpoint paid a fresh channel and a `docker system dial-stdio` process (~0.5 s).
-            pool = self.pools.get("engine")
+            pool: _BulkPool | None = self.pools.get("engine")
             if pool is None:
                 pool = _BulkPool(ssh_client=self.ssh_client, timeout=self.timeout, maxsize=self.max_pool_size)
                 self.pools["engine"] = pool

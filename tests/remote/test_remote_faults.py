@@ -117,7 +117,12 @@ def test_sshd_killed_mid_run_fails_that_node_and_the_rest_goes_on(
         assert started.wait(60), "the slow node never started"
         sshd.stop()  # the whole sshd process group: listener and connections
         t0 = time.monotonic()
-        assert handle.wait(60) == "failed"
+        status = handle.wait(60)
+        if status is None:
+            handle.cancel()
+            handle.wait(30)
+        assert status == "failed", [(type(e).__name__, getattr(e, "node", ""), getattr(e, "status", ""),
+                                     getattr(e, "text", "")) for e in events]  # fmt: skip
         finals = {e.node: e for e in events if isinstance(e, NodeStateChanged) and e.status != "running"}
         assert {n: finals[n].status for n in ("slow", "quick", "after")} == {
             "slow": "failed", "quick": "succeeded", "after": "succeeded"
