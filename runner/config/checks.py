@@ -164,7 +164,7 @@ def _check_pipeline(ctx: _Ctx, body: dict[str, Any], path: ConfigPath) -> Iterat
     pname = body.get("name", "?")
     raw_nodes = body.get("nodes") if isinstance(body.get("nodes"), list) else []
     nodes: dict[str, dict[str, Any]] = {}
-    counts = Counter(n.get("name") for n in raw_nodes if isinstance(n, dict))
+    counts = Counter(n["name"] for n in raw_nodes if isinstance(n, dict) and isinstance(n.get("name"), str))
     for i, node in enumerate(raw_nodes):
         if not isinstance(node, dict) or not isinstance(node.get("name"), str):
             continue
