@@ -203,6 +203,19 @@ def test_run_this_node_uses_upstream_outputs_from_the_store(
     third = _finish(qtbot, ui, lambda: ui.run_node("evaluate"))
     assert third.node_statuses == {"evaluate": "reused"}
     assert ui.badges.badges["evaluate"].text == "reused"
+    # the tweak loop: change a parameter in the editor (unsaved), Run this node: only it runs, anew
+    text = ui.window.document.text
+    assert "        default: 0.7\n" in text
+    assert (
+        ui.window.editor.apply_text(text.replace("        default: 0.7\n", "        default: 0.5\n")) is None
+    )
+    tweaked = _finish(qtbot, ui, lambda: ui.run_node("evaluate"))
+    assert tweaked.node_statuses == {"evaluate": "succeeded"}
+    assert ui.history.execution(tweaked.run_id, "evaluate")["parameters"]["min_accuracy"] == 0.5
+    # Run from here: train and what follows; preprocess comes from the store
+    downstream = _finish(qtbot, ui, lambda: ui.run_from_here("train"))
+    assert set(ui.controller.last_plan.nodes) == {"train", "evaluate"}
+    assert downstream.node_statuses == {"train": "reused", "evaluate": "reused"}
 
 
 def test_failing_node_shows_failed_and_its_log(
