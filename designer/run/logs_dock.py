@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from runner.metadata import parse_metadata_line
 
 MAX_LINES = 200_000  # per shown log; older lines scroll away (the full log stays on disk)
+LINES_PER_TICK = 1500  # lines added to the view per 50 ms tick at most (~30,000 lines/s)
 STREAM_PREFIX = {"stdout": "", "stderr": "", "runner": "▸ "}
 
 
@@ -69,6 +70,9 @@ class LogsPanel(QWidget):
         self.shown: tuple[str, str] | None = None
         self._matches: list[int] = []
         self._match_at = -1
+        self._pending: list[Line] = []
+        self._drain = QTimer(self, interval=50)
+        self._drain.timeout.connect(self._drain_pending)
         self._build()
         self._formats = self._make_formats()
 
@@ -129,15 +133,40 @@ class LogsPanel(QWidget):
 
     # --- data in ---------------------------------------------------------------------------------
     def add_lines(self, events: list[Any]) -> None:
-        """A batch of LogLine events; only the shown node's lines touch the view."""
+        """A batch of LogLine events; only the shown node's lines touch the view.
+
+        Every line is kept; the view takes at most LINES_PER_TICK a tick, so a step printing
+        tens of thousands of lines a second never freezes the window (throttle drawing, not data).
+        """
         shown: list[Line] = []
         for e in events:
             line = Line(e.stream, e.text)
             self.logs.setdefault((e.run_id, e.node), []).append(line)
             if (e.run_id, e.node) == self.shown:
                 shown.append(line)
-        if shown:
+        if not shown:
+            return
+        if not self._pending and len(shown) <= LINES_PER_TICK:
             self._append(shown)
+        else:
+            self._pending.extend(shown)
+            if not self._drain.isActive():
+                self._drain.start()
+        if self.search.text():
+            self._on_search(self.search.text())
+
+    def _drain_pending(self) -> None:
+        if len(self._pending) > MAX_LINES:  # older lines would scroll out of the view anyway
+            del self._pending[: len(self._pending) - MAX_LINES]
+        chunk, self._pending = self._pending[:LINES_PER_TICK], self._pending[LINES_PER_TICK:]
+        self._append(chunk)
+        if not self._pending:
+            self._drain.stop()
+
+    def flush(self) -> None:
+        """Show every pending line now (tests, copy)."""
+        while self._pending:
+            self._drain_pending()
 
     def set_log(self, run_id: str, node: str, lines: list[Line]) -> None:
         self.logs[(run_id, node)] = list(lines)
@@ -145,6 +174,8 @@ class LogsPanel(QWidget):
             self.show_log(run_id, node)
 
     def show_log(self, run_id: str | None, node: str | None) -> None:
+        self._pending.clear()
+        self._drain.stop()
         self.view.clear()
         if run_id is None or node is None:
             self.shown = None
@@ -152,7 +183,7 @@ class LogsPanel(QWidget):
             return
         self.shown = (run_id, node)
         self.title.setText(f"<b>{node}</b> <span style='color:gray'>· run {run_id}</span>")
-        self._append(self.logs.get(self.shown, []))
+        self._append(self.logs.get(self.shown, [])[-MAX_LINES:])
         self._on_search(self.search.text())
 
     def lines(self) -> list[Line]:
@@ -229,6 +260,7 @@ class LogsPanel(QWidget):
         return self._matches[self._match_at] if 0 <= self._match_at < len(self._matches) else None
 
     def copy(self) -> None:
+        self.flush()
         text = self.view.textCursor().selectedText().replace("\u2029", "\n")
         if not text:
             text = "\n".join(line.text for line in self.lines())

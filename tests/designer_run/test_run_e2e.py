@@ -259,3 +259,45 @@ def test_failing_node_shows_failed_and_its_log(
     again = _finish(qtbot, ui, ui.rerun_failed)
     assert set(ui.controller.last_plan.nodes) == {"broken", "later"}
     assert again.node_statuses == {"broken": "failed", "later": "skipped"}
+
+
+def test_run_dialog_parameters_reach_the_run_and_are_remembered(
+    qtbot, make_run_window, project, busybox_image, docker_client, container_label
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from designer.run.run_dialog import RunDialog
+
+    path = project(
+        """
+        - step:
+            name: greet
+            image: busybox
+            command: echo {parameters}
+            parameters: [{name: who, type: string, default: world}]
+        - pipeline:
+            name: p
+            nodes: [{name: greet, type: execution, step: greet}]
+            edges: []
+            parameters:
+              - name: who
+                targets: [greet.parameter.who]
+                default: world
+        """
+    )
+    ui = make_run_window(path, client=docker_client)
+    ui.labels = container_label
+
+    def fill_and_accept() -> None:
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, RunDialog) and w.isVisible())
+        dialog.edits["who"].setText("designer")
+        dialog.accept()
+
+    QTimer.singleShot(200, fill_and_accept)
+    done = _finish(qtbot, ui, ui.run_pipeline)
+    assert done.status == "succeeded"
+    assert ui.history.execution(done.run_id, "greet")["parameters"]["who"] == "designer"
+    ui.window.scene.select_node("greet")
+    assert any("designer" in line.text for line in ui.logs.lines())
+    assert ui.window.settings.value("run/params/p") == '{"who": "designer"}'

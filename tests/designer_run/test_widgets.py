@@ -250,3 +250,42 @@ def test_badges_follow_the_state_model_on_the_canvas(qtbot, tmp_path, monkeypatc
     assert ui.badges.badges["preprocess"].parentItem() is window.scene.node_items["preprocess"]
     assert np.isclose(len(ui.badges.badges), 3)
     ui.shutdown()
+
+
+def test_logs_view_is_throttled_but_keeps_every_line(qtbot) -> None:
+    from designer.run.logs_dock import LINES_PER_TICK, LogsPanel
+
+    panel = LogsPanel()
+    qtbot.addWidget(panel)
+    panel.show_log("r", "n")
+    burst = [LogLine("r", "n", "stdout", f"l{i}", 0.0) for i in range(20_000)]
+    panel.add_lines(burst)
+    assert len(panel.lines()) == 20_000  # the data, all of it, at once
+    assert panel.view.document().blockCount() <= LINES_PER_TICK  # the view, a slice a tick
+    qtbot.waitUntil(lambda: panel.view.document().blockCount() == 20_000, timeout=10_000)
+    assert panel.view.document().lastBlock().text() == "l19999"
+
+
+def test_outputs_image_preview(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtGui import QColor
+
+    from designer.bridge.history import RunHistory
+    from designer.run.outputs_panel import OutputsPanel
+
+    image = QImage(64, 32, QImage.Format.Format_RGB32)
+    image.fill(QColor("#2f7fe0"))
+    png = tmp_path / "p.png"
+    assert image.save(str(png))
+    home = tmp_path / "home"
+    _store_run(home, "20260101-000000-cccccc", 0.1, {"plot.png": png.read_bytes(), "bad.png": b"not png"})
+    history = RunHistory(home)
+    panel = OutputsPanel(history)
+    qtbot.addWidget(panel)
+    panel.show_execution(history.execution("20260101-000000-cccccc", "train"))
+    paths = [r["path"] for r in panel.rows]
+    panel.table.selectRow(paths.index("plot.png"))
+    assert panel.preview.currentWidget() is panel.preview_image
+    assert panel.preview_image.pixmap().width() > 64  # scaled up to the preview size, aspect kept
+    panel.table.selectRow(paths.index("bad.png"))
+    assert panel.preview.currentWidget() is panel.preview_none
+    assert panel.preview_none.text() == "Not a readable image"
