@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, QObject
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
@@ -16,7 +16,7 @@ from designer.panels.new_step_dialog import NewStepDialog
 if TYPE_CHECKING:
     from designer.main_window import MainWindow
 
-NODES_MIME = "application/x-pipeline-designer-nodes"
+NODES_MARKER = "pipeline-designer/nodes:"
 
 
 class EditActions(QObject):
@@ -89,16 +89,21 @@ class EditActions(QObject):
         ]
 
     def copy(self) -> None:
+        # Plain text with a marker: a QMimeData handed to the clipboard from Python crashes
+        # PySide6 6.12 at exit (the clipboard and the wrapper both free it).
         specs = self._selected_specs()
         if specs:
-            data = QMimeData()
-            data.setData(NODES_MIME, json.dumps(specs).encode("utf-8"))
-            QGuiApplication.clipboard().setMimeData(data)
+            QGuiApplication.clipboard().setText(NODES_MARKER + json.dumps(specs))
 
     def paste(self) -> None:
-        data = QGuiApplication.clipboard().mimeData()
-        if data is not None and data.hasFormat(NODES_MIME):
-            self._add_copies(json.loads(bytes(data.data(NODES_MIME).data()).decode("utf-8")))
+        text = QGuiApplication.clipboard().text()
+        if text.startswith(NODES_MARKER):
+            try:
+                specs = json.loads(text[len(NODES_MARKER) :])
+            except ValueError:
+                return
+            if isinstance(specs, list):
+                self._add_copies([s for s in specs if isinstance(s, dict) and "pos" in s and "name" in s])
 
     def duplicate(self) -> None:
         self._add_copies(self._selected_specs())

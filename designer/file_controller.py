@@ -101,6 +101,7 @@ class FileController(QObject):
 
     def _save_to(self, path: Path) -> bool:
         self.w.yaml_panel.flush()
+        self.w.remember_view()
         try:
             saved = self.doc.save(path)
         except (OSError, ValueError) as exc:

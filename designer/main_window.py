@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         self._sync_text()
         self._lint_timer.start()  # the canvas first; lint follows within the timer
         self._update_title()
-        QTimer.singleShot(0, self.view.fit)
+        QTimer.singleShot(0, self.restore_view)
 
     def _on_pipelines_changed(self) -> None:
         names = self.document.pipeline_names()
@@ -240,11 +240,29 @@ class MainWindow(QMainWindow):
     def show_pipeline(self, name: str) -> None:
         if name == self.current_pipeline:
             return
+        self.remember_view()
         self.current_pipeline = name
         self.pipeline_bar.set_pipelines(self.document.pipeline_names(), name)
         self.scene.clear_all()
         self._refresh_scene()
-        self.view.fit()
+        self.restore_view()
+
+    def remember_view(self) -> None:
+        """Put the current zoom and centre into the sidecar (written on save)."""
+        if self.current_pipeline is not None:
+            center = self.view.mapToScene(self.view.viewport().rect().center())
+            state = {"zoom": round(self.view.zoom, 4), "center": [round(center.x(), 1), round(center.y(), 1)]}
+            self.document.set_view_state(self.current_pipeline, state)
+
+    def restore_view(self) -> None:
+        """The saved zoom and centre of this pipeline, or fit everything."""
+        state = self.document.view_state(self.current_pipeline) if self.current_pipeline else {}
+        try:
+            zoom, (x, y) = float(state["zoom"]), state["center"]
+            self.view.set_zoom(zoom)
+            self.view.centerOn(float(x), float(y))
+        except (KeyError, TypeError, ValueError):
+            self.view.fit()
 
     def _refresh_scene(self) -> None:
         p = self.current_pipeline

@@ -111,6 +111,14 @@ class PipelineDocument(QObject):
         self.undo_stack.setClean()
         return target
 
+    def view_state(self, pipeline: str) -> dict[str, Any]:
+        """Zoom and centre saved for a pipeline in the sidecar (empty when none)."""
+        return dict(self._layout.view(pipeline))
+
+    def set_view_state(self, pipeline: str, state: dict[str, Any]) -> None:
+        """View state is not an edit: it is not undoable and does not mark the file modified."""
+        self._layout.set_view(pipeline, state)
+
     @property
     def modified(self) -> bool:
         return not self.undo_stack.isClean()

@@ -176,3 +176,19 @@ def test_empty_canvas_shows_how_to_start(window) -> None:
         for y in range(middle - 30, middle + 30)
     ]
     assert min(band) < background - 60  # dark text pixels in the middle of a light canvas
+
+
+def test_view_state_is_saved_in_the_sidecar_and_restored(make_window, example_yaml: Path, qtbot) -> None:
+    first = make_window()
+    first.files.open_path(example_yaml, confirm=False)
+    qtbot.wait(50)
+    first.view.set_zoom(1.5)
+    first.view.centerOn(400.0, 120.0)
+    first.files.save()
+    assert "zoom" in (example_yaml.parent / ".valohai.designer.json").read_text(encoding="utf-8")
+    second = make_window()
+    second.files.open_path(example_yaml, confirm=False)
+    qtbot.wait(50)
+    assert second.view.zoom == pytest.approx(1.5)
+    center = second.view.mapToScene(second.view.viewport().rect().center())
+    assert center.x() == pytest.approx(400, abs=2) and center.y() == pytest.approx(120, abs=2)

@@ -74,7 +74,9 @@ def test_problems_dock_lists_lint_and_selects_the_node(window, tmp_path: Path, q
         encoding="utf-8",
     )
     window.files.open_path(bad, confirm=False)
-    qtbot.waitUntil(lambda: window.problems.tree.topLevelItemCount() > 0, timeout=2000)
+    qtbot.waitUntil(
+        lambda: any("missing-step" in d.message for d in window.problems.diagnostics), timeout=2000
+    )
     errors = [d for d in window.problems.diagnostics if d.severity == "error"]
     assert errors and any("missing-step" in d.message for d in errors)
     assert window.scene.node_items["n1"].node.missing_step  # drawn as missing
