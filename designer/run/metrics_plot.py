@@ -17,7 +17,7 @@ from designer.run.plot_grid import TickGrid
 from designer.run.series import RECORD_INDEX, GrowBuffer, MetricSource, ema_extend, peak_decimate
 
 FRAME_MS = 40  # 25 Hz
-DECIMATE_ABOVE = 20_000  # longer series are reduced to their envelope before setData
+DECIMATE_ABOVE = 5_000  # longer series are reduced to their envelope before setData
 PALETTE = ["#2f7fe0", "#e0762f", "#2ea043", "#c93c9a", "#8a63d2", "#d4a72c", "#1b9aaa", "#cf222e"]
 
 
@@ -169,7 +169,7 @@ class MetricsPlot(QObject):
         """setData with the visible part, reduced to its envelope when it is long."""
         x, y = curve.x, curve.y
         ys = curve.smoothed.view() if self.weight > 0 else None
-        if len(x) > DECIMATE_ABOVE:
+        if len(x) > decimate_above():
             lo, hi = 0, len(x)
             if not self.item.vb.autoRangeEnabled()[0] and _sorted(x):  # zoomed in: the visible part
                 x0, x1 = self.item.vb.viewRange()[0]
@@ -188,7 +188,7 @@ class MetricsPlot(QObject):
     def _on_range_changed(self) -> None:
         """Zoom or pan: long series are cut and reduced again for the new view."""
         for curve in self._curves.values():
-            if len(curve.x) > DECIMATE_ABOVE:
+            if len(curve.x) > decimate_above():
                 curve.drawn_version = -1
 
     def curve_data(self) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]:
@@ -235,3 +235,8 @@ def _blend(color: QColor, background: QColor, amount: float) -> QColor:
         for a, b in zip(color.getRgbF()[:3], background.getRgbF()[:3], strict=True)
     ]
     return QColor.fromRgbF(*mix)
+
+
+def decimate_above() -> int:
+    """Read at call time, so a benchmark can switch the reduction off for its baseline."""
+    return DECIMATE_ABOVE

@@ -216,6 +216,21 @@ def test_run_this_node_uses_upstream_outputs_from_the_store(
     downstream = _finish(qtbot, ui, lambda: ui.run_from_here("train"))
     assert set(ui.controller.last_plan.nodes) == {"train", "evaluate"}
     assert downstream.node_statuses == {"train": "reused", "evaluate": "reused"}
+    # the runs browser: showing the first run re-colours the canvas and loads its log and metrics
+    ui.runs.refresh()
+    assert [s.id for s in ui.runs.summaries][-1] == first.run_id
+    ui.runs.run_selected.emit(first.run_id)
+    assert ui.controller.states.run_id == first.run_id
+    assert {n: b.text for n, b in ui.badges.badges.items()} == dict.fromkeys(first.node_statuses, "succeeded")
+    ui.window.scene.select_node("train")
+    assert ui.logs.shown == (first.run_id, "train")
+    assert sum(line.is_metadata for line in ui.logs.lines()) == 25  # from the stored log file
+    assert (first.run_id, "train") in ui.metrics.sources
+    assert {r["path"] for r in ui.outputs.rows} >= {"model.npz", "model.json"}
+    # compare the first run with the tweaked one: min_accuracy differs
+    ui.compare_runs(first.run_id, tweaked.run_id)
+    assert ("evaluate", "min_accuracy", 0.7, 0.5) in ui.compare_dialog.diff
+    assert {s.run_id for s in ui.metrics.checked_sources()} >= {first.run_id, tweaked.run_id}
 
 
 def test_failing_node_shows_failed_and_its_log(

@@ -34,6 +34,12 @@ def _records(n: int, scale: float = 1.0) -> list[dict]:
     return [{"epoch": i + 1, "loss": scale / (i + 1), "accuracy": 1 - 0.5 / (i + 1)} for i in range(n)]
 
 
+def pg_point(x: float, y: float):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(x, y)
+
+
 def test_metrics_keys_smoothing_logy_and_hover(qtbot, metrics) -> None:
     metrics.add_records([MetadataRecord("run-000001", "train", r, 0.0) for r in _records(50)])
     assert metrics.checked_keys() == ["accuracy", "loss"]  # epoch goes to the x-axis list instead
@@ -54,6 +60,10 @@ def test_metrics_keys_smoothing_logy_and_hover(qtbot, metrics) -> None:
     assert curve.smooth.isVisible() and curve.raw.isVisible()  # raw stays, faint (paler)
     assert faint.lightness() > strong.lightness() + 40
     assert "loss (train) = " in metrics.plot.readout(10.2) and "@ 10" in metrics.plot.readout(10.2)
+    # the hover read-out follows the mouse over the plot
+    vb = metrics.plot.item.vb
+    metrics.plot_widget.scene().sigMouseMoved.emit(vb.mapViewToScene(pg_point(20.0, 0.5)))
+    assert "@ 20" in metrics.readout.text() and "accuracy (train)" in metrics.readout.text()
     metrics.log_y.setChecked(True)
     assert metrics.plot.item.ctrl.logYCheck.isChecked()
     # unchecking a key removes its curve
