@@ -49,6 +49,7 @@ class PipelineScene(QGraphicsScene):
         # Run state per node, kept here so a rebuilt item shows it again (runtime, not document).
         self.node_status: dict[str, str] = {}
         self.dragging_nodes = False  # True between press and release of a node drag
+        self.interacting = False  # a big graph is being dragged: cheap edge drawing
         # Obstacle index for edge routing (see obstacles_between); None when stale.
         self._rects: np.ndarray | None = None
         self._rect_items: list[NodeItem] = []
@@ -247,6 +248,7 @@ class PipelineScene(QGraphicsScene):
 
     def _follow_dragged_nodes(self) -> None:
         """After Qt moved the selected nodes: snap them and bring their edges along."""
+        self.interacting = self.fast_edges
         for name in self._press_positions:
             item = self.node_items.get(name)
             if item is None:
@@ -270,6 +272,9 @@ class PipelineScene(QGraphicsScene):
             return
         super().mouseReleaseEvent(event)
         self.dragging_nodes = False
+        if self.interacting:
+            self.interacting = False
+            self.update()  # one smooth repaint of what was drawn fast
         self._emit_moves()
 
     def _emit_moves(self) -> None:

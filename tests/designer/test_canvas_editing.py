@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from designer_helpers import drag_edge, drag_node, drop_step, port_item
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from designer.canvas.port_item import ACCEPTS, REFUSES
@@ -152,3 +152,24 @@ def test_edit_refusal_never_reaches_the_stack(two_nodes) -> None:
     error = w.editor.edit("bad", edits.add_node, "p", "prep", "train")
     assert error and "already has a node" in error
     assert w.document.undo_stack.count() == count
+
+
+def test_big_graphs_draw_edges_fast_only_while_dragging(two_nodes, monkeypatch) -> None:
+    import designer.canvas.scene as scene_module
+
+    w = two_nodes
+    monkeypatch.setattr(scene_module, "FAST_EDGES_ABOVE", 0)
+    w.scene.clear_all()
+    w._refresh_scene()
+    assert w.scene.fast_edges
+    viewport = w.view.viewport()
+    item = w.scene.node_items["train"]
+    w.view.centerOn(item)
+    start = w.view.mapFromScene(item.scenePos() + QPointF(30, 12))
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(viewport, start + QPoint(30, 30))
+    assert w.scene.interacting
+    QTest.mouseRelease(
+        viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start + QPoint(30, 30)
+    )
+    assert not w.scene.interacting
