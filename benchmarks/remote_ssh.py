@@ -32,8 +32,19 @@ SIZE_MB = 200
 ROUNDS = 5
 
 
-def _node_seconds(path: Path, hosts: list[str] | None, client: object) -> float:
-    plan = plan_run(path, step="noop")
+NODES = 5
+CHAIN = (
+    "- step: {name: noop, image: busybox, command: 'true', "
+    "parameters: [{name: x, type: integer, default: 1}]}\n"
+    "- pipeline:\n    name: chain\n    nodes:\n"
+    + "".join(f"      - {{name: n{i}, step: noop, type: execution}}\n" for i in range(NODES))
+    + "    edges:\n"
+    + "".join(f"      - [n{i}.parameter.x, n{i + 1}.parameter.x]\n" for i in range(NODES - 1))
+)
+
+
+def _node_seconds(path: Path, hosts: list[str] | None, client: object, pipeline: str | None = None) -> float:
+    plan = plan_run(path, step=None if pipeline else "noop", pipeline=pipeline)
     options = RunOptions(image_map={"busybox": BUSYBOX}, reuse=False)
     t0 = time.perf_counter()
     handle = start_run(plan, options, network="none", pull="never", client=client, hosts=hosts)
@@ -91,11 +102,21 @@ def main() -> int:
         for _ in range(ROUNDS):
             ours_local.append(_node_seconds(path, None, local))
             ours_ssh.append(_node_seconds(path, ["bench"], local))
+        chain = root / "chain" / "valohai.yaml"
+        chain.parent.mkdir()
+        chain.write_text(CHAIN)
+        chain_local = median([_node_seconds(chain, None, local, "chain") for _ in range(3)])
+        chain_ssh = median([_node_seconds(chain, ["bench"], local, "chain") for _ in range(3)])
         api_up, scp_up, api_down, scp_down = _transfer(server, host, root)
     overhead = median(ours_ssh) - median(ours_local)
     print(
         f"remote_ssh: no-op node local median {median(ours_local):.3f} s, over SSH {median(ours_ssh):.3f} s "
         f"(+{overhead:.3f} s per run, connecting included)"
+    )
+    per_node = (chain_ssh - chain_local) / NODES
+    print(
+        f"remote_ssh: chain of {NODES} no-op nodes: local median {chain_local:.3f} s, over SSH "
+        f"{chain_ssh:.3f} s (+{per_node:.3f} s per node, connect spread over the chain)"
     )
     ratio = api_up / scp_up
     print(

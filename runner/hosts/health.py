@@ -61,7 +61,12 @@ def probe_gpus(client: Any, image: str = GPU_PROBE_IMAGE) -> tuple[list[str], st
     """GPUs the engine can hand to containers: ``nvidia-smi -L`` in a throwaway container."""
     runtimes = sorted((client.info().get("Runtimes") or {}).keys())
     if "nvidia" not in runtimes:
-        return [], f"no NVIDIA runtime on the engine (runtimes: {', '.join(runtimes) or 'none'})"
+        # --gpus also works through the toolkit's hook without a registered runtime, so probe
+        # anyway when the image is there (never pull a probe image onto a host without GPUs).
+        try:
+            client.images.get(image)
+        except docker.errors.DockerException:
+            return [], f"no NVIDIA runtime on the engine (runtimes: {', '.join(runtimes) or 'none'})"
     try:
         out = client.containers.run(
             image,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +25,9 @@ from runner.hosts.registry import HostConfig
 from runner.hosts.secrets import get_secret
 
 CONNECT_TIMEOUT = 8.0  # an unreachable host must be reported within 10 s
+LIVENESS_INTERVAL = 5.0  # seconds between keepalive requests the server must answer
+LIVENESS_TIMEOUT = 10.0  # no answer in this long: the link is dead
+RECONNECT_BACKOFF = 20.0  # after a failed reconnect, requests fail at once for this long
 WINDOW = 16 << 20  # large SSH window and HTTP blocks: archive transfers are bulk data
 BLOCK = 1 << 20
 MAX_PACKET = 256 << 10  # the server may send bigger packets: fewer Python-level steps per MB
@@ -41,9 +46,10 @@ class HostAuthError(HostError):
 
 
 def open_ssh(
-    host: HostConfig, known: KnownHosts | None = None, timeout: float = CONNECT_TIMEOUT
+    host: HostConfig, known: KnownHosts | None = None, timeout: float | None = None
 ) -> paramiko.SSHClient:
     """Connect and authenticate; raises HostKeyError, HostUnreachableError or HostAuthError."""
+    timeout = timeout or CONNECT_TIMEOUT
     logging.getLogger("paramiko").setLevel(logging.CRITICAL)  # its tracebacks would flood the logs
     known = known or KnownHosts()
     client = paramiko.SSHClient()
@@ -80,9 +86,32 @@ def open_ssh(
         raise HostUnreachableError(f"{where} is unreachable: {_reason(exc)}") from None
     transport = client.get_transport()
     assert transport is not None
-    transport.set_keepalive(5)  # a dead link is noticed in seconds, not at the next TCP timeout
     transport.default_window_size = WINDOW
+    threading.Thread(
+        target=_watchdog, args=(transport,), name=f"ssh-watchdog-{host.name}", daemon=True
+    ).start()
     return client
+
+
+def _watchdog(transport: paramiko.Transport) -> None:
+    """Close a link whose peer stopped answering (host gone without a FIN: cable, sleep, crash).
+
+    Attach streams read without a timeout, so without this a half-open connection would hang a
+    node forever; closed, every stream ends and the next request reports the host unreachable.
+    """
+    while transport.is_active():
+        time.sleep(LIVENESS_INTERVAL)
+        probe = threading.Thread(
+            target=transport.global_request,
+            args=("keepalive@openssh.com",),
+            kwargs={"wait": True},
+            daemon=True,
+        )
+        probe.start()
+        probe.join(LIVENESS_TIMEOUT)
+        if probe.is_alive() and transport.is_active():
+            transport.close()
+            return
 
 
 def _reason(exc: BaseException) -> str:
@@ -119,13 +148,24 @@ class _BulkPool(SSHConnectionPool):
 class TrustedSSHAdapter(SSHHTTPAdapter):
     def __init__(self, connect: Callable[[], paramiko.SSHClient], timeout: float, max_pool_size: int) -> None:
         self._connect_fn = connect
+        self._failed: tuple[float, HostError] | None = None
         super().__init__("ssh://pipeline-designer", timeout=timeout, max_pool_size=max_pool_size)
 
     def _create_paramiko_client(self, base_url: str) -> None:
         self.ssh_params: dict[str, Any] = {}
 
     def _connect(self) -> None:
-        self.ssh_client = self._connect_fn()
+        # After a failed reconnect, fail fast for a while: every request of a node whose host
+        # went away (wait, fetch outputs, remove) would otherwise wait a connect timeout again.
+        if self._failed is not None and time.monotonic() < self._failed[0]:
+            raise self._failed[1]
+        try:
+            self.ssh_client = self._connect_fn()
+        except HostError as exc:
+            self.ssh_client = None
+            self._failed = (time.monotonic() + RECONNECT_BACKOFF, exc)
+            raise
+        self._failed = None
 
     def get_connection(self, url: Any, proxies: Any = None) -> _BulkPool:
         with self.pools.lock:

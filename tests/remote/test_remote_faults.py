@@ -121,8 +121,7 @@ def test_sshd_killed_mid_run_fails_that_node_and_the_rest_goes_on(
         if status is None:
             handle.cancel()
             handle.wait(30)
-        assert status == "failed", [(type(e).__name__, getattr(e, "node", ""), getattr(e, "status", ""),
-                                     getattr(e, "text", "")) for e in events]  # fmt: skip
+        assert status == "failed", "\n".join(map(repr, events))
         finals = {e.node: e for e in events if isinstance(e, NodeStateChanged) and e.status != "running"}
         assert {n: finals[n].status for n in ("slow", "quick", "after")} == {
             "slow": "failed", "quick": "succeeded", "after": "succeeded"
@@ -145,3 +144,42 @@ def test_sshd_killed_mid_run_fails_that_node_and_the_rest_goes_on(
         assert code == 0 and text.count("reused") >= 2, text
     finally:
         near.__exit__(None, None, None)
+
+
+def test_a_host_that_hangs_without_closing_the_connection_fails_the_node(
+    sshd: Any, config_dir: Path, memory_keyring: Any, home: Path, project: Any, busybox_image: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from runner.api import RunOptions, plan_run, start_run
+    from runner.hosts import ssh
+
+    monkeypatch.setattr(ssh, "LIVENESS_INTERVAL", 1.0)
+    monkeypatch.setattr(ssh, "LIVENESS_TIMEOUT", 2.0)
+    monkeypatch.setattr(ssh, "CONNECT_TIMEOUT", 3.0)
+    register_host(sshd, "far", environments=("far",))
+    started = threading.Event()
+    events: list[Event] = []
+
+    def on_event(event: Event) -> None:
+        events.append(event)
+        if isinstance(event, LogLine) and event.text == "started":
+            started.set()
+
+    handle = start_run(
+        plan_run(_yaml(project, busybox_image), step="slow"), RunOptions(), network="none", pull="never",
+        hosts=["far"], on_event=on_event,
+    )  # fmt: skip
+    try:
+        assert started.wait(60)
+        sshd.freeze()  # TCP stays open, nothing answers
+        t0 = time.monotonic()
+        status = handle.wait(40)
+        assert status == "failed", "\n".join(map(repr, events))
+        assert time.monotonic() - t0 < 15
+        (final,) = [e for e in events if isinstance(e, NodeStateChanged) and e.status == "failed"]
+        assert "host 'far'" in final.message and "while the step was running" in final.message, final.message
+    finally:
+        sshd.freeze(False)
+        sshd.stop()
+        sshd.restart()
+        assert cli("hosts", "test", "far")[0] == 0  # and its container is removed

@@ -198,6 +198,14 @@ Subsystem sftp internal-sftp
         self.stop()
         return f"no SSH banner on {HOST}:{self.port} within {self.start_timeout} s: {self.log_text()[-2000:]}"
 
+    def freeze(self, frozen: bool = True) -> None:
+        """SIGSTOP (or SIGCONT) sshd and its connections: a host that hangs without closing TCP."""
+        if self._proc is None:
+            return
+        for pid in [self._proc.pid, *_descendants(self._proc.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP if frozen else signal.SIGCONT)
+
     def restart(self) -> ThrowawaySshd:
         """Start again after ``stop()``: same port, host key and client keys (a host coming back)."""
         if self.running:
@@ -262,6 +270,7 @@ Subsystem sftp internal-sftp
 
     # -- tear-down --------------------------------------------------------------
     def stop(self) -> None:
+        self.freeze(False)  # a stopped process would not act on SIGTERM
         proc, self._proc = self._proc, None
         if proc is None:
             return
