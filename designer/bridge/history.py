@@ -6,6 +6,9 @@ and SQLite's WAL lets us read meanwhile.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from runner.api import open_store
 from runner.events import OK_STATUSES
 
 LOG_TAIL_BYTES = 4 * 1024 * 1024  # a past node's log is read from its end, at most this much
+LAST_RECORDS = 200  # the runs browser's "last value" of a key looks this far back
 
 
 @dataclass
@@ -51,8 +55,6 @@ class RunHistory:
             return Path(artifacts.path_for(sha256))
 
     def runs(self, limit: int = 100, with_metrics: bool = True) -> list[RunSummary]:
-        from runner.metadata import latest_values
-
         out = []
         with self._store() as (store, _a):
             for r in store.runs(limit=limit):
@@ -61,10 +63,29 @@ class RunHistory:
                 )
                 if with_metrics:
                     for e in store.executions(r["id"]):
-                        last = latest_values(store.metadata(e["id"]))
+                        last = self._last_values(store.path, e["id"])
                         if last:
                             summary.last_metrics[e["node"]] = last
                 out.append(summary)
+        return out
+
+    @staticmethod
+    def _last_values(db_path: Path, execution_id: str) -> dict[str, Any]:
+        """Latest value of each key among an execution's last LAST_RECORDS records.
+
+        Read straight from SQLite (read-only, newest first) so listing runs with long metric
+        histories does not decode every record on the GUI thread.
+        """
+        uri = f"{Path(db_path).resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+            rows = db.execute(
+                "SELECT record FROM metadata WHERE execution_id=? ORDER BY seq DESC LIMIT ?",
+                (execution_id, LAST_RECORDS),
+            ).fetchall()
+        out: dict[str, Any] = {}
+        for (text,) in reversed(rows):
+            out.update(json.loads(text))
+        out.pop("_time", None)
         return out
 
     def run(self, run_id: str) -> dict[str, Any] | None:

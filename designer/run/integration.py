@@ -162,6 +162,12 @@ class RunUI(QObject):
         ev.run_failed.connect(lambda msg: self.warn("Run failed to start", msg))
         ctl.busy_changed.connect(lambda _b: self._update_actions())
         self.window.scene.selectionChanged.connect(self._on_selection)
+        # Badges re-attach as soon as the scene rebuilds its items after an edit or a switch.
+        self._resync = QTimer(self, singleShot=True, interval=0)
+        self._resync.timeout.connect(self.badges.sync)
+        doc = self.window.document
+        for signal in (doc.reset, doc.pipelines_changed, doc.node_added, doc.node_removed, doc.node_changed):
+            signal.connect(self._resync.start)
         self.runs.run_selected.connect(self.show_run)
         self.runs.compare_requested.connect(self.compare_runs)
         app = QApplication.instance()

@@ -178,6 +178,7 @@ class BadgeOverlay(QObject):
                 self.badges.pop(name)
                 if badge.scene() is not None:
                     badge.scene().removeItem(badge)
+        self._sync_outlines(states)
         for name, state in states.items():
             item = items.get(name)
             if item is None:
@@ -187,6 +188,16 @@ class BadgeOverlay(QObject):
                 badge = self.badges[name] = StatusBadge(item)
             badge.set_state(state, now)
             badge._place()
+
+    def _sync_outlines(self, states: dict[str, NodeState]) -> None:
+        """The canvas' own coloured outline (``PipelineScene.set_node_status``), when it has one."""
+        set_status = getattr(self.scene, "set_node_status", None)
+        if set_status is None:
+            return
+        for name in [n for n in getattr(self.scene, "node_status", {}) if n not in states]:
+            set_status(name, None)
+        for name, state in states.items():
+            set_status(name, state.status)
 
     def stop(self) -> None:
         self._tick.stop()

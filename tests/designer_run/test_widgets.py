@@ -252,6 +252,9 @@ def test_badges_follow_the_state_model_on_the_canvas(qtbot, tmp_path, monkeypatc
     assert badge.parentItem() is window.scene.node_items["preprocess"]
     model.apply(NodeStateChanged("r", "preprocess", "succeeded", now))
     assert model.progress() == (1, 3) and badge.text == "succeeded"
+    # the canvas' own coloured outline (PipelineScene.set_node_status) follows too
+    assert window.scene.node_status["preprocess"] == "succeeded"
+    assert window.scene.node_items["preprocess"].status == "succeeded"
     # the scene rebuilds its items: badges follow the new items
     window.scene.clear_all()
     window.show_pipeline("another")  # unknown name: the window shows nothing
