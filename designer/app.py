@@ -26,10 +26,19 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def _attach_run_ui(window: MainWindow) -> None:
+    """The run side (issue 5): docks, Run menu and node badges; then restore the docks' layout."""
+    from designer.run.integration import attach_run_ui
+
+    attach_run_ui(window)
+    window.files.restore_geometry()  # again: the run docks did not exist at the first restore
+
+
 def run_gui(path: str | None) -> int:
     """Create the application and the main window, open ``path`` if given, run, return the exit code."""
     app = create_app()
     window = MainWindow(QSettings())
+    _attach_run_ui(window)
     if path:
         target = Path(path)
         if not target.exists():
