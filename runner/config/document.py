@@ -110,8 +110,19 @@ class YamlDocument:
         try:
             mutate(tree)
             edited = self._dump(tree)
-        except BaseException:
+        except EditError:
             self._tree = None  # a half-done mutation must not leak into the next edit
+            raise
+        except (TypeError, KeyError, AttributeError, IndexError, ValueError) as exc:
+            # The edit functions expect the schema's shapes (lists of mappings...); a file
+            # that lint rejects can have anything there. Refuse with a typed error.
+            self._tree = None
+            raise EditError(
+                "This part of the file does not have the shape a valohai.yaml needs "
+                f"({type(exc).__name__}: {exc}); fix it in the YAML view, where lint points at it."
+            ) from exc
+        except BaseException:
+            self._tree = None
             raise
         if edited == base:
             return
