@@ -44,7 +44,9 @@ def recover_interrupted(store: RunStore, data_dir: Path, client: Any = None) -> 
     recovered = []
     for run in store.stale_runs():
         store.mark_interrupted(run["id"], time.time())
-        if str(run.get("backend") or "").startswith("docker"):
+        backend = str(run.get("backend") or "")
+        # Remote hosts remove their leftovers at the next connect; the local engine's go now.
+        if backend.startswith("docker") or "local" in backend.partition(":")[2].split(","):
             with contextlib.suppress(Exception):  # engine unreachable: the label still finds them later
                 from runner.execution.docker_backend import docker_client, remove_labelled
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -155,5 +156,11 @@ def test_two_hosts_share_a_pipeline(
         code, shown = cli("show", "latest", "--json")
         hosts = {e["host"] for e in json.loads(shown)["executions"]}
         assert hosts <= {"a", "b"} and hosts
+        # The local engine can be part of a pool too.
+        code, text = _run_examples(python_image, "local,b", "--no-reuse")
+        assert code == 0, text
+        code, shown = cli("show", "latest", "--json")
+        hosts = {e["host"] for e in json.loads(shown)["executions"]}
+        assert hosts <= {socket.gethostname(), "b"} and hosts
     finally:
         second.__exit__(None, None, None)
