@@ -19,9 +19,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import yaml as pyyaml
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
 
 from runner.config.errors import ConfigLoadError, EditError
@@ -109,6 +108,7 @@ class YamlDocument:
         base = self._dump(tree)
         try:
             mutate(tree)
+            _replace_emptied_containers(tree)
             edited = self._dump(tree)
         except EditError:
             self._tree = None  # a half-done mutation must not leak into the next edit
@@ -126,16 +126,22 @@ class YamlDocument:
             raise
         if edited == base:
             return
-        text = self._merge(base, edited)
-        try:
-            loaded = load_text(text, self.path)
-            same = loaded.data == _plain(edited)
-        except ConfigLoadError:
-            same = False
-        self.last_edit_rewrote_file = not same
-        if not same:
-            text = self._finish(edited.split("\n"))
-        self._set_text(text, keep_tree=same)
+        intended = _to_plain(tree)
+        merged = self._merge(base, edited)
+        if _parses_to(merged, intended):
+            self.last_edit_rewrote_file = False
+            self._set_text(merged, keep_tree=True)
+            return
+        # The line-by-line merge went wrong somewhere: the plain dump is the next best.
+        dumped = self._finish(edited.split("\n"))
+        self._tree = None
+        if not _parses_to(dumped, intended):
+            raise EditError(
+                "This edit cannot be written without changing other parts of the file; "
+                "make it in the YAML view instead."
+            )
+        self.last_edit_rewrote_file = True
+        self._set_text(dumped)
 
     def _merge(self, base: str, edited: str) -> str:
         return self._finish(merge_edit(self._body.split("\n"), base.split("\n"), edited.split("\n")))
@@ -199,9 +205,46 @@ class YamlDocument:
         return text
 
 
-def _plain(text: str) -> Any:
-    loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
-    return pyyaml.load(text, Loader=loader)
+def _replace_emptied_containers(node: Any) -> None:
+    """ruamel.yaml mis-dumps a block list or mapping that became empty while comments hang
+    on it (it emits ``[]`` at column 0 and breaks what follows). Swap such a container for a
+    fresh flow-style ``[]`` / ``{}`` and drop the comment lines that introduced its items."""
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in list(children):
+        if not isinstance(child, dict | list):
+            continue
+        if child:
+            _replace_emptied_containers(child)
+            continue
+        entry = node.ca.items.get(key) if hasattr(node, "ca") else None
+        commented = bool(getattr(child, "ca", None) and (child.ca.comment or child.ca.items))
+        if commented or (entry and len(entry) > 3 and entry[3]):
+            fresh = CommentedSeq() if isinstance(child, list) else CommentedMap()
+            fresh.fa.set_flow_style()
+            node[key] = fresh
+            if entry and len(entry) > 3:
+                entry[3] = None
+
+
+def _to_plain(node: Any) -> Any:
+    """The ruamel tree as plain data, to compare with what a text parses to."""
+    if isinstance(node, dict):
+        return {_to_plain(k): _to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_to_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    for kind in (int, float, str):  # ruamel's ScalarFloat, ScalarInt, quoted strings...
+        if isinstance(node, kind):
+            return kind(node)
+    return node
+
+
+def _parses_to(text: str, intended: Any) -> bool:
+    try:
+        return load_text(text).data == intended
+    except ConfigLoadError:
+        return False
 
 
 def _make_yaml(text: str) -> YAML:

@@ -81,6 +81,9 @@ class Layout:
         if old in pipelines:
             pipelines[new] = pipelines.pop(old)
 
+    def remove_pipeline(self, pipeline: str) -> None:
+        self._data["pipelines"].pop(pipeline, None)
+
     def view(self, pipeline: str) -> dict[str, Any]:
         return dict(self._data["pipelines"].get(pipeline, {}).get("view", {}))
 

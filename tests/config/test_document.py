@@ -230,3 +230,26 @@ def test_failed_save_leaves_the_old_file(tmp_path: Path, doc: YamlDocument, monk
         doc.save(target)
     assert target.read_text() == TEXT
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_emptying_a_commented_list_keeps_the_file_valid() -> None:
+    text = TEXT.replace("    edges:\n", "    edges:\n      # data flows left to right\n")
+    doc = YamlDocument.from_text(text)
+    edits.remove_node(doc, "training", "preprocess")
+    assert doc.loaded.data[2]["pipeline"]["edges"] == []
+    assert doc.loaded.data[2]["pipeline"]["nodes"] == [
+        {"name": "train", "type": "execution", "step": "train"}
+    ]
+    assert doc.text.startswith(TEXT[: TEXT.index("- pipeline:")])  # the steps are untouched
+    assert not doc.last_edit_rewrote_file
+
+
+def test_every_edit_is_checked_against_the_intended_data(monkeypatch) -> None:
+    """If the line merge produced other data than the edit meant, the plain dump is used."""
+    import runner.config.document as document
+
+    monkeypatch.setattr(document, "merge_edit", lambda original, base, edited: original)  # a broken merge
+    doc = YamlDocument.from_text(TEXT)
+    edits.set_parameter_field(doc, "train", "epochs", "default", 10)
+    assert doc.last_edit_rewrote_file
+    assert doc.loaded.config.steps["train"].parameters["epochs"].default == 10

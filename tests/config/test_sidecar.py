@@ -51,3 +51,6 @@ def test_renames_follow(tmp_path: Path) -> None:
     assert layout.positions("q") == {"b": (1.0, 2.0)}
     layout.remove_node("q", "b")
     assert layout.positions("q") == {}
+    layout.set_position("q", "c", (0, 0))
+    layout.remove_pipeline("q")
+    assert layout.positions("q") == {}
