@@ -9,13 +9,15 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from designer.bridge.batching import BATCH_SECONDS, next_batch
 from designer.bridge.node_states import NodeStateModel
 from runner.api import RunHandle, RunOptions, start_run
 from runner.events import RunFinished
 from runner.execution.plan import RunPlan
+
+_STRAGGLERS: list[QThread] = []  # worker threads still ending after a timed-out shutdown
 
 
 class RunEvents(QObject):
@@ -127,7 +129,9 @@ class RunController(QObject):
         thread.setObjectName("run-worker")
         worker.moveToThread(thread)
         thread.started.connect(worker.work)
-        worker.done.connect(thread.quit)
+        # Direct: quit() is thread-safe, and a queued call would wait for the GUI thread, which
+        # may itself be blocked in shutdown() waiting for this thread.
+        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         thread.start()
@@ -143,7 +147,11 @@ class RunController(QObject):
         if thread is None:
             return
         self.cancel()
-        thread.wait(timeout_ms)
+        if not thread.wait(timeout_ms):
+            # Never destroy a running QThread (Qt aborts the process): keep it until it ends.
+            thread.setParent(None)
+            _STRAGGLERS.append(thread)
+            thread.finished.connect(lambda: _STRAGGLERS.remove(thread))
         self._on_thread_finished()
 
     def _on_started(self, run_id: str, nodes: tuple[str, ...]) -> None:
@@ -157,7 +165,8 @@ class RunController(QObject):
         thread, self._thread = self._thread, None
         self._worker = None
         if thread is not None:
-            thread.deleteLater()
+            if thread not in _STRAGGLERS:
+                thread.deleteLater()
             self.busy_changed.emit(False)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from runner.api import plan_run
 from tests.designer_run.conftest import containers_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.gui]
@@ -316,3 +317,29 @@ def test_run_dialog_parameters_reach_the_run_and_are_remembered(
     ui.window.scene.select_node("greet")
     assert any("designer" in line.text for line in ui.logs.lines())
     assert ui.window.settings.value("run/params/p") == '{"who": "designer"}'
+
+
+def test_closing_the_window_mid_run_stops_it(
+    qtbot, make_run_window, project, busybox_image, docker_client, container_label
+) -> None:
+    path = project(
+        """
+        - step: {name: slow, image: busybox, command: "echo started; sleep 120"}
+        """
+    )
+    ui = make_run_window(path, client=docker_client)
+    ui.labels = container_label
+    ui.window.scene.clearSelection()
+    plan_nodes: list[str] = []
+    ui.controller.events.run_started.connect(lambda _r, nodes: plan_nodes.extend(nodes))
+    assert ui._start(plan_run(path, step="slow"))
+    qtbot.waitUntil(
+        lambda: any(line.text == "started" for log in ui.logs.logs.values() for line in log), timeout=30_000
+    )
+    run_id = ui.controller.run_id
+    t0 = time.monotonic()
+    ui.window.close()
+    qtbot.waitUntil(lambda: ui._closed, timeout=5_000)
+    assert not ui.controller.busy and time.monotonic() - t0 < 20
+    assert containers_of(docker_client, run_id) == []
+    assert plan_nodes == ["slow"]
