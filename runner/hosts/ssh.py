@@ -141,8 +141,44 @@ class _BulkConnection(urllib3.connection.HTTPConnection):
 
 
 class _BulkPool(SSHConnectionPool):
+    """Keeps one connected spare: a new channel plus `docker system dial-stdio` costs ~0.4 s, and
+    every node needs at least one (attach takes its connection over for good)."""
+
     def _new_conn(self) -> _BulkConnection:
         return _BulkConnection(self.ssh_transport, self.timeout)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._spares: list[_BulkConnection] = []
+        self._spare_lock = threading.Lock()
+
+    def _get_conn(self, timeout: float | None = None) -> _BulkConnection:
+        conn: _BulkConnection = super()._get_conn(timeout)
+        if conn.sock is None:  # none pooled: take the spare if ready, and prepare the next one
+            with self._spare_lock:
+                if self._spares:
+                    conn = self._spares.pop()
+            threading.Thread(target=self._add_spare, daemon=True).start()
+        return conn
+
+    def _add_spare(self) -> None:
+        try:
+            spare = self._new_conn()
+            spare.connect()
+        except Exception:  # link gone: the next request reports it
+            return
+        with self._spare_lock:
+            if self.pool is not None and not self._spares:
+                self._spares.append(spare)
+                return
+        spare.close()
+
+    def close(self) -> None:
+        with self._spare_lock:
+            spares, self._spares = self._spares, []
+        for spare in spares:
+            spare.close()
+        super().close()
 
 
 class TrustedSSHAdapter(SSHHTTPAdapter):
