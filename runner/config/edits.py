@@ -91,15 +91,21 @@ def add_step(doc: YamlDocument, name: str, image: str, command: str | list[str])
     doc.apply(mutate)
 
 
-def remove_step(doc: YamlDocument, name: str) -> None:
+def _remove_item(doc: YamlDocument, kind: str, name: str) -> None:
+    """Delete the top-level ``- <kind>:`` item called ``name``."""
+
     def mutate(tree: Any) -> None:
-        for index, body in _items(tree, "step"):
+        for index, body in _items(tree, kind):
             if body.get("name") == name:
                 del tree[index]
                 return
-        raise UnknownNameError(f'There is no step named "{name}"')
+        raise UnknownNameError(f'There is no {kind} named "{name}"')
 
     doc.apply(mutate)
+
+
+def remove_step(doc: YamlDocument, name: str) -> None:
+    _remove_item(doc, "step", name)
 
 
 def rename_step(doc: YamlDocument, old: str, new: str) -> None:
@@ -313,14 +319,7 @@ def add_pipeline(doc: YamlDocument, name: str) -> None:
 
 
 def remove_pipeline(doc: YamlDocument, name: str) -> None:
-    def mutate(tree: Any) -> None:
-        for index, body in _items(tree, "pipeline"):
-            if body.get("name") == name:
-                del tree[index]
-                return
-        raise UnknownNameError(f'There is no pipeline named "{name}"')
-
-    doc.apply(mutate)
+    _remove_item(doc, "pipeline", name)
 
 
 def rename_pipeline(doc: YamlDocument, old: str, new: str) -> None:
