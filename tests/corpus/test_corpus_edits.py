@@ -400,12 +400,6 @@ _MALFORMED = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="edits.py assumes lists where the schema wants them: _named/remove_node/rename_node/"
-    "remove_edge/set_edge/_remove_spec iterate, len() or .remove() a scalar or a mapping and raise "
-    "TypeError/KeyError/AttributeError instead of an EditError",
-)
 @pytest.mark.parametrize("case", sorted(_MALFORMED))
 def test_edit_of_a_malformed_file_is_refused_with_an_edit_error(case: str) -> None:
     text, edit = _MALFORMED[case]
