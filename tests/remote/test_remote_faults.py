@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import threading
 import time
@@ -46,9 +47,14 @@ def _yaml(project: Any, busybox_image: str) -> Path:
     )
 
 
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 def test_unknown_host_key_is_shown_and_needs_explicit_trust(
     sshd: Any, config_dir: Path, memory_keyring: Any, home: Path, capsys: pytest.CaptureFixture[str],
-    project: Any, busybox_image: str,
+    project: Any, busybox_image: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     register_host(sshd, "box", trust=False)
     right = fingerprint(fetch_host_key("127.0.0.1", sshd.port))
@@ -63,7 +69,11 @@ def test_unknown_host_key_is_shown_and_needs_explicit_trust(
     assert cli("hosts", "trust", "box")[0] == 3, "no terminal to confirm on: never accepted silently"
     assert KnownHosts().lookup("127.0.0.1", sshd.port) == {}
     assert "Accepted publickey" not in sshd.log_text(), "refused before authenticating"
-    code, text = cli("hosts", "trust", "box", "--fingerprint", right)
+    monkeypatch.setattr("sys.stdin", _Tty("no\n"))
+    code, text = cli("hosts", "trust", "box")  # shown on a terminal, answered "no"
+    assert code == 3 and right in text and "not trusted" in text
+    monkeypatch.setattr("sys.stdin", _Tty("yes\n"))
+    code, text = cli("hosts", "trust", "box")
     assert code == 0 and f"trusted [127.0.0.1]:{sshd.port} {right}" in text
     code, text = cli("hosts", "test", "box")
     assert code == 0 and "engine " in text, text
