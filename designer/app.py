@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
+import tempfile
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 
 from designer.main_window import APP_NAME, MainWindow
@@ -34,6 +38,65 @@ def _attach_run_ui(window: MainWindow) -> None:
     window.files.restore_geometry()  # again: the run docks did not exist at the first restore
 
 
+def _attach_welcome(window: MainWindow) -> None:
+    """Help > Welcome, and the welcome screen at start-up (issue 8) when no file was opened."""
+    from designer.welcome import show_on_start, show_welcome
+
+    action = QAction("&Welcome…", window)
+    action.triggered.connect(lambda: show_welcome(window))
+    window.menuBar().addMenu("&Help").addAction(action)
+    if window.document.path is None and show_on_start(window):
+        show_welcome(window)
+
+
+def _shut_down(window: MainWindow) -> None:
+    """Close explicitly before Python finalizes (STYLE 6.8): close, drop references, collect."""
+    from designer.welcome import wait_for_checks
+
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, 0)
+    wait_for_checks()
+    gc.collect()
+
+
+def run_self_test(path: str | None = None) -> int:
+    """``--self-test``: open the example (or ``path``) offscreen, lint it, quit; 0 when all is well."""
+    from designer.welcome import examples_dir
+    from runner.config import ConfigLoadError, lint, load
+    from runner.config.diagnostics import has_errors
+
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # read when the QApplication is created
+    target = Path(path) if path else examples_dir() / "valohai.yaml"
+    with tempfile.TemporaryDirectory(prefix="pd-self-test-") as tmp:
+        os.environ["PIPELINE_DESIGNER_RECOVERY_DIR"] = str(Path(tmp) / "recovery")
+        app = create_app()
+        window = MainWindow(QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat))
+        _attach_run_ui(window)
+        failures: list[str] = []
+        window.files.warn = lambda title, text: failures.append(f"{title}: {text}")  # type: ignore[method-assign]
+        if not window.files.open_path(target, confirm=False, recover=False):
+            failures.append(f"could not open {target}")
+        window.show()
+        app.processEvents()
+        items = len(window.scene.items())
+        try:
+            diagnostics = lint(load(target))
+            errors = [d.format() for d in diagnostics if d.severity == "error"]
+            failures += errors if has_errors(diagnostics) else []
+        except ConfigLoadError as exc:
+            failures.append(exc.format())
+        if not items:
+            failures.append("the canvas shows nothing")
+        print(f"self-test: {target}: pipeline {window.current_pipeline!r}, {items} canvas items")
+        _shut_down(window)
+        del window
+    for failure in failures:
+        print(f"self-test FAILED: {failure}", file=sys.stderr)
+    print("self-test: ok" if not failures else "self-test: failed")
+    return 0 if not failures else 1
+
+
 def run_gui(path: str | None) -> int:
     """Create the application and the main window, open ``path`` if given, run, return the exit code."""
     app = create_app()
@@ -48,11 +111,8 @@ def run_gui(path: str | None) -> int:
     window.show()
     if not path:  # an opened file has already been checked for its own autosave
         QTimer.singleShot(0, window.files.offer_recovery)
+    QTimer.singleShot(0, partial(_attach_welcome, window))  # after recovery, which may open a file
     code = app.exec()
-    # Shut down explicitly before Python finalizes (STYLE 6.8): close, drop references, collect.
-    window.close()
-    window.deleteLater()
-    QCoreApplication.sendPostedEvents(None, 0)
+    _shut_down(window)
     del window
-    gc.collect()
     return int(code)

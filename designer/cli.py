@@ -26,10 +26,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _gui(args_list)
 
 
-def _gui(args_list: list[str]) -> int:
+def gui_parser() -> argparse.ArgumentParser:
     gui = argparse.ArgumentParser(prog="pipeline-designer", description="Open the designer window.")
     gui.add_argument("file", nargs="?", help="a valohai.yaml (or a folder containing one) to open")
-    args = gui.parse_args(args_list)
+    gui.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open FILE (default: the bundled example) offscreen, lint it and quit: exit 0 when both work",
+    )
+    return gui
+
+
+def _gui(args_list: list[str]) -> int:
+    args = gui_parser().parse_args(args_list)
+    if args.self_test:
+        from designer.app import run_self_test  # Qt is imported only here
+
+        return run_self_test(args.file)
     from designer.app import run_gui  # Qt is imported only here
 
     return run_gui(args.file)
