@@ -9,6 +9,7 @@ window's public attributes: ``document``, ``scene``, ``current_pipeline``, ``set
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -248,13 +249,16 @@ class RunUI(QObject):
             question = (
                 f"{exc}\n\nRun {', '.join(exc.nodes)} (and what it needs) first, then {node or 'the rest'}?"
             )
-            if not upstream_prompt or not self.ask("Upstream has no results", question):
+            if not upstream_prompt:
+                self.warn("Upstream has no results", str(exc))
+                return False
+            if not self.ask("Upstream has no results", question):
                 return False
             wanted = set(keep)
             for n in keep:
                 wanted |= ancestors(plan, n)
             sub = subset_plan(plan, wanted, self.history, staging)
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             self.warn("Cannot run", str(exc))
             return False
         return self._start(sub)
@@ -302,6 +306,8 @@ class RunUI(QObject):
         self.runs.refresh()
         self._on_selection()
         self._update_actions()
+        # Staged upstream outputs were copied into the artifact store when the run prepared them.
+        shutil.rmtree((self.home or data_dir()) / "staging", ignore_errors=True)
 
     def notify(self, title: str, text: str) -> None:
         self.notifications.append(text)

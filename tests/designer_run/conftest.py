@@ -104,7 +104,3 @@ def project(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
-
-
-def containers_of(docker_client: Any, run_id: str) -> list[Any]:
-    return docker_client.containers.list(all=True, filters={"label": f"pipeline-designer.run-id={run_id}"})

@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 
 from runner.api import plan_run
-from tests.designer_run.conftest import containers_of
 
 pytestmark = [pytest.mark.docker, pytest.mark.gui]
+
+
+def containers_of(docker_client: Any, run_id: str) -> list[Any]:
+    return docker_client.containers.list(all=True, filters={"label": f"pipeline-designer.run-id={run_id}"})
 
 
 def _wait_finished(qtbot: Any, ui: Any, timeout: int = 120_000) -> Any:
