@@ -3,6 +3,7 @@ official verdict of valohai-yaml 0.61.0 computed the way its README table means 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -77,6 +78,7 @@ def official_verdict(path: Path) -> str:
     return "lint-error"
 
 
+@functools.lru_cache(maxsize=512)  # the same originals are checked by many edit tests
 def official_text_valid(text: str) -> bool:
     """valohai-yaml finds no errors in this text (warnings allowed)."""
     from valohai_yaml.lint import lint
