@@ -48,7 +48,7 @@ class StatusBadge(QGraphicsItem):
     def __init__(self, parent: QGraphicsItem) -> None:
         super().__init__(parent)
         self.state = NodeState("queued")
-        self.text = "queued"
+        self.text = ""  # set_state sizes the pill for its first text
         self._font = QFont()
         self._font.setPointSizeF(8.0)
         self._font.setBold(True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QFontMetricsF, QGuiApplication, QImage
 from PySide6.QtWidgets import QDialogButtonBox
 
 from runner.events import LogLine, MetadataRecord
@@ -229,6 +229,7 @@ def test_badges_follow_the_state_model_on_the_canvas(qtbot, tmp_path, monkeypatc
     from designer.app import create_app
     from designer.main_window import MainWindow
     from designer.run.integration import attach_run_ui
+    from designer.run.status_badge import HEIGHT
     from runner.events import NodeStateChanged
 
     monkeypatch.setenv("PIPELINE_DESIGNER_RECOVERY_DIR", str(tmp_path / "rec"))
@@ -250,6 +251,9 @@ def test_badges_follow_the_state_model_on_the_canvas(qtbot, tmp_path, monkeypatc
     assert ui.badges.badges["train"].text == "queued"
     badge = ui.badges.badges["preprocess"]
     assert badge.parentItem() is window.scene.node_items["preprocess"]
+    queued = ui.badges.badges["evaluate"]  # the pill fits its words
+    words = QFontMetricsF(queued._font).horizontalAdvance("queued")
+    assert queued.boundingRect().width() >= words + HEIGHT + 8  # icon, words, padding
     model.apply(NodeStateChanged("r", "preprocess", "succeeded", now))
     assert model.progress() == (1, 3) and badge.text == "succeeded"
     # the canvas' own coloured outline (PipelineScene.set_node_status) follows too
