@@ -41,6 +41,16 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    """``runner.api.hosts``: host management (runner.hosts.service), imported on first use
+    because it pulls in paramiko and the Docker SDK."""
+    if name == "hosts":
+        from runner.hosts import service
+
+        return service
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def image_map_from_env(text: str | None = None) -> dict[str, str]:
     """``"python:3.12-slim=local/python:1,busybox=local/busybox:1"`` -> mapping."""
     text = os.environ.get(IMAGE_MAP_ENV, "") if text is None else text

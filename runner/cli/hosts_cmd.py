@@ -107,12 +107,10 @@ def _list(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _test(args: argparse.Namespace, out: IO[str]) -> int:
-    from runner.hosts.health import GPU_PROBE_IMAGE, check_host
-    from runner.hosts.paths import client_id
-    from runner.hosts.registry import HostRegistry
+    from runner.hosts.health import GPU_PROBE_IMAGE
+    from runner.hosts.service import test_host
 
-    host = HostRegistry().get(args.name)
-    report = check_host(host, client_id(), _active_runs(), gpu_image=args.gpu_image or GPU_PROBE_IMAGE)
+    report = test_host(args.name, gpu_image=args.gpu_image or GPU_PROBE_IMAGE)
     if args.json:
         out.write(json.dumps(asdict(report), indent=2) + "\n")
         return 0
@@ -126,44 +124,24 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
-def _active_runs() -> set[str]:
-    from runner.store.db import RunStore
-    from runner.store.paths import data_dir
-
-    path = data_dir() / "runs.sqlite3"
-    if not path.exists():
-        return set()
-    store = RunStore(path)
-    try:
-        stale = {r["id"] for r in store.stale_runs()}
-        return {r["id"] for r in store.runs(1000) if r["status"] == "running"} - stale
-    finally:
-        store.close()
-
-
 def _trust(args: argparse.Namespace, out: IO[str]) -> int:
-    from runner.hosts.known_hosts import HostKeyChangedError, KnownHosts, fetch_host_key, fingerprint, host_id
-    from runner.hosts.registry import HostRegistry
-    from runner.hosts.ssh import HostUnreachableError
+    from runner.hosts.known_hosts import HostKeyChangedError, KnownHosts
+    from runner.hosts.service import offered_key, trust_offered
 
-    host = HostRegistry().get(args.name)
-    hid = host_id(host.hostname, host.port)
-    try:
-        key = fetch_host_key(host.hostname, host.port)
-    except Exception as exc:  # refused, timeout, not SSH
-        raise HostUnreachableError(f"host {host.name!r} ({hid}) is unreachable: {exc}") from None
-    known = KnownHosts()
-    fp = fingerprint(key)
-    current = known.lookup(host.hostname, host.port)
-    if any(k.asbytes() == key.asbytes() for k in current.values()):
-        print(f"{hid}: {key.get_name()} {fp} is already trusted", file=out)
+    offered = offered_key(args.name)
+    if offered.known:
+        print(f"{offered.host_id}: {offered.key_type} {offered.fingerprint} is already trusted", file=out)
         return 0
-    if current and not args.replace:
-        old = ", ".join(f"{t} {fingerprint(k)}" for t, k in current.items())
-        raise HostKeyChangedError(hid, key.get_name(), old, fp)
-    print(f"host {host.name} ({hid}) offers a {key.get_name()} key with fingerprint\n    {fp}", file=out)
+    if offered.changed and not args.replace:
+        old = ", ".join(offered.trusted)
+        raise HostKeyChangedError(offered.host_id, offered.key_type, old, offered.fingerprint)
+    print(
+        f"host {args.name} ({offered.host_id}) offers a {offered.key_type} key with fingerprint\n"
+        f"    {offered.fingerprint}",
+        file=out,
+    )
     if args.fingerprint is not None:
-        if args.fingerprint.strip() != fp:
+        if args.fingerprint.strip() != offered.fingerprint:
             print(
                 f"error: that is not the fingerprint you gave ({args.fingerprint}); NOT trusted",
                 file=sys.stderr,
@@ -172,8 +150,8 @@ def _trust(args: argparse.Namespace, out: IO[str]) -> int:
     elif not _confirm("Is this the host's real key? Type 'yes' to trust it: "):
         print("not trusted", file=out)
         return EXIT_HOST_KEY
-    known.trust(host.hostname, host.port, key, replace=args.replace)
-    print(f"trusted {hid} {fp} (stored in {known.path})", file=out)
+    trust_offered(args.name, offered, replace=args.replace)
+    print(f"trusted {offered.host_id} {offered.fingerprint} (stored in {KnownHosts().path})", file=out)
     return 0
 
 
@@ -205,11 +183,8 @@ def _secret(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _remove(args: argparse.Namespace, out: IO[str]) -> int:
-    from runner.hosts.registry import HostRegistry
-    from runner.hosts.secrets import KINDS, delete_secret
+    from runner.hosts.service import remove_host
 
-    gone = HostRegistry().remove(args.name)
-    for kind in KINDS:
-        delete_secret(gone.name, kind)
-    print(f"removed host {gone.name} and its keyring secrets", file=out)
+    remove_host(args.name)
+    print(f"removed host {args.name} and its keyring secrets", file=out)
     return 0
