@@ -115,3 +115,18 @@ def test_install_desktop_script(tmp_path: Path) -> None:
     assert (tmp_path / "icons" / "hicolor" / "256x256" / "apps" / "pipeline-designer.png").is_file()
     subprocess.run(["sh", str(PACKAGING / "install-desktop.sh"), "--uninstall"], env=env, check=True)
     assert not (tmp_path / "applications" / DESKTOP.name).exists()
+
+
+def test_docs_links_and_screenshots_exist() -> None:
+    import re
+
+    pages = sorted((REPO / "docs").glob("*.md"))
+    assert {"getting-started.md", "pipelines.md", "runtime.md", "troubleshooting.md", "cli.md"} <= {
+        p.name for p in pages
+    }
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#]+)\)", page.read_text()):
+            if "://" not in target:
+                assert (page.parent / target).is_file(), f"{page.name}: broken link {target}"
+    shots = re.findall(r"\(screenshots/([^)]+)\)", (REPO / "docs" / "getting-started.md").read_text())
+    assert len(shots) >= 6
