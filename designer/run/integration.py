@@ -40,6 +40,7 @@ from designer.run.run_icons import run_icon
 from designer.run.runs_browser import RunsBrowser, param_diff
 from designer.run.status_badge import BadgeOverlay
 from runner.api import RunOptions, image_map_from_env, plan_run
+from runner.events import TERMINAL_STATUSES
 from runner.execution.plan import RunPlan
 from runner.store.paths import data_dir
 
@@ -158,7 +159,7 @@ class RunUI(QObject):
         ev.run_started.connect(self._on_run_started)
         ev.logs_arrived.connect(self.logs.add_lines)
         ev.records_arrived.connect(self._on_records)
-        ev.states_changed.connect(lambda _b: self._update_progress())
+        ev.states_changed.connect(self._on_states)
         ev.run_finished.connect(self._on_run_finished)
         ev.run_failed.connect(lambda msg: self.warn("Run failed to start", msg))
         ctl.busy_changed.connect(lambda _b: self._update_actions())
@@ -169,6 +170,7 @@ class RunUI(QObject):
         doc = self.window.document
         for signal in (doc.reset, doc.pipelines_changed, doc.node_added, doc.node_removed, doc.node_changed):
             signal.connect(self._resync.start)
+        self.runs_dock.visibilityChanged.connect(lambda shown: shown and self.runs.refresh())
         self.runs.run_selected.connect(self.show_run)
         self.runs.compare_requested.connect(self.compare_runs)
         app = QApplication.instance()
@@ -290,6 +292,12 @@ class RunUI(QObject):
         scene = self.window.scene
         names = scene.selected_node_names() if shiboken6.isValid(scene) else []
         self.metrics.add_records(events, focus=names[0] if len(names) == 1 else None)
+
+    def _on_states(self, events: list[Any]) -> None:
+        self._update_progress()
+        names = self.window.scene.selected_node_names() if shiboken6.isValid(self.window.scene) else []
+        if any(e.node in names and e.status in TERMINAL_STATUSES for e in events):
+            self._on_selection()  # its outputs are in the store now
 
     def _update_progress(self) -> None:
         done, total = self.controller.states.progress()

@@ -28,6 +28,14 @@ def test_example_pipeline_every_node_succeeds(
 ) -> None:
     ui = make_run_window(example_project, client=docker_client)
     ui.labels = container_label
+    ui.window.scene.select_node("preprocess")
+    outputs_while_running: list[set[str]] = []
+
+    def note_outputs(_batch: object) -> None:  # connected after the run UI's own slot
+        if not ui.controller.states.state("train").terminal:
+            outputs_while_running.append({r["path"] for r in ui.outputs.rows})
+
+    ui.controller.events.states_changed.connect(note_outputs)
     seen: list[tuple[str, str]] = []
     ui.controller.states.node_changed.connect(
         lambda n: seen.append((n, ui.controller.states.state(n).status))
@@ -40,6 +48,8 @@ def test_example_pipeline_every_node_succeeds(
     states = {n: s.status for n, s in ui.controller.states.states().items()}
     assert states == {"preprocess": "succeeded", "train": "succeeded", "evaluate": "succeeded"}
     assert ("train", "running") in seen  # live states arrived, not just the final picture
+    # preprocess's outputs were listed as soon as it finished, while train was still to come
+    assert {"train.csv", "test.csv"} <= outputs_while_running[-1]
     qtbot.waitUntil(lambda: not ui.controller.busy)
     assert ui.run_action.isEnabled() and not ui.cancel_action.isEnabled()
     # badges on the canvas, in words as well as colours
