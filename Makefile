@@ -88,3 +88,19 @@ clean:
 # Also drops the venv and the debootstrap cache (the Docker images stay; see images-force).
 distclean: clean
 	rm -rf $(VENV) .cache
+
+# --- packaging (issue 8): a one-folder app in dist/pipeline-designer/ -------------------------
+.PHONY: package package-check
+PYINSTALLER_REQ := pyinstaller>=6.10
+
+package: venv
+	@$(PY) -c "import PyInstaller" 2>/dev/null || $(VENV)/bin/pip install -q '$(PYINSTALLER_REQ)'
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/pipeline-designer.spec
+	@echo "built dist/pipeline-designer/ (run dist/pipeline-designer/pipeline-designer)"
+
+# Builds the bundle, then starts it offscreen: opens the example, lints it, quits with 0.
+package-check: package
+	env -u DISPLAY QT_QPA_PLATFORM=offscreen dist/pipeline-designer/pipeline-designer --self-test
+	dist/pipeline-designer/pipeline-designer lint examples/valohai-utils/valohai.yaml
+	dist/pipeline-designer/pipeline-designer completion bash | bash -n
