@@ -148,11 +148,18 @@ def _short(exc: BaseException) -> str:
 
 # --- examples ---------------------------------------------------------------------------------
 def examples_dir() -> Path:
-    """The bundled examples: next to the frozen app (PyInstaller), else in the source tree."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen) / "examples"
-    return Path(__file__).resolve().parent.parent / "examples"
+    """The bundled examples: in the frozen app (PyInstaller), the source tree, or an installed wheel.
+
+    A wheel carries them as data files under ``<prefix>/share/pipeline-designer/examples``.
+    """
+    here = Path(__file__).resolve().parent
+    candidates = [
+        Path(getattr(sys, "_MEIPASS", "")) / "examples" if getattr(sys, "_MEIPASS", None) else None,
+        here.parent / "examples",
+        Path(sys.prefix) / "share" / "pipeline-designer" / "examples",
+    ]
+    found = [c for c in candidates if c is not None and (c / "valohai.yaml").is_file()]
+    return found[0] if found else here.parent / "examples"
 
 
 def example_files(root: Path | None = None) -> list[tuple[str, Path]]:

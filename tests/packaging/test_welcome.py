@@ -140,3 +140,23 @@ def test_dialog_opens_an_example_and_lists_recent_files(qtbot, window, tmp_path:
     dialog.show_on_start.setChecked(False)
     assert window.settings.value("welcome/showOnStart") in (False, "false")
     wait_for_checks()
+
+
+def test_examples_dir_falls_back_to_the_installed_data_files(tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    import designer.welcome as welcome
+
+    fake_pkg = tmp_path / "site" / "designer"
+    fake_pkg.mkdir(parents=True)
+    monkeypatch.setattr(welcome, "__file__", str(fake_pkg / "welcome.py"))  # a wheel: no source tree
+    installed = tmp_path / "prefix" / "share" / "pipeline-designer" / "examples"
+    installed.mkdir(parents=True)
+    (installed / "valohai.yaml").write_text("# Example: installed\n[]\n")
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "prefix"))
+    assert welcome.examples_dir() == installed
+    assert welcome.example_files() == [("installed", installed / "valohai.yaml")]
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path / "frozen"), raising=False)
+    (tmp_path / "frozen" / "examples").mkdir(parents=True)
+    (tmp_path / "frozen" / "examples" / "valohai.yaml").write_text("[]\n")
+    assert welcome.examples_dir() == tmp_path / "frozen" / "examples"
