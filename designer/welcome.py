@@ -166,9 +166,10 @@ def example_files(root: Path | None = None) -> list[tuple[str, Path]]:
     """(title, path) of every example ``valohai.yaml``; the title is its first comment line."""
     root = root or examples_dir()
     found = []
-    for path in sorted(root.rglob("valohai.yaml")) if root.is_dir() else []:
+    paths = sorted(root.rglob("valohai.yaml"), key=lambda p: (len(p.parts), p)) if root.is_dir() else []
+    for path in paths:  # the top-level example first
         first = path.read_text(encoding="utf-8").split("\n", 1)[0]
-        title = first.lstrip("# ").removeprefix("Example: ").strip() or path.parent.name
+        title = first.lstrip("# ").removeprefix("Example: ").strip().rstrip(".") or path.parent.name
         found.append((title, path))
     return found
 
@@ -208,6 +209,7 @@ class WelcomeDialog(QDialog):
         layout.addLayout(self._file_buttons())
         layout.addWidget(QLabel("<b>Recent files</b>"))
         self.recent = QListWidget(self)
+        self.recent.setMaximumHeight(160)
         self.recent.itemActivated.connect(lambda item: self._open(Path(item.data(Qt.ItemDataRole.UserRole))))
         layout.addWidget(self.recent)
         layout.addWidget(QLabel("<b>Docker engine</b>"))
@@ -223,10 +225,11 @@ class WelcomeDialog(QDialog):
         row = QHBoxLayout()
         self.open_button = QPushButton("Open a file…", self)
         self.open_button.clicked.connect(self._open_dialog)
-        row.addWidget(self.open_button)
+        row.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignTop)
         self.example_buttons: list[QPushButton] = []
         for title, path in example_files():
             button = QPushButton(f"Example: {title}", self)
+            button.setStyleSheet("text-align: left; padding: 3px 8px")
             button.setToolTip(str(path))
             button.clicked.connect(lambda _=False, p=path: self._open(p))
             self.example_buttons.append(button)
