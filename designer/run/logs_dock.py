@@ -152,8 +152,14 @@ class LogsPanel(QWidget):
             self._pending.extend(shown)
             if not self._drain.isActive():
                 self._drain.start()
-        if self.search.text():
-            self._on_search(self.search.text())
+        query = self.search.text()
+        if query:  # matches among the new lines only; the user's place in the results stays
+            base = len(self.lines()) - len(shown)
+            found = [base + i for i in find_matches(shown, query)]
+            if found:
+                self._matches.extend(found)
+                self._show_match_count()
+                self._highlight()
 
     def _drain_pending(self) -> None:
         if len(self._pending) > MAX_LINES:  # older lines would scroll out of the view anyway
@@ -215,10 +221,16 @@ class LogsPanel(QWidget):
         self._matches = find_matches(self.lines(), query)
         self._match_at = -1
         self._highlight()
-        if query:
-            self.match_label.setText(f"{len(self._matches)} match{'es' if len(self._matches) != 1 else ''}")
-        else:
+        self._show_match_count()
+
+    def _show_match_count(self) -> None:
+        n = len(self._matches)
+        if not self.search.text():
             self.match_label.setText("")
+        elif 0 <= self._match_at < n:
+            self.match_label.setText(f"{self._match_at + 1} of {n}")
+        else:
+            self.match_label.setText(f"{n} match{'es' if n != 1 else ''}")
 
     def _highlight(self) -> None:
         doc = self.view.document()
@@ -247,7 +259,7 @@ class LogsPanel(QWidget):
         block = self.view.document().findBlockByNumber(self._matches[self._match_at] - offset)
         self.view.setTextCursor(QTextCursor(block))
         self.view.centerCursor()
-        self.match_label.setText(f"{self._match_at + 1} of {len(self._matches)}")
+        self._show_match_count()
         self._highlight()
 
     def find_next(self) -> None:

@@ -135,6 +135,8 @@ def test_logs_panel_streams_searches_follows_and_copies(qtbot) -> None:
     assert panel.current_match() == 29
     panel.add_lines([LogLine("r1", "train", "stdout", "more", 0.0)])
     assert bar.value() < bar.maximum()  # follow is off: the view stays where the user looked
+    panel.add_lines([LogLine("r1", "train", "stdout", "epoch 29 again", 0.0)])
+    assert panel.match_label.text() == "1 of 12"  # the search follows new lines, keeping its place
     panel.copy()
     assert QGuiApplication.clipboard().text().startswith("epoch 0 done\nepoch 1 done")
 
