@@ -160,3 +160,37 @@ def test_examples_dir_falls_back_to_the_installed_data_files(tmp_path: Path, mon
     (tmp_path / "frozen" / "examples").mkdir(parents=True)
     (tmp_path / "frozen" / "examples" / "valohai.yaml").write_text("[]\n")
     assert welcome.examples_dir() == tmp_path / "frozen" / "examples"
+
+
+def test_run_gui_without_a_file_shows_the_welcome_and_exits_cleanly(tmp_path: Path) -> None:
+    """The real entry point in a fresh interpreter: the welcome appears, the engine check ends, exit 0."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from designer.app import create_app, run_gui\n"
+        "from designer.welcome import WelcomeDialog\n"
+        "app = create_app()\n"
+        "def look():\n"
+        "    tops = QApplication.topLevelWidgets()\n"
+        "    shown = [w for w in tops if isinstance(w, WelcomeDialog) and w.isVisible()]\n"
+        "    print('welcome shown:', len(shown), flush=True)\n"
+        "    app.quit()\n"
+        "QTimer.singleShot(1200, look)\n"
+        "sys.exit(run_gui(None))\n"
+    )
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+        HOME=str(tmp_path),
+        PIPELINE_DESIGNER_RECOVERY_DIR=str(tmp_path / "rec"),
+    )
+    command = [sys.executable, "-c", script]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "welcome shown: 1" in result.stdout
