@@ -221,7 +221,7 @@ def _check_pipeline(ctx: _Ctx, body: dict[str, Any], path: ConfigPath) -> Iterat
         connected = {n for e, _s, _t in parsed for n in (e.source_node, e.target_node) if n in nodes}
         for i, node in enumerate(raw_nodes):
             name = node.get("name") if isinstance(node, dict) else None
-            if name in nodes and name not in connected and nodes.get(name) is node:
+            if isinstance(name, str) and name in nodes and name not in connected and nodes[name] is node:
                 yield ctx.diag(
                     "warning",
                     f'node "{name}" is not connected to any other node',

@@ -126,7 +126,7 @@ class YamlDocument:
             raise
         if edited == base:
             return
-        intended = _to_plain(tree)
+        intended = to_plain(tree)
         merged = self._merge(base, edited)
         if _parses_to(merged, intended):
             self.last_edit_rewrote_file = False
@@ -226,12 +226,12 @@ def _replace_emptied_containers(node: Any) -> None:
                 entry[3] = None
 
 
-def _to_plain(node: Any) -> Any:
+def to_plain(node: Any) -> Any:
     """The ruamel tree as plain data, to compare with what a text parses to."""
     if isinstance(node, dict):
-        return {_to_plain(k): _to_plain(v) for k, v in node.items()}
+        return {to_plain(k): to_plain(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_to_plain(v) for v in node]
+        return [to_plain(v) for v in node]
     if isinstance(node, bool) or node is None:
         return node
     for kind in (int, float, str):  # ruamel's ScalarFloat, ScalarInt, quoted strings...
@@ -268,8 +268,7 @@ def guess_indent(text: str) -> tuple[int, int]:
     lines = [line for line in text.split("\n") if line.strip() and not line.lstrip().startswith("#")]
     mapping: Counter[int] = Counter()
     offset: Counter[int] = Counter()
-    if lines and (root := _ITEM_LINE.match(lines[0])):
-        offset[len(root.group(1))] += 1  # the root list's own dash column
+    root = _ITEM_LINE.match(lines[0]) if lines else None
     for line, nxt in pairwise(lines):
         match = _KEY_LINE.match(line)
         if not match:
@@ -280,6 +279,8 @@ def guess_indent(text: str) -> tuple[int, int]:
             offset[len(item.group(1)) - key_col] += 1
         elif key := _ANY_KEY.match(nxt):
             mapping[len(key.group(1)) - key_col] += 1
+    if not offset and root:
+        offset[len(root.group(1))] += 1  # no nested list: the root list's dash column decides
     best_mapping = next((m for m, _ in mapping.most_common() if m > 0), 2)
     best_offset = next((o for o, _ in offset.most_common() if o >= 0), 0)
     return best_mapping, best_offset

@@ -13,7 +13,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from runner.config.document import YamlDocument
+from runner.config.document import YamlDocument, to_plain
 from runner.config.errors import (
     CycleError,
     DuplicateEdgeError,
@@ -70,9 +70,15 @@ def _check_name(name: str, what: str) -> None:
 def _set_or_delete(mapping: Any, key: str, value: Any) -> None:
     if value is None:
         mapping.pop(key, None)
-    elif key not in mapping or mapping[key] != value or type(mapping[key]) is not type(value):
-        # An equal value is left alone: re-assigning would drop its anchor or quoting.
+    elif key not in mapping or not _same_value(mapping[key], value):
         mapping[key] = value
+
+
+def _same_value(current: Any, value: Any) -> bool:
+    """Equal and of the same plain type: then the value is left alone, since re-assigning
+    would drop its anchor or quoting (ruamel keeps those on its own scalar types)."""
+    plain = to_plain(current)
+    return bool(plain == value and type(plain) is type(value))
 
 
 # -- steps ---------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_BYTES = 5 * 1024 * 1024
 # An alias bomb is small on disk and explodes when expanded: cap the expanded size.
-MAX_EXPANDED_NODES = 1_000_000
+# A generated 500-step, 500-node config has ~15,000; this leaves room for 6x that.
+MAX_EXPANDED_NODES = 100_000
 DEFAULT_FILENAME = "valohai.yaml"
 BOM = "\ufeff"  # kept in the text so a save gives the same bytes back; stripped for parsing
 
@@ -287,9 +288,9 @@ def _collect_marks(root: yaml.Node, prefix: ConfigPath, loaded: LoadedConfig) ->
     """Record the start of every value (and of every mapping key) under its config path."""
     stack: list[tuple[yaml.Node, ConfigPath]] = [(root, prefix)]
     seen: set[tuple[int, ConfigPath]] = set()
-    while stack:
+    while stack:  # aliases are walked at every place they appear: bounded by MAX_EXPANDED_NODES
         node, path = stack.pop()
-        if (id(node), path) in seen:  # aliases share nodes; visit each place once
+        if (id(node), path) in seen:
             continue
         seen.add((id(node), path))
         loaded.marks[path] = Mark(node.start_mark.line + 1, node.start_mark.column + 1)

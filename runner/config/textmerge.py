@@ -10,6 +10,7 @@ new lines take the indentation the original uses at that place.
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
 
 _SEARCH_LIMIT = 400  # lines to look back for an indentation reference
@@ -60,10 +61,24 @@ def merge_edit(original: list[str], base: list[str], edited: list[str]) -> list[
         out += original[pos:o1]
         if b1 == b2:  # a pure insertion: keep any original lines base did not know
             out += original[o1:o2]
-        out += [_reindent(line, b1 - 1, base, original, anchor) for line in edited[e1:e2]]
+        new = [_reindent(line, b1 - 1, base, original, anchor) for line in edited[e1:e2]]
+        if len(new) == o2 - o1:  # line for line: keep the user's spacing before comments
+            new = [_keep_comment_spacing(old, line) for old, line in zip(original[o1:o2], new, strict=True)]
+        out += new
         pos = o2
     out += original[pos:]
     return out
+
+
+_COMMENT = re.compile(r"^(.*?\S)(\s+)(#.*)$")
+
+
+def _keep_comment_spacing(old: str, new: str) -> str:
+    """ruamel writes ``value # note`` for ``value  # note``: give the comment its old gap."""
+    o, n = _COMMENT.match(old), _COMMENT.match(new)
+    if o and n and o.group(3) == n.group(3) and o.group(2) != n.group(2):
+        return n.group(1) + o.group(2) + n.group(3)
+    return new
 
 
 def _reindent(line: str, before: int, base: list[str], original: list[str], anchor: dict[int, int]) -> str:

@@ -35,14 +35,9 @@ _REDUMP = (
     "renaming changes a '- name:' list-item line; the merged text does not parse back to the dump, "
     "so YamlDocument.apply falls back to re-dumping the whole file (last_edit_rewrote_file): "
 )
-_TIE = _REDUMP + "document.guess_indent returns dash offset 0 here (the root list's dash at column 0 "
-_TIE += "ties with the one nested list indented by 2, and the tie goes to 0)"
 KNOWN_DEFAULT_BUGS: dict[str, str] = {}
 KNOWN_RENAME_BUGS: dict[str, str] = {
     "style-indented.yaml": _REDUMP + "ruamel dumps this indented-dash file as '  -   step:'",
-    "style-no-final-newline.yaml": _TIE,
-    "shared/valohai-yaml/examples__optional-default-param.yaml": _TIE,
-    "shared/valohai-yaml/examples__flag-param-pass-as-example.yaml": _TIE,
 }
 KNOWN_EDGE_BUGS: dict[str, str] = {}
 
@@ -277,11 +272,8 @@ def test_edit_on_a_flow_line_changes_only_the_edited_value() -> None:
 # -- an edit followed by its inverse gives the file back byte for byte ------------------------
 # This also sees formatting changes inside the edited line, which the line-set tests cannot.
 
-_SPACING = "ruamel re-dumps the edited line's trailing '  # comment' as ' # comment'"
 _FLOW = "ruamel re-dumps the edited flow line: 'outputs: [{name: a.txt}]' → 'outputs: [name: a.txt]'"
 KNOWN_INVERSE_BUGS = {
-    ("default", "style-comments.yaml"): _SPACING,
-    ("rename", "style-comments.yaml"): _SPACING,
     ("default", "style-flow.yaml"): _FLOW,
     ("rename", "style-flow.yaml"): _FLOW,
     **{("rename", name): reason for name, reason in KNOWN_RENAME_BUGS.items()},
@@ -327,11 +319,7 @@ def test_edit_then_its_inverse_gives_the_file_back(kind: str, path: Path) -> Non
 # -- rename a node (the designer's most common edit after moving things) ----------------------
 
 WITH_NODE = [p for p in EDITABLE if choose_node_rename(load(p).data) is not None]
-_TIE_NODE = "document.guess_indent returns dash offset 0 (tie between the root dash at column 0 and "
-_TIE_NODE += "the one nested list at offset 2): the renamed '- name:' item is re-indented, 'type:' too"
 KNOWN_NODE_RENAME_BUGS = {
-    "style-comments.yaml": _SPACING,
-    "bad-schema-missing-key.yaml": _TIE_NODE,
     "style-indented.yaml": KNOWN_RENAME_BUGS["style-indented.yaml"],
     "shared/valohai-yaml/examples__pipeline-edge-types-example.yaml": "an edge written as a multi-line "
     "flow list ('- [' / socket / socket / ']') is collapsed onto one line when one socket is renamed",

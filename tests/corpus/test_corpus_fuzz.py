@@ -232,11 +232,6 @@ def test_lint_survives_a_node_name_that_is_not_a_string(name: str) -> None:
     assert any(d.severity == "error" and d.line == 4 for d in diagnostics)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checks._check_pipeline, unconnected-node loop: 'name in nodes' raises TypeError "
-    "(unhashable) for a list or mapping name once the pipeline has two other nodes",
-)
 @pytest.mark.parametrize("name", ["[a, b]", "{x: 1}"])
 def test_lint_survives_a_non_string_node_name_next_to_two_nodes(name: str) -> None:
     text = f"- pipeline:\n    name: p\n    nodes:\n      - {{name: {name}, type: execution, step: s}}\n"

@@ -14,11 +14,7 @@ from runner.config.document import YamlDocument
 from runner.config.errors import EditError
 
 # file → why an edit to the value a key already has still changes the text.
-KNOWN_NOOP_BUGS = {
-    "style-anchors.yaml": "edits._set_or_delete re-assigns when the types differ; an anchored plain "
-    "scalar ('image: &img python:3.12') is a ruamel PlainScalarString, not str, so the equal str "
-    "replaces it and the anchor &img moves to the former alias *img",
-}
+KNOWN_NOOP_BUGS: dict[str, str] = {}
 
 
 def _named_steps(data: object) -> list[dict[str, object]]:
