@@ -140,6 +140,11 @@ class _BulkConnection(urllib3.connection.HTTPConnection):
         self.sock = channel
 
 
+def _stale(channel: Any) -> bool:
+    """A pooled channel the server side has finished with (the SDK's pool does not check)."""
+    return bool(channel.closed or channel.eof_received or channel.exit_status_ready())
+
+
 class _BulkPool(SSHConnectionPool):
     """Keeps one connected spare: a new channel plus `docker system dial-stdio` costs ~0.4 s, and
     every node needs at least one (attach takes its connection over for good)."""
@@ -154,10 +159,16 @@ class _BulkPool(SSHConnectionPool):
 
     def _get_conn(self, timeout: float | None = None) -> _BulkConnection:
         conn: _BulkConnection = super()._get_conn(timeout)
+        while conn.sock is not None and _stale(conn.sock):  # its dial-stdio ended while pooled
+            conn.close()
+            conn = super()._get_conn(timeout)
         if conn.sock is None:  # none pooled: take the spare if ready, and prepare the next one
             with self._spare_lock:
-                if self._spares:
-                    conn = self._spares.pop()
+                spare = self._spares.pop() if self._spares else None
+            if spare is not None and not _stale(spare.sock):
+                conn = spare
+            elif spare is not None:
+                spare.close()
             threading.Thread(target=self._add_spare, daemon=True).start()
         return conn
 

@@ -82,6 +82,19 @@ def _descendants(root: int) -> list[int]:
     return out
 
 
+def _started_with(argument: str) -> list[int]:
+    """Processes whose command line contains ``argument`` (our unique config path)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argument.encode() in argv and int(entry.name) != os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
 class ThrowawaySshd:
     """One sshd process with its own keys and config; use as a context manager."""
 
@@ -279,9 +292,11 @@ Subsystem sftp internal-sftp
         children = _descendants(proc.pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        for pid in children:
+        # SIGKILL, as a crash would: a connection process handling SIGTERM gracefully could keep
+        # the client's TCP connection open a while. Also anything started with our config file.
+        for pid in {*children, *_started_with(str(self.config_path))}:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGKILL)
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
