@@ -1,6 +1,4 @@
-"""Pipeline Designer: the PySide6 node-graph editor for valohai.yaml."""
+"""Pipeline Designer: the PySide6 node-graph editor for valohai.yaml.
 
-from designer.none_refcount import make_none_immortal
-
-# Before any Qt call: PySide6 6.12.0 leaks references to None on every void method call.
-make_none_immortal()
+This ``__init__`` imports no Qt, so the headless subcommands of ``designer.cli`` start fast.
+"""

@@ -25,10 +25,11 @@ def drop_step(window: MainWindow, step: str, scene_xy: tuple[float, float]) -> N
     pos = QPointF(window.view.mapFromScene(QPointF(*scene_xy)))
     action = Qt.DropAction.CopyAction
     buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(pos, action, mime, buttons, mods)
+    # Drag enter/move events take an integer QPoint; the drop takes a QPointF.
+    enter = QDragEnterEvent(pos.toPoint(), action, mime, buttons, mods)
     QApplication.sendEvent(viewport, enter)
     assert enter.isAccepted(), "the canvas refused the palette drag"
-    QApplication.sendEvent(viewport, QDragMoveEvent(pos, action, mime, buttons, mods))
+    QApplication.sendEvent(viewport, QDragMoveEvent(pos.toPoint(), action, mime, buttons, mods))
     drop = QDropEvent(pos, action, mime, buttons, mods)
     QApplication.sendEvent(viewport, drop)
     assert drop.isAccepted(), "the canvas refused the drop"
