@@ -10,7 +10,15 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from designer.canvas.port_item import PortItem, draw_port, port_color
-from designer.canvas.style import HEADER_HEIGHT, NODE_WIDTH, PORT_RADIUS, ROW_HEIGHT, TYPE_COLORS, theme
+from designer.canvas.style import (
+    HEADER_HEIGHT,
+    NODE_WIDTH,
+    PORT_RADIUS,
+    ROW_HEIGHT,
+    STATUS_COLORS,
+    TYPE_COLORS,
+    theme,
+)
 from designer.document.graph_model import NodeView
 
 if TYPE_CHECKING:
@@ -18,14 +26,6 @@ if TYPE_CHECKING:
 
 MAX_NODE_WIDTH = 360.0
 # Run states (issue 5 sets them through PipelineScene.set_node_status).
-STATUS_COLORS = {
-    "queued": "#8c959f",
-    "running": "#2f7fe0",
-    "succeeded": "#1a7f37",
-    "failed": "#cf222e",
-    "skipped": "#bf8700",
-    "cancelled": "#6e7781",
-}
 _TITLE_FONT = QFont()
 _TITLE_FONT.setPointSizeF(10.0)
 _TITLE_FONT.setBold(True)

@@ -94,3 +94,17 @@ def refresh_theme() -> CanvasTheme:
     global _current
     _current = _theme(is_dark())
     return _current
+
+
+# Run states of a node, shared by the canvas outline and the run badges (always with an
+# icon or a word next to the colour, never colour alone).
+STATUS_COLORS = {
+    "queued": "#6e7781",
+    "running": "#2f7fe0",
+    "succeeded": "#1a7f37",
+    "failed": "#cf222e",
+    "skipped": "#9a6700",
+    "reused": "#1b7c83",
+    "cancelled": "#bc4c00",
+    "interrupted": "#8250df",
+}

@@ -16,17 +16,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPaint
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from designer.bridge.node_states import NodeState, NodeStateModel
+from designer.canvas.style import STATUS_COLORS
 
-STATUS_COLORS = {
-    "queued": "#6e7781",
-    "running": "#2f7fe0",
-    "succeeded": "#1a7f37",
-    "failed": "#cf222e",
-    "skipped": "#9a6700",
-    "reused": "#1b7c83",
-    "cancelled": "#bc4c00",
-    "interrupted": "#8250df",
-}
 HEIGHT = 20.0
 
 
