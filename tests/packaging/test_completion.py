@@ -87,3 +87,17 @@ def test_nested_subcommands_are_followed(tmp_path: Path) -> None:
     assert _complete(["pipeline-designer", "hosts", ""], tmp_path, text) == ["add"]
     assert _complete(["pipeline-designer", "hosts", "add", "--"], tmp_path, text) == ["--help", "--kind"]
     assert _complete(["pipeline-designer", "hosts", "add", "--kind", ""], tmp_path, text) == ["ssh", "tcp"]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_script_loads_and_completes(tmp_path: Path) -> None:
+    script_file = tmp_path / "pd.zsh"
+    script_file.write_text(_completion("zsh"))
+    # bashcompinit calls the function under `emulate sh` (0-based arrays, like bash)
+    program = (
+        f"source {script_file}; emulate sh; COMP_WORDS=(pipeline-designer lint x --format ''); "
+        'COMP_CWORD=4; _pipeline_designer; print -l "${COMPREPLY[@]}"'
+    )
+    result = subprocess.run(["zsh", "-f", "-c", program], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["text", "json"]
