@@ -13,7 +13,7 @@ VENV_STAMP  := $(VENV)/.pd-installed
 TIMED       := .ci/timed
 PYTEST_ARGS ?=
 # Debian packages: test images, the sshd tests, and the libraries PySide6 loads even offscreen.
-HOST_PACKAGES := debootstrap busybox-static openssh-server \
+HOST_PACKAGES := debootstrap busybox-static openssh-server desktop-file-utils zsh \
 	libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
 # What Qt's xcb platform plugin needs on top, for a window on an X11/XWayland display.
 DISPLAY_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -9,7 +10,11 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
+_SOURCE_ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
+# A wheel or pipx install puts them under <prefix>/share (pyproject's data-files).
+ICON_DIR = (
+    _SOURCE_ICONS if _SOURCE_ICONS.is_dir() else Path(sys.prefix) / "share" / "pipeline-designer" / "icons"
+)
 _SIZES = (16, 20, 24, 32, 48)
 
 

@@ -15,6 +15,9 @@ def build_parser(prog: str = "pipeline-designer") -> argparse.ArgumentParser:
         prog=prog,
         description="Design, lint and run valohai.yaml ML pipelines. "
         "Without a subcommand, opens the designer window (on FILE if given).",
+        epilog="The designer window: pipeline-designer [FILE] (a valohai.yaml or a folder holding one); "
+        "pipeline-designer --self-test opens the bundled example offscreen, lints it and exits 0. "
+        "Shell completion: pipeline-designer completion bash|zsh.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
