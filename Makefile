@@ -95,7 +95,7 @@ distclean: clean
 PYINSTALLER_REQ := pyinstaller>=6.10
 
 # The xcb libraries are bundled only when present here: without them the bundle needs them on the desktop.
-package: venv
+package: packages venv
 	@.ci/packages.sh $(DISPLAY_PACKAGES) || echo "warning: the bundle will need on the target: $(DISPLAY_PACKAGES)"
 	@$(PY) -c "import PyInstaller" 2>/dev/null || $(VENV)/bin/pip install -q '$(PYINSTALLER_REQ)'
 	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
