@@ -1,10 +1,11 @@
 """``attach_run_ui(window)``: the run side of the designer, added to its main window.
 
 Adds the Logs, Metrics, Outputs and Runs docks, a Run menu and toolbar (Run pipeline, Run this
-node, Run from here, Re-run failed, Cancel), node badges on the canvas, a progress bar in the
-status bar and a tray message when a run ends while the window is inactive. It uses only the
+node, Run from here, Re-run failed, Cancel, Hosts…), node badges on the canvas, a progress bar in
+the status bar and a tray message when a run ends while the window is inactive. It uses only the
 window's public attributes: ``document``, ``scene``, ``current_pipeline``, ``settings``,
-``show_pipeline`` and (when present) ``problems_dock`` and ``inspector_dock``.
+``show_pipeline`` and (when present) ``problems_dock`` and ``inspector_dock``. Runs go to the
+target last chosen in the Run dialog (``run/target`` in the window's settings: local, a host, a pool).
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ from PySide6.QtWidgets import (
 from designer.bridge.history import RunHistory
 from designer.bridge.run_controller import RunController
 from designer.run.compare_dialog import CompareDialog
+from designer.run.hosts_dialog import HostsDialog
 from designer.run.logs_dock import LogsPanel, parse_log_text
 from designer.run.metrics_dock import MetricsPanel
 from designer.run.outputs_panel import OutputsPanel
 from designer.run.run_commands import RunCommands
+from designer.run.run_dialog import LOCAL, target_hosts
 from designer.run.run_icons import run_icon
 from designer.run.runs_browser import RunsBrowser, param_diff
 from designer.run.status_badge import BadgeOverlay
@@ -62,6 +65,7 @@ class RunUI(RunCommands, QObject):
         self.notifications: list[str] = []
         self.shown_run: str | None = None
         self.compare_dialog: CompareDialog | None = None
+        self.hosts_dialog: HostsDialog | None = None
         self._build_panels()
         self._build_actions()
         self._build_status()
@@ -137,6 +141,11 @@ class RunUI(RunCommands, QObject):
         menu.addSeparator()
         menu.addAction(self.cancel_action)
         menu.addSeparator()
+        self.hosts_action = QAction("&Hosts…", self.window)
+        self.hosts_action.setStatusTip("Remote Docker hosts: add, test, trust their keys")
+        self.hosts_action.triggered.connect(lambda _checked=False: self.show_hosts())
+        menu.addAction(self.hosts_action)
+        menu.addSeparator()
         for dock in (self.logs_dock, self.metrics_dock, self.outputs_dock, self.runs_dock):
             menu.addAction(dock.toggleViewAction())
         self.menu = menu
@@ -183,6 +192,9 @@ class RunUI(RunCommands, QObject):
             return False
         options = RunOptions(image_map=dict(self.image_map), reuse=self.reuse, labels=dict(self.labels))
         kwargs = {"home": self.home, **self.start_kwargs}
+        hosts = self.target_hosts()
+        if hosts != [LOCAL]:
+            kwargs["hosts"] = hosts
         self.metrics.show_only(set())  # the new run's series get checked as they appear
         self.logs_dock.raise_()
         self.controller.start(plan, options, **kwargs)
@@ -193,6 +205,19 @@ class RunUI(RunCommands, QObject):
 
     def cancel(self) -> None:
         self.controller.cancel()
+
+    def target_hosts(self) -> list[str]:
+        """Where runs go: the target last chosen in the Run dialog (``["local"]`` by default)."""
+        return target_hosts(str(self.window.settings.value("run/target", LOCAL)))
+
+    def show_hosts(self) -> HostsDialog:
+        """Run ▸ Hosts…: the host registry (non-modal; one at a time)."""
+        if self.hosts_dialog is None or not shiboken6.isValid(self.hosts_dialog):
+            self.hosts_dialog = HostsDialog(self.window)
+        self.hosts_dialog.refresh()
+        self.hosts_dialog.show()
+        self.hosts_dialog.raise_()
+        return self.hosts_dialog
 
     # --- run events -----------------------------------------------------------------------------
     def _on_run_started(self, run_id: str, nodes: tuple[str, ...]) -> None:

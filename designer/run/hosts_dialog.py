@@ -1,0 +1,425 @@
+"""Hosts dialog: the remote Docker hosts of ``runner.hosts`` (list, add, edit, remove, test).
+
+Every network call (fetching the host key, testing the host) runs on a ``QThreadPool`` worker and
+comes back by a queued signal, so the window never freezes on a slow or dead host. Host keys are
+never accepted silently: an unknown key is shown (type and fingerprint) and needs "Trust"; a
+changed key is refused with no way to accept it here (``hosts trust NAME --replace`` after
+checking it). Passwords and passphrases go only to the keyring (``store_secret``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from runner.hosts import service
+from runner.hosts.health import HostReport
+from runner.hosts.known_hosts import HostKeyError
+from runner.hosts.registry import HostConfig, HostConfigError
+from runner.hosts.secrets import SecretStoreError
+from runner.hosts.ssh import HostError
+
+COLUMNS = ["Name", "URL", "GPUs", "Max parallel", "Status"]
+
+
+def plain_error(exc: BaseException) -> str:
+    """What went wrong, in words (the runner's host errors never contain secrets)."""
+    if isinstance(exc, HostKeyError | HostError | HostConfigError | SecretStoreError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def report_text(report: HostReport) -> str:
+    lines = [
+        f"Host {report.name}: connected in {report.connect_s:.1f} s",
+        f"Docker engine {report.engine_version} (API {report.api_version}, {report.os})",
+        f"Runtimes: {', '.join(report.runtimes) or 'none'}",
+        f"GPUs: {', '.join(report.gpus) if report.gpus else 'none'}"
+        + (f" ({report.gpu_note})" if report.gpu_note else ""),
+    ]
+    if report.leftovers_removed:
+        lines.append(f"Removed {report.leftovers_removed} container(s) left by earlier runs")
+    if report.error:
+        lines.append(f"Error: {report.error}")
+    return "\n".join(lines)
+
+
+class _Signals(QObject):
+    # The call returned: (result)
+    done = Signal(object)
+    # The call raised: (exception)
+    failed = Signal(object)
+
+
+class _Task(QRunnable):
+    """Runs ``fn`` on a pool thread; only emits signals (never touches widgets)."""
+
+    def __init__(self, fn: Callable[[], Any], signals: _Signals) -> None:
+        super().__init__()
+        self.fn, self.signals = fn, signals
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except BaseException as exc:  # shown to the user in plain words
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.done.emit(result)
+
+
+class HostForm(QDialog):
+    """Add or edit one host; builds a validated ``HostConfig`` (errors shown, the form stays open)."""
+
+    def __init__(self, host: HostConfig | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit host" if host else "Add host")
+        self.config: HostConfig | None = None
+        self.name = QLineEdit(self)
+        self.url = QLineEdit(self)
+        self.url.setPlaceholderText("ssh://user@host[:port]")
+        self.identity = QLineEdit(self)
+        self.identity.setPlaceholderText("private key file (optional)")
+        browse = QPushButton("Browse…", self)
+        browse.clicked.connect(self._browse)
+        self.gpus = QSpinBox(self)
+        self.gpus.setRange(0, 64)
+        self.max_parallel = QSpinBox(self)
+        self.max_parallel.setRange(1, 256)
+        self.max_parallel.setValue(4)
+        self.secret = QLineEdit(self)
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setPlaceholderText(
+            "kept in the system keyring only" + (" (empty: unchanged)" if host else "")
+        )
+        if host is not None:
+            self.name.setText(host.name)
+            self.name.setReadOnly(True)  # the keyring entries are keyed by the name
+            self.url.setText(host.url)
+            self.identity.setText(host.identity or "")
+            self.gpus.setValue(host.gpus)
+            self.max_parallel.setValue(host.max_parallel)
+        self.environments = host.environments if host else ()
+        identity_row = QHBoxLayout()
+        identity_row.addWidget(self.identity)
+        identity_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("URL", self.url)
+        form.addRow("Identity file", identity_row)
+        form.addRow("GPUs", self.gpus)
+        form.addRow("Max parallel", self.max_parallel)
+        form.addRow("Password / passphrase", self.secret)
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c0392b")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Private key file")
+        if path:
+            self.identity.setText(path)
+
+    @property
+    def secret_kind(self) -> str:
+        """A passphrase unlocks the identity file; without one it is the SSH password."""
+        return "passphrase" if self.identity.text().strip() else "password"
+
+    def accept(self) -> None:
+        try:
+            self.config = HostConfig(
+                self.name.text().strip(),
+                self.url.text().strip(),
+                identity=self.identity.text().strip() or None,
+                gpus=self.gpus.value(),
+                max_parallel=self.max_parallel.value(),
+                environments=self.environments,
+            )
+        except HostConfigError as exc:
+            self.error.setText(str(exc))
+            return
+        super().accept()
+
+
+class HostsDialog(QDialog):
+    """The host registry in a table, with Add / Edit / Remove / Test."""
+
+    # A host test or key check ended: (host name, ok?)
+    test_finished = Signal(str, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Remote hosts")
+        self.resize(760, 420)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self.status: dict[str, str] = {}
+        self._working = False
+        self.form: HostForm | None = None
+        self.key_box: QMessageBox | None = None
+        self._signals: list[_Signals] = []  # alive until their task reports
+        # Remove asks first (tests replace it): ask(title, text) -> yes?
+        self.ask: Callable[[str, str], bool] = self._ask_box
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.add_button = QPushButton("Add…", self)
+        self.edit_button = QPushButton("Edit…", self)
+        self.remove_button = QPushButton("Remove", self)
+        self.test_button = QPushButton("Test", self)
+        self.add_button.clicked.connect(self.add_host)
+        self.edit_button.clicked.connect(self.edit_host)
+        self.remove_button.clicked.connect(self.remove_host)
+        self.test_button.clicked.connect(self.test_host)
+        side = QVBoxLayout()
+        for button in (self.add_button, self.edit_button, self.remove_button, self.test_button):
+            side.addWidget(button)
+        side.addStretch(1)
+        top = QHBoxLayout()
+        top.addWidget(self.table, 1)
+        top.addLayout(side)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)  # indeterminate: "working"
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.output = QPlainTextEdit(self)
+        self.output.setReadOnly(True)
+        self.output.setMaximumHeight(130)
+        self.output.setPlaceholderText("Test a host to see its engine version and GPUs.")
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.output)
+        layout.addWidget(close)
+        self.refresh()
+
+    # --- table ----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        try:
+            hosts = service.list_hosts()
+        except HostConfigError as exc:
+            hosts = []
+            self.output.setPlainText(str(exc))
+        self.table.setRowCount(len(hosts))
+        for row, host in enumerate(hosts):
+            values = [
+                host.name,
+                host.url,
+                str(host.gpus),
+                str(host.max_parallel),
+                self.status.get(host.name, ""),
+            ]
+            for col, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if col in (2, 3):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.table.setItem(row, col, item)
+        self.table.resizeColumnsToContents()
+        self._update_buttons()
+
+    def host_names(self) -> list[str]:
+        return [self.table.item(r, 0).text() for r in range(self.table.rowCount())]
+
+    def selected(self) -> str | None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        return self.table.item(rows.pop(), 0).text() if len(rows) == 1 else None
+
+    def select(self, name: str) -> None:
+        if name in self.host_names():
+            self.table.selectRow(self.host_names().index(name))
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected() is not None and not self._working
+        for button in (self.edit_button, self.remove_button, self.test_button):
+            button.setEnabled(chosen)
+
+    # --- add / edit / remove --------------------------------------------------------------------
+    def add_host(self) -> None:
+        self._open_form(None)
+
+    def edit_host(self) -> None:
+        name = self.selected()
+        if name is not None:
+            self._open_form(next(h for h in service.list_hosts() if h.name == name))
+
+    def _open_form(self, host: HostConfig | None) -> None:
+        self.form = HostForm(host, self)
+        self.form.accepted.connect(lambda form=self.form, edit=host is not None: self._save(form, edit))
+        self.form.open()
+
+    def _save(self, form: HostForm, edit: bool) -> None:
+        config = form.config
+        assert config is not None
+        secret = form.secret.text()
+        form.secret.clear()  # do not keep it in the widget longer than needed
+        try:
+            service.add_host(config, replace=edit)
+            if secret:
+                service.store_secret(config.name, form.secret_kind, secret)
+        except (HostConfigError, SecretStoreError) as exc:
+            QMessageBox.warning(self, "Host not saved", str(exc))
+            return
+        self.refresh()
+        self.select(config.name)
+
+    def remove_host(self) -> None:
+        name = self.selected()
+        if name is None or not self.ask("Remove host", f"Remove host {name} and its keyring secrets?"):
+            return
+        try:
+            service.remove_host(name)
+        except HostConfigError as exc:
+            QMessageBox.warning(self, "Host not removed", str(exc))
+        self.status.pop(name, None)
+        self.refresh()
+
+    def _ask_box(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # --- test (off the UI thread) ---------------------------------------------------------------
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[Any], None]) -> None:
+        signals = _Signals(self)
+        self._signals.append(signals)
+
+        def finish(handler: Callable[[Any], None], value: Any) -> None:
+            self._signals.remove(signals)
+            signals.deleteLater()
+            self._set_busy(False)
+            handler(value)
+
+        signals.done.connect(lambda value: finish(done, value))
+        signals.failed.connect(lambda exc: finish(failed, exc))
+        self._set_busy(True)
+        self.pool.start(_Task(fn, signals))
+
+    def _set_busy(self, busy: bool) -> None:
+        self._working = busy
+        self.busy.setVisible(busy)
+        self.add_button.setEnabled(not busy)
+        self._update_buttons()
+
+    def test_host(self) -> None:
+        """Check the host key first (prompting for an unknown one), then connect and report."""
+        name = self.selected()
+        if name is None:
+            return
+        self._show(name, "checking…", f"Checking the host key of {name}…")
+        self._run(lambda: service.offered_key(name), lambda o: self._on_key(name, o), self._failer(name))
+
+    def _on_key(self, name: str, offered: service.OfferedKey) -> None:
+        if offered.changed:
+            self._show(name, "KEY CHANGED", f"Refused: the host key of {name} changed.")
+            self._key_box(
+                QMessageBox.Icon.Critical,
+                "HOST KEY CHANGED",
+                f"The host {name} ({offered.host_id}) now offers a different key:\n\n"
+                f"{offered.key_type} {offered.fingerprint}\n\nTrusted until now:\n"
+                + "\n".join(offered.trusted)
+                + "\n\nSomeone may be intercepting the connection, or the host was reinstalled. "
+                "The connection is refused. If the change is legitimate, check the new fingerprint "
+                f"with the host's owner and run `pipeline-designer hosts trust {name} --replace`.",
+                trust=False,
+            )
+            self.test_finished.emit(name, False)
+        elif not offered.known:
+            box = self._key_box(
+                QMessageBox.Icon.Question,
+                "Unknown host key",
+                f"The host {name} ({offered.host_id}) offers a key that is not trusted yet:\n\n"
+                f"{offered.key_type}\n{offered.fingerprint}\n\n"
+                "Check this fingerprint with the host's owner. Trust it?",
+                trust=True,
+            )
+            box.buttonClicked.connect(lambda button: self._on_key_answer(name, offered, button))
+        else:
+            self._connect(name)
+
+    def _key_box(self, icon: QMessageBox.Icon, title: str, text: str, trust: bool) -> QMessageBox:
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if trust:
+            box.trust_button = box.addButton("Trust", QMessageBox.ButtonRole.AcceptRole)  # type: ignore[attr-defined]
+            box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        else:
+            box.addButton(QMessageBox.StandardButton.Close)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.key_box = box
+        box.open()
+        return box
+
+    def _on_key_answer(self, name: str, offered: service.OfferedKey, button: Any) -> None:
+        box, self.key_box = self.key_box, None
+        if box is None or button is not getattr(box, "trust_button", None):
+            self._show(name, "key not trusted", f"The host key of {name} was not trusted; not connected.")
+            self.test_finished.emit(name, False)
+            return
+        try:
+            service.trust_offered(name, offered)
+        except (HostKeyError, HostConfigError, OSError) as exc:
+            self._failer(name)(exc)
+            return
+        self._connect(name)
+
+    def _connect(self, name: str) -> None:
+        self._show(name, "testing…", f"Connecting to {name}…")
+        self._run(lambda: service.test_host(name), lambda r: self._on_report(name, r), self._failer(name))
+
+    def _on_report(self, name: str, report: HostReport) -> None:
+        ok = report.reachable and not report.error
+        gpus = f", {len(report.gpus)} GPU(s)" if report.gpus else ""
+        self._show(name, f"ok: Docker {report.engine_version}{gpus}" if ok else "failed", report_text(report))
+        self.test_finished.emit(name, ok)
+
+    def _failer(self, name: str) -> Callable[[BaseException], None]:
+        def failed(exc: BaseException) -> None:
+            self._show(name, "failed", plain_error(exc))
+            self.test_finished.emit(name, False)
+
+        return failed
+
+    def _show(self, name: str, status: str, text: str) -> None:
+        self.status[name] = status
+        self.output.setPlainText(text)
+        selected = self.selected()
+        self.refresh()
+        if selected:
+            self.select(selected)
+
+    def done(self, result: int) -> None:
+        self.pool.waitForDone(15_000)  # a test in flight ends (connects time out) before we go
+        super().done(result)
