@@ -164,6 +164,10 @@ MaxSessions 64
 MaxStartups 64:30:128
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
+# bash sources ~/.bashrc for commands run over ssh only when SHLVL is unset (shell level 1).
+# The test machine's root .bashrc runs `pyenv init`, whose rehash lock is left stale when a
+# test kills sshd mid-session, and then every later session hangs on it. Skip the rc file.
+SetEnv SHLVL=1
 """
         )
 
