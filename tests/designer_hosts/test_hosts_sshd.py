@@ -88,3 +88,53 @@ def test_a_changed_key_is_refused_without_a_way_to_accept_it(
     box.buttons()[0].click()
     assert _trusted(sshd) == [fingerprint(old)]  # the new key was not stored
     assert hosts_dialog.table.item(0, 4).text() == "KEY CHANGED"
+
+
+@pytest.mark.docker
+def test_a_pipeline_runs_from_the_designer_on_the_remote_host(
+    make_run_window: Any,
+    qtbot: Any,
+    sshd: Any,
+    tmp_path: Path,
+    home: Path,
+    config_dir: Path,
+    memory_keyring: Any,
+    busybox_image: str,
+    docker_client: Any,
+) -> None:
+    """Run dialog target "box" -> start_run(hosts=["box"]) -> the node runs over the sshd."""
+    from designer.run.run_dialog import RunDialog
+
+    key = sshd.key_with_passphrase
+    service.add_host(HostConfig("box", sshd.base_url, identity=str(key.path)))
+    service.store_secret("box", "passphrase", key.passphrase)
+    KnownHosts().trust("127.0.0.1", sshd.port, fetch_host_key("127.0.0.1", sshd.port))
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "valohai.yaml").write_text(
+        "- step:\n    name: hello\n    image: busybox\n"
+        "    command: echo hello-from-remote > /valohai/outputs/hello.txt\n"
+        "- pipeline:\n    name: p\n    nodes:\n      - name: hello\n        type: execution\n"
+        "        step: hello\n    edges: []\n"
+    )
+    ui = make_run_window(root / "valohai.yaml")
+    ui.image_map = {"busybox": busybox_image}
+    dialog = RunDialog("p", [], ui.window.settings)
+    qtbot.addWidget(dialog)
+    dialog.target.setCurrentText("box")
+    dialog.accept()
+    with qtbot.waitSignal(ui.controller.events.run_finished, timeout=120_000) as blocker:
+        assert ui.run_pipeline(dialog=False)
+    assert ui.warnings == []
+    finished = blocker.args[0]
+    assert finished.status == "succeeded", ui.history.executions(finished.run_id)
+    execution = ui.history.execution(finished.run_id, "hello")
+    assert execution is not None and execution["host"] == "box"
+    assert [o["path"] for o in ui.history.outputs(execution["id"])] == ["hello.txt"]
+    assert "Accepted publickey" in sshd.log_text()
+    written = [
+        p
+        for d in (config_dir, home, tmp_path / "settings.ini")
+        for p in (d.rglob("*") if d.is_dir() else [d])
+    ]
+    assert not [p for p in written if p.is_file() and key.passphrase.encode() in p.read_bytes()]
