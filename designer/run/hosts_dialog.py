@@ -37,13 +37,15 @@ from runner.hosts.health import HostReport
 from runner.hosts.known_hosts import HostKeyError
 from runner.hosts.registry import HostConfig, HostConfigError
 from runner.hosts.secrets import SecretStoreError
-from runner.hosts.ssh import HostError
+from runner.hosts.ssh import HostAuthError, HostError
 
 COLUMNS = ["Name", "URL", "GPUs", "Max parallel", "Status"]
 
 
 def plain_error(exc: BaseException) -> str:
     """What went wrong, in words (the runner's host errors never contain secrets)."""
+    if isinstance(exc, HostAuthError):
+        return f"{exc}\nEdit the host to enter its password or key passphrase (kept in the keyring)."
     if isinstance(exc, HostKeyError | HostError | HostConfigError | SecretStoreError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
@@ -167,6 +169,10 @@ class HostForm(QDialog):
             return
         super().accept()
 
+    def reject(self) -> None:
+        self.secret.clear()  # never kept in a hidden widget
+        super().reject()
+
 
 class HostsDialog(QDialog):
     """The host registry in a table, with Add / Edit / Remove / Test."""
@@ -277,6 +283,8 @@ class HostsDialog(QDialog):
             self._open_form(next(h for h in service.list_hosts() if h.name == name))
 
     def _open_form(self, host: HostConfig | None) -> None:
+        if self.form is not None:
+            self.form.deleteLater()
         self.form = HostForm(host, self)
         self.form.accepted.connect(lambda form=self.form, edit=host is not None: self._save(form, edit))
         self.form.open()

@@ -72,6 +72,7 @@ def test_an_invalid_url_keeps_the_form_open_with_the_reason(hosts_dialog: Any, q
     assert service.list_hosts() == []
     form.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
     assert not form.isVisible() and service.list_hosts() == []
+    assert form.secret.text() == ""  # a cancelled secret is not kept in the hidden form
 
 
 def test_edit_keeps_the_secret_when_left_empty_and_remove_deletes_it(

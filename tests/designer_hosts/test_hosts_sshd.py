@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from runner.hosts import service
 from runner.hosts.known_hosts import KnownHosts, fetch_host_key, fingerprint
@@ -138,3 +138,28 @@ def test_a_pipeline_runs_from_the_designer_on_the_remote_host(
         for p in (d.rglob("*") if d.is_dir() else [d])
     ]
     assert not [p for p in written if p.is_file() and key.passphrase.encode() in p.read_bytes()]
+
+
+@pytest.mark.docker
+def test_a_missing_passphrase_is_explained_and_entering_it_through_edit_fixes_it(
+    hosts_dialog: Any, qtbot: Any, sshd: Any, home: Path, memory_keyring: Any, docker_client: Any
+) -> None:
+    key = sshd.key_with_passphrase
+    service.add_host(HostConfig("box", sshd.base_url, identity=str(key.path)))
+    KnownHosts().trust("127.0.0.1", sshd.port, fetch_host_key("127.0.0.1", sshd.port))
+    hosts_dialog.refresh()
+    hosts_dialog.select("box")
+    with qtbot.waitSignal(hosts_dialog.test_finished, timeout=30_000) as blocker:
+        hosts_dialog.test_button.click()
+    assert blocker.args == ["box", False]
+    text = hosts_dialog.output.toPlainText()
+    assert "needs a passphrase" in text and "Edit the host" in text
+    hosts_dialog.edit_button.click()
+    form = hosts_dialog.form
+    qtbot.keyClicks(form.secret, key.passphrase)
+    form.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert memory_keyring.items == {("pipeline-designer", "box:passphrase"): key.passphrase}
+    with qtbot.waitSignal(hosts_dialog.test_finished, timeout=60_000) as blocker:
+        hosts_dialog.test_button.click()
+    assert blocker.args == ["box", True], hosts_dialog.output.toPlainText()
+    assert key.passphrase not in hosts_dialog.output.toPlainText()
