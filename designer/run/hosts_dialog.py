@@ -16,22 +16,18 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from designer.run.host_form import HostForm
 from runner.hosts import service
 from runner.hosts.health import HostReport
 from runner.hosts.known_hosts import HostKeyError
@@ -87,91 +83,6 @@ class _Task(QRunnable):
             self.signals.failed.emit(exc)
         else:
             self.signals.done.emit(result)
-
-
-class HostForm(QDialog):
-    """Add or edit one host; builds a validated ``HostConfig`` (errors shown, the form stays open)."""
-
-    def __init__(self, host: HostConfig | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Edit host" if host else "Add host")
-        self.config: HostConfig | None = None
-        self.name = QLineEdit(self)
-        self.url = QLineEdit(self)
-        self.url.setPlaceholderText("ssh://user@host[:port]")
-        self.identity = QLineEdit(self)
-        self.identity.setPlaceholderText("private key file (optional)")
-        browse = QPushButton("Browse…", self)
-        browse.clicked.connect(self._browse)
-        self.gpus = QSpinBox(self)
-        self.gpus.setRange(0, 64)
-        self.max_parallel = QSpinBox(self)
-        self.max_parallel.setRange(1, 256)
-        self.max_parallel.setValue(4)
-        self.secret = QLineEdit(self)
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText(
-            "kept in the system keyring only" + (" (empty: unchanged)" if host else "")
-        )
-        if host is not None:
-            self.name.setText(host.name)
-            self.name.setReadOnly(True)  # the keyring entries are keyed by the name
-            self.url.setText(host.url)
-            self.identity.setText(host.identity or "")
-            self.gpus.setValue(host.gpus)
-            self.max_parallel.setValue(host.max_parallel)
-        self.environments = host.environments if host else ()
-        identity_row = QHBoxLayout()
-        identity_row.addWidget(self.identity)
-        identity_row.addWidget(browse)
-        form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("URL", self.url)
-        form.addRow("Identity file", identity_row)
-        form.addRow("GPUs", self.gpus)
-        form.addRow("Max parallel", self.max_parallel)
-        form.addRow("Password / passphrase", self.secret)
-        self.error = QLabel(self)
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c0392b")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
-
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Private key file")
-        if path:
-            self.identity.setText(path)
-
-    @property
-    def secret_kind(self) -> str:
-        """A passphrase unlocks the identity file; without one it is the SSH password."""
-        return "passphrase" if self.identity.text().strip() else "password"
-
-    def accept(self) -> None:
-        try:
-            self.config = HostConfig(
-                self.name.text().strip(),
-                self.url.text().strip(),
-                identity=self.identity.text().strip() or None,
-                gpus=self.gpus.value(),
-                max_parallel=self.max_parallel.value(),
-                environments=self.environments,
-            )
-        except HostConfigError as exc:
-            self.error.setText(str(exc))
-            return
-        super().accept()
-
-    def reject(self) -> None:
-        self.secret.clear()  # never kept in a hidden widget
-        super().reject()
 
 
 class HostsDialog(QDialog):
