@@ -180,7 +180,7 @@ class HostsDialog(QDialog):
             self.table.selectRow(self.host_names().index(name))
 
     def _update_buttons(self) -> None:
-        chosen = self.selected() is not None and not self._working
+        chosen = self.selected() is not None and not self._working and self.key_box is None
         for button in (self.edit_button, self.remove_button, self.test_button):
             button.setEnabled(chosen)
 
@@ -284,7 +284,7 @@ class HostsDialog(QDialog):
                 "Check this fingerprint with the host's owner. Trust it?",
                 trust=True,
             )
-            box.buttonClicked.connect(lambda button: self._on_key_answer(name, offered, button))
+            box.buttonClicked.connect(lambda button: self._on_key_answer(name, offered, box, button))
         else:
             self._connect(name)
 
@@ -297,13 +297,19 @@ class HostsDialog(QDialog):
         else:
             box.addButton(QMessageBox.StandardButton.Close)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _r: self._key_box_closed(box))
         self.key_box = box
+        self._update_buttons()  # no second test while the question is open
         box.open()
         return box
 
-    def _on_key_answer(self, name: str, offered: service.OfferedKey, button: Any) -> None:
-        box, self.key_box = self.key_box, None
-        if box is None or button is not getattr(box, "trust_button", None):
+    def _key_box_closed(self, box: QMessageBox) -> None:
+        if self.key_box is box:
+            self.key_box = None
+        self._update_buttons()
+
+    def _on_key_answer(self, name: str, offered: service.OfferedKey, box: QMessageBox, button: Any) -> None:
+        if button is not getattr(box, "trust_button", None):
             self._show(name, "key not trusted", f"The host key of {name} was not trusted; not connected.")
             self.test_finished.emit(name, False)
             return

@@ -47,6 +47,7 @@ def test_unknown_key_shows_its_fingerprint_and_trust_stores_it(
     box = _wait_key_box(hosts_dialog, qtbot)
     assert fingerprint(expected) in box.text() and expected.get_name() in box.text()
     assert _trusted(sshd) == []  # nothing stored before the user answers
+    assert not hosts_dialog.test_button.isEnabled()  # one question at a time
     with qtbot.waitSignal(hosts_dialog.test_finished, timeout=60_000) as blocker:
         box.trust_button.click()
     assert _trusted(sshd) == [fingerprint(expected)]
@@ -85,7 +86,9 @@ def test_a_changed_key_is_refused_without_a_way_to_accept_it(
     assert fingerprint(new) in box.text() and fingerprint(old) in box.text()
     assert [b.text() for b in box.buttons()] == ["&Close"] or len(box.buttons()) == 1
     assert not hasattr(box, "trust_button")
+    assert not hosts_dialog.test_button.isEnabled()
     box.buttons()[0].click()
+    assert hosts_dialog.key_box is None and hosts_dialog.test_button.isEnabled()
     assert _trusted(sshd) == [fingerprint(old)]  # the new key was not stored
     assert hosts_dialog.table.item(0, 4).text() == "KEY CHANGED"
 
