@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGrap
 
 from designer.canvas.port_item import PortItem
 from designer.canvas.style import PORT_COLORS, theme
-from designer.document.graph_model import EdgeView
+from designer.document.model_api import ResolvedEdge
 
 _LABEL_FONT = QFont()
 _LABEL_FONT.setPointSizeF(8.0)
@@ -41,9 +41,9 @@ def detour(a: QPointF, b: QPointF, obstacles: list[QRectF]) -> QPainterPath:
 
 
 class EdgeItem(QGraphicsPathItem):
-    """Projection of one ``EdgeView``; the pattern shows on hover and when selected."""
+    """Projection of one ``ResolvedEdge``; the pattern shows on hover and when selected."""
 
-    def __init__(self, edge: EdgeView, source: PortItem, target: PortItem) -> None:
+    def __init__(self, edge: ResolvedEdge, source: PortItem, target: PortItem) -> None:
         super().__init__()
         self.edge = edge
         self.source = source

@@ -19,7 +19,8 @@ from designer.canvas.edge_item import EdgeItem
 from designer.canvas.node_item import NodeItem
 from designer.canvas.port_item import PortItem
 from designer.canvas.style import GRID, theme
-from designer.document.graph_model import EdgeView, PipelineView
+from designer.document.graph_model import PipelineView
+from designer.document.model_api import ResolvedEdge
 
 STEP_MIME = "application/x-pipeline-designer-step"
 FAST_EDGES_ABOVE = 150  # more edges than this: draw them as cheap hairlines
@@ -97,9 +98,9 @@ class PipelineScene(QGraphicsScene):
         self.edge_items.clear()
         self.clear()
 
-    def _sync_edges(self, edges: list[EdgeView]) -> list[EdgeItem]:
+    def _sync_edges(self, edges: list[ResolvedEdge]) -> list[EdgeItem]:
         """Add and remove edge items; returns the new ones (not routed yet)."""
-        wanted: dict[EdgeKey, EdgeView] = {}
+        wanted: dict[EdgeKey, ResolvedEdge] = {}
         seen: Counter[tuple[str, str]] = Counter()
         for e in edges:
             k = (e.source, e.target)
@@ -208,7 +209,7 @@ class PipelineScene(QGraphicsScene):
     def selected_node_names(self) -> list[str]:
         return [i.name for i in self.selectedItems() if isinstance(i, NodeItem)]
 
-    def selected_edges(self) -> list[EdgeView]:
+    def selected_edges(self) -> list[ResolvedEdge]:
         return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
 
     def select_node(self, name: str) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from designer.document.model_api import ResolvedEdge, resolve_edges
+
 # Edge kinds a user may draw: (source type, target type).
 COMPATIBLE = {
     ("output", "input"),
@@ -57,24 +59,11 @@ class NodeView:
         return None
 
 
-@dataclass(frozen=True)
-class EdgeView:
-    index: int
-    source: str  # "node.type.key"
-    target: str
-    source_node: str
-    source_type: str
-    source_key: str
-    target_node: str
-    target_type: str
-    target_key: str
-
-
 @dataclass
 class PipelineView:
     name: str
     nodes: dict[str, NodeView] = field(default_factory=dict)
-    edges: list[EdgeView] = field(default_factory=list)
+    edges: list[ResolvedEdge] = field(default_factory=list)
 
 
 def _step_of(config: Any, node: Any) -> Any:
@@ -90,23 +79,9 @@ def describe_pipeline(config: Any, name: str) -> PipelineView:
     """Project ``config.pipelines[name]`` onto nodes with ports and resolved edges."""
     pipeline = config.pipelines[name]
     view = PipelineView(name=name)
-    edges: list[EdgeView] = []
-    for i, e in enumerate(pipeline.edges):
-        edges.append(
-            EdgeView(
-                i,
-                e.source,
-                e.target,
-                e.source_node,
-                e.source_type,
-                e.source_key,
-                e.target_node,
-                e.target_type,
-                e.target_key,
-            )
-        )
+    edges = resolve_edges(pipeline)
     view.edges = edges
-    edges_by_node: dict[str, list[EdgeView]] = {}
+    edges_by_node: dict[str, list[ResolvedEdge]] = {}
     for e in edges:
         edges_by_node.setdefault(e.source_node, []).append(e)
         if e.target_node != e.source_node:
@@ -116,7 +91,7 @@ def describe_pipeline(config: Any, name: str) -> PipelineView:
     return view
 
 
-def _describe_node(config: Any, node: Any, edges_by_node: dict[str, list[EdgeView]]) -> NodeView:
+def _describe_node(config: Any, node: Any, edges_by_node: dict[str, list[ResolvedEdge]]) -> NodeView:
     ntype = _node_type(node)
     step = _step_of(config, node)
     ins: list[Port] = []

@@ -11,6 +11,7 @@ from runner.config.checks import ALLOWED_TARGETS
 from runner.config.document import YamlDocument
 from runner.config.errors import CycleError, EdgeError, EditError
 from runner.config.sidecar import Layout
+from runner.config.sockets import ResolvedEdge, resolve_edges
 from runner.dag import PipelineGraph
 from runner.dag.layout import layered_layout
 
@@ -24,9 +25,11 @@ __all__ = [
     "Layout",
     "LoadedConfig",
     "PipelineGraph",
+    "ResolvedEdge",
     "YamlDocument",
     "edits",
     "layered_layout",
     "lint",
     "load_text",
+    "resolve_edges",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 def split_socket(socket: str) -> tuple[str, str, str] | None:
@@ -30,3 +31,13 @@ class ResolvedEdge:
     @property
     def target(self) -> str:
         return f"{self.target_node}.{self.target_type}.{self.target_key}"
+
+
+def resolve_edges(pipeline: Any) -> list[ResolvedEdge]:
+    """The edges of a valohai-yaml ``Pipeline``, in YAML order."""
+    return [
+        ResolvedEdge(
+            index, e.source_node, e.source_type, e.source_key, e.target_node, e.target_type, e.target_key
+        )
+        for index, e in enumerate(pipeline.edges)
+    ]

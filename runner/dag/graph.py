@@ -7,7 +7,7 @@ from typing import Any
 import networkx as nx
 
 from runner.config.errors import UnknownNameError
-from runner.config.sockets import ResolvedEdge
+from runner.config.sockets import ResolvedEdge, resolve_edges
 
 
 class PipelineGraph:
@@ -31,12 +31,7 @@ class PipelineGraph:
     @classmethod
     def from_pipeline(cls, pipeline: Any) -> PipelineGraph:
         nodes = [(node.name, node.type, node) for node in pipeline.nodes]
-        edges = [
-            ResolvedEdge(
-                index, e.source_node, e.source_type, e.source_key, e.target_node, e.target_type, e.target_key
-            )
-            for index, e in enumerate(pipeline.edges)
-        ]
+        edges = resolve_edges(pipeline)
         return cls.assemble(pipeline.name, nodes, edges)
 
     @classmethod

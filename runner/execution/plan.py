@@ -16,21 +16,12 @@ from valohai_yaml.objs.parameter import Parameter
 from valohai_yaml.objs.pipelines.override import Override
 from valohai_yaml.objs.step import Step
 
+from runner.config.sockets import ResolvedEdge, resolve_edges
 from runner.execution.placement import gpus_requested
 
 
 class PlanError(ValueError):
     """The pipeline/step cannot be planned; the message names the culprit."""
-
-
-@dataclass(frozen=True)
-class PlanEdge:
-    source_node: str
-    source_type: str
-    source_key: str
-    target_node: str
-    target_type: str
-    target_key: str
 
 
 @dataclass
@@ -57,7 +48,7 @@ class NodeTemplate:
 class RunPlan:
     pipeline: str | None
     nodes: dict[str, NodeTemplate]
-    edges: list[PlanEdge]
+    edges: list[ResolvedEdge]
     root_dir: Path
     reuse_executions: bool = False
     yaml_path: Path | None = None
@@ -153,10 +144,7 @@ def plan_pipeline(
         merge_mode = getattr(node, "edge_merge_mode", "replace")
         template.edge_merge_mode = str(getattr(merge_mode, "value", merge_mode))
         nodes[node.name] = template
-    edges = [
-        PlanEdge(e.source_node, e.source_type, e.source_key, e.target_node, e.target_type, e.target_key)
-        for e in pipeline.edges
-    ]
+    edges = resolve_edges(pipeline)
     for edge in edges:
         for end in (edge.source_node, edge.target_node):
             if end not in nodes:
