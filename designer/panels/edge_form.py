@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from designer.document.model_api import edits
-from designer.panels.form_fields import LineField
+from designer.panels.form_fields import LineField, problem_label
 
 if TYPE_CHECKING:
     from designer.editor import PipelineEditor
@@ -34,10 +34,7 @@ class EdgeForm(QGroupBox):
             self,
         )
         self.help.setWordWrap(True)
-        self.problem = QLabel(self)
-        self.problem.setStyleSheet("color: #cf222e")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
+        self.problem = problem_label(self)
         form = QFormLayout()
         form.addRow("Source", self.source)
         form.addRow("Target", self.target)

@@ -8,9 +8,19 @@ from typing import Any
 import yaml
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtGui import QFocusEvent, QFontDatabase
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
 
-_INVALID = "border: 1px solid #cf222e; background: rgba(207, 34, 46, 0.10);"
+ERROR_COLOR = "#cf222e"
+_INVALID = f"border: 1px solid {ERROR_COLOR}; background: rgba(207, 34, 46, 0.10);"
+
+
+def problem_label(parent: QWidget) -> QLabel:
+    """The red, word-wrapped line under a form that says why a value was refused (hidden until then)."""
+    label = QLabel(parent)
+    label.setStyleSheet(f"color: {ERROR_COLOR}")
+    label.setWordWrap(True)
+    label.hide()
+    return label
 
 
 class LineField(QLineEdit):

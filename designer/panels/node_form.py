@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLa
 
 from designer.document.commands import RenameNode
 from designer.document.model_api import edits
-from designer.panels.form_fields import LineField, TextField, yaml_text
+from designer.panels.form_fields import LineField, TextField, problem_label, yaml_text
 
 if TYPE_CHECKING:
     from designer.editor import PipelineEditor
@@ -43,10 +43,7 @@ class NodeForm(QGroupBox):
         self.actions = TextField(as_yaml=True, parent=self)
         self.actions.setPlaceholderText("No actions — YAML list of when / if / then")
         self.actions.setFixedHeight(80)
-        self.problem = QLabel(self)
-        self.problem.setStyleSheet("color: #cf222e")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
+        self.problem = problem_label(self)
         form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("Type", self.type_label)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.panels.form_fields import problem_label
 from designer.panels.value_parsing import format_value
 
 ERROR_TINT = QColor(207, 34, 46, 60)
@@ -65,10 +65,7 @@ class SpecTable(QWidget):
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.table.itemChanged.connect(self._on_item_changed)
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #cf222e")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = problem_label(self)
         add = QToolButton(self)
         add.setText(f"+ Add {what}")
         add.setAutoRaise(True)

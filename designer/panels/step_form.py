@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from designer.document.model_api import edits
-from designer.panels.form_fields import LineField, TextField, yaml_text
+from designer.panels.form_fields import LineField, TextField, problem_label, yaml_text
 from designer.panels.spec_table import Column, SpecTable
 from designer.panels.value_parsing import PARAM_TYPES, parse_default, parse_duration, parse_list, parse_number
 
@@ -83,10 +83,7 @@ class StepForm(QGroupBox):
         self.params = SpecTable("parameter", PARAM_COLUMNS, self)
         self.inputs = SpecTable("input", INPUT_COLUMNS, self)
         self.env = SpecTable("variable", ENV_COLUMNS, self)
-        self.problem = QLabel(self)
-        self.problem.setStyleSheet("color: #cf222e")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
+        self.problem = problem_label(self)
         form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("Image", self.image)
