@@ -18,6 +18,10 @@ SKIPPED = "skipped"
 CANCELLED = "cancelled"
 REUSED = "reused"
 INTERRUPTED = "interrupted"
+# Not terminal: a node paused by a require-approval action until someone approves or rejects it.
+AWAITING_APPROVAL = "awaiting-approval"
+# A run (not a node) ended by a stop-pipeline action: nothing failed, the rest did not run.
+STOPPED = "stopped"
 TERMINAL_STATUSES = frozenset({SUCCEEDED, FAILED, SKIPPED, CANCELLED, REUSED, INTERRUPTED})
 OK_STATUSES = frozenset({SUCCEEDED, REUSED})
 
@@ -39,6 +43,7 @@ class NodeStateChanged:
     exit_code: int | None = None
     message: str = ""
     reused_from: str | None = None
+    child: int | None = None  # 1-based execution of a task node; None: the node itself
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class LogLine:
     stream: str
     text: str
     time: float
+    child: int | None = None  # 1-based execution of a task node
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class MetadataRecord:
     node: str
     record: dict[str, Any] = field(hash=False)
     time: float = 0.0
+    child: int | None = None  # 1-based execution of a task node
 
 
 @dataclass(frozen=True)
@@ -70,4 +77,78 @@ class RunFinished:
     time: float = 0.0
 
 
-Event = RunStarted | NodeStateChanged | LogLine | MetadataRecord | RunFinished
+@dataclass(frozen=True)
+class TaskExpanded:
+    """A task node's sweep, expanded: ``children[i]`` are the parameters of execution ``i + 1``."""
+
+    run_id: str
+    node: str
+    children: tuple[dict[str, Any], ...] = field(hash=False)
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    """Counts of a task node's executions (the node's "3/6" counter)."""
+
+    run_id: str
+    node: str
+    total: int
+    running: int
+    succeeded: int
+    failed: int
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class ApprovalRequested:
+    """A require-approval action paused ``node``; answer with ``RunHandle.approve/reject``."""
+
+    run_id: str
+    node: str
+    when: str  # "node-starting" (before it runs) or "node-complete" (before its results go on)
+    reason: str
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class ApprovalResolved:
+    run_id: str
+    node: str
+    approved: bool
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class EndpointReady:
+    """A deployment node's endpoint container answers HTTP at ``url`` (on 127.0.0.1)."""
+
+    run_id: str
+    node: str
+    endpoint: str
+    url: str
+    container: str
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class EndpointStopped:
+    run_id: str
+    node: str
+    endpoint: str
+    time: float = 0.0
+
+
+Event = (
+    RunStarted
+    | NodeStateChanged
+    | LogLine
+    | MetadataRecord
+    | RunFinished
+    | TaskExpanded
+    | TaskProgress
+    | ApprovalRequested
+    | ApprovalResolved
+    | EndpointReady
+    | EndpointStopped
+)
