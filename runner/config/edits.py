@@ -364,8 +364,22 @@ def remove_node(doc: YamlDocument, pipeline: str, name: str) -> None:
             source, target = _edge_sockets(edges[index])
             if _socket_node(source) == name or _socket_node(target) == name:
                 del edges[index]
+        _drop_parameter_targets(body, name)
 
     doc.apply(mutate)
+
+
+def _drop_parameter_targets(pipeline: Any, node: str) -> None:
+    """A removed node's parameters are no longer pipeline parameter targets."""
+    for param in pipeline.get("parameters") or []:
+        for key in ("target", "targets") if isinstance(param, dict) else ():
+            value = param.get(key)
+            if isinstance(value, str) and _socket_node(value) == node:
+                del param[key]
+            elif isinstance(value, list):
+                for index in reversed(range(len(value))):
+                    if _socket_node(value[index]) == node:
+                        del value[index]
 
 
 def rename_node(doc: YamlDocument, pipeline: str, old: str, new: str) -> None:
