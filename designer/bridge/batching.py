@@ -9,33 +9,81 @@ import queue
 import time
 from dataclasses import dataclass, field
 
-from runner.events import Event, LogLine, MetadataRecord, NodeStateChanged, RunFinished, RunStarted
+from runner.events import (
+    ApprovalRequested,
+    ApprovalResolved,
+    EndpointReady,
+    EndpointStopped,
+    Event,
+    LogLine,
+    MetadataRecord,
+    NodeStateChanged,
+    RunFinished,
+    RunStarted,
+    TaskExpanded,
+    TaskProgress,
+)
 
 BATCH_SECONDS = 0.1
+
+TaskEvent = TaskExpanded | TaskProgress
+ApprovalEvent = ApprovalRequested | ApprovalResolved
+EndpointEvent = EndpointReady | EndpointStopped
 
 
 @dataclass
 class Batch:
     started: RunStarted | None = None
-    states: list[NodeStateChanged] = field(default_factory=list)
+    states: list[NodeStateChanged] = field(default_factory=list)  # the nodes' own (child is None)
+    child_states: list[NodeStateChanged] = field(default_factory=list)  # a task's executions
+    tasks: list[TaskEvent] = field(default_factory=list)
+    approvals: list[ApprovalEvent] = field(default_factory=list)
+    endpoints: list[EndpointEvent] = field(default_factory=list)
     logs: list[LogLine] = field(default_factory=list)
     records: list[MetadataRecord] = field(default_factory=list)
     finished: RunFinished | None = None
 
     def add(self, event: Event) -> None:
         if isinstance(event, NodeStateChanged):
-            self.states.append(event)
+            # A child's "failed" is not the task node's: keep them apart from the start.
+            (self.states if event.child is None else self.child_states).append(event)
         elif isinstance(event, LogLine):
             self.logs.append(event)
         elif isinstance(event, MetadataRecord):
             self.records.append(event)
+        elif isinstance(event, TaskExpanded | TaskProgress):
+            self.tasks.append(event)
+        elif isinstance(event, ApprovalRequested | ApprovalResolved):
+            self.approvals.append(event)
+        elif isinstance(event, EndpointReady | EndpointStopped):
+            self.endpoints.append(event)
         elif isinstance(event, RunStarted):
             self.started = event
         elif isinstance(event, RunFinished):
             self.finished = event
 
     def __bool__(self) -> bool:
-        return bool(self.started or self.states or self.logs or self.records or self.finished)
+        return bool(
+            self.started
+            or self.states
+            or self.child_states
+            or self.tasks
+            or self.approvals
+            or self.endpoints
+            or self.logs
+            or self.records
+            or self.finished
+        )
+
+
+def drain(events: queue.Queue[Event]) -> Batch:
+    """Whatever is queued now, without waiting (events left after the run's last batch)."""
+    batch = Batch()
+    while True:
+        try:
+            batch.add(events.get_nowait())
+        except queue.Empty:
+            return batch
 
 
 def next_batch(events: queue.Queue[Event], period: float = BATCH_SECONDS) -> Batch:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
+from designer.bridge.run_details import split_child
 from runner.events import PENDING, RUNNING, TERMINAL_STATUSES, NodeStateChanged
 
 QUEUED = "queued"  # what the user sees for the runner's "pending"
@@ -51,6 +52,8 @@ class NodeStateModel(QObject):
     def apply(self, event: NodeStateChanged) -> None:
         if self.run_id is not None and event.run_id != self.run_id:
             return  # a late event of an earlier run
+        if event.child is not None:
+            return  # one execution of a task node, not the node itself (RunDetails keeps those)
         prev = self._states.get(event.node, NodeState(QUEUED))
         status = QUEUED if event.status == PENDING else event.status
         started = event.time if status == RUNNING and prev.started is None else prev.started
@@ -61,7 +64,8 @@ class NodeStateModel(QObject):
         self.node_changed.emit(event.node)
 
     def load_executions(self, run_id: str, executions: list[dict]) -> None:
-        """Show a past run (rows of the store's ``executions`` table)."""
+        """Show a past run (rows of the store's ``executions`` table; a task's execution rows,
+        named ``<node>#<k>``, are RunDetails' business)."""
         self.run_id = run_id
         self._states = {
             e["node"]: NodeState(
@@ -73,6 +77,7 @@ class NodeStateModel(QObject):
                 e.get("reused_from"),
             )
             for e in executions
+            if split_child(e["node"])[1] is None
         }
         self.states_reset.emit()
 

@@ -11,12 +11,15 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from designer.canvas.port_item import PortItem, draw_port, port_color
 from designer.canvas.style import (
+    AWAITING_FILL,
+    AWAITING_FILL_DARK,
     HEADER_HEIGHT,
     NODE_WIDTH,
     PORT_RADIUS,
     ROW_HEIGHT,
     STATUS_COLORS,
     TYPE_COLORS,
+    is_dark,
     theme,
 )
 from designer.document.graph_model import NodeView
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from designer.canvas.edge_item import EdgeItem
 
 MAX_NODE_WIDTH = 360.0
+AWAITING = "awaiting-approval"  # runner.events.AWAITING_APPROVAL (the canvas does not import runner)
 # Run states (issue 5 sets them through PipelineScene.set_node_status).
 _TITLE_FONT = QFont()
 _TITLE_FONT.setPointSizeF(10.0)
@@ -127,7 +131,11 @@ class NodeItem(QGraphicsItem):
         painter.fillRect(QRectF(3, self._height, self._width - 6, 2), QColor(0, 0, 0, 30))
         border = t.selection if selected else (t.error if n.missing_step else t.node_border)
         painter.setPen(QPen(border, 2.0 if selected else 1.0))
-        painter.setBrush(t.node_fill)
+        # A node waiting for a person's answer is amber all over, not only its outline.
+        awaiting = self.status == AWAITING
+        painter.setBrush(
+            QColor(AWAITING_FILL_DARK if is_dark() else AWAITING_FILL) if awaiting else t.node_fill
+        )
         painter.drawRoundedRect(rect, 6, 6)
         # A tinted header with a coloured top rule says the node type at a glance.
         accent = QColor(TYPE_COLORS.get(n.type, "#888888"))
@@ -144,7 +152,8 @@ class NodeItem(QGraphicsItem):
             self._paint_status(painter)
 
     def set_status(self, status: str | None) -> None:
-        """Show a run state (queued, running, succeeded, failed, skipped, cancelled) or nothing."""
+        """Show a run state (queued, running, succeeded, failed, skipped, cancelled,
+        awaiting-approval…) or nothing."""
         if status != self.status:
             self.status = status
             self.setToolTip(self._tooltip() + (f"<br>status: {status}" if status else ""))
@@ -153,7 +162,10 @@ class NodeItem(QGraphicsItem):
     def _paint_status(self, painter: QPainter) -> None:
         color = QColor(STATUS_COLORS.get(self.status or "", "#8c959f"))
         rect = QRectF(0, 0, self._width, self._height)
-        painter.setPen(QPen(color, 3.0))
+        pen = QPen(color, 3.0)
+        if self.status == AWAITING:
+            pen.setStyle(Qt.PenStyle.DashLine)  # distinct even for someone who can't tell amber apart
+        painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect.adjusted(-3, -3, 3, 3), 8, 8)
         painter.setPen(Qt.PenStyle.NoPen)

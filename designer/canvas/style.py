@@ -107,4 +107,10 @@ STATUS_COLORS = {
     "reused": "#1b7c83",
     "cancelled": "#bc4c00",
     "interrupted": "#8250df",
+    "awaiting-approval": "#bf8700",  # amber: waits for a person, not for the machine
+    "stopped": "#57606a",  # a run ended by a stop-pipeline action (not a failure)
 }
+AWAITING_FILL = "#fff4d6"  # the card of a node awaiting approval (light palette)
+AWAITING_FILL_DARK = "#3d3214"
+LINK_COLOR = "#0969da"  # an endpoint URL on the canvas
+LINK_COLOR_DARK = "#58a6ff"

@@ -33,7 +33,8 @@ from designer.bridge.history import RunHistory
 from designer.bridge.run_controller import RunController
 from designer.run.compare_dialog import CompareDialog
 from designer.run.hosts_dialog import HostsDialog
-from designer.run.logs_dock import LogsPanel, parse_log_text
+from designer.run.live_controls import LiveControls
+from designer.run.logs_dock import LogsPanel
 from designer.run.metrics_dock import MetricsPanel
 from designer.run.outputs_panel import OutputsPanel
 from designer.run.run_commands import RunCommands
@@ -41,13 +42,14 @@ from designer.run.run_dialog import LOCAL, target_hosts
 from designer.run.run_icons import run_icon
 from designer.run.runs_browser import RunsBrowser, param_diff
 from designer.run.status_badge import BadgeOverlay
+from designer.run.task_views import TaskViews
 from runner.api import RunOptions, image_map_from_env
 from runner.events import TERMINAL_STATUSES
 from runner.execution.plan import RunPlan
 from runner.store.paths import data_dir
 
 
-class RunUI(RunCommands, QObject):
+class RunUI(RunCommands, TaskViews, QObject):
     def __init__(self, window: QMainWindow, home: Path | None = None) -> None:
         super().__init__(window)
         self.window: Any = window
@@ -71,6 +73,7 @@ class RunUI(RunCommands, QObject):
         self._build_status()
         self._closed = False
         self.badges = BadgeOverlay(window.scene, self.controller.states, self)
+        self.live = LiveControls(window, self.controller, self.menu, self.toolbar)
         self._connect()
 
     # --- construction ---------------------------------------------------------------------------
@@ -170,11 +173,18 @@ class RunUI(RunCommands, QObject):
         ev.states_changed.connect(self._on_states)
         ev.run_finished.connect(self._on_run_finished)
         ev.run_failed.connect(lambda msg: self.warn("Run failed to start", msg))
+        ev.action_failed.connect(lambda msg: self.warn("Run", msg))
+        ev.approvals_changed.connect(self._on_approvals)
+        ev.tasks_changed.connect(self._on_task_events)
+        ev.child_states_changed.connect(self._on_task_events)
+        self.metrics.label_for = lambda _run, node, k: self.controller.details.child_label(node, k)
+        self.logs.execution_picked.connect(self._load_execution_log)
         ctl.busy_changed.connect(lambda _b: self._update_actions())
         self.window.scene.selectionChanged.connect(self._on_selection)
         # Badges re-attach as soon as the scene rebuilds its items after an edit or a switch.
         self._resync = QTimer(self, singleShot=True, interval=0)
         self._resync.timeout.connect(self.badges.sync)
+        self._resync.timeout.connect(self.live.sync)
         doc = self.window.document
         for signal in (doc.reset, doc.pipelines_changed, doc.node_added, doc.node_removed, doc.node_changed):
             signal.connect(self._resync.start)
@@ -204,7 +214,9 @@ class RunUI(RunCommands, QObject):
         return True
 
     def cancel(self) -> None:
+        """Stop the run, and the endpoints it (or an earlier run) started."""
         self.controller.cancel()
+        self.controller.stop_endpoints()
 
     def target_hosts(self) -> list[str]:
         """Where runs go: the target last chosen in the Run dialog (``["local"]`` by default)."""
@@ -273,12 +285,13 @@ class RunUI(RunCommands, QObject):
             return
         if run is None:
             return
-        if (run, node) not in self.logs.logs and not (self.controller.busy and self.controller.run_id == run):
-            execution = self.history.execution(run, node)
-            if execution is not None:
-                self.logs.set_log(run, node, parse_log_text(self.history.log_text(execution)))
+        task = self.controller.details.is_task(node) and self.controller.details.run_id == run
+        if task and not self._live(run) and (run, node) not in self.logs.logs:
+            self._load_task_logs(run, node)
+        self._load_execution_log(run, node)
         self.logs.show_log(run, node)
-        if (run, node) in self.metrics.sources:
+        self._sync_task(run, node if task else None, full=True)
+        if not task and (run, node) in self.metrics.sources:
             self.metrics.show_only({(run, node)})
         self.outputs.show_execution(self.history.execution(run, node))
 
@@ -295,6 +308,7 @@ class RunUI(RunCommands, QObject):
             self.window.show_pipeline(run["pipeline"])
         executions = self.history.executions(run_id)
         self.controller.states.load_executions(run_id, executions)
+        self.controller.details.load_executions(run_id, executions)
         self._load_metrics(run_id, executions)
         self.metrics.show_only({(run_id, e["node"]) for e in executions})
         self.shown_run = run_id

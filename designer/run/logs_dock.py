@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.bridge.run_details import child_name, split_child
 from runner.metadata import parse_metadata_line
 
 MAX_LINES = 200_000  # per shown log; older lines scroll away (the full log stays on disk)
@@ -34,6 +36,7 @@ STREAM_PREFIX = {"stdout": "", "stderr": "", "runner": "▸ "}
 class Line:
     stream: str  # stdout, stderr, runner
     text: str
+    child: int | None = None  # a task's execution, shown as "#3 " in the task's "all" view
 
     @property
     def is_metadata(self) -> bool:
@@ -64,6 +67,9 @@ def parse_log_text(text: str) -> list[Line]:
 
 
 class LogsPanel(QWidget):
+    # The user picked one execution of a task node, or "all" (run id, "node" or "node#k")
+    execution_picked = Signal(str, str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.logs: dict[tuple[str, str], list[Line]] = {}
@@ -71,6 +77,8 @@ class LogsPanel(QWidget):
         self._matches: list[int] = []
         self._match_at = -1
         self._pending: list[Line] = []
+        self._all_view = True  # a task node's own view shows every execution's lines, marked "#k"
+        self._task: tuple[str, str] | None = None  # (run, task node) the execution picker is for
         self._drain = QTimer(self, interval=50)
         self._drain.timeout.connect(self._drain_pending)
         self._build()
@@ -95,11 +103,16 @@ class LogsPanel(QWidget):
         self.follow.setChecked(True)
         self.follow.toggled.connect(lambda on: on and self._scroll_to_end())
         copy_b = _tool("Copy", "Copy the selection, or the whole log", self.copy)
+        self.child_combo = QComboBox(self)
+        self.child_combo.setToolTip("A task node's executions: all of them, or one")
+        self.child_combo.setMinimumContentsLength(14)
+        self.child_combo.activated.connect(self._on_child_picked)
+        self.child_combo.hide()
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 4, 6, 2)
         bar.setSpacing(6)
         bar.addWidget(self.title, 1)
-        for w in (self.search, prev_b, next_b, self.match_label, self.follow, copy_b):
+        for w in (self.child_combo, self.search, prev_b, next_b, self.match_label, self.follow, copy_b):
             bar.addWidget(w)
         self.view = QPlainTextEdit(self)
         self.view.setReadOnly(True)
@@ -140,10 +153,14 @@ class LogsPanel(QWidget):
         """
         shown: list[Line] = []
         for e in events:
-            line = Line(e.stream, e.text)
-            self.logs.setdefault((e.run_id, e.node), []).append(line)
-            if (e.run_id, e.node) == self.shown:
-                shown.append(line)
+            child = getattr(e, "child", None)
+            line = Line(e.stream, e.text, child)
+            # A task execution's line goes to its own log and to the task's "all" log.
+            keys = [(e.run_id, e.node)] + ([(e.run_id, child_name(e.node, child))] if child else [])
+            for key in keys:
+                self.logs.setdefault(key, []).append(line)
+                if key == self.shown:
+                    shown.append(line)
         if not shown:
             return
         if not self._pending and len(shown) <= LINES_PER_TICK:
@@ -188,9 +205,37 @@ class LogsPanel(QWidget):
             self.title.setText("No node selected")
             return
         self.shown = (run_id, node)
+        self._all_view = split_child(node)[1] is None
         self.title.setText(f"<b>{node}</b> <span style='color:gray'>· run {run_id}</span>")
         self._append(self.logs.get(self.shown, [])[-MAX_LINES:])
         self._on_search(self.search.text())
+
+    # --- a task node's executions ------------------------------------------------------------------
+    def set_executions(self, run_id: str, node: str, labels: list[str]) -> None:
+        """Offer "all" and each execution (``labels[k-1]``, e.g. "#3 lr=0.1"); none hides the picker."""
+        self._task = (run_id, node) if labels else None
+        self.child_combo.clear()
+        if labels:
+            self.child_combo.addItem("all", node)
+            for k, label in enumerate(labels, 1):
+                self.child_combo.addItem(label, child_name(node, k))
+            shown = self.shown[1] if self.shown and self.shown[0] == run_id else node
+            index = self.child_combo.findData(shown)
+            self.child_combo.setCurrentIndex(max(0, index))
+        self.child_combo.setVisible(bool(labels))
+
+    def pick_execution(self, child: int | None) -> None:
+        """Show one execution of the task (``None``: all of them), as if picked in the combo."""
+        index = 0 if child is None else child
+        self.child_combo.setCurrentIndex(index)
+        self._on_child_picked(index)
+
+    def _on_child_picked(self, index: int) -> None:
+        if self._task is None or index < 0:
+            return
+        run_id, name = self._task[0], str(self.child_combo.itemData(index))
+        self.execution_picked.emit(run_id, name)  # the run UI loads a past execution's log first
+        self.show_log(run_id, name)
 
     def lines(self) -> list[Line]:
         return self.logs.get(self.shown, []) if self.shown else []
@@ -207,7 +252,10 @@ class LogsPanel(QWidget):
                 cursor.insertBlock()
             first = False
             kind = "metadata" if line.is_metadata else line.stream
-            cursor.insertText(STREAM_PREFIX.get(line.stream, "") + line.text, self._formats.get(kind))
+            text = STREAM_PREFIX.get(line.stream, "") + line.text
+            if line.child is not None and self._all_view:
+                text = f"#{line.child} {text}"
+            cursor.insertText(text, self._formats.get(kind))
         cursor.endEditBlock()
         if self.follow.isChecked() or at_end:
             self._scroll_to_end()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.bridge.run_details import child_name, split_child
 from designer.run.metrics_plot import MetricsPlot
 from designer.run.series import RECORD_INDEX, WALL_TIME, MetricSource, write_csv
+from designer.run.task_ranking import TaskRanking
 
 AUTO_KEYS = 4  # keys checked automatically when a first source appears
 _ID = Qt.ItemDataRole.UserRole
@@ -34,6 +37,9 @@ class MetricsPanel(QWidget):
         super().__init__(parent)
         self.sources: dict[tuple[str, str], MetricSource] = {}
         self._unchecked_keys: set[str] = set()
+        # A task execution's title, "#3 lr=0.1 depth=3", from (run, node, child) (the run UI sets it)
+        self.label_for: Callable[[str, str, int], str] = lambda _r, _n, k: f"#{k}"
+        self.task: tuple[str, str] | None = None  # the (run, task node) overlaid and ranked
         self.plot_widget = pg.PlotWidget(background=self.palette().base().color())
         self.plot = MetricsPlot(self.plot_widget, self)
         self._build()
@@ -82,13 +88,17 @@ class MetricsPanel(QWidget):
         rl.addLayout(bar)
         rl.addWidget(self.plot_widget, 1)
         rl.addWidget(self.readout)
+        self.ranking = TaskRanking(self)
+        self.ranking.metric_changed.connect(self._on_task_metric)
+        self.ranking.hide()
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(side)
         split.addWidget(right)
+        split.addWidget(self.ranking)
         split.setStretchFactor(1, 1)
         split.setCollapsible(0, False)
         side.setMinimumWidth(190)
-        split.setSizes([200, 720])
+        split.setSizes([200, 720, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
@@ -98,10 +108,14 @@ class MetricsPanel(QWidget):
         """A batch of MetadataRecord events (live); a new node's series is plotted at once when
         it is the ``focus`` node (the selected one), or when no node is in focus."""
         by_source: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for e in events:
-            by_source.setdefault((e.run_id, e.node), []).append(e.record)
+        for e in events:  # a task's execution k is its own series, "train#3" as in the store
+            by_source.setdefault((e.run_id, child_name(e.node, e.child)), []).append(e.record)
         for (run_id, node), records in by_source.items():
-            self.load_records(run_id, node, records, checked=focus is None or focus == node)
+            base = split_child(node)[0]
+            checked = focus is None or focus == base
+            self.load_records(run_id, node, records, checked=checked)
+        if self.task is not None and any(split_child(n)[0] == self.task[1] for _r, n in by_source):
+            self.ranking.update_metrics()
 
     def load_records(
         self, run_id: str, node: str, records: list[dict[str, Any]], checked: bool = True
@@ -110,6 +124,9 @@ class MetricsPanel(QWidget):
         new = source is None
         if source is None:
             source = self.sources[(run_id, node)] = MetricSource(run_id, node)
+            base, child = split_child(node)
+            if child is not None:
+                source.title = self.label_for(run_id, base, child)
         before = set(source.columns)
         source.add_records(records)
         if new:
@@ -122,6 +139,8 @@ class MetricsPanel(QWidget):
             self.source_list.blockSignals(False)
         if new or set(source.columns) != before:
             self._sync_keys()
+            if self.task is not None and self.ranking.metric.currentText():
+                self.set_keys([self.ranking.metric.currentText()])  # the overlay shows one metric
             self._apply()
 
     def show_only(self, pairs: set[tuple[str, str]]) -> None:
@@ -135,7 +154,42 @@ class MetricsPanel(QWidget):
         self._sync_keys()
         self._apply()
 
+    # --- a task node: its executions overlaid and ranked -------------------------------------------
+    def task_sources(self, run_id: str, node: str) -> dict[int, MetricSource]:
+        out = {}
+        for (run, name), source in self.sources.items():
+            base, child = split_child(name)
+            if run == run_id and base == node and child is not None:
+                out[child] = source
+        return out
+
+    def show_task(self, run_id: str, node: str, params: dict[int, str], statuses: dict[int, str]) -> None:
+        """Overlay the task's executions (one curve each, of the ranking's metric) and rank them."""
+        self.task = (run_id, node)
+        sources = self.task_sources(run_id, node)
+        for k, source in sources.items():
+            source.title = self.label_for(run_id, node, k)
+        self._relabel()
+        self.show_only({(run_id, child_name(node, k)) for k in sources})
+        self.ranking.set_task(node, params, statuses, sources)
+        self.ranking.show()
+        self._on_task_metric(self.ranking.metric.currentText())
+
+    def clear_task(self) -> None:
+        self.task = None
+        self.ranking.hide()
+
+    def _on_task_metric(self, metric: str) -> None:
+        if self.task is not None and metric:
+            self.set_keys([metric])
+
+    def _relabel(self) -> None:
+        for i in range(self.source_list.count()):
+            item = self.source_list.item(i)
+            item.setText(self.sources[tuple(item.data(_ID))].label)
+
     def clear(self) -> None:
+        self.clear_task()
         self.sources.clear()
         self.source_list.clear()
         self.key_list.clear()

@@ -91,10 +91,20 @@ class MetricSource:
     index: GrowBuffer = field(default_factory=GrowBuffer)  # 0, 1, 2… kept, so no arange per frame
     columns: dict[str, GrowBuffer] = field(default_factory=dict)
     version: int = 0  # bumped on every append, so the plot redraws only what changed
+    title: str = ""  # a task execution's "#3 lr=0.1 depth=3" (else the node's name)
 
     @property
     def label(self) -> str:
-        return f"{self.node} · {self.run_id[-6:]}"
+        return f"{self.title or self.node} · {self.run_id[-6:]}"
+
+    def latest(self, key: str) -> float | None:
+        """The key's last finite value (what a task's ranking compares)."""
+        col = self.columns.get(key)
+        if col is None:
+            return None
+        values = col.view()
+        finite = np.flatnonzero(np.isfinite(values))
+        return float(values[finite[-1]]) if len(finite) else None
 
     def __len__(self) -> int:
         return len(self.time)

@@ -32,7 +32,7 @@ def badge_text(state: NodeState, now: float | None = None) -> str:
         return f"running {format_elapsed(elapsed)}" if elapsed is not None else "running"
     if state.status == "failed" and state.exit_code not in (None, 0):
         return f"failed (exit {state.exit_code})"
-    return state.status
+    return state.status.replace("-", " ")  # "awaiting approval"
 
 
 class StatusBadge(QGraphicsItem):
@@ -116,6 +116,11 @@ def _draw_icon(p: QPainter, status: str, r: QRectF) -> None:
     elif status == "cancelled":
         p.setBrush(white)
         p.drawRect(r.adjusted(3, 3, -3, -3))
+    elif status == "stopped":
+        p.drawRect(r.adjusted(3, 3, -3, -3))
+    elif status == "awaiting-approval":  # paused: two bars
+        p.drawLine(QPointF(c.x() - 2.5, r.top() + 2), QPointF(c.x() - 2.5, r.bottom() - 2))
+        p.drawLine(QPointF(c.x() + 2.5, r.top() + 2), QPointF(c.x() + 2.5, r.bottom() - 2))
     elif status == "skipped":
         for dx in (0.0, 5.0):
             p.drawPolyline(
