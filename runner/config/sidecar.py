@@ -3,18 +3,30 @@
 It lives next to the YAML as ``.<stem>.designer.json`` (``.valohai.designer.json``). A missing
 file is normal; a corrupt one is ignored with a warning, and the designer lays nodes out
 automatically. Keys this version does not know are kept on save.
+
+Top-level sections other than the layout (``section("triggers")``) may be written by someone else
+while a ``Layout`` is held in memory (the Triggers dialog or ``pipeline-designer watch --save`` while
+the designer has the file open). ``save`` therefore writes only the sections this instance touched
+and takes the others from the file as it is on disk, and ``update_section`` edits one section of the
+file in place, so neither writer clobbers the other.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from runner.config.document import atomic_write
 
 FORMAT_VERSION = 1
+_LAYOUT_KEYS = {"format_version", "pipelines"}
+
+
+class SidecarError(ValueError):
+    """The sidecar exists but cannot be read, so it must not be overwritten."""
 
 
 def sidecar_path(yaml_path: str | Path) -> Path:
@@ -27,6 +39,7 @@ class Layout:
         self._data: dict[str, Any] = data or {}
         self._data.setdefault("format_version", FORMAT_VERSION)
         self._data.setdefault("pipelines", {})
+        self._touched: set[str] = set()  # sections handed out by section(): ours to write
 
     @classmethod
     def load(cls, yaml_path: str | Path) -> tuple[Layout, list[str]]:
@@ -55,6 +68,16 @@ class Layout:
 
     def save(self, yaml_path: str | Path) -> Path:
         path = sidecar_path(yaml_path)
+        try:
+            disk = _read(path)
+        except SidecarError:
+            disk = None  # a corrupt file is replaced by what we hold
+        if disk is not None:
+            for key in (set(disk) | set(self._data)) - _LAYOUT_KEYS - self._touched:
+                if key in disk:
+                    self._data[key] = disk[key]
+                else:
+                    self._data.pop(key, None)
         atomic_write(path, (json.dumps(self._data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
         return path
 
@@ -92,7 +115,48 @@ class Layout:
 
     def section(self, key: str) -> dict[str, Any]:
         """A free-form top-level section (e.g. ``"triggers"``) owned by another feature."""
-        return self._data.setdefault(key, {})
+        if key in _LAYOUT_KEYS:
+            raise ValueError(f"{key!r} is the layout itself, not a section")
+        self._touched.add(key)
+        section = self._data.get(key)
+        if not isinstance(section, dict):
+            section = self._data[key] = {}
+        return section
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    """The sidecar's JSON object, None when there is no file; SidecarError when unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SidecarError(f"{path}: cannot read it ({exc})") from exc
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise SidecarError(f"{path}: not valid JSON ({exc}); fix or delete the file") from exc
+    if not isinstance(data, dict):
+        raise SidecarError(f"{path}: not a JSON object; fix or delete the file")
+    return data
+
+
+def read_section(yaml_path: str | Path, key: str) -> dict[str, Any]:
+    """One top-level section as it is on disk ({} when absent). Raises SidecarError."""
+    section = (_read(sidecar_path(yaml_path)) or {}).get(key)
+    return section if isinstance(section, dict) else {}
+
+
+def update_section(yaml_path: str | Path, key: str, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """Read the sidecar, let ``edit`` change one section in place, write it back atomically.
+
+    Everything else in the file (node positions, view state, unknown keys) is written back as it
+    was read, even entries the designer would drop as malformed. A file that cannot be read is
+    refused (SidecarError) rather than replaced.
+    """
+    layout = Layout(_read(sidecar_path(yaml_path)))
+    edit(layout.section(key))
+    return layout.save(yaml_path)
 
 
 def _valid_xy(xy: Any) -> bool:

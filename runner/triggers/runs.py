@@ -1,0 +1,106 @@
+"""One triggered run: plan the pipeline anew from the YAML on disk, run it with reuse, summarize.
+
+Planning every time picks up edits to the YAML; a YAML that no longer loads or plans gives a
+"not started" summary with the reason instead of an exception, so the watch goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runner.events import OK_STATUSES, REUSED, Event, RunFinished
+
+NOT_STARTED = "not started"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    reason: str
+    status: str  # a run status, or NOT_STARTED
+    run_id: str | None = None
+    nodes: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    message: str = ""  # why it did not start, or which nodes failed
+
+    def line(self) -> str:
+        stamp = time.strftime("%H:%M:%S")
+        if self.status == NOT_STARTED:
+            return f"{stamp} [{self.reason}] not started: {self.message}"
+        tail = f"; {self.message}" if self.message else ""
+        return (
+            f"{stamp} [{self.reason}] run {self.run_id}: {self.status} "
+            f"({self.nodes} node(s), {self.reused} reused, {self.seconds:.1f}s){tail}"
+        )
+
+
+@dataclass
+class PipelineRunner:
+    """Callable ``runner(reason) -> RunSummary``; blocks until the run ends.
+
+    Ctrl-C (KeyboardInterrupt) during a run cancels it, waits for the containers to stop and
+    re-raises, so a stopped watch never leaves containers behind.
+    """
+
+    yaml_path: Path
+    pipeline: str
+    params: dict[str, Any] = field(default_factory=dict)
+    image_map: dict[str, str] = field(default_factory=dict)
+    start_kwargs: dict[str, Any] = field(default_factory=dict)  # backend, network, pull, hosts, home
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def plan(self) -> Any:
+        """The plan from the YAML as it is now; raises ConfigLoadError, PlanError or ValueError."""
+        from runner.api import plan_run
+
+        return plan_run(self.yaml_path, pipeline=self.pipeline, params=dict(self.params))
+
+    def __call__(self, reason: str) -> RunSummary:
+        from runner.api import RunOptions, start_run
+        from runner.config import ConfigLoadError
+        from runner.execution.plan import PlanError
+
+        try:
+            plan = self.plan()
+        except ConfigLoadError as exc:
+            return RunSummary(reason, NOT_STARTED, message=exc.format().replace("\n", " | "))
+        except (PlanError, ValueError) as exc:
+            return RunSummary(reason, NOT_STARTED, message=str(exc))
+        options = RunOptions(reuse=True, image_map=dict(self.image_map), labels=dict(self.labels))
+        finished: list[RunFinished] = []
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, RunFinished):
+                finished.append(event)
+
+        t0 = time.monotonic()
+        try:
+            handle = start_run(plan, options, on_event=on_event, **self.start_kwargs)
+        except Exception as exc:  # engine unreachable and the like: try again at the next fire
+            return RunSummary(reason, NOT_STARTED, message=f"cannot start: {exc}")
+        try:
+            status = _wait(handle)
+        except KeyboardInterrupt:
+            handle.cancel()
+            handle.wait()
+            raise
+        statuses = finished[-1].node_statuses if finished else {}
+        bad = [f"{n} {s}" for n, s in statuses.items() if s not in OK_STATUSES]
+        return RunSummary(
+            reason,
+            status,
+            handle.run_id,
+            nodes=len(statuses),
+            reused=sum(s == REUSED for s in statuses.values()),
+            seconds=time.monotonic() - t0,
+            message=", ".join(bad),
+        )
+
+
+def _wait(handle: Any) -> str:
+    while not handle.done:
+        handle.wait(0.25)  # short joins: Ctrl-C / SIGTERM get through at once
+    return handle.wait() or "failed"
