@@ -90,7 +90,10 @@ class LiveControls(QObject):
         self.window = window
         self.controller = controller
         details = controller.details
-        self.actions = StripActions(controller.approve, controller.reject, self.open_url)
+        # Looked up at click time (not bound now), so the controller's methods stay replaceable.
+        self.actions = StripActions(
+            lambda n: controller.approve(n), lambda n: controller.reject(n), lambda url: self.open_url(url)
+        )
         self.strips = StripOverlay(window.scene, details, self.actions, self)
         self.banner = ApprovalBanner(details, self.actions, window)
         self.banner_bar = QToolBar("Approvals", window)
@@ -128,12 +131,12 @@ class LiveControls(QObject):
         details, ctl = self.controller.details, self.controller
         menu = QMenu(self.window)
         if details.pending(node) is not None:
-            menu.addAction("Approve", lambda: ctl.approve(node))
-            menu.addAction("Reject", lambda: ctl.reject(node))
+            menu.addAction("Approve", lambda: self.actions.approve(node))
+            menu.addAction("Reject", lambda: self.actions.reject(node))
         endpoint = details.endpoint(node)
         if endpoint is not None and endpoint.url:
             menu.addSeparator()
-            open_action = menu.addAction("Open Endpoint URL", lambda: self.open_url(endpoint.url))
+            open_action = menu.addAction("Open Endpoint URL", lambda: self.actions.open_url(endpoint.url))
             open_action.setEnabled(not endpoint.stopped)
             menu.addAction("Copy Endpoint URL", lambda: QGuiApplication.clipboard().setText(endpoint.url))
         if ctl.endpoints_up:
