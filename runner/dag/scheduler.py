@@ -45,10 +45,17 @@ class Scheduler:
         self.concurrency = concurrency
         self.status: dict[str, str] = dict.fromkeys(self._preds, PENDING)
         self._cancelled = False
+        # Slots held beyond one per running node: a task node running 3 executions holds 2 more.
+        self.extra_slots = 0
 
     @property
     def running(self) -> list[str]:
         return [n for n, s in self.status.items() if s == RUNNING]
+
+    @property
+    def free(self) -> int:
+        """Slots left under the concurrency limit."""
+        return self.concurrency - len(self.running) - self.extra_slots
 
     @property
     def done(self) -> bool:
@@ -72,7 +79,7 @@ class Scheduler:
         """
         if self._cancelled:
             return []
-        free = self.concurrency - len(self.running)
+        free = self.free
         candidates = sorted(
             (
                 n

@@ -40,9 +40,10 @@ from runner.events import (
 from runner.execution.backend import Backend, Handle
 from runner.execution.code import tree_hash
 from runner.execution.placement import NoHostError, Placement, Placer
-from runner.execution.plan import RunPlan
+from runner.execution.plan import NodeTemplate, RunPlan
 from runner.execution.prepare import NodeResult, PrepareError, RunContext, prepare_spec, reuse_key
 from runner.execution.spec import ExecutionSpec, OutputFile, container_name
+from runner.execution.task_node import TaskRunner
 from runner.metadata import iso_time, parse_metadata_line, with_time
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
@@ -113,6 +114,7 @@ class Executor:
         if self._placer is not None:
             concurrency = min(concurrency, self._placer.capacity)
         self._sched = Scheduler(plan.predecessors, concurrency, plan.order())
+        self._tasks = TaskRunner(self)
         self._log_dir = data_dir / "logs" / self.run_id
 
     # public ------------------------------------------------------------------
@@ -177,13 +179,14 @@ class Executor:
             for node in ready:
                 ctx.log = self._node_logger(node)
                 self._start(ctx, node)
+            ticked = self._tasks.tick(ctx)  # task nodes start/finish their executions
             self._collect_launches(cancelling)
             for node in list(self._running):
                 self._pump(node)
             self._drain_notes()
             # Nodes finished without a container (reused, failed to prepare) may have readied
             # others: go round again at once instead of waiting for a wakeup.
-            if ready or self._sched.done:
+            if ready or ticked or self._sched.done:
                 continue
             self._wakeup.wait(0.1)
 
@@ -191,7 +194,7 @@ class Executor:
         """Scheduler callback: place the node on a host now, or keep it pending (hosts busy)."""
         assert self._placer is not None
         tpl = self.plan.nodes[node]
-        if tpl.kind == "deployment":
+        if tpl.kind in ("deployment", "task"):  # a task's executions are placed one by one
             return True
         try:
             placement = self._placer.place(node, self._placer.demand(tpl.gpus, tpl.environment))
@@ -227,9 +230,16 @@ class Executor:
             self._finish(node, SKIPPED, message="deployment nodes are not run by the local runner")
             return
         if tpl.kind == "task":
-            self._runner_line(node, "warning: task node run as one execution (no parameter sweep locally)")
+            self._tasks.start(ctx, node)
+            return
+        self._launch_unit(ctx, tpl, node)
+
+    def _launch_unit(
+        self, ctx: RunContext, tpl: NodeTemplate, node: str, varied: dict[str, Any] | None = None
+    ) -> None:
+        """Prepare, reuse or launch one execution: a plain node, or a task's child ``node#k``."""
         try:
-            spec = prepare_spec(ctx, tpl, self._results)
+            spec = prepare_spec(ctx, tpl, self._results, node, varied)
         except PrepareError as exc:
             self._runner_line(node, f"error: {exc}")
             self._finish(node, FAILED, message=str(exc))
@@ -283,7 +293,7 @@ class Executor:
             running = _Running(handle, spec, key, log)
             self._running[node] = running
             self.store.upsert_execution(spec.execution_id, status=RUNNING, started=handle.started)
-            self._emit(NodeStateChanged(self.run_id, node, RUNNING, time.time()))
+            self._node_event(node, RUNNING, time.time())
             if cancelling:
                 self._terminate(node, running, "cancelled")
 
@@ -311,15 +321,17 @@ class Executor:
     def _pump(self, node: str) -> None:
         running = self._running[node]
         poll = self.backend.poll(running.handle)
+        task_node, child = self._tasks.split(node)
         for stream, text, when in poll.lines:
             running.log.write(f"{iso_time(when)} {stream} {text}\n")
-            self._emit(LogLine(self.run_id, node, stream, text, when))
+            self._emit(LogLine(self.run_id, task_node, stream, text, when, child))
             record = parse_metadata_line(text) if stream == "stdout" else None
             if record is not None:
                 record = with_time(record, when)
                 self.store.add_metadata(running.spec.execution_id, running.seq, when, record)
                 running.seq += 1
-                self._emit(MetadataRecord(self.run_id, node, record, when))
+                self._emit(MetadataRecord(self.run_id, task_node, record, when, child))
+                self._tasks.on_metadata(node, record)
         if poll.finished:
             self._complete(node, poll.exit_code, poll.error)
             return
@@ -361,8 +373,8 @@ class Executor:
         self.store.add_outputs(spec.execution_id, [o.__dict__ for o in outputs])
         metadata = self.store.metadata(spec.execution_id)
         self._results[node] = NodeResult(outputs, metadata, spec.parameters, spec.inputs)
-        if running.reason == "cancelled":
-            status, message = CANCELLED, "cancelled"
+        if running.reason.startswith("cancelled"):  # also "cancelled: <why>" (a task stopping children)
+            status, message = CANCELLED, running.reason
         elif running.reason:
             status, message = FAILED, running.reason
         elif error:
@@ -381,6 +393,8 @@ class Executor:
             self._placer.release(node)
             self._placements.pop(node, None)
         self._set_status(node, status, execution_id=execution_id, **info)
+        if self._tasks.split(node)[1] is not None:  # a task's execution: the task node goes on
+            return
         for skipped in self._sched.finish(node, status):
             self._set_status(skipped, SKIPPED, message=f"upstream node {node!r} {status}")
 
@@ -390,20 +404,18 @@ class Executor:
         fields = {"run_id": self.run_id, "node": node, "status": status, "ended": now}
         fields.update({k: v for k, v in info.items() if k in ("exit_code", "message", "reused_from")})
         if existing is None:
-            fields["step"] = self.plan.nodes[node].step
+            fields["step"] = self.plan.nodes[self._tasks.split(node)[0]].step
         execution_id = execution_id or (existing["id"] if existing else f"{self.run_id}-{node}")
         self.store.upsert_execution(execution_id, **fields)
-        self._emit(
-            NodeStateChanged(
-                self.run_id,
-                node,
-                status,
-                now,
-                info.get("exit_code"),
-                info.get("message", ""),
-                info.get("reused_from"),
-            )
+        self._node_event(
+            node, status, now, info.get("exit_code"), info.get("message", ""), info.get("reused_from")
         )
+
+    def _node_event(self, unit: str, status: str, now: float, *info: Any) -> None:
+        """NodeStateChanged for a node or a task's child (``child=k``), then the task's progress."""
+        node, child = self._tasks.split(unit)
+        self._emit(NodeStateChanged(self.run_id, node, status, now, *info, child=child))
+        self._tasks.on_status(unit, status)
 
     def _abort_running(self) -> None:
         """On an exception in the loop (or KeyboardInterrupt): nothing may be left running."""
@@ -419,6 +431,7 @@ class Executor:
             running.log.close()
             self._running.pop(node)
             self._finish(node, CANCELLED, execution_id=running.spec.execution_id, message="aborted")
+        self._tasks.abort()
         if not self._sched.done:
             for node in self._sched.cancel():
                 self._set_status(node, CANCELLED, message="run aborted")
@@ -431,7 +444,8 @@ class Executor:
         now = time.time()
         with open(self._log_path(node), "a", encoding="utf-8") as fh:
             fh.write(f"{iso_time(now)} runner {text}\n")
-        self._emit(LogLine(self.run_id, node, "runner", text, now))
+        task_node, child = self._tasks.split(node)
+        self._emit(LogLine(self.run_id, task_node, "runner", text, now, child))
 
     def _image_identity(self, image: str) -> str:
         probe = getattr(self.backend, "image_identity", None)

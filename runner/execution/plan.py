@@ -18,6 +18,7 @@ from valohai_yaml.objs.step import Step
 
 from runner.config.sockets import ResolvedEdge, resolve_edges
 from runner.execution.placement import gpus_requested
+from runner.execution.sweep import Sweep, SweepError, expand, sweep_from_task
 
 
 class PlanError(ValueError):
@@ -42,6 +43,18 @@ class NodeTemplate:
     input_sources: dict[str, list[str]] = field(default_factory=dict)  # --input NAME=PATH_OR_URL
     gpus: int = 0  # from resources.devices (multi-host runs place it on a host with free GPUs)
     environment: str | None = None  # valohai environment name; hosts may be mapped to it
+    sweep: Sweep | None = None  # task nodes: what varies (a `task:` blueprint, or nothing)
+
+    def spread(self, values: dict[str, Any]) -> dict[str, list[Any]]:
+        """List values for parameters that are not ``multiple``: a task node runs one
+        execution per item (contract §8); an execution node passes them on as they are."""
+        if self.sweep is None:
+            return {}
+        return {
+            k: list(v)
+            for k, v in values.items()
+            if isinstance(v, list | tuple) and k in self.parameters and not self.parameters[k].multiple
+        }
 
 
 @dataclass
@@ -136,11 +149,12 @@ def plan_pipeline(
         if node.type == "deployment":
             nodes[node.name] = NodeTemplate(node.name, "deployment", None)
             continue
-        step_name = getattr(node, "step", None)
-        if not step_name:
-            raise PlanError(f"{where}: task blueprints are not supported by the local runner")
+        step_name, sweep = getattr(node, "step", None), None
+        if node.type == "task":
+            step_name, sweep = _task_blueprint(config, node, where)
         template = _template(node.name, _step(config, step_name, where), getattr(node, "override", None))
         template.kind = node.type
+        template.sweep = sweep
         merge_mode = getattr(node, "edge_merge_mode", "replace")
         template.edge_merge_mode = str(getattr(merge_mode, "value", merge_mode))
         nodes[node.name] = template
@@ -169,9 +183,39 @@ def plan_pipeline(
             if target_node in nodes:
                 nodes[target_node].explicit[pname] = pparam.default
     _apply_params(pipeline_name, nodes, pipeline.parameters, params or {})
+    for template in nodes.values():
+        _check_sweep(template)
     plan = RunPlan(pipeline_name, nodes, edges, root_dir, bool(pipeline.reuse_executions))
     plan.order()  # cycle check up front
     return plan
+
+
+def _task_blueprint(config: Config, node: Any, where: str) -> tuple[str, Sweep]:
+    """A task node's step and sweep: from its ``task:`` blueprint, or its ``step:`` alone
+    (then only list values of parameters vary it)."""
+    if node.step:
+        return node.step, Sweep(where=f"{where}")
+    if not node.task:
+        raise PlanError(f"{where}: a task node needs step: or task:")
+    if node.task not in config.tasks:
+        raise PlanError(
+            f"{where}: task {node.task!r} does not exist (tasks: {', '.join(config.tasks) or 'none'})"
+        )
+    task = config.tasks[node.task]
+    return task.step, sweep_from_task(task, where=f"{where} (task {node.task!r})")
+
+
+def _check_sweep(template: NodeTemplate) -> None:
+    """Refuse a sweep that can never run (unknown type, bad rules, too big) before anything starts.
+
+    Edge values are only known at run time; the executor expands again then."""
+    if template.sweep is None:
+        return
+    types = {name: p.type for name, p in template.parameters.items()}
+    try:
+        expand(template.sweep, types, template.spread(template.explicit))
+    except SweepError as exc:
+        raise PlanError(str(exc)) from None
 
 
 def _apply_params(

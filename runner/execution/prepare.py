@@ -29,6 +29,9 @@ class NodeResult:
     metadata: list[dict[str, Any]] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, list[InputFile]] = field(default_factory=dict)
+    # A task node's outputs renamed because several executions wrote the same path:
+    # new path -> the path the step wrote, which edge patterns still match.
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -44,7 +47,8 @@ class RunContext:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-def _edge_parameters(ctx: RunContext, node: str, results: dict[str, NodeResult]) -> dict[str, Any]:
+def edge_parameters(ctx: RunContext, node: str, results: dict[str, NodeResult]) -> dict[str, Any]:
+    """Parameter values ``node`` gets over parameter/metadata edges (upstream nodes are done)."""
     values: dict[str, Any] = {}
     for edge in ctx.plan.edges:
         if edge.target_node != node or edge.target_type != "parameter":
@@ -76,7 +80,10 @@ def _edge_files(
         if edge.source_type == "output":
             keep = str(getattr(tpl.inputs.get(edge.target_key), "keep_directories", "none"))
             for out in source.outputs:
-                if fnmatch.fnmatchcase(out.path, edge.source_key):
+                written = source.renamed.get(out.path, out.path)
+                if fnmatch.fnmatchcase(out.path, edge.source_key) or fnmatch.fnmatchcase(
+                    written, edge.source_key
+                ):
                     name = out.path if keep.endswith(("suffix", "full")) else out.path.rsplit("/", 1)[-1]
                     got.append(InputFile(name, out.sha256, out.size, f"{edge.source_node}:{out.path}"))
             if not got:
@@ -133,8 +140,17 @@ def _listify(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def prepare_spec(ctx: RunContext, tpl: NodeTemplate, results: dict[str, NodeResult]) -> ExecutionSpec:
-    explicit = {**_edge_parameters(ctx, tpl.name, results), **tpl.explicit}
+def prepare_spec(
+    ctx: RunContext,
+    tpl: NodeTemplate,
+    results: dict[str, NodeResult],
+    unit: str | None = None,
+    varied: dict[str, Any] | None = None,
+) -> ExecutionSpec:
+    """``unit``: the execution's name (``train#3`` for a task's third execution; the node's name
+    by default); ``varied``: its sweep values, over edge values and explicit ones."""
+    unit = unit or tpl.name
+    explicit = {**edge_parameters(ctx, tpl.name, results), **tpl.explicit, **(varied or {})}
     try:
         params = resolve_parameters(tpl.parameters, explicit)
     except ParameterError as exc:
@@ -146,8 +162,8 @@ def prepare_spec(ctx: RunContext, tpl: NodeTemplate, results: dict[str, NodeResu
         raise PrepareError(f"node {tpl.name!r}: step {tpl.step!r} has no image")
     return ExecutionSpec(
         run_id=ctx.run_id,
-        node=tpl.name,
-        execution_id=f"{ctx.run_id}-{hashlib.sha256(tpl.name.encode()).hexdigest()[:8]}",
+        node=unit,
+        execution_id=f"{ctx.run_id}-{hashlib.sha256(unit.encode()).hexdigest()[:8]}",
         step=tpl.step or tpl.name,
         image=image,
         commands=commands,

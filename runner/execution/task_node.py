@@ -1,0 +1,308 @@
+"""Task nodes: a parameter sweep run as many executions ("children") of one step.
+
+When a task node becomes ready its edges are resolved (a metadata list from upstream may
+spread), the sweep is expanded (``TaskExpanded``) and its executions start in parallel within
+the run's free slots (and the hosts' limits). Each child is a full execution (container, log,
+store row ``"<node>#<k>"``, metadata, outputs, reuse key); events about it carry ``child=k``.
+
+The node's status once no child runs (``on-child-error``; default ``continue-and-error``, so a
+failure is never hidden unless asked for):
+
+- ``continue-and-error``: every child runs; the node fails if any failed.
+- ``continue-and-complete``: every child runs; the node succeeds if at least one succeeded.
+- ``stop-all-and-error``: the first failure stops the other children; the node fails.
+- ``stop-condition`` (a leval expression over a child's ``metadata.<key>`` / ``parameter.<p>``):
+  once a child meets it, no more children start, the running others are stopped (cancelled)
+  and the node succeeds when that child does.
+
+Downstream, the node hands on the union of its successful children's outputs (a path several
+children wrote becomes ``NAME-<k>.EXT`` for each of them, said in the log), one metadata record
+whose values are the LISTS of the children's latest values, and lists of their parameters.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from leval.excs import NoSuchValue
+from leval.simple import simple_eval
+
+from runner.events import (
+    CANCELLED,
+    FAILED,
+    OK_STATUSES,
+    PENDING,
+    RUNNING,
+    SUCCEEDED,
+    NodeStateChanged,
+    TaskExpanded,
+    TaskProgress,
+)
+from runner.execution.placement import NoHostError
+from runner.execution.prepare import NodeResult, PrepareError, RunContext, edge_parameters
+from runner.execution.spec import OutputFile
+from runner.execution.sweep import Sweep, SweepError, expand
+from runner.metadata import latest_values
+
+if TYPE_CHECKING:
+    from runner.execution.executor import Executor
+
+
+@dataclass
+class _Child:
+    index: int  # 1-based
+    params: dict[str, Any]  # its varied parameters
+    status: str = PENDING  # PENDING: not started; RUNNING: preparing, launching or running
+
+
+@dataclass
+class _Task:
+    node: str
+    sweep: Sweep
+    children: list[_Child]
+    stop_reason: str = ""  # set: no more children start, running ones are stopped
+    met_by: int | None = None  # the child that met the stop condition
+    bad_condition: bool = False  # the stop condition raised once: warned, not evaluated again
+    done: bool = False
+
+    def count(self, statuses: frozenset[str] | set[str]) -> int:
+        return sum(c.status in statuses for c in self.children)
+
+
+def unit_name(node: str, child: int) -> str:
+    return f"{node}#{child}"
+
+
+class TaskRunner:
+    """The executor's task machinery; it drives the executor's own unit methods."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.ex = executor
+        self.tasks: dict[str, _Task] = {}
+
+    def split(self, unit: str) -> tuple[str, int | None]:
+        """``"train#3"`` -> ``("train", 3)`` for a task's child; ``(unit, None)`` otherwise."""
+        node, sep, k = unit.rpartition("#")
+        if sep and node in self.tasks and k.isdigit():
+            return node, int(k)
+        return unit, None
+
+    # the executor calls these ------------------------------------------------
+    def start(self, ctx: RunContext, node: str) -> None:
+        """The task node is ready: expand its sweep (edges resolved first)."""
+        ex, tpl = self.ex, self.ex.plan.nodes[node]
+        sweep = tpl.sweep or Sweep(where=f"node {node!r}")
+        now = time.time()
+        ex.store.upsert_execution(
+            f"{ex.run_id}-{node}", run_id=ex.run_id, node=node, step=tpl.step, status=RUNNING, started=now
+        )
+        ex._emit(NodeStateChanged(ex.run_id, node, RUNNING, now))
+        try:
+            values = {**edge_parameters(ctx, node, ex._results), **tpl.explicit}
+            spread = tpl.spread(values)
+            # A single value given for a varied parameter (pipeline parameter, edge) replaces the variant.
+            varied = {v.name for v in sweep.variants}
+            spread.update({k: [v] for k, v in values.items() if k in varied and k not in spread})
+            combos = expand(sweep, {n: p.type for n, p in tpl.parameters.items()}, spread)
+        except (PrepareError, SweepError) as exc:
+            ex._runner_line(node, f"error: {exc}")
+            ex._finish(node, FAILED, message=str(exc))
+            return
+        task = _Task(node, sweep, [_Child(i, c) for i, c in enumerate(combos, 1)])
+        self.tasks[node] = task
+        ex._runner_line(
+            node,
+            f"task: {len(combos)} execution(s) ({sweep.type}, on-child-error {sweep.on_child_error}"
+            + (f", stop-condition {sweep.stop_condition!r})" if sweep.stop_condition else ")"),
+        )
+        ex._emit(TaskExpanded(ex.run_id, node, tuple(c.params for c in task.children), time.time()))
+        self._progress(task)
+
+    def tick(self, ctx: RunContext) -> bool:
+        """Start children while there are free slots; finish tasks whose children are done.
+        True when something changed (the loop goes round again at once)."""
+        changed = False
+        for task in list(self.tasks.values()):
+            if task.done:
+                continue
+            if self.ex._stop.is_set() and not task.stop_reason:
+                task.stop_reason = "run cancelled"
+            if task.stop_reason:
+                self._stop_children(task)
+            else:
+                changed |= self._launch_more(ctx, task)
+            if task.count({RUNNING}) == 0 and (task.stop_reason or task.count({PENDING}) == 0):
+                self._complete(task)
+                changed = True
+        return changed
+
+    def on_status(self, unit: str, status: str) -> None:
+        """A child's state changed (the executor emitted its NodeStateChanged)."""
+        node, k = self.split(unit)
+        if k is None:
+            return
+        task = self.tasks[node]
+        task.children[k - 1].status = status
+        if status == FAILED and task.sweep.on_child_error == "stop-all-and-error" and not task.stop_reason:
+            task.stop_reason = f"execution {k} failed (on-child-error: stop-all-and-error)"
+            self.ex._runner_line(node, f"stopping the other executions: {task.stop_reason}")
+        if status in OK_STATUSES and unit in self.ex._results:  # reused children print nothing live
+            self._check_condition(task, k, latest_values(self.ex._results[unit].metadata))
+        self._sync_slots()
+        self._progress(task)
+
+    def on_metadata(self, unit: str, record: dict[str, Any]) -> None:
+        node, k = self.split(unit)
+        if k is not None:
+            running = self.ex._running.get(unit)
+            metadata = self.ex.store.metadata(running.spec.execution_id) if running else [record]
+            self._check_condition(self.tasks[node], k, latest_values(metadata))
+
+    def abort(self) -> None:
+        """The run is being torn down: every unfinished task node ends cancelled."""
+        for task in self.tasks.values():
+            if not task.done:
+                task.done = True
+                self.ex._finish(task.node, CANCELLED, message="aborted")
+
+    # internals ---------------------------------------------------------------
+    def _launch_more(self, ctx: RunContext, task: _Task) -> bool:
+        ex, tpl = self.ex, self.ex.plan.nodes[task.node]
+        started = False
+        for child in task.children:
+            if child.status != PENDING:
+                continue
+            if task.stop_reason or (task.count({RUNNING}) and ex._sched.free <= 0):
+                break
+            unit = unit_name(task.node, child.index)
+            if ex._placer is not None:
+                try:
+                    placement = ex._placer.place(unit, ex._placer.demand(tpl.gpus, tpl.environment))
+                except NoHostError as exc:
+                    placement, ex._unplaceable[unit] = None, str(exc)
+                if placement is None and unit not in ex._unplaceable:
+                    break  # hosts busy: try again on the next tick
+                if placement is not None:
+                    ex._placements[unit] = placement
+            child.status = RUNNING
+            self._sync_slots()
+            started = True
+            ctx.log = ex._node_logger(unit)
+            if unit in ex._unplaceable:
+                message = f"cannot be placed: {ex._unplaceable[unit]}"
+                ex._runner_line(unit, f"error: {message}")
+                ex._finish(unit, FAILED, message=message)
+                continue
+            ex._launch_unit(ctx, tpl, unit, child.params)
+        return started
+
+    def _stop_children(self, task: _Task) -> None:
+        for unit, running in list(self.ex._running.items()):
+            node, k = self.split(unit)
+            if node == task.node and k != task.met_by:
+                self.ex._terminate(unit, running, f"cancelled: {task.stop_reason}")
+
+    def _check_condition(self, task: _Task, k: int, latest: dict[str, Any]) -> None:
+        expr = task.sweep.stop_condition
+        if not expr or task.stop_reason or task.bad_condition:
+            return
+        result = self.ex._results.get(unit_name(task.node, k))
+        running = self.ex._running.get(unit_name(task.node, k))
+        params = running.spec.parameters if running else (result.parameters if result else {})
+        values: dict[Any, Any] = {("metadata", key): v for key, v in latest.items()}
+        values.update({("parameter", key): v for key, v in params.items()})
+        try:
+            met = bool(simple_eval(expr, values=values, max_time=1.0))
+        except NoSuchValue:
+            return  # the key was not printed (yet)
+        except Exception as exc:
+            task.bad_condition = True
+            self.ex._runner_line(task.node, f"warning: stop-condition {expr!r} cannot be evaluated: {exc}")
+            return
+        if met:
+            task.met_by = k
+            task.stop_reason = f"stop-condition {expr!r} met by execution {k}"
+            self.ex._runner_line(task.node, f"{task.stop_reason}: no more executions start")
+
+    def _complete(self, task: _Task) -> None:
+        task.done = True
+        self._sync_slots()
+        children = task.children
+        ok = task.count(OK_STATUSES)
+        failed = task.count({FAILED})
+        summary = f"{ok} ok, {failed} failed"
+        if task.count({PENDING, CANCELLED}):
+            summary += f", {task.count({PENDING, CANCELLED})} not run or stopped"
+        if self.ex._stop.is_set():
+            status = CANCELLED
+        elif task.met_by is not None and children[task.met_by - 1].status in OK_STATUSES:
+            status, summary = SUCCEEDED, f"{task.stop_reason}; {summary}"
+        elif failed and (task.sweep.on_child_error != "continue-and-complete" or not ok):
+            status = FAILED
+        else:
+            status = SUCCEEDED if ok else FAILED
+        result = self._merge(task)
+        self.ex._results[task.node] = result
+        row = self.ex.store.execution(self.ex.run_id, task.node)
+        if row is not None:
+            self.ex.store.add_outputs(row["id"], [o.__dict__ for o in result.outputs])
+        self.ex._runner_line(task.node, f"task finished: {status} ({summary})")
+        self.ex._finish(task.node, status, message=summary)
+
+    def _merge(self, task: _Task) -> NodeResult:
+        """What downstream edges of the task node get from its successful children."""
+        results = [
+            (c.index, self.ex._results[unit_name(task.node, c.index)])
+            for c in task.children
+            if c.status in OK_STATUSES and unit_name(task.node, c.index) in self.ex._results
+        ]
+        clashes = Counter(o.path for _k, r in results for o in r.outputs)
+        outputs: list[OutputFile] = []
+        for k, r in results:
+            outputs.extend(
+                replace(o, path=_with_index(o.path, k)) if clashes[o.path] > 1 else o for o in r.outputs
+            )
+        renamed = sorted(p for p, n in clashes.items() if n > 1)
+        if renamed:
+            self.ex._runner_line(
+                task.node,
+                f"outputs written by several executions renamed NAME-<execution>.EXT: {', '.join(renamed)}",
+            )
+        latest = [latest_values(r.metadata) for _k, r in results]
+        keys = list(dict.fromkeys(key for values in latest for key in values))
+        record = {key: [values[key] for values in latest if key in values] for key in keys}
+        names = list(dict.fromkeys(p for _k, r in results for p in r.parameters))
+        parameters = {p: [r.parameters[p] for _k, r in results if p in r.parameters] for p in names}
+        inputs = results[0][1].inputs if results else {}
+        aliases = {_with_index(p, k): p for k, r in results for o in r.outputs if clashes[(p := o.path)] > 1}
+        return NodeResult(outputs, [record] if record else [], parameters, inputs, aliases)
+
+    def _sync_slots(self) -> None:
+        # A running task node holds one scheduler slot; each running child beyond the first, one more.
+        self.ex._sched.extra_slots = sum(
+            max(t.count({RUNNING}), 1) - 1 for t in self.tasks.values() if not t.done
+        )
+
+    def _progress(self, task: _Task) -> None:
+        self.ex._emit(
+            TaskProgress(
+                self.ex.run_id,
+                task.node,
+                total=len(task.children),
+                running=task.count({RUNNING}),
+                succeeded=task.count(OK_STATUSES),
+                failed=task.count({FAILED}),
+                time=time.time(),
+            )
+        )
+
+
+def _with_index(path: str, k: int) -> str:
+    """``sub/model.tar.gz`` of execution 3 -> ``sub/model-3.tar.gz``."""
+    head, slash, name = path.rpartition("/")
+    stem, dot, ext = name[1:].partition(".") if name.startswith(".") else name.partition(".")
+    stem = "." + stem if name.startswith(".") else stem
+    return f"{head}{slash}{stem}-{k}{dot}{ext}"

@@ -1,0 +1,352 @@
+"""Task nodes (parameter sweeps) on the real Docker engine: expansion, parallel children,
+downstream union, list spreading, on-child-error, stop-condition, reuse, cancel."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runner.events import LogLine, MetadataRecord, NodeStateChanged, TaskExpanded, TaskProgress
+from runner.store.db import RunStore
+
+pytestmark = pytest.mark.docker
+
+# The step prints its parameters.json on one line: a metadata record of exactly its parameters.
+TRAIN = r"""
+- step:
+    name: train
+    image: busybox
+    command:
+      - tr -d '\n' < /valohai/config/parameters.json; echo
+      - sleep {parameter-value:wait}
+      - echo {parameter-value:lr}-{parameter-value:opt} > /valohai/outputs/model.txt
+      - exit {parameter-value:code}
+    parameters:
+      - {name: lr, type: float, default: 0.1}
+      - {name: opt, type: string, default: sgd}
+      - {name: wait, type: float, default: 0}
+      - {name: code, type: integer, default: 0}
+- step:
+    name: collect
+    image: busybox
+    command:
+      - ls /valohai/inputs/models
+      - cat /valohai/inputs/models/*
+      - echo 'lrs={parameter-value:lrs}'
+    parameters:
+      - {name: lrs, type: float, multiple: separate, optional: true}
+    inputs:
+      - {name: models}
+"""
+
+
+def children_events(outcome: Any, node: str, kind: type = NodeStateChanged) -> list[Any]:
+    return [e for e in outcome.events if isinstance(e, kind) and e.node == node and e.child is not None]
+
+
+def node_event(outcome: Any, node: str, status: str) -> NodeStateChanged:
+    """The task node's own state change (not a child's)."""
+    return next(
+        e
+        for e in outcome.events
+        if isinstance(e, NodeStateChanged) and e.node == node and e.status == status and e.child is None
+    )
+
+
+def params_printed(outcome: Any, node: str) -> dict[int, dict[str, Any]]:
+    """Each child's first metadata record (its parameters.json), by child index."""
+    out: dict[int, dict[str, Any]] = {}
+    for e in children_events(outcome, node, MetadataRecord):
+        out.setdefault(e.child, {k: v for k, v in e.record.items() if k != "_time"})
+    return out
+
+
+def stdout(outcome: Any, node: str) -> list[str]:
+    return [
+        e.text for e in outcome.events if isinstance(e, LogLine) and e.node == node and e.stream == "stdout"
+    ]
+
+
+GRID = (
+    TRAIN
+    + """
+- task:
+    name: sweep
+    step: train
+    parameters:
+      - {name: lr, style: multiple, rules: {items: [0.1, 0.01, 0.001]}}
+      - {name: opt, style: multiple, rules: {items: [sgd, adam]}}
+- pipeline:
+    name: grid
+    nodes:
+      - name: train
+        type: task
+        task: sweep
+        override:
+          parameters:
+            - {name: wait, default: 1}
+      - {name: collect, step: collect, type: execution}
+    edges:
+      - [train.output.model.txt, collect.input.models]
+"""
+)
+
+
+def test_grid_task_runs_six_children_in_parallel_and_hands_on_all_outputs(
+    project, run_yaml, home: Path
+) -> None:
+    outcome = run_yaml(project(GRID), pipeline="grid", concurrency=3)
+    assert outcome.status == "succeeded", outcome.events
+    pairs = [(lr, opt) for lr in (0.1, 0.01, 0.001) for opt in ("sgd", "adam")]
+    expanded = next(e for e in outcome.events if isinstance(e, TaskExpanded))
+    assert [(c["lr"], c["opt"]) for c in expanded.children] == pairs
+    printed = params_printed(outcome, "train")
+    assert sorted(printed) == [1, 2, 3, 4, 5, 6]
+    assert [(printed[k]["lr"], printed[k]["opt"]) for k in range(1, 7)] == pairs
+    assert all(printed[k]["wait"] == 1 and printed[k]["code"] == 0 for k in printed)
+    done = [e for e in children_events(outcome, "train") if e.status == "succeeded"]
+    assert sorted(e.child for e in done) == [1, 2, 3, 4, 5, 6]
+    assert node_event(outcome, "train", "succeeded").message == "6 ok, 0 failed"
+    progress = [e for e in outcome.events if isinstance(e, TaskProgress)]
+    assert progress[-1].total == 6 and progress[-1].succeeded == 6 and progress[-1].running == 0
+    assert max(p.running for p in progress) == 3  # the run's concurrency, never more
+
+    store = RunStore(home / "runs.sqlite3")
+    rows = {r["node"]: r for r in store.executions(outcome.run_id)}
+    assert {f"train#{k}" for k in range(1, 7)} <= set(rows) and rows["train"]["status"] == "succeeded"
+    spans = sorted((rows[f"train#{k}"]["started"], rows[f"train#{k}"]["ended"]) for k in range(1, 7))
+    assert any(b[0] < a[1] for a, b in itertools.pairwise(spans)), spans  # overlapping in time
+    assert rows["train#4"]["parameters"] == {"lr": 0.01, "opt": "adam", "wait": 1.0, "code": 0}
+    assert len(store.outputs(rows["train"]["id"])) == 6  # the task row lists the union
+    store.close()
+    listed = stdout(outcome, "collect")
+    assert listed[:6] == [f"model-{k}.txt" for k in range(1, 7)]
+    assert sorted(listed[6:12]) == sorted(f"{lr}-{opt}" for lr, opt in pairs)
+    renamed = [e.text for e in outcome.events if isinstance(e, LogLine) and "renamed" in e.text]
+    assert renamed and "model.txt" in renamed[0]
+
+
+SPREAD = (
+    TRAIN
+    + """
+- step:
+    name: produce
+    image: busybox
+    command:
+      - 'echo ''{"lrs": [0.5, 0.25]}'''
+- pipeline:
+    name: spread
+    parameters:
+      - {name: opts, targets: [train.parameter.opt], default: [sgd, adam, rms]}
+    nodes:
+      - {name: produce, step: produce, type: execution}
+      - {name: train, step: train, type: task}
+      - {name: collect, step: collect, type: execution}
+    edges:
+      - [produce.metadata.lrs, train.parameter.lr]
+      - [train.output.model.txt, collect.input.models]
+      - [train.metadata.lr, collect.parameter.lrs]
+"""
+)
+
+
+def test_step_task_spreads_a_metadata_list_and_a_list_pipeline_parameter(project, run_yaml) -> None:
+    outcome = run_yaml(project(SPREAD), pipeline="spread", concurrency=4)
+    assert outcome.status == "succeeded", outcome.events
+    printed = params_printed(outcome, "train")
+    got = sorted((p["lr"], p["opt"]) for p in printed.values())
+    assert got == sorted((lr, opt) for lr in (0.5, 0.25) for opt in ("sgd", "adam", "rms"))
+    # a metadata edge from a task node delivers the list of its children's latest values
+    lrs_line = next(line for line in stdout(outcome, "collect") if line.startswith("lrs="))
+    assert lrs_line == f"lrs={[printed[k]['lr'] for k in sorted(printed)]}"
+
+
+RANDOM = (
+    TRAIN
+    + """
+- task:
+    name: rnd
+    step: train
+    type: random_search
+    execution-count: 3
+    parameters:
+      - {name: lr, style: random, rules: {min: 0.001, max: 0.1, seed: 7}}
+- pipeline:
+    name: rnd
+    nodes:
+      - {name: train, task: rnd, type: task}
+"""
+)
+
+
+def test_random_search_with_a_seed_is_reproducible(project, run_yaml) -> None:
+    path = project(RANDOM)
+    first = run_yaml(path, pipeline="rnd", reuse=False)
+    second = run_yaml(path, pipeline="rnd", reuse=False)
+    assert first.status == second.status == "succeeded"
+    values = [sorted(p["lr"] for p in params_printed(o, "train").values()) for o in (first, second)]
+    assert values[0] == values[1] and len(set(values[0])) == 3
+    assert all(0.001 <= v <= 0.1 for v in values[0])
+
+
+MANUAL = (
+    TRAIN
+    + """
+- task:
+    name: sets
+    step: train
+    type: manual_search
+    parameter-sets:
+      - {lr: 0.3, opt: a}
+      - {lr: 0.7, opt: b}
+- pipeline:
+    name: manual
+    nodes:
+      - {name: train, task: sets, type: task}
+"""
+)
+
+
+def test_manual_search_runs_one_child_per_set(project, run_yaml) -> None:
+    outcome = run_yaml(project(MANUAL), pipeline="manual")
+    assert outcome.status == "succeeded"
+    printed = params_printed(outcome, "train")
+    assert [(printed[k]["lr"], printed[k]["opt"]) for k in (1, 2)] == [(0.3, "a"), (0.7, "b")]
+
+
+FAILING = (
+    TRAIN
+    + """
+- task:
+    name: codes
+    step: train
+    on-child-error: POLICY
+    parameters:
+      - {name: code, style: multiple, rules: {items: [0, 3, 0]}}
+- pipeline:
+    name: codes
+    nodes:
+      - {name: train, task: codes, type: task}
+      - {name: collect, step: collect, type: execution}
+    edges:
+      - [train.output.model.txt, collect.input.models]
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("policy", "node", "children", "downstream"),
+    [
+        ("continue-and-error", "failed", ["succeeded", "failed", "succeeded"], "skipped"),
+        ("continue-and-complete", "succeeded", ["succeeded", "failed", "succeeded"], "succeeded"),
+        ("stop-all-and-error", "failed", ["succeeded", "failed", None], "skipped"),
+    ],
+)
+def test_on_child_error(project, run_yaml, policy: str, node: str, children: list, downstream: str) -> None:
+    # concurrency 1: the children run in order, so "the rest" after a failure is known
+    # (no reuse: children 1 and 3 are the same execution)
+    path = project(FAILING.replace("POLICY", policy))
+    outcome = run_yaml(path, pipeline="codes", concurrency=1, reuse=False)
+    finals = {e.child: e.status for e in children_events(outcome, "train") if e.status != "running"}
+    assert [finals.get(k) for k in (1, 2, 3)] == children
+    assert outcome.statuses() == {"train": node, "collect": downstream}
+    assert outcome.status == ("succeeded" if node == "succeeded" else "failed")
+    if downstream == "succeeded":  # the successful children's outputs (same name: renamed)
+        assert stdout(outcome, "collect")[:2] == ["model-1.txt", "model-3.txt"]
+
+
+STOP = (
+    TRAIN
+    + """
+- task:
+    name: until
+    step: train
+    stop-condition: metadata.lr >= 2
+    parameters:
+      - {name: lr, style: multiple, rules: {items: [1, 2, 3, 4]}}
+- pipeline:
+    name: until
+    nodes:
+      - {name: train, task: until, type: task}
+"""
+)
+
+
+def test_stop_condition_starts_no_more_children(project, run_yaml) -> None:
+    outcome = run_yaml(project(STOP), pipeline="until", concurrency=1)
+    assert outcome.status == "succeeded", outcome.events
+    started = sorted({e.child for e in children_events(outcome, "train") if e.status == "running"})
+    assert started == [1, 2]
+    final = node_event(outcome, "train", "succeeded")
+    assert "stop-condition 'metadata.lr >= 2' met by execution 2" in final.message
+
+
+def test_children_are_reused_on_a_second_run(project, run_yaml) -> None:
+    path = project(MANUAL)
+    first = run_yaml(path, pipeline="manual")
+    second = run_yaml(path, pipeline="manual")
+    assert first.status == second.status == "succeeded"
+    reused = {e.child: e.reused_from for e in children_events(second, "train") if e.status == "reused"}
+    assert sorted(reused) == [1, 2] and all(reused.values())
+    assert node_event(second, "train", "succeeded").message == "2 ok, 0 failed"
+
+
+SLOW = (
+    TRAIN
+    + """
+- task:
+    name: slow
+    step: train
+    parameters:
+      - {name: wait, style: multiple, rules: {items: [60, 61, 62, 63]}}
+- pipeline:
+    name: slow
+    nodes:
+      - {name: train, task: slow, type: task}
+"""
+)
+
+
+def test_cancel_mid_task_stops_every_container(project, home: Path, docker_client, container_label) -> None:
+    from runner.api import RunOptions, plan_run, start_run
+
+    running: set[int] = set()
+    three = threading.Event()
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, NodeStateChanged) and event.child and event.status == "running":
+            running.add(event.child)
+            if len(running) == 3:
+                three.set()
+
+    plan = plan_run(project(SLOW), pipeline="slow")
+    options = RunOptions(
+        image_map={"busybox": "pipeline-designer-test/busybox:1"},
+        labels=container_label,
+        concurrency=3,
+        grace=0.5,
+    )
+    handle = start_run(plan, options, network="none", pull="never", client=docker_client, on_event=on_event)
+    assert three.wait(60), "three children never ran"
+    label = "{}={}".format(*next(iter(container_label.items())))
+    assert len(docker_client.containers.list(filters={"label": label})) == 3
+    t0 = time.monotonic()
+    handle.cancel()
+    assert handle.wait(60) == "cancelled"
+    assert time.monotonic() - t0 < 30
+    assert docker_client.containers.list(all=True, filters={"label": label}) == []
+    assert running == {1, 2, 3}  # the fourth never started
+    store = RunStore(home / "runs.sqlite3")
+    rows = {r["node"]: r["status"] for r in store.executions(handle.run_id)}
+    store.close()
+    assert rows == {
+        "train": "cancelled",
+        "train#1": "cancelled",
+        "train#2": "cancelled",
+        "train#3": "cancelled",
+    }
