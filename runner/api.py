@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from runner.config import LoadedConfig, lint, load
 from runner.events import Event
+from runner.execution.actions import ActionError, attach_actions
 from runner.execution.code import HOME_MARKER
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
@@ -96,6 +98,10 @@ def plan_run(
         )
     if pipeline is not None:
         plan = plan_pipeline(loaded.config, pipeline, loaded.root_dir, params)
+        try:  # node actions (until plan_pipeline copies them): an invalid `if` is refused here
+            attach_actions(plan, loaded.config.pipelines[pipeline])
+        except ActionError as exc:
+            raise PlanError(str(exc)) from None
     else:
         assert step is not None
         plan = plan_step(loaded.config, step, loaded.root_dir, params, inputs)
@@ -115,6 +121,18 @@ class RunHandle:
 
     def cancel(self) -> None:
         self.executor.cancel()
+
+    def approve(self, node: str) -> None:
+        """Thread-safe: let a node awaiting approval go on (ValueError if it is not waiting)."""
+        self.executor.actions.approve(node)
+
+    def reject(self, node: str, message: str = "rejected") -> None:
+        """Thread-safe: fail a node awaiting approval with ``message``; its descendants are skipped."""
+        self.executor.actions.reject(node, message)
+
+    def awaiting_approval(self) -> dict[str, str]:
+        """Nodes awaiting approval now -> "node-starting" or "node-complete"."""
+        return self.executor.actions.awaiting()
 
     def wait(self, timeout: float | None = None) -> str | None:
         """The run's final status, or None if still running after ``timeout``."""
@@ -139,14 +157,22 @@ def start_run(
     on_event: Emit | None = None,
     client: Any = None,
     hosts: list[str] | None = None,
+    approve: Iterable[str] = (),
+    approve_all: bool = False,
 ) -> RunHandle:
     """Start a run on a worker thread and return at once.
 
     ``hosts``: None or ["local"] runs on the local engine with ``backend``; otherwise the
     registered hosts (and "local") named, reached over SSH. Connecting happens here, so an
     unreachable host or an untrusted host key raises (HostError / HostKeyError) at once.
+    ``approve`` / ``approve_all``: require-approval actions of these (all) nodes pass without
+    asking (ValueError for an unknown node).
     """
     options = options or RunOptions()
+    approve = list(approve)
+    unknown = sorted(set(approve) - set(plan.nodes))
+    if unknown:
+        raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
     if hosts and hosts != ["local"]:
@@ -165,6 +191,7 @@ def start_run(
             on_event(event)
 
     executor = Executor(plan, impl, store, artifacts, home, options, emit, new_run_id())
+    executor.actions.preapprove(approve, approve_all)
     handle = RunHandle(executor.run_id, executor, notes=list(getattr(impl, "notes", [])))
     holder["h"] = handle
 

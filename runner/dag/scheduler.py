@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from runner.events import (
+    AWAITING_APPROVAL,
     CANCELLED,
     FAILED,
     OK_STATUSES,
     PENDING,
     RUNNING,
     SKIPPED,
+    STOPPED,
     TERMINAL_STATUSES,
 )
 
@@ -45,6 +47,7 @@ class Scheduler:
         self.concurrency = concurrency
         self.status: dict[str, str] = dict.fromkeys(self._preds, PENDING)
         self._cancelled = False
+        self._stopped: str | None = None  # STOPPED or FAILED once a stop/error-pipeline action fired
         # Slots held beyond one per running node: a task node running 3 executions holds 2 more.
         self.extra_slots = 0
 
@@ -98,8 +101,8 @@ class Scheduler:
         return ready
 
     def finish(self, node: str, status: str) -> list[str]:
-        """Record a running node's terminal status; returns the nodes newly marked skipped."""
-        if self.status.get(node) != RUNNING:
+        """Record a running (or held) node's terminal status; returns the nodes newly skipped."""
+        if self.status.get(node) not in (RUNNING, AWAITING_APPROVAL):
             raise SchedulerError(f"node {node!r} is {self.status.get(node)!r}, not running")
         if status not in TERMINAL_STATUSES:
             raise SchedulerError(f"{status!r} is not a terminal status")
@@ -113,23 +116,55 @@ class Scheduler:
                 skipped.append(desc)
         return skipped
 
+    def hold(self, node: str) -> None:
+        """A running node awaits approval: it frees its slot, its descendants keep waiting."""
+        self._expect(node, RUNNING)
+        self.status[node] = AWAITING_APPROVAL
+
+    def resume(self, node: str) -> None:
+        """A node approved before it started: pending again, offered by ``take_ready``."""
+        self._expect(node, AWAITING_APPROVAL)
+        self.status[node] = PENDING
+
+    def _expect(self, node: str, status: str) -> None:
+        if self.status.get(node) != status:
+            raise SchedulerError(f"node {node!r} is {self.status.get(node)!r}, not {status}")
+
     def cancel(self) -> list[str]:
-        """Stop launching; pending nodes become cancelled (running ones are the executor's job)."""
+        """Stop launching; pending (and held) nodes become cancelled (running ones are the
+        executor's job)."""
         self._cancelled = True
-        cancelled = [n for n, s in self.status.items() if s == PENDING]
+        cancelled = [n for n, s in self.status.items() if s in (PENDING, AWAITING_APPROVAL)]
         for node in cancelled:
             self.status[node] = CANCELLED
         return cancelled
 
+    def stop(self, error: bool = False) -> list[str]:
+        """A stop-pipeline (``error``: error-pipeline) action: stop launching, skip every pending
+        or held node and return them (in launch order); the run ends stopped (or failed)."""
+        self._cancelled = True
+        if self._stopped != FAILED:
+            self._stopped = FAILED if error else STOPPED
+        skipped = sorted(
+            (n for n, s in self.status.items() if s in (PENDING, AWAITING_APPROVAL)),
+            key=self._rank.__getitem__,
+        )
+        for node in skipped:
+            self.status[node] = SKIPPED
+        return skipped
+
     def overall(self) -> str:
-        """Run status once done: failed if any node failed, cancelled if any was cancelled.
+        """Run status once done: failed if any node failed (or an error-pipeline action fired),
+        stopped after a stop-pipeline action, cancelled if any node was cancelled.
 
         A node is only ever skipped because an upstream node failed or was cancelled, or
         because the runner does not run its kind (deployments): alone that is no failure.
         """
         values = set(self.status.values())
-        if FAILED in values:
+        if FAILED in values or self._stopped == FAILED:
             return FAILED
+        if self._stopped == STOPPED:
+            return STOPPED
         if CANCELLED in values:
             return CANCELLED
         return "succeeded"

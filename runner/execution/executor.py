@@ -37,6 +37,7 @@ from runner.events import (
     RunFinished,
     RunStarted,
 )
+from runner.execution.actions import ActionGate, ActionHooks
 from runner.execution.backend import Backend, Handle
 from runner.execution.code import tree_hash
 from runner.execution.placement import NoHostError, Placement, Placer
@@ -114,6 +115,17 @@ class Executor:
         if self._placer is not None:
             concurrency = min(concurrency, self._placer.capacity)
         self._sched = Scheduler(plan.predecessors, concurrency, plan.order())
+        # Node actions (when/if/then) and approvals: runner.execution.actions.
+        hooks = ActionHooks(
+            self._finish,
+            self._set_status,
+            self._runner_line,
+            self._emit,
+            self.cancel,
+            self._release,
+            self._wakeup.set,
+        )
+        self.actions = ActionGate(plan, self._sched, self.run_id, hooks)
         self._tasks = TaskRunner(self)
         self._log_dir = data_dir / "logs" / self.run_id
 
@@ -169,6 +181,7 @@ class Executor:
         cancelling = False
         while not self._sched.done:
             self._wakeup.clear()  # before looking: a wakeup set from now on is not lost
+            self.actions.apply_answers()  # approvals/rejections given from other threads
             if self._stop.is_set() and not cancelling:
                 cancelling = True
                 for node in self._sched.cancel():
@@ -244,6 +257,8 @@ class Executor:
             self._runner_line(node, f"error: {exc}")
             self._finish(node, FAILED, message=str(exc))
             return
+        if not self.actions.on_starting(node, spec.parameters, spec.execution_id):
+            return  # a node-starting action held it for approval or stopped the pipeline
         placement = self._placements.get(node)
         if placement is not None:
             spec.host, spec.gpu_ids = placement.host, placement.gpu_ids
@@ -315,7 +330,14 @@ class Executor:
             spec.inputs,
         )
         self._runner_line(spec.node, f"reused execution {prior['id']} (run {prior['run_id']})")
-        self._finish(spec.node, REUSED, execution_id=spec.execution_id, reused_from=prior["id"])
+        self.actions.on_complete(  # node-complete actions, then _finish
+            spec.node,
+            REUSED,
+            metadata,
+            spec.parameters,
+            execution_id=spec.execution_id,
+            reused_from=prior["id"],
+        )
         return True
 
     def _pump(self, node: str) -> None:
@@ -386,17 +408,29 @@ class Executor:
             message = "" if exit_code == 0 else f"exit code {exit_code}"
         self._runner_line(node, f"finished: {status}" + (f" ({message})" if message else ""))
         running.log.close()
-        self._finish(node, status, execution_id=spec.execution_id, exit_code=exit_code, message=message)
+        self.actions.on_complete(  # node-complete/node-error actions, then _finish
+            node,
+            status,
+            metadata,
+            spec.parameters,
+            execution_id=spec.execution_id,
+            exit_code=exit_code,
+            message=message,
+        )
 
     def _finish(self, node: str, status: str, execution_id: str | None = None, **info: Any) -> None:
-        if self._placer is not None:
-            self._placer.release(node)
-            self._placements.pop(node, None)
+        self._release(node)
         self._set_status(node, status, execution_id=execution_id, **info)
         if self._tasks.split(node)[1] is not None:  # a task's execution: the task node goes on
             return
         for skipped in self._sched.finish(node, status):
             self._set_status(skipped, SKIPPED, message=f"upstream node {node!r} {status}")
+
+    def _release(self, node: str) -> None:
+        """Give back the node's host placement (finished, or awaiting approval)."""
+        if self._placer is not None:
+            self._placer.release(node)
+            self._placements.pop(node, None)
 
     def _set_status(self, node: str, status: str, execution_id: str | None = None, **info: Any) -> None:
         now = time.time()

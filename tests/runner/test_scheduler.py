@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from runner.dag.scheduler import Scheduler, SchedulerError
-from runner.events import CANCELLED, FAILED, PENDING, REUSED, RUNNING, SKIPPED, SUCCEEDED
+from runner.events import (
+    AWAITING_APPROVAL,
+    CANCELLED,
+    FAILED,
+    PENDING,
+    REUSED,
+    RUNNING,
+    SKIPPED,
+    STOPPED,
+    SUCCEEDED,
+)
 
 DIAMOND = {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]}
 
@@ -89,3 +99,68 @@ def test_overall_status() -> None:
     s.finish("a", CANCELLED)
     s.finish("b", FAILED)
     assert s.overall() == FAILED
+
+
+def test_a_node_awaiting_approval_frees_its_slot_and_holds_its_descendants() -> None:
+    graph = {"a": [], "b": ["a"], "x": []}
+    s = Scheduler(graph, concurrency=1, order=list(graph))
+    assert s.take_ready() == ["a"]
+    s.hold("a")
+    assert s.status["a"] == AWAITING_APPROVAL and s.running == [] and not s.done
+    assert s.take_ready() == ["x"]  # the slot a held is free; b still waits for a
+    s.finish("x", SUCCEEDED)
+    assert s.take_ready() == []
+    s.finish("a", SUCCEEDED)  # approved after completing: the results go on
+    assert s.take_ready() == ["b"]
+
+
+def test_approved_before_start_is_offered_again_and_rejected_skips_descendants() -> None:
+    s = Scheduler(DIAMOND, concurrency=1, order=list(DIAMOND))
+    s.take_ready()
+    s.hold("a")
+    s.resume("a")
+    assert s.status["a"] == PENDING
+    assert s.take_ready() == ["a"]
+    s.hold("a")
+    assert s.finish("a", FAILED) == ["b", "c", "d"]  # rejected
+    assert s.done and s.overall() == FAILED
+    with pytest.raises(SchedulerError, match="not awaiting-approval"):
+        s.resume("a")
+    with pytest.raises(SchedulerError, match="not running"):
+        s.hold("b")
+
+
+def test_stop_skips_pending_and_held_nodes_and_the_run_ends_stopped() -> None:
+    graph = {"a": [], "b": ["a"], "c": ["b"], "x": [], "y": []}
+    s = Scheduler(graph, concurrency=2, order=list(graph))
+    assert s.take_ready() == ["a", "x"]
+    s.hold("x")
+    assert s.stop() == ["b", "c", "x", "y"]  # launch order
+    assert s.take_ready() == []  # nothing launches any more
+    assert s.finish("a", SUCCEEDED) == []
+    assert s.done and s.overall() == STOPPED
+    assert s.stop() == []  # a second action: nothing left
+
+
+def test_error_pipeline_fails_the_run_and_a_node_failure_beats_stopped() -> None:
+    s = Scheduler({"a": [], "b": []}, concurrency=2)
+    s.take_ready()
+    assert s.stop(error=True) == []
+    s.stop()  # a later stop-pipeline does not turn it back into "stopped"
+    s.finish("a", SUCCEEDED)
+    s.finish("b", CANCELLED)  # the running node was stopped
+    assert s.overall() == FAILED
+    s = Scheduler({"a": [], "b": []}, concurrency=2)
+    s.take_ready()
+    s.stop()
+    s.finish("a", FAILED)
+    s.finish("b", CANCELLED)
+    assert s.overall() == FAILED
+
+
+def test_cancel_also_cancels_nodes_awaiting_approval() -> None:
+    s = Scheduler({"a": [], "b": ["a"]}, concurrency=1)
+    s.take_ready()
+    s.hold("a")
+    assert s.cancel() == ["a", "b"]
+    assert s.done and s.overall() == CANCELLED
