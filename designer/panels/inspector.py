@@ -1,4 +1,5 @@
-"""The inspector dock: the selected node (with its step) or edge, editable in place."""
+"""The inspector dock: the selected node (with its step) or edge, editable in place; the
+pipeline's own settings when nothing is selected (or via "Pipeline settings")."""
 
 from __future__ import annotations
 
@@ -6,11 +7,16 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
+from designer.panels.actions_form import ActionsForm
 from designer.panels.edge_form import EdgeForm
+from designer.panels.endpoint_form import DeploymentForm, EndpointForm
 from designer.panels.node_form import NodeForm
+from designer.panels.override_form import OverrideForm
+from designer.panels.pipeline_form import PipelineForm
 from designer.panels.step_form import StepForm
+from designer.panels.sweep_form import SweepForm
 
 if TYPE_CHECKING:
     from designer.editor import PipelineEditor
@@ -26,18 +32,43 @@ class InspectorPanel(QScrollArea):
     def __init__(self, editor: PipelineEditor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
+        self._endpoint_node: str | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget(self)
+        self.pipeline_button = QToolButton(body)
+        self.pipeline_button.setText("‹ Pipeline settings")
+        self.pipeline_button.setAutoRaise(True)
+        self.pipeline_button.setToolTip("Edit the pipeline's parameters and settings (clears the selection)")
+        self.pipeline_button.clicked.connect(lambda: editor.scene.clearSelection())
         self.empty = QLabel(_EMPTY, body)
         self.empty.setWordWrap(True)
         self.empty.setTextFormat(Qt.TextFormat.RichText)
+        self.pipeline_form = PipelineForm(editor, body)
         self.node_form = NodeForm(editor, body)
+        self.sweep_form = SweepForm(editor, body)
+        self.deployment_form = DeploymentForm(editor, body)
+        self.endpoint_form = EndpointForm(editor, body)
+        self.override_form = OverrideForm(editor, body)
+        self.actions_form = ActionsForm(editor, body)
         self.step_form = StepForm(editor, body)
         self.edge_form = EdgeForm(editor, body)
+        self.forms = (
+            self.pipeline_form,
+            self.node_form,
+            self.sweep_form,
+            self.deployment_form,
+            self.endpoint_form,
+            self.override_form,
+            self.actions_form,
+            self.step_form,
+            self.edge_form,
+        )
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 8)
-        for w in (self.empty, self.node_form, self.step_form, self.edge_form):
+        layout.addWidget(self.pipeline_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.empty)
+        for w in self.forms:
             layout.addWidget(w)
         layout.addStretch(1)
         self.setWidget(body)
@@ -53,17 +84,45 @@ class InspectorPanel(QScrollArea):
         view = editor.doc.view(pipeline) if pipeline else None
         node = nodes[0] if len(nodes) == 1 and not edges and view and nodes[0] in view.nodes else None
         edge = edges[0] if len(edges) == 1 and not nodes else None
+        nothing = not nodes and not edges
         self.empty.setVisible(node is None and edge is None)
-        self.node_form.setVisible(node is not None)
+        self.pipeline_button.setVisible(not nothing and pipeline is not None)
+        self.pipeline_form.set_pipeline(pipeline if nothing else None)
+        self._show_node(pipeline, node)
         self.edge_form.setVisible(edge is not None)
-        if node is not None and pipeline is not None and view is not None:
-            self.node_form.set_node(pipeline, node)
-            nv = view.nodes[node]
-            self.step_form.set_step(nv.step if nv.type != "deployment" and nv.step else None)
-        else:
-            self.step_form.set_step(None)
         if edge is not None and pipeline is not None:
             self.edge_form.set_edge(pipeline, edge.index, edge.source, edge.target)
-        ok = editor.can_edit
-        for form in (self.node_form, self.step_form, self.edge_form):
-            form.setEnabled(ok)
+        for form in self.forms:
+            form.setEnabled(editor.can_edit)
+
+    def _show_node(self, pipeline: str | None, node: str | None) -> None:
+        raw = self.editor.raw_node(pipeline, node) if pipeline and node else None
+        kind = str((raw or {}).get("type") or "execution")
+        self.node_form.setVisible(raw is not None)
+        self.sweep_form.setVisible(raw is not None and kind == "task")
+        self.deployment_form.setVisible(raw is not None and kind == "deployment")
+        self.override_form.setVisible(raw is not None and kind != "deployment")
+        self.actions_form.setVisible(raw is not None)
+        step_name = None
+        if raw is not None and pipeline and node:
+            self.node_form.set_node(pipeline, node)
+            self.actions_form.set_node(pipeline, node)
+            if kind == "task":
+                self.sweep_form.set_node(pipeline, node)
+            if kind == "deployment":
+                self.deployment_form.set_node(pipeline, node)
+            else:
+                step_name = raw.get("step")
+                if isinstance(raw.get("task"), str):
+                    step_name = (self.editor.raw_item("task", raw["task"]) or {}).get("step")
+                step = self.editor.raw_item("step", str(step_name)) if step_name else None
+                self.override_form.set_node(pipeline, node, step)
+        self.step_form.set_step(str(step_name) if step_name else None)
+        self._show_endpoint(node if kind == "deployment" else None, raw)
+
+    def _show_endpoint(self, node: str | None, raw: dict | None) -> None:
+        """A deployment node's first endpoint; the one picked in "Edit" while the node stays selected."""
+        deployed = [str(e) for e in (raw or {}).get("endpoints") or []] if node else []
+        current = self.endpoint_form.endpoint if node is not None and node == self._endpoint_node else None
+        self._endpoint_node = node
+        self.endpoint_form.set_endpoint(current or (deployed[0] if deployed else None))

@@ -1,20 +1,24 @@
-"""The inspector's node section: name, step, on-error, overrides and actions."""
+"""The inspector's node section: name, type (execution ↔ task), step and on-error.
+
+Overrides, actions, sweeps and deployments have their own sections (override_form, actions_form,
+sweep_form, deployment_form)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSignalBlocker
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QVBoxLayout, QWidget
 
 from designer.document.commands import RenameNode
-from designer.document.model_api import edits
-from designer.panels.form_fields import LineField, TextField, problem_label, yaml_text
+from designer.document.model_api import edits, node_edits
+from designer.panels.form_fields import LineField, problem_label
 
 if TYPE_CHECKING:
     from designer.editor import PipelineEditor
 
 ON_ERROR = ("", "stop-all", "stop-next", "continue", "retry")
+NODE_TYPES = ("execution", "task")
 
 
 def _parse_node_name(text: str) -> str:
@@ -33,34 +37,25 @@ class NodeForm(QGroupBox):
         self.pipeline: str | None = None
         self.node: str | None = None
         self.name = LineField(_parse_node_name, self)
-        self.type_label = QLabel(self)
+        self.type = QComboBox(self)
+        self.type.setToolTip("A task node runs its step many times: a parameter sweep")
         self.step = QComboBox(self)
         self.on_error = QComboBox(self)
         self.on_error.addItems([v or "(default: stop-all)" for v in ON_ERROR])
-        self.override = TextField(as_yaml=True, parent=self)
-        self.override.setPlaceholderText("No override — YAML mapping of image, command, parameters…")
-        self.override.setFixedHeight(80)
-        self.actions = TextField(as_yaml=True, parent=self)
-        self.actions.setPlaceholderText("No actions — YAML list of when / if / then")
-        self.actions.setFixedHeight(80)
         self.problem = problem_label(self)
         form = QFormLayout()
         form.addRow("Name", self.name)
-        form.addRow("Type", self.type_label)
+        form.addRow("Type", self.type)
         form.addRow("Step", self.step)
         form.addRow("On error", self.on_error)
-        form.addRow("Override", self.override)
-        form.addRow("Actions", self.actions)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
         self.name.committed.connect(self._rename)
         self.step.activated.connect(lambda _i: self._set("step", self.step.currentText()))
         self.on_error.activated.connect(lambda i: self._set("on-error", ON_ERROR[i] or None))
-        self.override.committed.connect(self._set_override)
-        self.actions.committed.connect(self._set_actions)
-        for field in (self.name, self.override, self.actions):
-            field.problem_changed.connect(self._show_problem)
+        self.type.activated.connect(lambda _i: self._set_type(self.type.currentText()))
+        self.name.problem_changed.connect(self._show_problem)
 
     def _show_problem(self, problem: str) -> None:
         self.problem.setText(problem)
@@ -71,20 +66,27 @@ class NodeForm(QGroupBox):
         body = self.editor.raw_node(pipeline, node) or {}
         node_type = str(body.get("type") or "execution")
         self.name.set_value(node)
-        self.type_label.setText(node_type)
+        is_deployment = node_type == "deployment"
+        with QSignalBlocker(self.type):
+            self.type.clear()
+            self.type.addItems([node_type] if node_type not in NODE_TYPES else list(NODE_TYPES))
+            self.type.setCurrentText(node_type)
+            self.type.setEnabled(not is_deployment)
+        blueprint = body.get("task") if isinstance(body.get("task"), str) else None
         with QSignalBlocker(self.step):
             self.step.clear()
-            is_deployment = node_type == "deployment"
-            ref = str(body.get("deployment" if is_deployment else "step") or "")
-            choices = [] if is_deployment else self.editor.doc.step_names()
+            if blueprint:
+                ref = str((self.editor.raw_item("task", blueprint) or {}).get("step") or "")
+            else:
+                ref = str(body.get("deployment" if is_deployment else "step") or "")
+            choices = [] if is_deployment or blueprint else self.editor.doc.step_names()
             self.step.addItems(choices if ref in choices else [*choices, ref])
             self.step.setCurrentText(ref)
-            self.step.setEnabled(not is_deployment)
+            self.step.setEnabled(not is_deployment and not blueprint)
+            self.step.setToolTip(f"Set by the sweep “{blueprint}”" if blueprint else "")
         with QSignalBlocker(self.on_error):
             value = body.get("on-error") or ""
             self.on_error.setCurrentIndex(ON_ERROR.index(value) if value in ON_ERROR else 0)
-        self.override.set_value(yaml_text(body.get("override")))
-        self.actions.set_value(yaml_text(body.get("actions")))
 
     def _rename(self, new: str) -> None:
         if self.pipeline and self.node and new != self.node:
@@ -105,14 +107,13 @@ class NodeForm(QGroupBox):
                 merge_key=("node", self.pipeline, self.node, key),
             )
 
-    def _set_override(self, value: Any) -> None:
-        if value is not None and not isinstance(value, dict):
-            self._show_problem("An override is a mapping (image, command, parameters, inputs…).")
-            return
-        self._set("override", value)
-
-    def _set_actions(self, value: Any) -> None:
-        if value is not None and not isinstance(value, list):
-            self._show_problem("Actions are a list of {when, if, then} items.")
-            return
-        self._set("actions", value)
+    def _set_type(self, node_type: str) -> None:
+        if self.pipeline and self.node:
+            error = self.editor.edit(
+                f"Make node “{self.node}” {'a task' if node_type == 'task' else 'an execution'}",
+                node_edits.set_node_type,
+                self.pipeline,
+                self.node,
+                node_type,
+            )
+            self._show_problem(error or "")

@@ -1,4 +1,8 @@
-"""An editable table of named specs (a step's parameters or inputs); invalid cells show inline."""
+"""An editable table of named specs (a step's parameters or inputs); invalid cells show inline.
+
+Cells are text, a check box (``bool``), a drop-down (``choice``) or read-only (``readonly``).
+A value the cell kind cannot show (a list in a drop-down column) is shown read-only, never lost.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QTableWidget,
@@ -29,10 +34,12 @@ ERROR_TINT = QColor(207, 34, 46, 60)
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text | bool
+    kind: str = "text"  # text | bool | choice | readonly
     # parse(text, row) -> value, raising ValueError with the reason
     parse: Callable[[str, dict[str, Any]], Any] | None = None
     width: int = 0
+    choices: tuple[str, ...] = ()  # for "choice"; SpecTable.set_choices changes them per table
+    scalar_only: bool = False  # a list/mapping value is shown read-only (edited elsewhere)
 
 
 class SpecTable(QWidget):
@@ -44,9 +51,12 @@ class SpecTable(QWidget):
     # name of the selected row
     remove_requested = Signal(str)
 
-    def __init__(self, what: str, columns: list[Column], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, what: str, columns: list[Column], parent: QWidget | None = None, *, editable_rows: bool = True
+    ) -> None:
         super().__init__(parent)
         self.columns = columns
+        self.choices = {c.key: c.choices for c in columns if c.kind == "choice"}
         self.rows: list[dict[str, Any]] = []
         self.table = QTableWidget(0, len(columns), self)
         self.table.setHorizontalHeaderLabels([c.label for c in columns])
@@ -66,34 +76,68 @@ class SpecTable(QWidget):
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.table.itemChanged.connect(self._on_item_changed)
         self.error = problem_label(self)
-        add = QToolButton(self)
-        add.setText(f"+ Add {what}")
-        add.setAutoRaise(True)
-        add.clicked.connect(self.add_requested)
-        remove = QToolButton(self)
-        remove.setText("− Remove")
-        remove.setAutoRaise(True)
-        remove.clicked.connect(self._remove_selected)
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
+        self.add_button = QToolButton(self)
+        self.add_button.setText(f"+ Add {what}")
+        self.add_button.setAutoRaise(True)
+        self.add_button.clicked.connect(self.add_requested)
+        self.remove_button = QToolButton(self)
+        self.remove_button.setText("− Remove")
+        self.remove_button.setAutoRaise(True)
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.buttons = QHBoxLayout()
+        self.buttons.setContentsMargins(0, 0, 0, 0)
+        self.buttons.addWidget(self.add_button)
+        self.buttons.addWidget(self.remove_button)
+        self.buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.table)
         layout.addWidget(self.error)
-        layout.addLayout(buttons)
+        layout.addLayout(self.buttons)
+        for button in (self.add_button, self.remove_button):
+            button.setVisible(editable_rows)
+
+    def set_choices(self, key: str, choices: list[str] | tuple[str, ...]) -> None:
+        """The drop-down items of ``choice`` column ``key`` (applied by the next ``set_rows``)."""
+        self.choices[key] = tuple(choices)
+
+    def _choice_cell(self, r: int, c: int, col: Column, value: Any) -> None:
+        combo = QComboBox(self.table)
+        choices = list(self.choices.get(col.key, ()))
+        text = "" if value is None else str(value)
+        combo.addItems(choices if text in choices or not text else [*choices, text])
+        combo.setCurrentText(text)
+        combo.activated.connect(lambda _i, r=r, key=col.key, box=combo: self._on_choice(r, key, box))
+        self.table.setCellWidget(r, c, combo)
+
+    def _on_choice(self, r: int, key: str, combo: QComboBox) -> None:
+        row, text = self.rows[r], combo.currentText()
+        if text == str(row.get(key)):
+            return
+        if key == "name":
+            self.renamed.emit(str(row.get("name", "")), text)
+        else:
+            self.field_edited.emit(str(row.get("name", "")), key, text)
 
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self.rows = [dict(r) for r in rows]
         with QSignalBlocker(self.table):
+            self.table.clearContents()
             self.table.setRowCount(len(rows))
             for r, row in enumerate(rows):
                 for c, col in enumerate(self.columns):
                     item = QTableWidgetItem()
-                    if col.kind == "bool":
+                    value = row.get(col.key)
+                    nested = isinstance(value, list | dict) and (col.kind == "choice" or col.scalar_only)
+                    if col.kind == "readonly" or nested:
+                        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                        item.setText(format_value(value))
+                        item.setToolTip(format_value(value))
+                    elif col.kind == "choice":
+                        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                        self._choice_cell(r, c, col, value)
+                    elif col.kind == "bool":
                         item.setFlags(
                             Qt.ItemFlag.ItemIsEnabled
                             | Qt.ItemFlag.ItemIsUserCheckable

@@ -12,8 +12,8 @@ from ruamel.yaml.comments import CommentedMap
 
 from runner.config.document import YamlDocument
 from runner.config.edit_helpers import check_choice, drop_if_empty, node_body, node_step, spec_names
-from runner.config.edits import _find, _list, _set_or_delete
-from runner.config.errors import EditError, UnknownNameError
+from runner.config.edits import _find, _list, _named, _set_or_delete
+from runner.config.errors import DuplicateNameError, EditError, UnknownNameError
 
 # Keys of ``override`` that the structured editor owns; the rest is "advanced" raw YAML.
 OVERRIDE_TABLES = ("parameters", "inputs", "environment-variables")
@@ -127,6 +127,24 @@ def set_override_value(
         else:
             _set_or_delete(entry, "default", value)
         _tidy_override(body)
+
+    doc.apply(mutate)
+
+
+def rename_override_variable(doc: YamlDocument, pipeline: str, node: str, old: str, new: str) -> None:
+    """Rename an environment variable this node's override sets."""
+    if not isinstance(new, str) or not new.strip() or any(c.isspace() for c in new):
+        raise EditError("An environment variable name cannot be empty or contain spaces")
+
+    def mutate(tree: Any) -> None:
+        override = _override(node_body(tree, pipeline, node), create=False) or {}
+        items = override.get("environment-variables") or []
+        names = [i.get("name") for i in items if isinstance(i, dict)]
+        if old not in names:
+            raise UnknownNameError(f'Node "{node}" does not override a variable named "{old}"')
+        if new != old and new in names:
+            raise DuplicateNameError(f'Node "{node}" already overrides a variable named "{new}"')
+        _named(items, old, "variable")["name"] = new
 
     doc.apply(mutate)
 

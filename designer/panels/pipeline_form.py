@@ -1,0 +1,189 @@
+"""The inspector's "Pipeline" section (shown when nothing is selected): the pipeline's
+``parameters`` (one value fanned out to node parameters) and ``reuse-executions``; adding a
+deployment node."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtWidgets import QCheckBox, QListWidget, QListWidgetItem, QPushButton, QWidget
+
+from designer.document.model_api import endpoint_edits, pipeline_edits
+from designer.panels.section import Section
+from designer.panels.spec_table import Column, SpecTable
+from designer.panels.sweep_rules import parse_items
+from designer.panels.value_parsing import format_value
+
+if TYPE_CHECKING:
+    from designer.editor import PipelineEditor
+
+
+def _parse_default(text: str, _row: dict[str, Any]) -> Any:
+    if not text.strip():
+        return None
+    values = parse_items(text)
+    return values[0] if len(values) == 1 and not text.strip().startswith("[") else values
+
+
+COLUMNS = [
+    Column("name", "Name", width=100),
+    Column("default", "Default", parse=_parse_default, width=80),
+    Column("targets", "Targets", kind="readonly", width=150),
+    Column("description", "Description", width=120),
+]
+
+
+class PipelineForm(Section):
+    def __init__(self, editor: PipelineEditor, parent: QWidget | None = None) -> None:
+        super().__init__("Pipeline", editor, parent)
+        self.pipeline: str | None = None
+        self.params: list[dict[str, Any]] = []
+        self.selected: str | None = None
+        self.reuse = QCheckBox("Reuse executions whose step, inputs and parameters did not change", self)
+        self.table = SpecTable("parameter", COLUMNS, self)
+        self.targets_title = self.hint("")
+        self.targets = QListWidget(self)
+        self.targets.setMaximumHeight(120)
+        self.add_deployment = QPushButton("Add deployment node", self)
+        self.add_deployment.setToolTip("A node that serves endpoints with files from upstream outputs")
+        self.layout_.addWidget(self.reuse)
+        self.layout_.addWidget(self.heading("Parameters"))
+        self.layout_.addWidget(
+            self.hint(
+                "One value for the whole run (asked by the Run dialog, --param on the command line), "
+                "sent to the node parameters checked below."
+            )
+        )
+        for w in (self.table, self.targets_title, self.targets, self.add_deployment):
+            self.layout_.addWidget(w)
+        self.finish()
+        self.reuse.clicked.connect(self._set_reuse)
+        self.table.field_edited.connect(self._field)
+        self.table.renamed.connect(self._rename)
+        self.table.add_requested.connect(self._add)
+        self.table.remove_requested.connect(
+            lambda n: self._push(
+                f"Remove pipeline parameter “{n}”", pipeline_edits.remove_pipeline_parameter, n
+            )
+        )
+        self.table.table.itemSelectionChanged.connect(self._select_from_table)
+        self.targets.itemChanged.connect(self._targets_changed)
+        self.add_deployment.clicked.connect(self._add_deployment)
+
+    # --- load -------------------------------------------------------------------------------
+    def set_pipeline(self, pipeline: str | None) -> None:
+        self.pipeline = pipeline
+        body = self.editor.raw_item("pipeline", pipeline) if pipeline else None
+        self.setVisible(body is not None)
+        if body is None:
+            return
+        self.setTitle(f"Pipeline — {pipeline}")
+        with QSignalBlocker(self.reuse):
+            self.reuse.setChecked(bool(body.get("reuse-executions")))
+        self.params = [p for p in body.get("parameters") or [] if isinstance(p, dict)]
+        rows = [{**p, "targets": format_value(pipeline_edits.targets_of(p))} for p in self.params]
+        self.table.set_rows(rows)
+        names = [str(p.get("name")) for p in self.params]
+        if self.selected not in names:
+            self.selected = names[0] if names else None
+        self._show_targets()
+
+    def _sockets(self) -> list[str]:
+        view = self.editor.doc.view(self.pipeline) if self.pipeline else None
+        nodes = view.nodes.values() if view else ()
+        return [p.ref for n in nodes for p in n.in_ports if p.type == "parameter" and p.declared]
+
+    def _show_targets(self) -> None:
+        param = next((p for p in self.params if p.get("name") == self.selected), None)
+        self.targets_title.setVisible(param is not None)
+        self.targets.setVisible(param is not None)
+        if param is None:
+            return
+        self.targets_title.setText(f"Targets of “{self.selected}”:")
+        chosen = pipeline_edits.targets_of(param)
+        with QSignalBlocker(self.targets):
+            self.targets.clear()
+            for ref in [*self._sockets(), *[t for t in chosen if t not in self._sockets()]]:
+                item = QListWidgetItem(ref, self.targets)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if ref in chosen else Qt.CheckState.Unchecked)
+
+    # --- edits ------------------------------------------------------------------------------
+    def _push(self, label: str, fn: Any, *args: Any, key: tuple[Any, ...] | None = None) -> str | None:
+        return self.push(label, fn, self.pipeline, *args, key=key) if self.pipeline else None
+
+    def _set_reuse(self, on: bool) -> None:
+        self._push(
+            "Reuse executions" if on else "Do not reuse executions", pipeline_edits.set_reuse_executions, on
+        )
+
+    def _field(self, name: str, key: str, value: Any) -> None:
+        self._push(
+            f"Set {key} of pipeline parameter “{name}”",
+            pipeline_edits.set_pipeline_parameter_field,
+            name,
+            key,
+            value,
+            key=("pipeline-param", self.pipeline, name, key),
+        )
+
+    def _rename(self, old: str, new: str) -> None:
+        if (
+            self._push(
+                f"Rename pipeline parameter “{old}”", pipeline_edits.rename_pipeline_parameter, old, new
+            )
+            is None
+        ):
+            self.selected = new
+
+    def _add(self) -> None:
+        taken = {str(p.get("name")) for p in self.params}
+        name = next(f"param-{n}" for n in range(1, 999) if f"param-{n}" not in taken)
+        if (
+            self._push(f"Add pipeline parameter “{name}”", pipeline_edits.add_pipeline_parameter, name)
+            is None
+        ):
+            self.selected = name
+
+    def _select_from_table(self) -> None:
+        rows = {i.row() for i in self.table.table.selectedItems()}
+        if len(rows) == 1:
+            self.selected = str(self.table.rows[rows.pop()].get("name"))
+            self._show_targets()
+
+    def _targets_changed(self, _item: QListWidgetItem) -> None:
+        param = next((p for p in self.params if p.get("name") == self.selected), None)
+        if param is None:
+            return
+        checked = {
+            self.targets.item(i).text()
+            for i in range(self.targets.count())
+            if self.targets.item(i).checkState() == Qt.CheckState.Checked
+        }
+        current = pipeline_edits.targets_of(param)
+        targets = [t for t in current if t in checked] + sorted(checked - set(current))
+        self._push(
+            f"Set targets of pipeline parameter “{self.selected}”",
+            pipeline_edits.set_pipeline_parameter_targets,
+            self.selected,
+            targets,
+        )
+
+    def _add_deployment(self) -> None:
+        view = self.editor.doc.view(self.pipeline) if self.pipeline else None
+        taken = set(view.nodes) if view else set()
+        name = next(n for n in ("deploy", *(f"deploy-{i}" for i in range(2, 999))) if n not in taken)
+        config = self.editor.doc.config
+        endpoints = list(config.endpoints)[:1] if config is not None else []
+        if (
+            self._push(
+                f"Add deployment node “{name}”",
+                endpoint_edits.add_deployment_node,
+                name,
+                "deployment",
+                endpoints,
+            )
+            is None
+        ):
+            self.editor.scene.select_node(name)
