@@ -180,7 +180,8 @@ def _watch(args: argparse.Namespace, trigger: Any, yaml_path: Path, out: IO[str]
         return _error(str(exc))
     schedule = trigger.schedule()
     if schedule is None:
-        detector = ChangeDetector(trigger.resolved_paths(yaml_path), settle=SETTLE_S)
+        paths = trigger.resolved_paths(yaml_path)
+        detector = ChangeDetector(paths, settle=SETTLE_S, base=yaml_path.absolute().parent)
         source: Any = ChangeSource(detector, poll_s=args.poll)
     else:
         source = ScheduleSource(schedule, time.time())

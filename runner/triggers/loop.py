@@ -52,7 +52,9 @@ class ChangeSource:
         pass
 
     def describe(self) -> str:
-        names = ", ".join(self.detector.display(str(p)) or "." for p in self.detector.paths)
+        names = ", ".join(
+            self.detector.display(str(p)) + ("/" if p.is_dir() else "") for p in self.detector.paths
+        )
         return f"watching {names} for changes (poll {self.poll_s:g}s)"
 
 

@@ -85,7 +85,7 @@ class PipelineRunner:
             status = _wait(handle)
         except KeyboardInterrupt:
             handle.cancel()
-            handle.wait()
+            _wait(handle)
             raise
         statuses = finished[-1].node_statuses if finished else {}
         bad = [f"{n} {s}" for n, s in statuses.items() if s not in OK_STATUSES]
@@ -101,6 +101,8 @@ class PipelineRunner:
 
 
 def _wait(handle: Any) -> str:
+    # Sleep, never join, while the run goes on: a signal that interrupts Thread.join() makes
+    # Python 3.11 take the thread for finished (bpo-45274), and the cancel would not be waited for.
     while not handle.done:
-        handle.wait(0.25)  # short joins: Ctrl-C / SIGTERM get through at once
+        time.sleep(0.1)
     return handle.wait() or "failed"
