@@ -2,8 +2,9 @@
 
 Prints one line per node (status, elapsed time, last metric), redrawn in place on a terminal
 and as status-change lines otherwise, then the final table. Exit code 0 only when every
-node succeeded (or was reused); 1 when a node failed; 2 for usage/config errors; 130 when
-cancelled with Ctrl-C.
+node succeeded (or was reused), or a stop-pipeline action stopped the run; 1 when a node
+failed (or an error-pipeline action fired, or an approval was refused); 2 for usage/config
+errors; 130 when cancelled with Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,13 +12,26 @@ from __future__ import annotations
 import argparse
 import os
 import queue
+import shlex
 import sys
 import time
 from typing import IO, Any
 
-from runner.events import LogLine, MetadataRecord, NodeStateChanged, RunFinished, RunStarted
+from runner.events import (
+    ApprovalRequested,
+    LogLine,
+    MetadataRecord,
+    NodeStateChanged,
+    RunFinished,
+    RunStarted,
+)
 
-STATUS_EXIT = {"succeeded": 0, "failed": 1, "cancelled": 130}
+STATUS_EXIT = {"succeeded": 0, "stopped": 0, "failed": 1, "cancelled": 130}
+EXIT_CODES = (
+    "exit status: 0 when every node succeeded or a stop-pipeline action stopped the run; "
+    "1 when a node failed, an error-pipeline action fired or an approval was refused; "
+    "2 for usage or config errors; 130 when cancelled (Ctrl-C)"
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "run",
         help="run a pipeline or a single step on the local Docker engine",
         description="Run a pipeline (--pipeline) or one execution of a step (--step).",
+        epilog=EXIT_CODES,
     )
     p.add_argument("file", help="the valohai.yaml")
     what = p.add_mutually_exclusive_group(required=True)
@@ -82,6 +97,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="pull images that are not on the engine (default) or never",
     )
     p.add_argument("--logs", action="store_true", help="print every log line as it arrives")
+    p.add_argument(
+        "--approve",
+        action="append",
+        default=[],
+        metavar="NODE",
+        help="approve NODE's require-approval actions in advance (repeatable); otherwise they are "
+        "asked on the terminal, or fail the node when not interactive",
+    )
+    p.add_argument("--approve-all", action="store_true", help="approve every require-approval action")
     p.set_defaults(func=run)
 
 
@@ -95,7 +119,7 @@ def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
     return out
 
 
-def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
+def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | None = None) -> int:
     from runner.api import RunOptions, image_map_from_env, parse_image_map, plan_run, start_run
     from runner.config import ConfigLoadError
     from runner.execution.plan import PlanError
@@ -115,6 +139,9 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
             args.concurrency = 1 << 16 if hosts != ["local"] else os.cpu_count() or 1
         if args.concurrency < 1:
             raise ValueError("--concurrency must be at least 1")
+        unknown = sorted(set(args.approve) - set(plan.nodes))
+        if unknown:
+            raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
     except ConfigLoadError as exc:
         print(exc.format(), file=sys.stderr)
         return 2
@@ -126,7 +153,14 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
     )
     try:
         handle = start_run(
-            plan, options, backend=args.backend, network=args.network, pull=args.pull, hosts=hosts
+            plan,
+            options,
+            backend=args.backend,
+            network=args.network,
+            pull=args.pull,
+            hosts=hosts,
+            approve=args.approve,
+            approve_all=args.approve_all,
         )
     except Exception as exc:  # engine unreachable and the like
         if hosts != ["local"]:  # host errors name the host and say what to do
@@ -145,17 +179,17 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
     while status is None:
         # Ctrl-C may land anywhere in here: it always means "cancel", never "leave containers".
         try:
-            status = _follow(handle, display)
+            status = _follow(handle, display, stdin or sys.stdin)
         except KeyboardInterrupt:
             print("\ncancelling (stopping running containers)...", file=sys.stderr)
             handle.cancel()
     handle.wait()
     display.final()
-    print(f"run {handle.run_id}: {status}", file=out)
+    print(f"run {handle.run_id}: {status}{display.stop_note(status)}", file=out)
     return STATUS_EXIT.get(status, 1)
 
 
-def _follow(handle: Any, display: Progress) -> str:
+def _follow(handle: Any, display: Progress, stdin: IO[str]) -> str:
     while True:
         try:
             event = handle.events.get(timeout=0.25)
@@ -166,8 +200,33 @@ def _follow(handle: Any, display: Progress) -> str:
             display.tick()
             continue
         display.handle(event)
-        if isinstance(event, RunFinished):
+        if isinstance(event, ApprovalRequested):
+            _ask(handle, event, display, stdin)
+        elif isinstance(event, RunFinished):
             return event.status
+
+
+def _ask(handle: Any, event: ApprovalRequested, display: Progress, stdin: IO[str]) -> None:
+    """A require-approval action paused a node: ask on the terminal, or fail the node at once."""
+    if not stdin.isatty():
+        node = shlex.quote(event.node)
+        message = f'node "{event.node}" needs approval; run interactively, or pass --approve {node}'
+        message += " (or --approve-all)"
+        print(f"pipeline-designer run: {message}", file=sys.stderr)
+        answer: tuple[bool, str] = (False, message)
+    else:
+        display.pause()
+        sys.stderr.write(f'Approve node "{event.node}" ({event.reason})? [y/N] ')
+        sys.stderr.flush()
+        approved = stdin.readline().strip().lower() in ("y", "yes")
+        answer = (approved, "" if approved else "rejected")
+    try:
+        if answer[0]:
+            handle.approve(event.node)
+        else:
+            handle.reject(event.node, answer[1])
+    except ValueError as exc:  # answered too late: cancelled or stopped meanwhile
+        print(f"pipeline-designer run: {exc}", file=sys.stderr)
 
 
 class Progress:
@@ -217,6 +276,21 @@ class Progress:
             elapsed = f"{(end or now) - start:6.1f}s" if start else "      -"
             lines.append(f"  {node:<{width}}  {info['status']:<10} {elapsed}  {info['metric']}")
         return lines
+
+    def stop_note(self, status: str) -> str:
+        """For a stopped run: " (stopped by action of node X: <condition>)"."""
+        if status != "stopped":
+            return ""
+        for info in self.nodes.values():
+            message = str(info.get("message") or "")
+            if message.startswith("pipeline stopped by action"):
+                return f" ({message.removeprefix('pipeline ')})"
+        return ""
+
+    def pause(self) -> None:
+        """Clear the live lines (a question is about to be asked on the terminal)."""
+        self._clear()
+        self.out.flush()
 
     def _clear(self) -> None:
         if self.tty and self._drawn:
