@@ -42,3 +42,23 @@ def latest_values(records: list[dict[str, Any]]) -> dict[str, Any]:
         out.update(record)
     out.pop("_time", None)
     return out
+
+
+def rank_children(
+    records_by_child: dict[int, list[dict[str, Any]]], metric: str, descending: bool = True
+) -> list[tuple[int, Any]]:
+    """A task's executions ranked by the latest value of ``metric`` (best first).
+
+    Children that never printed it (value None) or printed a non-number (NaN included) come
+    last, in child order; ties keep child order.
+    """
+    scored: list[tuple[int, float]] = []
+    missing: list[tuple[int, Any]] = []
+    for child in sorted(records_by_child):
+        value = latest_values(records_by_child[child]).get(metric)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+            scored.append((child, value))
+        else:
+            missing.append((child, value))
+    scored.sort(key=lambda cv: -cv[1] if descending else cv[1])
+    return [*scored, *missing]

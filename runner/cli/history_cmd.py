@@ -97,6 +97,24 @@ def _execution_json(store: Any, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _task_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A task node's executions (``train#1``, ``train#2``, ...) right after its own row, by index."""
+    children: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    nodes = {r["node"] for r in rows}
+    plain = []
+    for row in rows:
+        parent, sep, k = row["node"].rpartition("#")
+        if sep and k.isdigit() and parent in nodes:
+            children.setdefault(parent, []).append((int(k), row))
+        else:
+            plain.append(row)
+    out = []
+    for row in plain:
+        out.append(row)
+        out.extend(child for _k, child in sorted(children.get(row["node"], []), key=lambda kc: kc[0]))
+    return out
+
+
 def _resolve(store: Any, target: str, need_node: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
     run_id, slash, node = target.partition("/")
     run = store.run(run_id)
@@ -155,7 +173,7 @@ def show(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) ->
             "execution": _execution_json(store, row),
         }
     else:
-        rows = [_execution_json(store, r) for r in store.executions(run["id"])]
+        rows = [_execution_json(store, r) for r in _task_order(store.executions(run["id"]))]
         data = {"format": FORMAT, "run": _run_json(run), "executions": rows}
     if args.json:
         json.dump(data, out, indent=2, default=str)

@@ -10,6 +10,7 @@ import yaml
 from valohai_yaml import parse
 
 from runner.execution.sweep import MAX_EXECUTIONS, Sweep, SweepError, Variant, expand, expand_blueprint
+from runner.metadata import rank_children
 
 STEP = """
 - step:
@@ -194,3 +195,22 @@ def test_spread_lists_multiply_and_replace_variants() -> None:
     assert expand(Sweep("node 'n'"), TYPES) == [{}]  # a plain task node: one execution
     with pytest.raises(SweepError, match="node 'n': parameter 'lr' got an empty list"):
         expand(Sweep("node 'n'"), TYPES, spread={"lr": []})
+
+
+def test_rank_children_by_latest_value_missing_last() -> None:
+    records = {
+        1: [{"acc": 0.9}, {"acc": 0.5}],  # latest counts: 0.5
+        2: [{"loss": 1}],
+        3: [{"acc": 0.7}],
+        4: [{"acc": float("nan")}],
+        5: [{"acc": 0.7, "_time": "x"}],
+    }
+    assert rank_children(records, "acc") == [
+        (3, 0.7),
+        (5, 0.7),
+        (1, 0.5),
+        (2, None),
+        (4, records[4][0]["acc"]),
+    ]
+    assert [c for c, _v in rank_children(records, "acc", descending=False)] == [1, 3, 5, 2, 4]
+    assert rank_children({}, "acc") == []

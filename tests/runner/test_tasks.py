@@ -4,6 +4,7 @@ downstream union, list spreading, on-child-error, stop-condition, reuse, cancel.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 from pathlib import Path
@@ -350,3 +351,33 @@ def test_cancel_mid_task_stops_every_container(project, home: Path, docker_clien
         "train#2": "cancelled",
         "train#3": "cancelled",
     }
+
+
+def test_cli_shows_task_progress_and_children_rows(project, home: Path, monkeypatch, container_label) -> None:
+    import argparse
+    import io
+
+    from runner.cli import history_cmd, run_cmd
+
+    monkeypatch.setenv("PIPELINE_DESIGNER_IMAGE_MAP", "busybox=pipeline-designer-test/busybox:1")
+
+    def cli(*argv: str) -> tuple[int, str]:
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers(dest="command")
+        run_cmd.register(sub)
+        history_cmd.register(sub)
+        args = parser.parse_args(argv)
+        out = io.StringIO()
+        return args.func(args, out), out.getvalue()
+
+    code, text = cli("run", str(project(MANUAL)), "-p", "manual", "--network", "none", "--pull", "never")
+    assert code == 0, text
+    assert "train#1: succeeded" in text and "train#2: succeeded" in text
+    assert "train  succeeded 2/2 (2 ok, 0 failed)" in text
+    code, text = cli("show", "latest", "--json")
+    rows = json.loads(text)["executions"]
+    assert [r["node"] for r in rows] == ["train", "train#1", "train#2"]
+    assert rows[2]["parameters"]["lr"] == 0.7 and rows[2]["last_metadata"]["opt"] == "b"
+    assert len(rows[0]["outputs"]) == 2  # the task row: both children's model.txt, renamed
+    code, text = cli("show", "latest/train#1")
+    assert code == 0 and "train#1 (train): succeeded" in text
