@@ -24,6 +24,7 @@ from runner.events import (
     NodeStateChanged,
     RunFinished,
     RunStarted,
+    TaskProgress,
 )
 
 STATUS_EXIT = {"succeeded": 0, "stopped": 0, "failed": 1, "cancelled": 130}
@@ -229,6 +230,15 @@ def _ask(handle: Any, event: ApprovalRequested, display: Progress, stdin: IO[str
         print(f"pipeline-designer run: {exc}", file=sys.stderr)
 
 
+def _status_text(info: dict[str, Any]) -> str:
+    """A task node shows its executions: ``running 3/6 (2 ok, 0 failed)`` (started/total)."""
+    task = info.get("task")
+    if task is None:
+        return str(info["status"])
+    started = task.running + task.succeeded + task.failed
+    return f"{info['status']} {started}/{task.total} ({task.succeeded} ok, {task.failed} failed)"
+
+
 class Progress:
     """Live per-node lines; redrawn in place on a TTY, appended otherwise."""
 
@@ -245,6 +255,13 @@ class Progress:
             for node in event.nodes:
                 self.nodes[node] = {"status": "pending", "start": None, "end": None, "metric": ""}
             print(f"run {event.run_id}: {len(event.nodes)} node(s)", file=self.out)
+        elif isinstance(event, NodeStateChanged) and event.child is not None:  # a task's execution
+            if not self.tty and event.status not in ("pending", "running"):
+                extra = f" ({event.message})" if event.message else ""
+                print(f"  {event.node}#{event.child}: {event.status}{extra}", file=self.out)
+        elif isinstance(event, TaskProgress):
+            if event.node in self.nodes:
+                self.nodes[event.node]["task"] = event
         elif isinstance(event, NodeStateChanged):
             info = self.nodes.setdefault(event.node, {"status": "", "start": None, "end": None, "metric": ""})
             info["status"] = event.status
@@ -274,7 +291,7 @@ class Progress:
         for node, info in self.nodes.items():
             start, end = info["start"], info["end"]
             elapsed = f"{(end or now) - start:6.1f}s" if start else "      -"
-            lines.append(f"  {node:<{width}}  {info['status']:<10} {elapsed}  {info['metric']}")
+            lines.append(f"  {node:<{width}}  {_status_text(info):<10} {elapsed}  {info['metric']}")
         return lines
 
     def stop_note(self, status: str) -> str:
