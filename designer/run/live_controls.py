@@ -64,9 +64,8 @@ class ApprovalBanner(QWidget):
             layout = QHBoxLayout(row)
             layout.setContentsMargins(0, 0, 0, 0)
             reason = f": {request.reason}" if request.reason else ""
-            label = QLabel(
-                f"⏸ <b>{node}</b> awaits approval {WHEN_TEXT.get(request.when, request.when)}{reason}", row
-            )
+            when = WHEN_TEXT.get(request.when, request.when)
+            label = QLabel(f"<b>Approval needed:</b> {node} awaits approval {when}{reason}", row)
             approve = QPushButton("Approve", row)
             reject = QPushButton("Reject", row)
             approve.setToolTip(f"Let {node} go on")

@@ -98,7 +98,7 @@ class MetricsPanel(QWidget):
         split.setStretchFactor(1, 1)
         split.setCollapsible(0, False)
         side.setMinimumWidth(190)
-        split.setSizes([200, 720, 420])
+        split.setSizes([190, 640, 520])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)

@@ -63,7 +63,9 @@ class TaskRanking(QWidget):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 4, 4, 0)
         bar.addWidget(self.title, 1)
@@ -149,8 +151,6 @@ class TaskRanking(QWidget):
                     item.setFont(bold)
                     item.setToolTip(f"best {metric}")
                 self.table.setItem(row, col, item)
-        for col in (0, 1, 3, 4):
-            self.table.resizeColumnToContents(col)
         self.table.setHorizontalHeaderItem(3, QTableWidgetItem(metric or "Value"))
 
     def order_shown(self) -> list[int]:

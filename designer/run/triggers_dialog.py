@@ -39,22 +39,21 @@ from runner.config.sidecar import SidecarError
 from runner.triggers import (
     Trigger,
     TriggerError,
-    format_time,
     load_triggers,
     remove_trigger,
     save_trigger,
     stored_path,
 )
 
-COLUMNS = ["Name", "Pipeline", "When", "Next run"]
+COLUMNS = ["Name", "Pipeline", "When", "Parameters", "Next run"]
 KINDS = [("on_change", "When files change"), ("every", "At an interval"), ("cron", "On a cron schedule")]
 ERROR_STYLE = "color: #c0392b"
 
 
 def next_run_text(trigger: Trigger, now: float | None = None) -> str:
     fire = trigger.next_fire(time.time() if now is None else now)
-    if fire is not None:
-        return format_time(fire)
+    if fire is not None:  # cron fires on whole minutes; the weekday helps with weekday schedules
+        return time.strftime("%a %Y-%m-%d %H:%M %Z", time.localtime(fire))
     return "on the next change" if trigger.kind == "on_change" else "one interval after the watch starts"
 
 
@@ -93,9 +92,12 @@ class TriggerForm(QDialog):
         self.params = QPlainTextEdit(self)
         self.params.setPlaceholderText("optional: NODE.PARAM=VALUE, one a line")
         self.params.setFixedHeight(52)
+        browse_row = QHBoxLayout()
+        browse_row.addStretch(1)
+        browse_row.addWidget(browse)
         paths_row = QVBoxLayout()
         paths_row.addWidget(self.paths)
-        paths_row.addWidget(browse)
+        paths_row.addLayout(browse_row)
         self.form = QFormLayout()
         self.form.addRow("Name", self.name)
         self.form.addRow("Pipeline", self.pipeline)
@@ -217,7 +219,7 @@ class TriggersDialog(QDialog):
         self.yaml_path = Path(yaml_path)
         self.pipelines, self.pipeline = pipelines, pipeline
         self.setWindowTitle(f"Triggers — {self.yaml_path.name}")
-        self.resize(820, 380)
+        self.resize(940, 320)
         self.triggers: dict[str, Trigger] = {}
         self.form: TriggerForm | None = None
         # Remove asks first (tests replace it): ask(title, text) -> yes?
@@ -229,6 +231,7 @@ class TriggersDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self.edit_trigger())
         self.add_button = QPushButton("Add…", self)
@@ -277,12 +280,9 @@ class TriggersDialog(QDialog):
         for row, name in enumerate(names):
             t = self.triggers[name]
             missing = t.pipeline not in self.pipelines
-            values = [
-                name,
-                t.pipeline + (" (missing)" if missing else ""),
-                t.describe(),
-                next_run_text(t, now),
-            ]
+            params = " ".join(f"{k}={v}" for k, v in t.params.items())
+            pipeline = t.pipeline + (" (missing)" if missing else "")
+            values = [name, pipeline, t.describe(), params, next_run_text(t, now)]
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setToolTip(t.command(self.yaml_path) if col == 0 else value)
