@@ -87,6 +87,7 @@ class PipelineForm(Section):
         names = [str(p.get("name")) for p in self.params]
         if self.selected not in names:
             self.selected = names[0] if names else None
+        self.table.select(self.selected)
         self._show_targets()
 
     def _sockets(self) -> list[str]:
@@ -129,22 +130,14 @@ class PipelineForm(Section):
         )
 
     def _rename(self, old: str, new: str) -> None:
-        if (
-            self._push(
-                f"Rename pipeline parameter “{old}”", pipeline_edits.rename_pipeline_parameter, old, new
-            )
-            is None
-        ):
-            self.selected = new
+        self.selected = new  # before the edit: the refresh it causes shows the renamed row
+        self._push(f"Rename pipeline parameter “{old}”", pipeline_edits.rename_pipeline_parameter, old, new)
 
     def _add(self) -> None:
         taken = {str(p.get("name")) for p in self.params}
         name = next(f"param-{n}" for n in range(1, 999) if f"param-{n}" not in taken)
-        if (
-            self._push(f"Add pipeline parameter “{name}”", pipeline_edits.add_pipeline_parameter, name)
-            is None
-        ):
-            self.selected = name
+        self.selected = name  # before the edit: the refresh it causes shows the new row
+        self._push(f"Add pipeline parameter “{name}”", pipeline_edits.add_pipeline_parameter, name)
 
     def _select_from_table(self) -> None:
         rows = {i.row() for i in self.table.table.selectedItems()}

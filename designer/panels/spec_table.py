@@ -187,6 +187,14 @@ class SpecTable(QWidget):
         self.error.setText(problem or "")
         self.error.setVisible(bool(problem))
 
+    def select(self, name: str | None) -> None:
+        """Highlight the row called ``name`` without announcing it (the caller already knows)."""
+        names = [str(r.get("name")) for r in self.rows]
+        with QSignalBlocker(self.table):
+            self.table.clearSelection()
+            if name in names:
+                self.table.selectRow(names.index(name))
+
     def _remove_selected(self) -> None:
         rows = {i.row() for i in self.table.selectedItems()}
         if len(rows) == 1:

@@ -181,6 +181,7 @@ class SweepForm(Section):
         names = [r["name"] for r in rows]
         if self.selected not in names:
             self.selected = names[0] if names else None
+        self.variants.select(self.selected)
         self._show_rules()
         manual = kind == "manual_search" or "parameter-sets" in b
         self.sets_title.setVisible(manual)
@@ -235,8 +236,8 @@ class SweepForm(Section):
             self._show_rules()
 
     def _change_parameter(self, old: str, new: str) -> None:
-        if self._push(f"Vary “{new}” instead of “{old}”", task_edits.set_variant_parameter, old, new) is None:
-            self.selected = new
+        self.selected = new  # before the edit: the refresh it causes shows this row's rules
+        self._push(f"Vary “{new}” instead of “{old}”", task_edits.set_variant_parameter, old, new)
 
     def _variant_edited(self, name: str, key: str, value: Any) -> None:
         if key == "style":
@@ -249,8 +250,8 @@ class SweepForm(Section):
         if not free:
             self.show_problem("Every parameter of the step is varied already.")
             return
-        if self._push(f"Vary “{free[0]}”", task_edits.add_variant, free[0]) is None:
-            self.selected = free[0]
+        self.selected = free[0]
+        self._push(f"Vary “{free[0]}”", task_edits.add_variant, free[0])
 
     def _rule_edited(self, key: str, value: Any) -> None:
         if self.selected:
