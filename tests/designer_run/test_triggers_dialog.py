@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import shlex
+import time
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,8 @@ def test_add_edit_remove_through_the_dialog(dialog: TriggersDialog, qtbot: Any, 
     assert dialog.names() == ["on-data"]
     saved = json.loads(sidecar_path(yaml_path).read_text())["triggers"]
     assert saved == {"on-data": {"pipeline": "train", "on_change": ["data/"], "params": {"fit.epochs": "3"}}}
-    row = [dialog.table.item(0, c).text() for c in range(4)]
-    assert row == ["on-data", "train", "on change of data/", "on the next change"]
+    row = [dialog.table.item(0, c).text() for c in range(5)]
+    assert row == ["on-data", "train", "on change of data/", "fit.epochs=3", "on the next change"]
 
     dialog.select("on-data")
     dialog.edit_button.click()
@@ -104,7 +105,7 @@ def test_add_edit_remove_through_the_dialog(dialog: TriggersDialog, qtbot: Any, 
     assert triggers["nightly"] == Trigger(
         "nightly", "report", "cron", cron="0 3 * * *", params={"fit.epochs": "3"}
     )
-    assert dialog.table.item(0, 3).text().startswith("20")  # the next fire time, local time
+    assert dialog.table.item(0, 4).text().endswith(time.strftime(" 03:00 %Z"))  # next fire, local time
 
     dialog.select("nightly")
     dialog.ask = lambda title, text: False
