@@ -1,9 +1,8 @@
-"""Rank a task's executions by the latest value of one metric. Pure, no Qt.
+"""A task's executions ranked by the latest value of one metric, for the metrics dock's table.
 
-The runner's ``runner.metadata.rank_children`` (issue 7, the task engineer's) is used when it
-exists, so the designer and the CLI agree on the order; this module keeps the same contract
-until then: ``[(child, latest value or None), ...]``, best first, executions without the metric
-(or with a value that is not a finite number) last, in execution order.
+The order is the runner's (``runner.metadata.rank_children``, the same the CLI uses): best first,
+ties in execution order, executions without a numeric value last. Here a value that is not a
+finite number becomes None and goes last, so the table shows "–" and never highlights it as the best.
 """
 
 from __future__ import annotations
@@ -11,35 +10,18 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from runner import metadata as _metadata
-
-
-def latest_number(records: list[dict[str, Any]], metric: str) -> float | None:
-    """The metric's value in the last record that has it, when that is a finite number."""
-    for record in reversed(records):
-        if metric in record:
-            value = record[metric]
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                return None
-            return float(value)
-    return None
-
-
-def _rank_children(
-    records_by_child: dict[int, list[dict[str, Any]]], metric: str, descending: bool = True
-) -> list[tuple[int, float | None]]:
-    values = {k: latest_number(records, metric) for k, records in records_by_child.items()}
-    have = sorted((k for k, v in values.items() if v is not None), key=lambda k: (values[k], k))
-    if descending:  # ties keep execution order
-        have = sorted(have, key=lambda k: (-values[k], k))  # type: ignore[operator]
-    missing = sorted(k for k, v in values.items() if v is None)
-    return [(k, values[k]) for k in have] + [(k, None) for k in missing]
+from runner.metadata import rank_children as _runner_rank
 
 
 def rank_children(
     records_by_child: dict[int, list[dict[str, Any]]], metric: str, descending: bool = True
 ) -> list[tuple[int, float | None]]:
-    runner_rank = getattr(_metadata, "rank_children", None)
-    if runner_rank is not None:
-        return [(int(k), v) for k, v in runner_rank(records_by_child, metric, descending=descending)]
-    return _rank_children(records_by_child, metric, descending)
+    ranked = [(int(k), _finite(v)) for k, v in _runner_rank(records_by_child, metric, descending=descending)]
+    # The runner ranks an infinite value as a number (first or last); here it goes with the missing.
+    return [kv for kv in ranked if kv[1] is not None] + [kv for kv in ranked if kv[1] is None]
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)

@@ -21,7 +21,14 @@ from PySide6.QtWidgets import (
 from designer.bridge.history import RunHistory, RunSummary
 from designer.run.status_badge import STATUS_COLORS, format_elapsed
 
-STATUS_MARK = {"succeeded": "✓", "failed": "✗", "cancelled": "■", "running": "▶", "interrupted": "!"}
+STATUS_MARK = {
+    "succeeded": "✓",
+    "failed": "✗",
+    "cancelled": "■",
+    "stopped": "■",  # a stop-pipeline action ended it: not a failure
+    "running": "▶",
+    "interrupted": "!",
+}
 _ID = Qt.ItemDataRole.UserRole
 
 

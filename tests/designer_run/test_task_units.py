@@ -7,7 +7,7 @@ from typing import Any
 
 from designer.bridge.batching import Batch
 from designer.bridge.run_details import TaskCounts, format_params, split_child, varied
-from designer.run.ranking import _rank_children, latest_number, rank_children
+from designer.run.ranking import rank_children
 from runner.events import (
     ApprovalRequested,
     ApprovalResolved,
@@ -118,13 +118,13 @@ def test_ranking_best_first_missing_last() -> None:
         3: [{"loss": 1.0}],  # never printed acc
         4: [{"acc": 0.7}],
         5: [{"acc": float("nan")}],
-        6: [],
+        6: [{"acc": "high"}],
+        7: [{"acc": float("inf")}],
     }
-    assert _rank_children(by_child, "acc") == [(2, 0.9), (1, 0.7), (4, 0.7), (3, None), (5, None), (6, None)]
-    assert _rank_children(by_child, "acc", descending=False)[:3] == [(1, 0.7), (4, 0.7), (2, 0.9)]
-    assert [k for k, _v in rank_children(by_child, "acc")][:3] == [2, 1, 4]
-    assert latest_number([{"acc": 1}, {"x": 2}], "acc") == 1.0
-    assert latest_number([{"acc": True}], "acc") is None
+    ranked = rank_children(by_child, "acc")
+    assert ranked[:3] == [(2, 0.9), (1, 0.7), (4, 0.7)]  # latest values, ties in execution order
+    assert sorted(ranked[3:]) == [(3, None), (5, None), (6, None), (7, None)]  # inf too: not a score
+    assert [k for k, _v in rank_children(by_child, "acc", descending=False)][:3] == [1, 4, 2]
 
 
 class _Handle:
