@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from leval.excs import NoSuchValue
@@ -37,10 +37,12 @@ from runner.events import (
     PENDING,
     RUNNING,
     SUCCEEDED,
+    TERMINAL_STATUSES,
     NodeStateChanged,
     TaskExpanded,
     TaskProgress,
 )
+from runner.execution.actions import task_metadata
 from runner.execution.placement import NoHostError
 from runner.execution.prepare import NodeResult, PrepareError, RunContext, edge_parameters
 from runner.execution.spec import OutputFile
@@ -63,6 +65,7 @@ class _Task:
     node: str
     sweep: Sweep
     children: list[_Child]
+    finished: list[int] = field(default_factory=list)  # children in the order they ended
     stop_reason: str = ""  # set: no more children start, running ones are stopped
     met_by: int | None = None  # the child that met the stop condition
     bad_condition: bool = False  # the stop condition raised once: warned, not evaluated again
@@ -95,13 +98,21 @@ class TaskRunner:
         """The task node is ready: expand its sweep (edges resolved first)."""
         ex, tpl = self.ex, self.ex.plan.nodes[node]
         sweep = tpl.sweep or Sweep(where=f"node {node!r}")
+        row_id = f"{ex.run_id}-{node}"
+        try:
+            values = {**edge_parameters(ctx, node, ex._results), **tpl.explicit}
+        except PrepareError as exc:
+            ex._runner_line(node, f"error: {exc}")
+            ex._finish(node, FAILED, execution_id=row_id, message=str(exc))
+            return
+        if not ex.actions.on_starting(node, values, row_id):
+            return  # a node-starting action holds the whole task for approval, or stopped the run
         now = time.time()
         ex.store.upsert_execution(
-            f"{ex.run_id}-{node}", run_id=ex.run_id, node=node, step=tpl.step, status=RUNNING, started=now
+            row_id, run_id=ex.run_id, node=node, step=tpl.step, status=RUNNING, started=now
         )
         ex._emit(NodeStateChanged(ex.run_id, node, RUNNING, now))
         try:
-            values = {**edge_parameters(ctx, node, ex._results), **tpl.explicit}
             spread = tpl.spread(values)
             # A single value given for a varied parameter (pipeline parameter, edge) replaces the variant.
             varied = {v.name for v in sweep.variants}
@@ -109,7 +120,7 @@ class TaskRunner:
             combos = expand(sweep, {n: p.type for n, p in tpl.parameters.items()}, spread)
         except (PrepareError, SweepError) as exc:
             ex._runner_line(node, f"error: {exc}")
-            ex._finish(node, FAILED, message=str(exc))
+            ex._finish(node, FAILED, execution_id=row_id, message=str(exc))
             return
         task = _Task(node, sweep, [_Child(i, c) for i, c in enumerate(combos, 1)])
         self.tasks[node] = task
@@ -146,6 +157,8 @@ class TaskRunner:
             return
         task = self.tasks[node]
         task.children[k - 1].status = status
+        if status in TERMINAL_STATUSES:
+            task.finished.append(k)
         if status == FAILED and task.sweep.on_child_error == "stop-all-and-error" and not task.stop_reason:
             task.stop_reason = f"execution {k} failed (on-child-error: stop-all-and-error)"
             self.ex._runner_line(node, f"stopping the other executions: {task.stop_reason}")
@@ -246,11 +259,15 @@ class TaskRunner:
             status = SUCCEEDED if ok else FAILED
         result = self._merge(task)
         self.ex._results[task.node] = result
-        row = self.ex.store.execution(self.ex.run_id, task.node)
-        if row is not None:
-            self.ex.store.add_outputs(row["id"], [o.__dict__ for o in result.outputs])
+        row_id = f"{self.ex.run_id}-{task.node}"
+        self.ex.store.add_outputs(row_id, [o.__dict__ for o in result.outputs])
         self.ex._runner_line(task.node, f"task finished: {status} ({summary})")
-        self.ex._finish(task.node, status, message=summary)
+        units = [unit_name(task.node, k) for k in task.finished]
+        metadata = task_metadata(self.ex._results[u].metadata for u in units if u in self.ex._results)
+        # node-complete/node-error actions of the task node (they may hold it for approval), then _finish
+        self.ex.actions.on_complete(
+            task.node, status, metadata, result.parameters, execution_id=row_id, message=summary
+        )
 
     def _merge(self, task: _Task) -> NodeResult:
         """What downstream edges of the task node get from its successful children."""

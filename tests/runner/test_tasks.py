@@ -381,3 +381,30 @@ def test_cli_shows_task_progress_and_children_rows(project, home: Path, monkeypa
     assert len(rows[0]["outputs"]) == 2  # the task row: both children's model.txt, renamed
     code, text = cli("show", "latest/train#1")
     assert code == 0 and "train#1 (train): succeeded" in text
+
+
+ACTIONS = (
+    TRAIN
+    + """
+- pipeline:
+    name: acts
+    parameters:
+      - {name: lrs, targets: [train.parameter.lr], default: [0.25, 0.75]}
+    nodes:
+      - name: train
+        type: task
+        step: train
+        actions:
+          - {when: node-complete, if: 'metadata.lr > 0.5', then: stop-pipeline}
+      - {name: collect, step: collect, type: execution}
+    edges:
+      - [train.output.model.txt, collect.input.models]
+"""
+)
+
+
+def test_task_node_actions_see_the_children_metadata(project, run_yaml) -> None:
+    # concurrency 1: execution 2 (lr 0.75) finishes last, so metadata.lr is 0.75
+    outcome = run_yaml(project(ACTIONS), pipeline="acts", concurrency=1)
+    assert outcome.status == "stopped", outcome.events
+    assert outcome.statuses() == {"train": "succeeded", "collect": "skipped"}
