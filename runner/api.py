@@ -122,6 +122,11 @@ class RunHandle:
     def cancel(self) -> None:
         self.executor.cancel()
 
+    def stop_endpoints(self) -> None:
+        """Stop and remove the run's endpoint containers (they serve after the run until this);
+        emits EndpointStopped for each. Deployments still starting give up."""
+        self.executor.deployments.stop_all()
+
     def approve(self, node: str) -> None:
         """Thread-safe: let a node awaiting approval go on (ValueError if it is not waiting)."""
         self.executor.actions.approve(node)

@@ -17,6 +17,7 @@ import sys
 import time
 from typing import IO, Any
 
+from runner.deploy.serve import add_serve_arguments, serve_endpoints
 from runner.events import (
     ApprovalRequested,
     LogLine,
@@ -107,6 +108,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "asked on the terminal, or fail the node when not interactive",
     )
     p.add_argument("--approve-all", action="store_true", help="approve every require-approval action")
+    add_serve_arguments(p)  # --no-serve (deployment endpoints)
     p.set_defaults(func=run)
 
 
@@ -187,6 +189,8 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
     handle.wait()
     display.final()
     print(f"run {handle.run_id}: {status}{display.stop_note(status)}", file=out)
+    # Endpoints of deployment nodes: print their URLs and serve until Ctrl-C (or stop them now).
+    serve_endpoints(handle, out, serve=not args.no_serve and status == "succeeded", show_logs=args.logs)
     return STATUS_EXIT.get(status, 1)
 
 

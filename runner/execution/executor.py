@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from runner.dag.scheduler import Scheduler
+from runner.deploy.deployments import DEFAULT_TIMEOUT, Deployments
 from runner.events import (
     CANCELLED,
     FAILED,
@@ -61,6 +62,7 @@ class RunOptions:
     grace: float = 2.0  # seconds between SIGTERM and SIGKILL when stopping a step
     keep_workdirs: bool = False
     labels: dict[str, str] = field(default_factory=dict)  # extra container labels (tests find theirs)
+    endpoint_timeout: float = DEFAULT_TIMEOUT  # seconds a deployment's endpoint gets to answer HTTP
 
 
 def new_run_id() -> str:
@@ -127,6 +129,17 @@ class Executor:
         )
         self.actions = ActionGate(plan, self._sched, self.run_id, hooks)
         self._tasks = TaskRunner(self)
+        # Deployment nodes: endpoint containers that answer HTTP and outlive the run (runner.deploy).
+        self.deployments = Deployments(
+            self.run_id,
+            backend,
+            self._emit,
+            self._log_path,
+            self._wakeup,
+            self._stop,
+            self.options.endpoint_timeout,
+            self.options.grace,
+        )
         self._log_dir = data_dir / "logs" / self.run_id
 
     # public ------------------------------------------------------------------
@@ -169,6 +182,7 @@ class Executor:
         finally:
             # Whatever happened, nothing keeps running and the run gets a final status.
             self._abort_running()
+            self.deployments.close(keep=not crashed and not self._stop.is_set())  # else stopped
             status = FAILED if crashed else self._sched.overall()
             self.store.finish_run(self.run_id, status, time.time())
             self._emit(RunFinished(self.run_id, status, dict(self._sched.status), time.time()))
@@ -194,6 +208,8 @@ class Executor:
                 self._start(ctx, node)
             ticked = self._tasks.tick(ctx)  # task nodes start/finish their executions
             self._collect_launches(cancelling)
+            for node, status, message in self.deployments.collect():  # endpoints up, or failed
+                self._finish(node, status, message=message)
             for node in list(self._running):
                 self._pump(node)
             self._drain_notes()
@@ -239,8 +255,8 @@ class Executor:
             self._runner_line(node, f"error: {message}")
             self._finish(node, FAILED, message=message)
             return
-        if tpl.kind == "deployment":
-            self._finish(node, SKIPPED, message="deployment nodes are not run by the local runner")
+        if tpl.kind == "deployment":  # deployed off this thread; deployments.collect() reports back
+            self.deployments.start(ctx, node, tpl.endpoints, self._results)
             return
         if tpl.kind == "task":
             self._tasks.start(ctx, node)

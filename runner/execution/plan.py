@@ -44,6 +44,7 @@ class NodeTemplate:
     gpus: int = 0  # from resources.devices (multi-host runs place it on a host with free GPUs)
     environment: str | None = None  # valohai environment name; hosts may be mapped to it
     sweep: Sweep | None = None  # task nodes: what varies (a `task:` blueprint, or nothing)
+    endpoints: dict[str, Any] = field(default_factory=dict)  # deployment nodes: name -> valohai-yaml Endpoint
 
     def spread(self, values: dict[str, Any]) -> dict[str, list[Any]]:
         """List values for parameters that are not ``multiple``: a task node runs one
@@ -147,7 +148,8 @@ def plan_pipeline(
     for node in pipeline.nodes:
         where = f"pipeline {pipeline_name!r} node {node.name!r}"
         if node.type == "deployment":
-            nodes[node.name] = NodeTemplate(node.name, "deployment", None)
+            endpoints = _endpoints(config, node, where)
+            nodes[node.name] = NodeTemplate(node.name, "deployment", None, endpoints=endpoints)
             continue
         step_name, sweep = getattr(node, "step", None), None
         if node.type == "task":
@@ -188,6 +190,16 @@ def plan_pipeline(
     plan = RunPlan(pipeline_name, nodes, edges, root_dir, bool(pipeline.reuse_executions))
     plan.order()  # cycle check up front
     return plan
+
+
+def _endpoints(config: Config, node: Any, where: str) -> dict[str, Any]:
+    """The ``- endpoint:`` items a deployment node lists (runner.deploy starts them)."""
+    missing = [name for name in node.endpoints if name not in config.endpoints]
+    if missing:
+        known = ", ".join(config.endpoints) or "none"
+        names = ", ".join(map(repr, missing))
+        raise PlanError(f"{where}: endpoint {names} does not exist (endpoints: {known})")
+    return {name: config.endpoints[name] for name in node.endpoints}
 
 
 def _task_blueprint(config: Config, node: Any, where: str) -> tuple[str, Sweep]:
