@@ -15,8 +15,6 @@ import pytest
 from runner.events import LogLine, MetadataRecord, NodeStateChanged, TaskExpanded, TaskProgress
 from runner.store.db import RunStore
 
-pytestmark = pytest.mark.docker
-
 # The step prints its parameters.json on one line: a metadata record of exactly its parameters.
 TRAIN = r"""
 - step:
@@ -98,6 +96,7 @@ GRID = (
 )
 
 
+@pytest.mark.docker
 def test_grid_task_runs_six_children_in_parallel_and_hands_on_all_outputs(
     project, run_yaml, home: Path
 ) -> None:
@@ -156,6 +155,7 @@ SPREAD = (
 )
 
 
+@pytest.mark.docker
 def test_step_task_spreads_a_metadata_list_and_a_list_pipeline_parameter(project, run_yaml) -> None:
     outcome = run_yaml(project(SPREAD), pipeline="spread", concurrency=4)
     assert outcome.status == "succeeded", outcome.events
@@ -185,6 +185,7 @@ RANDOM = (
 )
 
 
+@pytest.mark.docker
 def test_random_search_with_a_seed_is_reproducible(project, run_yaml) -> None:
     path = project(RANDOM)
     first = run_yaml(path, pipeline="rnd", reuse=False)
@@ -213,6 +214,7 @@ MANUAL = (
 )
 
 
+@pytest.mark.docker
 def test_manual_search_runs_one_child_per_set(project, run_yaml) -> None:
     outcome = run_yaml(project(MANUAL), pipeline="manual")
     assert outcome.status == "succeeded"
@@ -240,6 +242,7 @@ FAILING = (
 )
 
 
+@pytest.mark.docker
 @pytest.mark.parametrize(
     ("policy", "node", "children", "downstream"),
     [
@@ -278,6 +281,7 @@ STOP = (
 )
 
 
+@pytest.mark.docker
 def test_stop_condition_starts_no_more_children(project, run_yaml) -> None:
     outcome = run_yaml(project(STOP), pipeline="until", concurrency=1)
     assert outcome.status == "succeeded", outcome.events
@@ -287,6 +291,7 @@ def test_stop_condition_starts_no_more_children(project, run_yaml) -> None:
     assert "stop-condition 'metadata.lr >= 2' met by execution 2" in final.message
 
 
+@pytest.mark.docker
 def test_children_are_reused_on_a_second_run(project, run_yaml) -> None:
     path = project(MANUAL)
     first = run_yaml(path, pipeline="manual")
@@ -313,6 +318,7 @@ SLOW = (
 )
 
 
+@pytest.mark.docker
 def test_cancel_mid_task_stops_every_container(project, home: Path, docker_client, container_label) -> None:
     from runner.api import RunOptions, plan_run, start_run
 
@@ -353,6 +359,7 @@ def test_cancel_mid_task_stops_every_container(project, home: Path, docker_clien
     }
 
 
+@pytest.mark.docker
 def test_cli_shows_task_progress_and_children_rows(project, home: Path, monkeypatch, container_label) -> None:
     import argparse
     import io
@@ -403,8 +410,115 @@ ACTIONS = (
 )
 
 
+@pytest.mark.docker
 def test_task_node_actions_see_the_children_metadata(project, run_yaml) -> None:
     # concurrency 1: execution 2 (lr 0.75) finishes last, so metadata.lr is 0.75
     outcome = run_yaml(project(ACTIONS), pipeline="acts", concurrency=1)
     assert outcome.status == "stopped", outcome.events
     assert outcome.statuses() == {"train": "succeeded", "collect": "skipped"}
+
+
+# Host placement (multi-host runs) with a fake backend: no engine needed ------------------------
+class _PlacedFake:
+    """Every execution runs for a few polls; records how many ran at once on each host."""
+
+    name = "fake"
+    isolated = True
+
+    def __init__(self, placer: Any) -> None:
+        self.placer = placer
+        self.live: dict[str, set[str]] = {}
+        self.peak: dict[str, int] = {}
+        self.polls: dict[str, int] = {}
+
+    def launch(self, spec: Any, wakeup: threading.Event | None = None) -> Any:
+        from runner.execution.backend import Handle
+
+        live = self.live.setdefault(spec.host, set())
+        live.add(spec.node)
+        self.peak[spec.host] = max(self.peak.get(spec.host, 0), len(live))
+        return Handle(spec, wakeup=wakeup)
+
+    def poll(self, handle: Any) -> Any:
+        from runner.execution.backend import poll_handle
+
+        node = handle.spec.node
+        self.polls[node] = self.polls.get(node, 0) + 1
+        if self.polls[node] == 3:
+            self.live[handle.spec.host].discard(node)
+            handle.finish(0)
+        return poll_handle(handle)
+
+    def terminate(self, handle: Any, grace: float = 2.0) -> None:
+        handle.finish(137)
+
+    def collect(self, handle: Any, artifacts: Any, warn: Any) -> list[Any]:
+        return []
+
+    def cleanup(self, handle: Any) -> None:
+        pass
+
+
+PLACED = """
+- step:
+    name: s
+    image: img
+    command: run
+    parameters: [{name: n, type: integer, default: 0}]
+- step:
+    name: g
+    image: img
+    command: run
+    parameters: [{name: n, type: integer, default: 0}]
+    resources: {devices: {nvidia.com/gpu: 1}}
+- task:
+    name: five
+    step: s
+    parameters: [{name: n, style: linear, rules: {start: 1, end: 5, step: 1}}]
+- task:
+    name: gpus
+    step: g
+    parameters: [{name: n, style: multiple, rules: {items: [1, 2]}}]
+- pipeline:
+    name: p
+    nodes:
+      - {name: cpu, task: five, type: task}
+      - {name: gpu, task: gpus, type: task}
+    edges: []
+"""
+
+
+def test_children_are_placed_one_by_one_within_host_limits(tmp_path: Path) -> None:
+    import valohai_yaml
+
+    from runner.execution.executor import Executor, RunOptions
+    from runner.execution.placement import Placer, Slot
+    from runner.execution.plan import plan_pipeline
+    from runner.store.artifacts import ArtifactStore
+
+    (tmp_path / "code").mkdir()
+    plan = plan_pipeline(valohai_yaml.parse(PLACED), "p", tmp_path / "code")
+    backend = _PlacedFake(Placer([Slot("big", 2), Slot("small", 1)]))
+    events: list[Any] = []
+    store = RunStore(tmp_path / "runs.sqlite3")
+    ex = Executor(
+        plan,
+        backend,
+        store,
+        ArtifactStore(tmp_path / "a"),
+        tmp_path,
+        RunOptions(concurrency=16),
+        events.append,
+    )
+    assert ex.run() == "failed"  # the GPU task: no host has a GPU
+    done = {
+        e.child: e.status for e in events if isinstance(e, NodeStateChanged) and e.node == "cpu" and e.child
+    }
+    assert done == dict.fromkeys(range(1, 6), "succeeded")
+    assert backend.peak == {"big": 2, "small": 1}  # both hosts used, never over their max-parallel
+    rows = {r["node"]: r for r in store.executions(ex.run_id)}
+    assert {rows[f"cpu#{k}"]["host"] for k in range(1, 6)} == {"big", "small"}
+    gpu = [e for e in events if isinstance(e, NodeStateChanged) and e.node == "gpu" and e.status == "failed"]
+    assert sorted(e.child or 0 for e in gpu) == [0, 1, 2]
+    assert "cannot be placed: needs 1 GPU(s)" in next(e.message for e in gpu if e.child == 1)
+    store.close()
