@@ -23,9 +23,9 @@ def _parse_if(text: str, _row: dict[str, Any]) -> Any:
 
 
 COLUMNS = [
-    Column("when", "When", kind="choice", choices=node_edits.WHEN, width=112),
-    Column("if", "If", parse=_parse_if, scalar_only=True, width=150),
-    Column("then", "Then", kind="choice", choices=node_edits.THEN, width=118),
+    Column("when", "When", kind="choice", choices=node_edits.WHEN, width=128),
+    Column("then", "Then", kind="choice", choices=node_edits.THEN, width=132),
+    Column("if", "If", parse=_parse_if, scalar_only=True, width=150),  # last: it stretches
 ]
 NEW_ACTION = {"when": "node-complete", "then": "noop"}
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtWidgets import QComboBox, QFormLayout, QListWidget, QListWidgetItem, QPushButton, QWidget
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QWidget
 
 from designer.document.model_api import endpoint_edits
 from designer.panels.form_fields import LineField
-from designer.panels.section import Section
+from designer.panels.section import CheckList, Section
 from designer.panels.spec_table import Column, SpecTable
 from designer.panels.value_parsing import format_value, parse_list
 
@@ -61,8 +61,7 @@ class DeploymentForm(Section):
         self.deployment = LineField(_required("The deployment name"), self)
         self.aliases = LineField(parse_list, self)
         self.aliases.setPlaceholderText("e.g. staging, latest")
-        self.endpoints = QListWidget(self)
-        self.endpoints.setMaximumHeight(96)
+        self.endpoints = CheckList(self, max_rows=5)
         self.new_endpoint = QPushButton("New endpoint", self)
         form = QFormLayout()
         form.addRow("Deployment", self.deployment)
@@ -74,7 +73,7 @@ class DeploymentForm(Section):
         self.watch(self.deployment, self.aliases)
         self.deployment.committed.connect(lambda v: self._set("deployment", v))
         self.aliases.committed.connect(lambda v: self._set("aliases", v))
-        self.endpoints.itemChanged.connect(self._endpoints_changed)
+        self.endpoints.checked_changed.connect(lambda names: self._set("endpoints", names))
         self.new_endpoint.clicked.connect(self._new_endpoint)
 
     def set_node(self, pipeline: str, node: str) -> None:
@@ -85,12 +84,7 @@ class DeploymentForm(Section):
         self.current = [str(e) for e in body.get("endpoints") or []]
         config = self.editor.doc.config
         names = list(config.endpoints) if config is not None else []
-        with QSignalBlocker(self.endpoints):
-            self.endpoints.clear()
-            for name in [*names, *[e for e in self.current if e not in names]]:
-                item = QListWidgetItem(name, self.endpoints)
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(Qt.CheckState.Checked if name in self.current else Qt.CheckState.Unchecked)
+        self.endpoints.set_items(names, self.current)
 
     def _set(self, key: str, value: Any) -> str | None:
         if not (self.pipeline and self.node):
@@ -103,17 +97,6 @@ class DeploymentForm(Section):
             key,
             value,
             key=("deployment-node", self.node, key) if key != "endpoints" else None,
-        )
-
-    def _endpoints_changed(self, _item: QListWidgetItem) -> None:
-        checked = [
-            self.endpoints.item(i).text()
-            for i in range(self.endpoints.count())
-            if self.endpoints.item(i).checkState() == Qt.CheckState.Checked
-        ]
-        self._set(
-            "endpoints",
-            [e for e in self.current if e in checked] + [e for e in checked if e not in self.current],
         )
 
     def _new_endpoint(self) -> None:

@@ -43,7 +43,7 @@ class NodeForm(QGroupBox):
         self.on_error = QComboBox(self)
         self.on_error.addItems([v or "(default: stop-all)" for v in ON_ERROR])
         self.problem = problem_label(self)
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("Type", self.type)
         form.addRow("Step", self.step)
@@ -82,8 +82,9 @@ class NodeForm(QGroupBox):
             choices = [] if is_deployment or blueprint else self.editor.doc.step_names()
             self.step.addItems(choices if ref in choices else [*choices, ref])
             self.step.setCurrentText(ref)
-            self.step.setEnabled(not is_deployment and not blueprint)
+            self.step.setEnabled(not blueprint)
             self.step.setToolTip(f"Set by the sweep “{blueprint}”" if blueprint else "")
+        self.form.setRowVisible(self.step, not is_deployment)  # the Deployment section has its name
         with QSignalBlocker(self.on_error):
             value = body.get("on-error") or ""
             self.on_error.setCurrentIndex(ON_ERROR.index(value) if value in ON_ERROR else 0)

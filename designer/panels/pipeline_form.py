@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtWidgets import QCheckBox, QListWidget, QListWidgetItem, QPushButton, QWidget
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtWidgets import QCheckBox, QPushButton, QWidget
 
 from designer.document.model_api import endpoint_edits, pipeline_edits
-from designer.panels.section import Section
+from designer.panels.section import CheckList, Section
 from designer.panels.spec_table import Column, SpecTable
 from designer.panels.sweep_rules import parse_items
 from designer.panels.value_parsing import format_value
@@ -43,8 +43,7 @@ class PipelineForm(Section):
         self.reuse = QCheckBox("Reuse executions whose step, inputs and parameters did not change", self)
         self.table = SpecTable("parameter", COLUMNS, self)
         self.targets_title = self.hint("")
-        self.targets = QListWidget(self)
-        self.targets.setMaximumHeight(120)
+        self.targets = CheckList(self)
         self.add_deployment = QPushButton("Add deployment node", self)
         self.add_deployment.setToolTip("A node that serves endpoints with files from upstream outputs")
         self.layout_.addWidget(self.reuse)
@@ -68,7 +67,7 @@ class PipelineForm(Section):
             )
         )
         self.table.table.itemSelectionChanged.connect(self._select_from_table)
-        self.targets.itemChanged.connect(self._targets_changed)
+        self.targets.checked_changed.connect(self._targets_changed)
         self.add_deployment.clicked.connect(self._add_deployment)
 
     # --- load -------------------------------------------------------------------------------
@@ -103,12 +102,7 @@ class PipelineForm(Section):
             return
         self.targets_title.setText(f"Targets of “{self.selected}”:")
         chosen = pipeline_edits.targets_of(param)
-        with QSignalBlocker(self.targets):
-            self.targets.clear()
-            for ref in [*self._sockets(), *[t for t in chosen if t not in self._sockets()]]:
-                item = QListWidgetItem(ref, self.targets)
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(Qt.CheckState.Checked if ref in chosen else Qt.CheckState.Unchecked)
+        self.targets.set_items(self._sockets(), chosen)
 
     # --- edits ------------------------------------------------------------------------------
     def _push(self, label: str, fn: Any, *args: Any, key: tuple[Any, ...] | None = None) -> str | None:
@@ -145,17 +139,9 @@ class PipelineForm(Section):
             self.selected = str(self.table.rows[rows.pop()].get("name"))
             self._show_targets()
 
-    def _targets_changed(self, _item: QListWidgetItem) -> None:
-        param = next((p for p in self.params if p.get("name") == self.selected), None)
-        if param is None:
+    def _targets_changed(self, targets: list[str]) -> None:
+        if self.selected is None:
             return
-        checked = {
-            self.targets.item(i).text()
-            for i in range(self.targets.count())
-            if self.targets.item(i).checkState() == Qt.CheckState.Checked
-        }
-        current = pipeline_edits.targets_of(param)
-        targets = [t for t in current if t in checked] + sorted(checked - set(current))
         self._push(
             f"Set targets of pipeline parameter “{self.selected}”",
             pipeline_edits.set_pipeline_parameter_targets,

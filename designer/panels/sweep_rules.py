@@ -84,7 +84,8 @@ def summary(style: str, rules: Any) -> str:
     if style == "linear":
         return f"{r.get('start')} → {r.get('end')} step {r.get('step')}"
     if style == "logspace":
-        return f"{r.get('base', 10)}^{r.get('start')} → ^{r.get('end')}, {r.get('count')} values"
+        base = r.get("base", 10)
+        return f"{base}^{r.get('start')} … {base}^{r.get('end')}, {r.get('count')} values"
     if style == "random":
         return f"{r.get('min')} … {r.get('max')} ({r.get('distribution') or 'uniform'})"
     return format_value(r.get("value"))

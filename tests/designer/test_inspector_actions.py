@@ -56,9 +56,9 @@ def test_edit_cells_add_and_remove_rows(w, qtbot) -> None:
     table = form.table.table
     assert table.rowCount() == 2
     before = w.document.text
-    table.item(0, 1).setText("metadata.accuracy > 0.95")
+    table.item(0, 2).setText("metadata.accuracy > 0.95")
     assert "            if: metadata.accuracy > 0.95   # good enough\n" in w.document.text
-    choose(table.cellWidget(0, 2), "require-approval")
+    choose(table.cellWidget(0, 1), "require-approval")
     assert actions(w)[0] == {
         "when": "node-complete",
         "if": "metadata.accuracy > 0.95",
@@ -67,7 +67,7 @@ def test_edit_cells_add_and_remove_rows(w, qtbot) -> None:
     qtbot.mouseClick(form.table.add_button, Qt.MouseButton.LeftButton)
     assert actions(w)[2] == {"when": "node-complete", "then": "noop"}
     choose(form.table.table.cellWidget(2, 0), "node-error")
-    choose(form.table.table.cellWidget(2, 2), "error-pipeline")
+    choose(form.table.table.cellWidget(2, 1), "error-pipeline")
     assert actions(w)[2] == {"when": "node-error", "then": "error-pipeline"}
     form.table.table.selectRow(0)
     qtbot.mouseClick(form.table.remove_button, Qt.MouseButton.LeftButton)
@@ -85,9 +85,9 @@ def test_unusual_shapes_are_shown_read_only_and_kept(w) -> None:
     assert table.cellWidget(1, 0) is None  # a list of whens: no drop-down for it
     assert table.item(1, 0).text() == "node-starting, node-error"
     assert not (table.item(1, 0).flags() & Qt.ItemFlag.ItemIsEditable)
-    assert table.item(1, 1).text() == "parameter.epochs > 3, metadata.loss < 1"
-    assert not (table.item(1, 1).flags() & Qt.ItemFlag.ItemIsEditable)
-    choose(table.cellWidget(1, 2), "stop-pipeline")  # its then is still editable
+    assert table.item(1, 2).text() == "parameter.epochs > 3, metadata.loss < 1"
+    assert not (table.item(1, 2).flags() & Qt.ItemFlag.ItemIsEditable)
+    choose(table.cellWidget(1, 1), "stop-pipeline")  # its then is still editable
     assert actions(w)[1] == {
         "when": ["node-starting", "node-error"],
         "if": ["parameter.epochs > 3", "metadata.loss < 1"],
