@@ -23,7 +23,7 @@ import itertools
 import math
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 MAX_EXECUTIONS = 10_000
@@ -57,7 +57,7 @@ class Sweep:
     on_child_error: str = "continue-and-error"
     stop_condition: str | None = None
     reuse_children: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    maximum_queued: int | None = None  # maximum-queued-executions: at most this many at once
 
 
 def _enum(value: Any, default: str) -> str:
@@ -75,6 +75,7 @@ def sweep_from_task(task: Any, where: str | None = None) -> Sweep:
         on_child_error=_enum(task.on_child_error, "continue-and-error"),
         stop_condition=getattr(task, "stop_condition", None),
         reuse_children=bool(getattr(task, "reuse_children", False)),
+        maximum_queued=getattr(task, "maximum_queued_executions", None),
     )
 
 

@@ -11,6 +11,7 @@ failure is never hidden unless asked for):
 - ``continue-and-error``: every child runs; the node fails if any failed.
 - ``continue-and-complete``: every child runs; the node succeeds if at least one succeeded.
 - ``stop-all-and-error``: the first failure stops the other children; the node fails.
+- ``maximum-queued-executions``: at most that many of its executions at once.
 - ``stop-condition`` (a leval expression over a child's ``metadata.<key>`` / ``parameter.<p>``):
   once a child meets it, no more children start, the running others are stopped (cancelled)
   and the node succeeds when that child does.
@@ -188,7 +189,10 @@ class TaskRunner:
         for child in task.children:
             if child.status != PENDING:
                 continue
-            if task.stop_reason or (task.count({RUNNING}) and ex._sched.free <= 0):
+            active = task.count({RUNNING})
+            if task.stop_reason or (active and ex._sched.free <= 0):
+                break
+            if task.sweep.maximum_queued and active >= task.sweep.maximum_queued:
                 break
             unit = unit_name(task.node, child.index)
             if ex._placer is not None:

@@ -522,3 +522,23 @@ def test_children_are_placed_one_by_one_within_host_limits(tmp_path: Path) -> No
     assert sorted(e.child or 0 for e in gpu) == [0, 1, 2]
     assert "cannot be placed: needs 1 GPU(s)" in next(e.message for e in gpu if e.child == 1)
     store.close()
+
+
+def test_maximum_queued_executions_caps_a_task(tmp_path: Path) -> None:
+    import valohai_yaml
+
+    from runner.execution.executor import Executor, RunOptions
+    from runner.execution.placement import Placer, Slot
+    from runner.execution.plan import plan_pipeline
+    from runner.store.artifacts import ArtifactStore
+
+    text = PLACED.replace("    name: five\n", "    name: five\n    maximum-queued-executions: 2\n")
+    text = text.replace("      - {name: gpu, task: gpus, type: task}\n", "")
+    (tmp_path / "code").mkdir()
+    plan = plan_pipeline(valohai_yaml.parse(text), "p", tmp_path / "code")
+    backend = _PlacedFake(Placer([Slot("h", 16)]))
+    store = RunStore(tmp_path / "runs.sqlite3")
+    ex = Executor(plan, backend, store, ArtifactStore(tmp_path / "a"), tmp_path, RunOptions(concurrency=16))
+    assert ex.run() == "succeeded"
+    assert backend.peak == {"h": 2} and len(backend.polls) == 5
+    store.close()
