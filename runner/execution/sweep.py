@@ -104,7 +104,8 @@ def expand(
     if sweep.type in UNSUPPORTED:
         raise SweepError(
             f"{sweep.where}: task type {sweep.type!r} is not supported by the local runner "
-            f"(it needs Valohai's optimizer); use {', '.join(TYPES)}"
+            "(bayesian_tpe needs Valohai's optimizer service, distributed its multi-machine "
+            f"executions); use {', '.join(TYPES)}"
         )
     if sweep.type not in TYPES:
         raise SweepError(f"{sweep.where}: unknown task type {sweep.type!r} (expected {', '.join(TYPES)})")

@@ -214,3 +214,28 @@ def test_rank_children_by_latest_value_missing_last() -> None:
     ]
     assert [c for c, _v in rank_children(records, "acc", descending=False)] == [1, 3, 5, 2, 4]
     assert rank_children({}, "acc") == []
+
+
+def test_plan_refuses_an_unsupported_task_naming_the_node(tmp_path) -> None:
+    from runner.execution.plan import PlanError, plan_pipeline
+
+    pipeline = [
+        {
+            "task": {
+                "name": "opt",
+                "step": "train",
+                "type": "bayesian_tpe",
+                "parameters": [{"name": "lr", "style": "random", "rules": {"min": 0, "max": 1}}],
+            }
+        },
+        {"pipeline": {"name": "p", "nodes": [{"name": "tune", "type": "task", "task": "opt"}], "edges": []}},
+    ]
+    config = parse(textwrap.dedent(STEP) + yaml.safe_dump(pipeline))
+    with pytest.raises(
+        PlanError, match=r"node 'tune' \(task 'opt'\): task type 'bayesian_tpe' is not supported"
+    ):
+        plan_pipeline(config, "p", tmp_path)
+    pipeline[1]["pipeline"]["nodes"][0]["task"] = "nope"
+    config = parse(textwrap.dedent(STEP) + yaml.safe_dump(pipeline))
+    with pytest.raises(PlanError, match=r"task 'nope' does not exist \(tasks: opt\)"):
+        plan_pipeline(config, "p", tmp_path)
