@@ -127,6 +127,8 @@ class Deployments:
 
     def close(self, keep: bool) -> None:
         """End of the run: keep the endpoints serving (logs followed) or stop them all."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
         if not keep:
             self.stop_all()
             return
@@ -150,15 +152,16 @@ class Deployments:
     def stop_all(self) -> None:
         """Stop and remove every endpoint of the run (in parallel); emits EndpointStopped."""
         self._abort.set()
+        unreported = []  # deployed, but the loop has not announced them (crashed run, or a race)
         for nd in list(self._pending.values()):
-            if nd.future is not None:
-                with contextlib.suppress(Exception):
-                    nd.future.exception(timeout=30)  # the deploy thread removes what it started
+            with contextlib.suppress(Exception):  # a failed deploy thread removed what it started
+                if nd.future is not None and nd.future.exception(timeout=30) is None:
+                    unreported.extend(nd.endpoints)
         with self._lock:
             live, self._live = self._live, []
-        if live:
-            with ThreadPoolExecutor(max_workers=len(live), thread_name_prefix="endpoint-stop") as pool:
-                list(pool.map(lambda ep: self._engine.stop(ep.handle, self.grace), live))
+        if live or unreported:
+            with ThreadPoolExecutor(max_workers=8, thread_name_prefix="endpoint-stop") as pool:
+                list(pool.map(lambda ep: self._engine.stop(ep.handle, self.grace), live + unreported))
         with self._lock:
             for ep in live:
                 self._drain_endpoint(ep)
@@ -237,14 +240,20 @@ class Deployments:
             if tail:
                 message += "; last log lines:\n" + "\n".join(tail)
             return FAILED, message
+        with self._lock:  # atomic with stop_all's taking of the live list
+            stopped = self._abort.is_set()
+            if not stopped:
+                self._live.extend(nd.endpoints)
+        if stopped:  # stop_all() came first: stopped, never announced
+            for ep in nd.endpoints:
+                self._engine.stop(ep.handle, 0)
+            return CANCELLED, "endpoints stopped"
         now = time.time()
         for ep in nd.endpoints:
             self._write(nd.node, [("runner", f"endpoint {ep.spec.endpoint} is serving at {ep.url}", now)])
             self._emit(
                 EndpointReady(self.run_id, nd.node, ep.spec.endpoint, ep.url, ep.spec.container_name, now)
             )
-        with self._lock:
-            self._live.extend(nd.endpoints)
         return SUCCEEDED, ""
 
     def _drain_node(self, nd: _NodeDeploy) -> None:

@@ -388,3 +388,32 @@ def test_cli_run_no_serve_prints_the_url_and_leaves_no_container(
     assert url_line.split(": ", 1)[1].startswith("http://127.0.0.1:")
     assert "stopped 1 endpoint(s)" in text
     assert left == []
+
+
+def test_stop_endpoints_while_deploying_gives_up_at_once(
+    write_project, home, docker_client, container_label
+) -> None:
+    from runner.api import RunOptions, plan_run, start_run
+
+    endpoint = """\
+    name: predict
+    image: busybox
+    server-command: sleep 60
+    """
+    path = write_project(_yaml(endpoint, "[]"))
+    handle = start_run(
+        plan_run(path, pipeline="ship"),
+        RunOptions(image_map=IMAGE_MAP, labels=container_label, endpoint_timeout=60),
+        network="none",
+        pull="never",
+        client=docker_client,
+    )
+    deadline = time.monotonic() + 60
+    while not _ours(docker_client, container_label) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _ours(docker_client, container_label), "the endpoint container never started"
+    t0 = time.monotonic()
+    handle.stop_endpoints()
+    assert handle.wait(30) == "cancelled"
+    assert time.monotonic() - t0 < 10
+    assert _ours(docker_client, container_label) == []
