@@ -66,8 +66,17 @@ class PipelineView:
     edges: list[ResolvedEdge] = field(default_factory=list)
 
 
-def _step_of(config: Any, node: Any) -> Any:
+def _step_name(config: Any, node: Any) -> str | None:
+    """The node's step: its own ``step:``, or for ``task: BLUEPRINT`` the blueprint's step."""
     step_name = getattr(node, "step", None)
+    if not step_name and getattr(node, "task", None):
+        blueprint = config.tasks.get(node.task)
+        step_name = getattr(blueprint, "step", None)
+    return step_name
+
+
+def _step_of(config: Any, node: Any) -> Any:
+    step_name = _step_name(config, node)
     return config.steps.get(step_name) if step_name else None
 
 
@@ -124,7 +133,7 @@ def _describe_node(config: Any, node: Any, edges_by_node: dict[str, list[Resolve
     return NodeView(
         name=name,
         type=ntype,
-        step=getattr(node, "step", None) or getattr(node, "deployment", None),
+        step=_step_name(config, node) or getattr(node, "deployment", None),
         image=getattr(step, "image", None) if step is not None else None,
         in_ports=tuple(ins),
         out_ports=tuple(_sorted_outputs(outs)),

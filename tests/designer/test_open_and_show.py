@@ -65,6 +65,24 @@ def test_graph_model_marks_undeclared_ports(example_yaml: Path) -> None:
     assert batch2.port("in", "input", "training-images").declared
 
 
+def test_graph_model_gives_a_blueprint_task_node_its_steps_ports() -> None:
+    from runner.config import load_text
+
+    text = (
+        "- step:\n    name: train\n    image: busybox\n    command: date\n"
+        "    parameters:\n      - {name: lr, type: float, default: 0.1}\n"
+        "    inputs:\n      - {name: data}\n"
+        "- task:\n    name: sweep\n    step: train\n"
+        "    parameters:\n      - {name: lr, style: multiple, rules: {items: [0.1, 0.2]}}\n"
+        "- pipeline:\n    name: p\n    nodes:\n      - {name: t, type: task, task: sweep}\n"
+        "    edges: []\n"
+    )
+    node = describe_pipeline(load_text(text).config, "p").nodes["t"]
+    assert node.step == "train" and node.image == "busybox" and not node.missing_step
+    assert node.port("in", "input", "data").declared
+    assert node.port("in", "parameter", "lr").declared
+
+
 def test_problems_dock_lists_lint_and_selects_the_node(window, tmp_path: Path, qtbot) -> None:
     bad = tmp_path / "valohai.yaml"
     bad.write_text(
