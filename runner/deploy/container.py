@@ -113,15 +113,23 @@ class EndpointEngine(_DockerBase):
         return _remove(self.client.containers.list(all=True, filters={"label": f"{KEY_LABEL}={key}"}))
 
     def remove_orphans(self) -> list[str]:
-        """Remove endpoint containers whose owning process (on this host) is gone."""
-        host = socket.gethostname()
-        orphans = []
-        for container in self.client.containers.list(all=True, filters={"label": ENDPOINT_LABEL}):
-            labels = container.labels or {}
-            pid = labels.get(OWNER_PID_LABEL, "")
-            if labels.get(OWNER_HOST_LABEL) == host and pid.isdigit() and not _pid_alive(int(pid)):
-                orphans.append(container)
-        return _remove(orphans)
+        return remove_orphan_endpoints(self.client)
+
+
+def remove_orphan_endpoints(client: Any) -> list[str]:
+    """Remove endpoint containers whose owning process (on this host) is gone; their names.
+
+    Endpoints outlive their run, so the stale-run cleanup does not find them all: a process
+    that ends without stopping its endpoints (killed, crashed) leaves them to this.
+    """
+    host = socket.gethostname()
+    orphans = []
+    for container in client.containers.list(all=True, filters={"label": ENDPOINT_LABEL}):
+        labels = container.labels or {}
+        pid = labels.get(OWNER_PID_LABEL, "")
+        if labels.get(OWNER_HOST_LABEL) == host and pid.isdigit() and not _pid_alive(int(pid)):
+            orphans.append(container)
+    return _remove(orphans)
 
 
 def _remove(containers: list[Any]) -> list[str]:

@@ -182,7 +182,8 @@ class Executor:
         finally:
             # Whatever happened, nothing keeps running and the run gets a final status.
             self._abort_running()
-            self.deployments.close(keep=not crashed and not self._stop.is_set())  # else stopped
+            # Endpoints serve on after the run, unless it was cancelled (or crashed).
+            self.deployments.close(keep=not crashed and self._sched.overall() != CANCELLED)
             status = FAILED if crashed else self._sched.overall()
             self.store.finish_run(self.run_id, status, time.time())
             self._emit(RunFinished(self.run_id, status, dict(self._sched.status), time.time()))

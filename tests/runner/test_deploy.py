@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -350,7 +351,7 @@ def test_orphaned_endpoint_of_a_dead_process_is_removed(
         **container_label,
         ENDPOINT_LABEL: "predict",
         OWNER_PID_LABEL: str(dead.pid),
-        OWNER_HOST_LABEL: os.uname().nodename,
+        OWNER_HOST_LABEL: socket.gethostname(),
     }
     orphan = docker_client.containers.create(busybox_image, ["sleep", "60"], labels=labels)
     alive = docker_client.containers.create(
