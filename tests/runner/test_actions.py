@@ -412,3 +412,44 @@ def test_preapproved_nodes_do_not_wait(pipeline, docker_client, container_label)
         assert _finish(handle, seen).status == "succeeded"
         assert not any(isinstance(e, ApprovalRequested) for e in seen)
         assert [e.approved for e in seen if isinstance(e, ApprovalResolved)] == [True]
+
+
+TASK_YAML = (
+    STEPS
+    + """
+- task:
+    name: sweep
+    step: train
+    parameters:
+      - {name: accuracy, style: multiple, rules: {items: [0.95, 0.97]}}
+- pipeline:
+    name: p
+    nodes:
+      - name: train
+        type: task
+        task: sweep
+        actions: [{when: node-complete, if: 'metadata.accuracy > 0.9', then: require-approval}]
+      - {name: evaluate, step: use, type: execution}
+    edges:
+      - [train.output.*, evaluate.input.x]
+"""
+)
+
+
+@pytest.mark.docker
+def test_a_task_node_asks_once_for_the_whole_sweep(project, docker_client, container_label) -> None:
+    path = project(TASK_YAML, **{"emit.sh": EMIT})
+    handle = _start(path, docker_client, container_label)
+    seen: list[Event] = []
+    request = _until(handle, seen, _approval("train"))
+    assert request.when == "node-complete"  # after both executions, with the last one's accuracy
+    children = [e for e in seen if isinstance(e, NodeStateChanged) and e.child and e.status == "succeeded"]
+    assert sorted(e.child for e in children) == [1, 2]
+    assert not any(
+        isinstance(e, NodeStateChanged) and e.node == "evaluate" and e.status == "running" for e in seen
+    )
+    handle.approve("train")
+    finished = _finish(handle, seen)
+    assert finished.status == "succeeded"
+    assert finished.node_statuses == {"train": "succeeded", "evaluate": "succeeded"}
+    assert sum(isinstance(e, ApprovalRequested) for e in seen) == 1
