@@ -169,8 +169,9 @@ class TaskRunner:
         self._progress(task)
 
     def on_metadata(self, unit: str, record: dict[str, Any]) -> None:
+        """A running child printed a metadata line: check the stop-condition on its latest values."""
         node, k = self.split(unit)
-        if k is not None:
+        if k is not None and self.tasks[node].sweep.stop_condition and not self.tasks[node].stop_reason:
             running = self.ex._running.get(unit)
             metadata = self.ex.store.metadata(running.spec.execution_id) if running else [record]
             self._check_condition(self.tasks[node], k, latest_values(metadata))
