@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
-
 import pytest
 import yaml
-from valohai_yaml.lint import lint
+from edit_checks import assert_valid, diff
 
 from runner.config import task_edits
 from runner.config.document import YamlDocument
@@ -46,17 +44,6 @@ TEXT = """\
         task: lr-sweep
     edges: []
 """
-
-
-def diff(before: str, after: str) -> tuple[list[str], list[str]]:
-    lines = list(difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0))
-    body = [x for x in lines if not x.startswith(("---", "+++", "@@"))]
-    return [x[1:] for x in body if x.startswith("-")], [x[1:] for x in body if x.startswith("+")]
-
-
-def assert_valid(text: str) -> None:
-    errors = [m["message"] for m in lint(text, ansi_colors=False).messages if m["type"] == "error"]
-    assert errors == []
 
 
 @pytest.fixture

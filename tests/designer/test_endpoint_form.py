@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from designer_helpers import drag_edge
+from inspector_helpers import open_text, type_into
 from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
@@ -43,9 +44,7 @@ FILE = """\
 
 @pytest.fixture
 def w(window, tmp_path):
-    path = tmp_path / "valohai.yaml"
-    path.write_text(FILE, encoding="utf-8")
-    assert window.files.open_path(path, confirm=False)
+    open_text(window, tmp_path, FILE)
     window.scene.select_node("deploy")
     return window
 
@@ -56,13 +55,6 @@ def items(w, kind: str) -> list[dict]:
 
 def deploy_node(w) -> dict:
     return items(w, "pipeline")[0]["nodes"][1]
-
-
-def type_into(qtbot, field, text: str) -> None:
-    field.setFocus()
-    field.selectAll()
-    qtbot.keyClicks(field, text)
-    qtbot.keyClick(field, Qt.Key.Key_Return)
 
 
 def check(form, name: str, on: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from inspector_helpers import choose, open_text
 from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
@@ -33,22 +34,13 @@ FILE = """\
 
 @pytest.fixture
 def w(window, tmp_path):
-    path = tmp_path / "valohai.yaml"
-    path.write_text(FILE, encoding="utf-8")
-    assert window.files.open_path(path, confirm=False)
+    open_text(window, tmp_path, FILE)
     window.scene.select_node("train")
     return window
 
 
 def actions(w) -> list:
     return yaml.safe_load(w.document.text)[1]["pipeline"]["nodes"][0].get("actions", [])
-
-
-def choose(combo, text: str) -> None:
-    index = combo.findText(text)
-    assert index >= 0
-    combo.setCurrentIndex(index)
-    combo.activated.emit(index)
 
 
 def test_edit_cells_add_and_remove_rows(w, qtbot) -> None:

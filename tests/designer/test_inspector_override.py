@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from inspector_helpers import open_text, type_into
 from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
@@ -43,22 +44,13 @@ FILE = """\
 
 @pytest.fixture
 def w(window, tmp_path):
-    path = tmp_path / "valohai.yaml"
-    path.write_text(FILE, encoding="utf-8")
-    assert window.files.open_path(path, confirm=False)
+    open_text(window, tmp_path, FILE)
     window.scene.select_node("train")
     return window
 
 
 def override(w) -> dict:
     return yaml.safe_load(w.document.text)[1]["pipeline"]["nodes"][0].get("override", {})
-
-
-def type_into(qtbot, field, text: str) -> None:
-    field.setFocus()
-    field.selectAll()
-    qtbot.keyClicks(field, text)
-    qtbot.keyClick(field, Qt.Key.Key_Return)
 
 
 def test_rows_show_step_defaults_and_cells_override_them(w, qtbot) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from inspector_helpers import choose, open_text, type_into
 from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
@@ -45,30 +46,13 @@ FILE = """\
 
 @pytest.fixture
 def w(window, tmp_path):
-    path = tmp_path / "valohai.yaml"
-    path.write_text(FILE, encoding="utf-8")
-    assert window.files.open_path(path, confirm=False)
+    open_text(window, tmp_path, FILE)
     return window
 
 
 def blueprint(w, name: str) -> dict:
     data = yaml.safe_load(w.document.text)
     return next(i["task"] for i in data if i.get("task", {}).get("name") == name)
-
-
-def choose(combo, text: str) -> None:
-    """What a user's pick in a drop-down delivers."""
-    index = combo.findText(text)
-    assert index >= 0, f"{text!r} not in {[combo.itemText(i) for i in range(combo.count())]}"
-    combo.setCurrentIndex(index)
-    combo.activated.emit(index)
-
-
-def type_into(qtbot, field, text: str) -> None:
-    field.setFocus()
-    field.selectAll()
-    qtbot.keyClicks(field, text)
-    qtbot.keyClick(field, Qt.Key.Key_Return)
 
 
 def test_switch_to_task_and_create_a_sweep_is_one_undo_step_each(w, qtbot) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from inspector_helpers import open_text
 from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
@@ -44,9 +45,7 @@ FILE = """\
 
 @pytest.fixture
 def w(window, tmp_path):
-    path = tmp_path / "valohai.yaml"
-    path.write_text(FILE, encoding="utf-8")
-    assert window.files.open_path(path, confirm=False)
+    open_text(window, tmp_path, FILE)
     window.scene.clearSelection()
     return window
 
