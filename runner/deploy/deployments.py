@@ -216,7 +216,12 @@ class Deployments:
 
         with self._lock:
             if self._engine is None:
-                client, pull, where = _local_client(self._backend)
+                try:
+                    client, pull, where = _local_client(self._backend)
+                except Exception as exc:  # the SDK's words alone do not say what needed it
+                    raise DeployError(
+                        f"deployments need the local Docker engine, not reachable: {exc}"
+                    ) from exc
                 if where:
                     nd.notes.append(f"deployments run on the local Docker engine (this run's steps: {where})")
                 self._engine = EndpointEngine(client, ctx.artifacts, pull)

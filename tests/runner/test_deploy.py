@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -418,3 +419,57 @@ def test_stop_endpoints_while_deploying_gives_up_at_once(
     assert handle.wait(30) == "cancelled"
     assert time.monotonic() - t0 < 10
     assert _ours(docker_client, container_label) == []
+
+
+def test_cli_run_serves_until_sigterm_then_stops_the_endpoint(write_project, home, docker_client) -> None:
+    path = write_project(_yaml(PREDICT), **{"serve.py": SERVE})
+    repo = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(repo),
+        "PYTHONUNBUFFERED": "1",
+        "PIPELINE_DESIGNER_IMAGE_MAP": "python:3.12-slim=pipeline-designer-test/python:1",
+    }
+    code = (
+        "import sys, argparse; from runner.cli import run_cmd; p = argparse.ArgumentParser(); "
+        "run_cmd.register(p.add_subparsers(dest='command')); a = p.parse_args(sys.argv[1:]); "
+        "sys.exit(a.func(a))"
+    )
+    argv = [
+        sys.executable,
+        "-c",
+        code,
+        "run",
+        str(path),
+        "-p",
+        "ship",
+        "--network",
+        "none",
+        "--pull",
+        "never",
+    ]
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=repo, env=env
+    )
+    mine = {"label": f"{OWNER_PID_LABEL}={proc.pid}"}
+    try:
+        url, seen = "", []
+        for line in proc.stdout:  # type: ignore[union-attr]
+            seen.append(line)
+            if line.startswith("endpoint deploy/predict: "):
+                url = line.split(": ", 1)[1].strip()
+            if line.startswith("serving; press Ctrl-C"):
+                break
+        assert url, "".join(seen)
+        assert _get(url + "predict?x=3")["y"] == pytest.approx(7.0)  # still serving after the run
+        assert len(docker_client.containers.list(filters=mine)) == 1
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, rest
+        assert "stopped 1 endpoint(s)" in rest
+        assert docker_client.containers.list(all=True, filters=mine) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for container in docker_client.containers.list(all=True, filters=mine):
+            container.remove(force=True)
