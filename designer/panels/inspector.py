@@ -15,6 +15,7 @@ from designer.panels.endpoint_form import DeploymentForm, EndpointForm
 from designer.panels.node_form import NodeForm
 from designer.panels.override_form import OverrideForm
 from designer.panels.pipeline_form import PipelineForm
+from designer.panels.section import node_step
 from designer.panels.step_form import StepForm
 from designer.panels.sweep_form import SweepForm
 
@@ -112,10 +113,8 @@ class InspectorPanel(QScrollArea):
             if kind == "deployment":
                 self.deployment_form.set_node(pipeline, node)
             else:
-                step_name = raw.get("step")
-                if isinstance(raw.get("task"), str):
-                    step_name = (self.editor.raw_item("task", raw["task"]) or {}).get("step")
-                step = self.editor.raw_item("step", str(step_name)) if step_name else None
+                step = node_step(self.editor, raw)
+                step_name = step.get("name") if step else None
                 self.override_form.set_node(pipeline, node, step)
         self.step_form.set_step(str(step_name) if step_name else None)
         self._show_endpoint(node if kind == "deployment" else None, raw)

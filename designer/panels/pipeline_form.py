@@ -10,7 +10,7 @@ from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QCheckBox, QPushButton, QWidget
 
 from designer.document.model_api import endpoint_edits, pipeline_edits
-from designer.panels.section import CheckList, Section
+from designer.panels.section import CheckList, Section, node_step
 from designer.panels.spec_table import Column, SpecTable
 from designer.panels.sweep_rules import parse_items
 from designer.panels.value_parsing import format_value
@@ -90,9 +90,15 @@ class PipelineForm(Section):
         self._show_targets()
 
     def _sockets(self) -> list[str]:
-        view = self.editor.doc.view(self.pipeline) if self.pipeline else None
-        nodes = view.nodes.values() if view else ()
-        return [p.ref for n in nodes for p in n.in_ports if p.type == "parameter" and p.declared]
+        """Every ``node.parameter.<p>`` of the pipeline (task nodes: their blueprint's step)."""
+        body = self.editor.raw_item("pipeline", self.pipeline) if self.pipeline else None
+        refs = []
+        for node in (body or {}).get("nodes") or []:
+            step = node_step(self.editor, node) if isinstance(node, dict) else None
+            for param in (step or {}).get("parameters") or []:
+                if isinstance(param, dict):
+                    refs.append(f"{node.get('name')}.parameter.{param.get('name')}")
+        return refs
 
     def _show_targets(self) -> None:
         param = next((p for p in self.params if p.get("name") == self.selected), None)

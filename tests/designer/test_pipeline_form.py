@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from inspector_helpers import open_text
+from inspector_helpers import choose, open_text
 from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
@@ -51,7 +51,7 @@ def w(window, tmp_path):
 
 
 def pipeline(w) -> dict:
-    return yaml.safe_load(w.document.text)[2]["pipeline"]
+    return next(i["pipeline"] for i in yaml.safe_load(w.document.text) if "pipeline" in i)
 
 
 def target_item(form, ref: str):
@@ -129,3 +129,14 @@ def test_reuse_executions_and_add_deployment_node(w, qtbot) -> None:
     w.document.undo_stack.undo()
     w.document.undo_stack.undo()
     assert w.document.text == before
+
+
+def test_a_sweep_nodes_parameters_are_targets_too(w, qtbot) -> None:
+    w.scene.select_node("b")
+    choose(w.inspector.node_form.type, "task")
+    qtbot.mouseClick(w.inspector.sweep_form.create, Qt.MouseButton.LeftButton)
+    assert "        task: b\n" in w.document.text
+    w.scene.clearSelection()
+    form = w.inspector.pipeline_form
+    target_item(form, "b.parameter.epochs").setCheckState(Qt.CheckState.Checked)
+    assert pipeline(w)["parameters"][0]["targets"] == ["a.parameter.lr", "b.parameter.epochs"]
