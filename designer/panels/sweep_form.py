@@ -112,7 +112,9 @@ class SweepForm(Section):
             layout.addWidget(w)
         self.watch(self.name, self.count, self.stop, self.sets, *self.rules.problem_fields())
         self.name.committed.connect(lambda v: self._set("name", v))
-        self.type.activated.connect(lambda i: self._set("type", list(TYPE_LABELS)[i]))
+        self.type.activated.connect(
+            lambda i: self._set("type", list(TYPE_LABELS)[i]) if i < len(TYPE_LABELS) else None
+        )
         self.count.committed.connect(lambda v: self._set("execution-count", v))
         self.stop.committed.connect(lambda v: self._set("stop-condition", v))
         self.on_child_error.activated.connect(lambda i: self._set("on-child-error", CHILD_ERROR[i] or None))
@@ -154,8 +156,10 @@ class SweepForm(Section):
         self.step_label.setText(str(b.get("step", "")))
         kind = str(b.get("type") or "grid_search")
         with QSignalBlocker(self.type):
+            self.type.clear()
+            self.type.addItems(list(TYPE_LABELS.values()))
             if kind not in TYPE_LABELS:
-                self.type.addItem(kind)  # unsupported here (bayesian_tpe…): shown, kept
+                self.type.addItem(kind)  # not run locally (bayesian_tpe…): shown and kept
             self.type.setCurrentIndex(self.type.findText(TYPE_LABELS.get(kind, kind)))
         self.count.set_value(str(b.get("execution-count") or ""))
         self.count.setEnabled(kind == "random_search" or "execution-count" in b)

@@ -156,3 +156,22 @@ def test_rename_blueprint_follows_the_node(w, qtbot) -> None:
     assert "    name: search   # the blueprint\n" in w.document.text
     assert "        task: search\n" in w.document.text
     assert form.title() == "Sweep — search"
+
+
+def test_unusual_blueprints_are_shown_and_kept(window, tmp_path) -> None:
+    text = FILE.replace(
+        "    parameters:\n      - name: learning-rate\n        style: multiple",
+        "    type: bayesian_tpe\n    parameters:\n      - name: learning-rate\n        style: multiple",
+    )
+    w = open_text(window, tmp_path, text)
+    w.scene.select_node("sweep")
+    form = w.inspector.sweep_form
+    assert form.type.currentText() == "bayesian_tpe"
+    assert "not supported by the local runner" in form.total.text()
+    before = w.document.text
+    w.inspector.refresh()
+    assert [form.type.itemText(i) for i in range(form.type.count())].count("bayesian_tpe") == 1
+    choose(form.type, "Grid search")
+    assert blueprint(w, "lr-sweep")["type"] == "grid_search" and form.total.text() == "= 2 executions"
+    w.document.undo_stack.undo()
+    assert w.document.text == before
