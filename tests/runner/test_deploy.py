@@ -25,7 +25,6 @@ from runner.deploy.endpoint import ENDPOINT_LABEL, OWNER_HOST_LABEL, OWNER_PID_L
 from runner.events import EndpointReady, EndpointStopped, Event, LogLine, NodeStateChanged
 from runner.store.artifacts import ArtifactStore
 
-pytestmark = pytest.mark.docker
 IMAGE_MAP = {
     "python:3.12-slim": "pipeline-designer-test/python:1",
     "busybox": "pipeline-designer-test/busybox:1",
@@ -176,6 +175,78 @@ def _get(url: str) -> Any:
         return json.loads(response.read())
 
 
+# --- resolving endpoints (no engine) ---------------------------------------------------------
+
+
+def _specs(tmp_path: Path, endpoint: str, edges: str, outputs: list[str]) -> list[Any]:
+    import valohai_yaml
+
+    from runner.deploy.endpoint import endpoint_specs
+    from runner.execution.plan import plan_pipeline
+    from runner.execution.prepare import NodeResult, RunContext
+    from runner.execution.spec import OutputFile
+
+    plan = plan_pipeline(valohai_yaml.parse(_yaml(endpoint, edges)), "ship", tmp_path)
+    ctx = RunContext(
+        "r1", plan, ArtifactStore(tmp_path / "a"), tmp_path, "code", IMAGE_MAP, labels={"t": "1"}
+    )
+    results = {"train": NodeResult([OutputFile(o, "0" * 64, 1) for o in outputs])}
+    return endpoint_specs(ctx, "deploy", plan.nodes["deploy"].endpoints, results)
+
+
+def test_endpoint_spec_from_yaml_and_edges(tmp_path: Path) -> None:
+    endpoint = PREDICT.replace("python3 serve.py", "[echo one, python3 serve.py]").replace(
+        "models/model.json", "./models/model.json"
+    )
+    (spec,) = _specs(tmp_path, endpoint, "- [train.output.*.json, deploy.file.predict.model]", ["model.json"])
+    assert spec.image == "pipeline-designer-test/python:1" and spec.port == 8000
+    assert spec.argv == ["/bin/sh", "-c", "echo one\npython3 serve.py\n"]  # one session, like a step
+    assert [(f.path, f.source) for f in spec.files] == [("models/model.json", "train:model.json")]
+    assert spec.env == {"VALOHAI_PORT": "8000", "PYTHONUNBUFFERED": "1"}
+    assert spec.labels["pipeline-designer.run-id"] == "r1" and spec.labels["t"] == "1"
+    assert spec.labels[OWNER_PID_LABEL] == str(os.getpid()) and spec.container_name == "vh-r1-deploy-predict"
+
+
+def test_wsgi_target_is_an_argument_never_shell_text(tmp_path: Path) -> None:
+    endpoint = "name: predict\nimage: busybox\nwsgi: 'app:application; touch /tmp/x'\nport: 9000\n"
+    (spec,) = _specs(tmp_path, endpoint, "[]", [])
+    assert spec.argv[:2] == ["/bin/sh", "-c"] and "app" not in spec.argv[2]
+    assert spec.argv[3:] == ["sh", "/valohai/runner/wsgi_serve.py", "app:application; touch /tmp/x", "9000"]
+
+
+@pytest.mark.parametrize(
+    ("edges", "outputs", "expected"),
+    [
+        ("- [train.output.*.json, deploy.file.predict.model]", ["a.json", "b.json"], "matched 2 outputs"),
+        ("- [train.output.*.json, deploy.file.predict.model]", [], "matched 0 outputs"),
+        ("- [train.output.m.json, deploy.file.other.model]", ["m.json"], "does not list endpoint 'other'"),
+        ("- [train.output.m.json, deploy.input.model]", ["m.json"], "receives only `file.<endpoint>"),
+        ("- [train.metadata.w, deploy.file.predict.model]", [], "endpoint files come from `output` edges"),
+    ],
+)
+def test_bad_file_edges_are_refused_with_the_edge_named(
+    tmp_path: Path, edges: str, outputs: list[str], expected: str
+) -> None:
+    from runner.deploy.endpoint import DeployError
+
+    with pytest.raises(DeployError, match="edge train") as err:
+        _specs(tmp_path, PREDICT, edges, outputs)
+    assert expected in str(err.value)
+
+
+def test_plan_refuses_a_deployment_of_an_unknown_endpoint(tmp_path: Path) -> None:
+    import valohai_yaml
+
+    from runner.execution.plan import PlanError, plan_pipeline
+
+    text = _yaml(PREDICT, "[]").replace("endpoints: [predict]", "endpoints: [predict, nope]")
+    with pytest.raises(
+        PlanError, match=r"node 'deploy': endpoint 'nope' does not exist \(endpoints: predict\)"
+    ):
+        plan_pipeline(valohai_yaml.parse(text), "ship", tmp_path)
+
+
+@pytest.mark.docker
 def test_deployment_serves_a_prediction_of_the_model_trained_upstream(
     write_project, deploy, docker_client, container_label
 ) -> None:
@@ -204,6 +275,7 @@ def test_deployment_serves_a_prediction_of_the_model_trained_upstream(
         _get(ready.url + "predict?x=3")
 
 
+@pytest.mark.docker
 def test_wsgi_endpoint_is_served_by_our_standard_library_server(
     write_project, deploy, docker_client, container_label
 ) -> None:
@@ -222,6 +294,7 @@ def test_wsgi_endpoint_is_served_by_our_standard_library_server(
     assert "serving WSGI app:application on port 8080" in run.lines("deploy", "stdout")
 
 
+@pytest.mark.docker
 def test_failing_server_command_fails_the_node_with_its_log_tail(
     write_project, deploy, docker_client, container_label
 ) -> None:
@@ -244,6 +317,7 @@ def test_failing_server_command_fails_the_node_with_its_log_tail(
     assert run.of(EndpointReady) == [] and _ours(docker_client, container_label) == []
 
 
+@pytest.mark.docker
 def test_endpoint_that_never_answers_times_out_and_is_removed(
     write_project, deploy, docker_client, container_label
 ) -> None:
@@ -261,6 +335,7 @@ def test_endpoint_that_never_answers_times_out_and_is_removed(
     assert _ours(docker_client, container_label) == []
 
 
+@pytest.mark.docker
 @pytest.mark.parametrize("bad", ["../outside.json", "/etc/model.json", "models/../../x.json"])
 def test_file_path_escaping_the_repository_is_refused(
     bad: str, write_project, deploy, docker_client, container_label
@@ -276,6 +351,7 @@ def test_file_path_escaping_the_repository_is_refused(
     assert _ours(docker_client, container_label) == []
 
 
+@pytest.mark.docker
 def test_declared_file_without_an_edge_names_endpoint_and_file(
     write_project, deploy, docker_client, container_label
 ) -> None:
@@ -289,6 +365,7 @@ def test_declared_file_without_an_edge_names_endpoint_and_file(
     assert _ours(docker_client, container_label) == []
 
 
+@pytest.mark.docker
 def test_cancel_stops_endpoints_and_a_new_run_replaces_the_old_endpoint(
     write_project, home, docker_client, container_label
 ) -> None:
@@ -314,6 +391,7 @@ def test_cancel_stops_endpoints_and_a_new_run_replaces_the_old_endpoint(
         first.stop_endpoints()
 
 
+@pytest.mark.docker
 def test_cancelled_run_stops_its_endpoints(write_project, home, docker_client, container_label) -> None:
     from runner.api import RunOptions, plan_run, start_run
 
@@ -343,6 +421,7 @@ def test_cancelled_run_stops_its_endpoints(write_project, home, docker_client, c
     assert _ours(docker_client, container_label) == []
 
 
+@pytest.mark.docker
 def test_orphaned_endpoint_of_a_dead_process_is_removed(
     docker_client, busybox_image, tmp_path, container_label
 ):
@@ -364,6 +443,7 @@ def test_orphaned_endpoint_of_a_dead_process_is_removed(
     assert [c.id for c in _ours(docker_client, container_label)] == [alive.id]
 
 
+@pytest.mark.docker
 def test_cli_run_no_serve_prints_the_url_and_leaves_no_container(
     write_project, home, monkeypatch, docker_client
 ) -> None:
@@ -392,6 +472,7 @@ def test_cli_run_no_serve_prints_the_url_and_leaves_no_container(
     assert left == []
 
 
+@pytest.mark.docker
 def test_stop_endpoints_while_deploying_gives_up_at_once(
     write_project, home, docker_client, container_label
 ) -> None:
@@ -421,6 +502,7 @@ def test_stop_endpoints_while_deploying_gives_up_at_once(
     assert _ours(docker_client, container_label) == []
 
 
+@pytest.mark.docker
 def test_cli_run_serves_until_sigterm_then_stops_the_endpoint(write_project, home, docker_client) -> None:
     path = write_project(_yaml(PREDICT), **{"serve.py": SERVE})
     repo = Path(__file__).resolve().parents[2]
