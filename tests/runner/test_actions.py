@@ -33,6 +33,12 @@ from runner.store.db import RunStore
 IMAGE_MAP = {"busybox": "pipeline-designer-test/busybox:1"}
 
 
+@pytest.fixture(autouse=True)
+def _private_home(home: Path) -> Path:
+    """Every run here gets its own data dir (no reuse from, or litter in, the user's store)."""
+    return home
+
+
 # the evaluator ---------------------------------------------------------------------------------
 def _holds(expressions: str | list[str], metadata: dict[str, Any] | None = None, **params: Any) -> bool:
     exprs = [expressions] if isinstance(expressions, str) else expressions
