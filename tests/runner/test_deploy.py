@@ -555,3 +555,14 @@ def test_cli_run_serves_until_sigterm_then_stops_the_endpoint(write_project, hom
             proc.kill()
         for container in docker_client.containers.list(all=True, filters=mine):
             container.remove(force=True)
+
+
+def test_remote_runs_deploy_on_the_local_engine_and_say_so() -> None:
+    from types import SimpleNamespace
+
+    from runner.deploy.deployments import _local_client
+
+    local = SimpleNamespace(name="docker", client="local-client", pull="never")
+    pool = SimpleNamespace(name="ssh:gpu1,local", backends={"gpu1": object(), "local": local})
+    assert _local_client(pool) == ("local-client", "never", "ssh:gpu1,local")
+    assert _local_client(local) == ("local-client", "never", "")
