@@ -11,8 +11,14 @@ from collections import Counter
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPainter, QPen
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneDragDropEvent, QGraphicsSceneMouseEvent
+from PySide6.QtGui import QPainter, QPen, QTransform
+from PySide6.QtWidgets import (
+    QGraphicsScene,
+    QGraphicsSceneContextMenuEvent,
+    QGraphicsSceneDragDropEvent,
+    QGraphicsSceneMouseEvent,
+    QMenu,
+)
 
 from designer.canvas.edge_drag import EdgeChecker, EdgeDrag
 from designer.canvas.edge_item import EdgeItem
@@ -36,6 +42,8 @@ class PipelineScene(QGraphicsScene):
     edge_refused = Signal(str)
     # A step from the palette was dropped at a scene position
     step_dropped = Signal(str, QPointF)
+    # "Add deployment node here" was chosen in the canvas's context menu, at this scene position
+    deployment_requested = Signal(QPointF)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -300,6 +308,23 @@ class PipelineScene(QGraphicsScene):
             step = bytes(event.mimeData().data(STEP_MIME).data()).decode("utf-8")
             self.step_dropped.emit(step, event.scenePos())
             event.acceptProposedAction()
+
+    # --- the empty canvas's context menu --------------------------------------------------
+    def background_menu(self, pos: QPointF) -> QMenu | None:
+        """The menu of the empty canvas at ``pos`` (None over an item or without a pipeline)."""
+        if self.view_model is None or self.itemAt(pos, QTransform()) is not None:
+            return None
+        menu = QMenu()
+        menu.addAction("Add deployment node here", lambda: self.deployment_requested.emit(QPointF(pos)))
+        return menu
+
+    def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
+        super().contextMenuEvent(event)  # items first
+        menu = None if event.isAccepted() else self.background_menu(event.scenePos())
+        if menu is not None:
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            menu.popup(event.screenPos())
+            event.accept()
 
     # --- background -------------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:

@@ -42,6 +42,8 @@ class InspectorPanel(QScrollArea):
         self.pipeline_button.setAutoRaise(True)
         self.pipeline_button.setToolTip("Edit the pipeline's parameters and settings (clears the selection)")
         self.pipeline_button.clicked.connect(lambda: editor.scene.clearSelection())
+        # The canvas's "Add deployment node here"
+        editor.scene.deployment_requested.connect(lambda pos: self.pipeline_form.add_deployment_node(pos))
         self.empty = QLabel(_EMPTY, body)
         self.empty.setWordWrap(True)
         self.empty.setTextFormat(Qt.TextFormat.RichText)

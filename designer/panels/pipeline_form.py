@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSignalBlocker
+from PySide6.QtCore import QPointF, QSignalBlocker
 from PySide6.QtWidgets import QCheckBox, QPushButton, QWidget
 
+from designer.document.commands import MoveNodes
 from designer.document.model_api import endpoint_edits, pipeline_edits
 from designer.panels.section import CheckList, Section, node_step
 from designer.panels.spec_table import Column, SpecTable
@@ -68,7 +69,7 @@ class PipelineForm(Section):
         )
         self.table.table.itemSelectionChanged.connect(self._select_from_table)
         self.targets.checked_changed.connect(self._targets_changed)
-        self.add_deployment.clicked.connect(self._add_deployment)
+        self.add_deployment.clicked.connect(lambda: self.add_deployment_node())
 
     # --- load -------------------------------------------------------------------------------
     def set_pipeline(self, pipeline: str | None) -> None:
@@ -155,20 +156,30 @@ class PipelineForm(Section):
             targets,
         )
 
-    def _add_deployment(self) -> None:
-        view = self.editor.doc.view(self.pipeline) if self.pipeline else None
+    def add_deployment_node(self, pos: QPointF | None = None) -> str | None:
+        """A deployment node (of the first endpoint, if any), placed at ``pos`` when given:
+        one undo step. Returns its name, or None when refused."""
+        if self.pipeline is None:
+            return None
+        view = self.editor.doc.view(self.pipeline)
         taken = set(view.nodes) if view else set()
         name = next(n for n in ("deploy", *(f"deploy-{i}" for i in range(2, 999))) if n not in taken)
         config = self.editor.doc.config
         endpoints = list(config.endpoints)[:1] if config is not None else []
-        if (
-            self._push(
-                f"Add deployment node “{name}”",
-                endpoint_edits.add_deployment_node,
-                name,
-                "deployment",
-                endpoints,
+        stack = self.editor.stack
+        stack.beginMacro(f"Add deployment node “{name}”")
+        try:
+            error = self._push(
+                "Add deployment node", endpoint_edits.add_deployment_node, name, "deployment", endpoints
             )
-            is None
-        ):
-            self.editor.scene.select_node(name)
+            if error is None and pos is not None:
+                placed = self.editor.doc.positions(self.pipeline)[name]
+                grid = 20 if self.editor.scene.snap_to_grid else 1  # as drops from the palette
+                where = (round(pos.x() / grid) * grid, round(pos.y() / grid) * grid)
+                stack.push(MoveNodes(self.editor.doc, self.pipeline, {name: (placed, where)}))
+        finally:
+            stack.endMacro()
+        if error is not None:
+            return None
+        self.editor.scene.select_node(name)
+        return name

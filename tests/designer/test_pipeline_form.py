@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from inspector_helpers import choose, open_text
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 pytestmark = pytest.mark.gui
 
@@ -140,3 +140,17 @@ def test_a_sweep_nodes_parameters_are_targets_too(w, qtbot) -> None:
     form = w.inspector.pipeline_form
     target_item(form, "b.parameter.epochs").setCheckState(Qt.CheckState.Checked)
     assert pipeline(w)["parameters"][0]["targets"] == ["a.parameter.lr", "b.parameter.epochs"]
+
+
+def test_canvas_menu_adds_a_deployment_node_where_asked(w) -> None:
+    menu = w.scene.background_menu(QPointF(903, 598))
+    assert menu is not None and [a.text() for a in menu.actions()] == ["Add deployment node here"]
+    before = w.document.text
+    menu.actions()[0].trigger()
+    assert pipeline(w)["nodes"][2]["type"] == "deployment"
+    assert w.document.positions("p")["deploy"] == (900, 600)  # snapped to the grid
+    assert w.scene.node_items["deploy"].pos() == QPointF(900, 600)
+    w.document.undo_stack.undo()  # one step: the node and its place
+    assert w.document.text == before and "deploy" not in w.scene.node_items
+    node = w.scene.node_items["a"]
+    assert w.scene.background_menu(node.scenePos() + QPointF(10, 10)) is None  # not over a node
