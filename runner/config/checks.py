@@ -180,6 +180,7 @@ def _check_pipeline(ctx: _Ctx, body: dict[str, Any], path: ConfigPath) -> Iterat
             )
             continue
         nodes[name] = node
+        yield from _check_actions(ctx, node, npath)
         step = node.get("step")
         if isinstance(step, str) and step not in ctx.steps:
             known = ", ".join(sorted(ctx.steps)) or "none defined"
@@ -228,6 +229,31 @@ def _check_pipeline(ctx: _Ctx, body: dict[str, Any], path: ConfigPath) -> Iterat
                     "connect it with an edge, or move it to its own pipeline",
                     (*path, "nodes", i, "name"),
                     "node-unconnected",
+                )
+
+
+def _check_actions(ctx: _Ctx, node: dict[str, Any], npath: ConfigPath) -> Iterator[Diagnostic]:
+    """Each action's ``if`` must be an expression the runner (and the platform) can evaluate."""
+    actions = node.get("actions")
+    if not isinstance(actions, list) or not actions:
+        return
+    from runner.execution.actions import check_expression  # leval: only for files with actions
+
+    for j, action in enumerate(actions):
+        conditions = action.get("if") if isinstance(action, dict) else None
+        listed = isinstance(conditions, list)
+        for k, expression in enumerate(conditions if listed else [conditions]):
+            if expression is None:
+                continue
+            problem = check_expression(str(expression))
+            if problem is not None:
+                yield ctx.diag(
+                    "error",
+                    f'node "{node["name"]}": action condition "{expression}" '
+                    f"is not a valid expression ({problem})",
+                    "write e.g. metadata.accuracy > 0.9 (names: metadata.<key>, parameter.<name>)",
+                    (*npath, "actions", j, "if", *((k,) if listed else ())),
+                    "action-condition",
                 )
 
 

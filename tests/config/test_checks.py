@@ -109,3 +109,36 @@ def test_schema_error_points_at_the_value() -> None:
 def test_top_level_mapping() -> None:
     found = lint(load_text("step:\n  name: x\n"))
     assert any(d.code == "top-level-not-list" for d in found)
+
+
+ACTIONS = """\
+- pipeline:
+    name: pl
+    nodes:
+      - name: a
+        type: execution
+        step: s
+        actions:
+          - when: node-complete
+            if: {condition}
+            then: stop-pipeline
+          - when: node-starting
+            then: require-approval
+    edges: []
+"""
+
+
+def test_action_condition_that_cannot_parse_is_an_error_at_its_line() -> None:
+    text = STEPS + ACTIONS.format(condition='"metadata.accuracy >> > 0.9"')
+    found = [d for d in lint(load_text(text)) if d.code == "action-condition"]
+    assert len(found) == 1
+    assert found[0].severity == "error" and "metadata.accuracy >> > 0.9" in found[0].message
+    assert found[0].line == line_of(text, "if: ")
+    assert "metadata.accuracy > 0.9" in found[0].hint
+
+
+def test_valid_conditions_and_require_approval_lint_clean() -> None:
+    # A list of conditions, dashed names; require-approval is supported although valohai-yaml
+    # 0.61 calls it "not well-known".
+    text = STEPS + ACTIONS.format(condition="[metadata.accuracy > 0.9, parameter.learning-rate < 1]")
+    assert lint(load_text(text)) == []
