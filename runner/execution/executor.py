@@ -7,6 +7,7 @@ wakeup event) and short-lived terminate threads (so several containers stop in p
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import queue
 import secrets
@@ -43,7 +44,14 @@ from runner.execution.backend import Backend, Handle
 from runner.execution.code import tree_hash
 from runner.execution.placement import NoHostError, Placement, Placer
 from runner.execution.plan import NodeTemplate, RunPlan
-from runner.execution.prepare import NodeResult, PrepareError, RunContext, prepare_spec, reuse_key
+from runner.execution.prepare import (
+    NodeResult,
+    PrepareError,
+    RunContext,
+    adopt_reusable,
+    prepare_spec,
+    reuse_key,
+)
 from runner.execution.spec import ExecutionSpec, OutputFile, container_name
 from runner.execution.task_node import TaskRunner
 from runner.metadata import iso_time, parse_metadata_line, with_time
@@ -330,27 +338,16 @@ class Executor:
                 self._terminate(node, running, "cancelled")
 
     def _reuse(self, spec: ExecutionSpec, key: str) -> bool:
-        prior = self.store.find_reusable(key)
-        if prior is None:
+        found = adopt_reusable(self.store, self.artifacts, spec, key)
+        if found is None:
             return False
-        outputs = self.store.outputs(prior["id"])
-        if not all(self.artifacts.has(o["sha256"]) for o in outputs):
-            return False
-        metadata = self.store.metadata(prior["id"])
-        self.store.add_outputs(spec.execution_id, outputs)
-        for seq, record in enumerate(metadata):
-            self.store.add_metadata(spec.execution_id, seq, time.time(), record)
-        self._results[spec.node] = NodeResult(
-            [OutputFile(o["path"], o["sha256"], o["size"], o["properties"]) for o in outputs],
-            metadata,
-            spec.parameters,
-            spec.inputs,
-        )
+        prior, result = found
+        self._results[spec.node] = result
         self._runner_line(spec.node, f"reused execution {prior['id']} (run {prior['run_id']})")
         self.actions.on_complete(  # node-complete actions, then _finish
             spec.node,
             REUSED,
-            metadata,
+            result.metadata,
             spec.parameters,
             execution_id=spec.execution_id,
             reused_from=prior["id"],
@@ -507,10 +504,7 @@ class Executor:
         return self._image_ids[image]
 
     def _node_logger(self, node: str) -> Callable[[str], None]:
-        def log(text: str) -> None:
-            self._runner_line(node, text)
-
-        return log
+        return functools.partial(self._runner_line, node)
 
     def _warn(self, node: str, text: str) -> None:
         self._runner_line(node, f"warning: {text}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from runner.execution.plan import NodeTemplate, RunPlan
 from runner.execution.spec import ExecutionSpec, InputFile, OutputFile
 from runner.metadata import latest_values
 from runner.store.artifacts import ArtifactStore
+from runner.store.db import RunStore
 
 
 class PrepareError(RuntimeError):
@@ -178,6 +180,25 @@ def prepare_spec(
         pipeline=ctx.plan.pipeline,
         extra_labels=dict(ctx.labels),
     )
+
+
+def adopt_reusable(
+    store: RunStore, artifacts: ArtifactStore, spec: ExecutionSpec, key: str
+) -> tuple[dict[str, Any], NodeResult] | None:
+    """A past success with reuse key ``key`` whose outputs are all still stored: its outputs and
+    metadata are recorded for ``spec``'s execution; returns (that execution's row, the result)."""
+    prior = store.find_reusable(key)
+    if prior is None:
+        return None
+    outputs = store.outputs(prior["id"])
+    if not all(artifacts.has(o["sha256"]) for o in outputs):
+        return None
+    metadata = store.metadata(prior["id"])
+    store.add_outputs(spec.execution_id, outputs)
+    for seq, record in enumerate(metadata):
+        store.add_metadata(spec.execution_id, seq, time.time(), record)
+    files = [OutputFile(o["path"], o["sha256"], o["size"], o["properties"]) for o in outputs]
+    return prior, NodeResult(files, metadata, spec.parameters, spec.inputs)
 
 
 def reuse_key(spec: ExecutionSpec, image_identity: str = "") -> str:
