@@ -13,7 +13,9 @@
   "log_path", "host", "backend"}``.
 - ``metrics RUN/NODE --json``: ``{"format": 1, "records": [{..., "_time"}, ...]}`` in print order.
 
-``RUN`` may be ``latest``.
+``RUN`` may be ``latest``. A task node's executions are rows named ``NODE#K`` (``train#3``;
+``show RUN/train#3`` shows one), listed right after the task node's own row, whose status is
+the task's and whose outputs are the union its downstream nodes received.
 """
 
 from __future__ import annotations
