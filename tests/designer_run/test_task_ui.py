@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QContextMenuEvent, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from designer.bridge.batching import Batch
 from runner.events import (
@@ -157,6 +158,15 @@ def test_approval_buttons_on_the_node_banner_and_menu(qtbot, make_run_window, sw
     menu.actions()[1].trigger()
     assert answers[-1] == ("reject", "evaluate")
     assert ui.live.node_menu("preprocess") is None  # nothing of the run's to offer there
+    # a real right-click on the node pops the menu up
+    view = ui.window.view
+    pos = view.mapFromScene(item.sceneBoundingRect().center())
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, view.viewport().mapToGlobal(pos))
+    QApplication.sendEvent(view.viewport(), event)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu))
+    popup = QApplication.activePopupWidget()
+    assert [a.text() for a in popup.actions()][:2] == ["Approve", "Reject"]
+    popup.close()
     send(ui, ApprovalResolved(R, "evaluate", True), NodeStateChanged(R, "evaluate", "running", 2.0))
     assert "evaluate" not in ui.live.strips.strips
     assert not ui.live.banner_bar.isVisible()
