@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from designer_helpers import drag_edge
-from inspector_helpers import open_text, type_into
+from inspector_helpers import choose, open_text, type_into
 from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
@@ -154,3 +154,13 @@ def test_wire_an_output_to_an_endpoint_file_and_renames_follow(w, qtbot) -> None
     check(w.inspector.deployment_form, "predict", False)  # no longer deployed: its file edge goes
     assert deploy_node(w).get("endpoints") is None
     assert "deploy.file" not in w.document.text
+
+
+def test_pick_another_endpoint_to_edit(w, qtbot) -> None:
+    ep = w.inspector.endpoint_form
+    choose(ep.which, "explain")
+    assert ep.title() == "Endpoint — explain" and ep.serve.currentText() == "WSGI application"
+    assert ep.command.text() == "explain:app" and ep.files.table.rowCount() == 0
+    type_into(qtbot, ep.command, "explain.api:app")
+    assert items(w, "endpoint")[1]["wsgi"] == "explain.api:app"
+    assert ep.endpoint == "explain"  # still the one picked, after the edit's refresh
