@@ -14,6 +14,7 @@ from PySide6.QtGui import QContextMenuEvent, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu
 
 from designer.bridge.batching import Batch
+from designer.canvas.style import AWAITING_FILL
 from runner.events import (
     ApprovalRequested,
     ApprovalResolved,
@@ -137,6 +138,10 @@ def test_approval_buttons_on_the_node_banner_and_menu(qtbot, make_run_window, sw
     )
     item = ui.window.scene.node_items["evaluate"]
     assert item.status == "awaiting-approval"
+    ui.window.view.ensureVisible(item)
+    spot = ui.window.view.mapFromScene(item.mapToScene(item.width / 2, item.height - 3))
+    fill = ui.window.view.viewport().grab().toImage().pixelColor(spot)
+    assert fill.name() == AWAITING_FILL  # the card is amber, not only its outline
     assert ui.badges.badges["evaluate"].text == "awaiting approval"
     strip = ui.live.strips.strips["evaluate"]
     assert [c.text for c in strip.chips.values()] == ["awaiting approval", "Approve", "Reject"]
