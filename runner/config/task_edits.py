@@ -192,7 +192,14 @@ def _check_parameter(tree: Any, task: str, name: str) -> Any:
         for v in _find(tree, "task", task).get("parameters") or []
     ):
         raise DuplicateNameError(f'Task "{task}" already varies "{name}"')
-    return next((p for p in (step or {}).get("parameters") or [] if p.get("name") == name), {})
+    return _step_parameter(tree, task, name)
+
+
+def _step_parameter(tree: Any, task: str, name: str) -> Any:
+    """The blueprint step's parameter ``name`` ({} when the step or parameter is unknown)."""
+    step = _blueprint_step(tree, task)
+    params = (step or {}).get("parameters") or []
+    return next((p for p in params if isinstance(p, dict) and p.get("name") == name), {})
 
 
 def _rules_map(rules: dict[str, Any]) -> CommentedMap:
@@ -239,8 +246,7 @@ def set_variant_style(doc: YamlDocument, task: str, name: str, style: str) -> No
         variant = _variant(tree, task, name)
         if variant.get("style") == style:
             return
-        step = _blueprint_step(tree, task)
-        param = next((p for p in (step or {}).get("parameters") or [] if p.get("name") == name), {})
+        param = _step_parameter(tree, task, name)
         old = to_plain(variant.get("rules")) if isinstance(variant.get("rules"), dict) else {}
         rules = default_rules(style, to_plain(param.get("default")), old)
         variant["style"] = style
@@ -283,11 +289,12 @@ def set_parameter_sets(doc: YamlDocument, task: str, sets: list[dict[str, Any]] 
 
     def mutate(tree: Any) -> None:
         step = _blueprint_step(tree, task)
-        known = set(spec_names(step, "parameters")) if step is not None else None
-        for s in sets or []:
-            unknown = sorted(set(s) - known) if known is not None else []
-            if unknown:
-                raise UnknownNameError(f'Step "{step.get("name")}" has no parameter named "{unknown[0]}"')
+        if step is not None:
+            known = set(spec_names(step, "parameters"))
+            for s in sets or []:
+                unknown = sorted(set(s) - known)
+                if unknown:
+                    raise UnknownNameError(f'Step "{step.get("name")}" has no parameter named "{unknown[0]}"')
         body = _find(tree, "task", task)
         _set_or_delete(body, "parameter-sets", sets or None)
         if "parameters" not in body and "parameter-sets" not in body:
