@@ -41,7 +41,11 @@ class PipelineForm(Section):
         self.pipeline: str | None = None
         self.params: list[dict[str, Any]] = []
         self.selected: str | None = None
-        self.reuse = QCheckBox("Reuse executions whose step, inputs and parameters did not change", self)
+        self.reuse = QCheckBox("Reuse unchanged executions", self)
+        self.reuse.setToolTip(
+            "reuse-executions: a node whose step, image, command, parameters and input files did not "
+            "change since a successful run reuses that run's outputs instead of running again"
+        )
         self.table = SpecTable("parameter", COLUMNS, self)
         self.targets_title = self.hint("")
         self.targets = CheckList(self)
@@ -51,7 +55,7 @@ class PipelineForm(Section):
         self.layout_.addWidget(self.heading("Parameters"))
         self.layout_.addWidget(
             self.hint(
-                "One value for the whole run (asked by the Run dialog, --param on the command line), "
+                "One value for the whole run (asked by the Run dialog, ‑‑param on the command line), "
                 "sent to the node parameters checked below."
             )
         )
