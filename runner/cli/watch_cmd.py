@@ -18,9 +18,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from runner.cli.run_cmd import _pairs
+
+if TYPE_CHECKING:  # the CLI starts without importing cronsim or the runner's engine side
+    from runner.triggers import Trigger
 
 SETTLE_S = 1.0  # files must stand still this long before a change counts
 
@@ -98,7 +101,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
         return _error(str(exc))
 
 
-def _trigger(args: argparse.Namespace, yaml_path: Path) -> Any:
+def _trigger(args: argparse.Namespace, yaml_path: Path) -> Trigger:
     from runner.triggers import Trigger, load_triggers, stored_path
 
     params = dict(_pairs(args.param, "--param"))
@@ -144,7 +147,7 @@ def _list(yaml_path: Path, out: IO[str]) -> int:
     return 0
 
 
-def _save(trigger: Any, yaml_path: Path, out: IO[str]) -> int:
+def _save(trigger: Trigger, yaml_path: Path, out: IO[str]) -> int:
     from runner.triggers import save_trigger
 
     where = save_trigger(yaml_path, trigger, replace=trigger.name)
@@ -153,7 +156,7 @@ def _save(trigger: Any, yaml_path: Path, out: IO[str]) -> int:
     return 0
 
 
-def _watch(args: argparse.Namespace, trigger: Any, yaml_path: Path, out: IO[str]) -> int:
+def _watch(args: argparse.Namespace, trigger: Trigger, yaml_path: Path, out: IO[str]) -> int:
     from runner.api import image_map_from_env, parse_image_map
     from runner.config import ConfigLoadError
     from runner.execution.plan import PlanError
@@ -189,10 +192,13 @@ def _watch(args: argparse.Namespace, trigger: Any, yaml_path: Path, out: IO[str]
         if warning:
             print(f"pipeline-designer watch: warning: {warning}", file=sys.stderr)
 
-    def run_and_report(reason: str) -> Any:
+    not_ok = 0
+
+    def run_and_report(reason: str) -> None:
+        nonlocal not_ok
         summary = runner(reason)
+        not_ok += summary.status != "succeeded"
         print(summary.line(), file=out, flush=True)
-        return summary
 
     loop = WatchLoop(source, run_and_report, max_runs=args.max_runs, once_at_start=args.once_at_start)
     print(f"pipeline {trigger.pipeline}: {source.describe()}; Ctrl-C to stop", file=out, flush=True)
@@ -200,14 +206,14 @@ def _watch(args: argparse.Namespace, trigger: Any, yaml_path: Path, out: IO[str]
     main = threading.current_thread() is threading.main_thread()  # signals only go there
     previous = signal.signal(signal.SIGTERM, lambda n, _f: _interrupt(terminated, n)) if main else None
     try:
-        results = loop.run_forever()
+        loop.run_forever()
     except KeyboardInterrupt:
         print("stopped", file=out, flush=True)
         return 0 if terminated else 130
     finally:
         if main:
             signal.signal(signal.SIGTERM, previous)
-    return 0 if all(r.status == "succeeded" for r in results) else 1
+    return 1 if not_ok else 0
 
 
 def _interrupt(terminated: list[int], signum: int) -> None:

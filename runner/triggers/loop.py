@@ -98,16 +98,18 @@ class WatchLoop:
         self.max_runs, self.once_at_start = max_runs, once_at_start
         self.stop = stop or threading.Event()
         self.clock = clock
-        self.results: list[Any] = []
+        self.fired = 0  # a count, not a list: a watch may run for months
 
     def _fire(self, reason: str) -> None:
-        self.results.append(self.run(reason))
+        self.fired += 1
+        self.run(reason)
         self.source.ran(self.clock())
 
     def _more(self) -> bool:
-        return not self.stop.is_set() and (self.max_runs is None or len(self.results) < self.max_runs)
+        return not self.stop.is_set() and (self.max_runs is None or self.fired < self.max_runs)
 
-    def run_forever(self) -> list[Any]:
+    def run_forever(self) -> int:
+        """Returns how many times it fired."""
         if self.once_at_start and self._more():
             self._fire("start")
         while self._more():
@@ -117,4 +119,4 @@ class WatchLoop:
                 self._fire(reason)
             else:
                 self.stop.wait(self.source.wait_s(now))
-        return self.results
+        return self.fired

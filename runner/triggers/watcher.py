@@ -5,8 +5,10 @@ compares (path, size, mtime_ns). When that list moves, the detector waits until 
 still for ``settle`` seconds (a copy in progress fires once, when it is done), then confirms by
 sha256 which files really changed: a ``touch`` that keeps the content fires nothing.
 
-Watched paths must exist when watching starts (a typo should fail at once, not wait forever);
-a path deleted later counts as its files being removed, and coming back as a change.
+Every watched file is hashed once at start (a large data folder takes a moment), then only
+files whose stat moved are hashed again. Watched paths must exist when watching starts (a typo
+should fail at once, not wait forever); a path deleted later counts as its files being removed,
+and coming back as a change.
 """
 
 from __future__ import annotations

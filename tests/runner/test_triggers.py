@@ -168,7 +168,7 @@ def test_missing_paths_are_an_error_at_start(tmp_path: Path) -> None:
 # --- the loop -----------------------------------------------------------------------------------
 
 
-def _loop_for(seconds: float, loop: WatchLoop) -> list[str]:
+def _loop_for(seconds: float, loop: WatchLoop) -> int:
     timer = threading.Timer(seconds, loop.stop.set)
     timer.start()
     try:
@@ -190,7 +190,7 @@ def test_changes_during_a_run_cause_exactly_one_more_run(data: Path, tmp_path: P
         return reason
 
     loop = WatchLoop(ChangeSource(detector, poll_s=0.05), run, once_at_start=True, max_runs=5)
-    _loop_for(1.5, loop)
+    assert _loop_for(1.5, loop) == 2
     assert calls == ["start", "change: data/train.csv"]
 
 
