@@ -151,6 +151,7 @@ class TriggerForm(QDialog):
         self.form.setRowVisible(4, kind == "every")
         self.form.setRowVisible(5, kind == "cron")
         self._update_preview()
+        self.resize(self.width(), self.sizeHint().height())  # no gaps where hidden rows were
 
     def _update_preview(self) -> None:
         try:
@@ -395,7 +396,10 @@ def open_triggers_dialog(
 
 
 def _pipelines_of(yaml_path: Path) -> list[str]:
-    from runner.config import load
+    from runner.config import ConfigLoadError, load
 
-    config = load(yaml_path).config
+    try:
+        config = load(yaml_path).config
+    except ConfigLoadError:  # the table still lists the triggers; their pipelines show as missing
+        return []
     return list(config.pipelines) if config is not None else []
