@@ -19,7 +19,6 @@ from typing import Any
 
 from runner.config import LoadedConfig, lint, load
 from runner.events import Event
-from runner.execution.actions import ActionError, attach_actions
 from runner.execution.code import HOME_MARKER
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
@@ -98,10 +97,6 @@ def plan_run(
         )
     if pipeline is not None:
         plan = plan_pipeline(loaded.config, pipeline, loaded.root_dir, params)
-        try:  # node actions (until plan_pipeline copies them): an invalid `if` is refused here
-            attach_actions(plan, loaded.config.pipelines[pipeline])
-        except ActionError as exc:
-            raise PlanError(str(exc)) from None
     else:
         assert step is not None
         plan = plan_step(loaded.config, step, loaded.root_dir, params, inputs)

@@ -151,8 +151,8 @@ def task_metadata(children: Iterable[Sequence[dict[str, Any]]]) -> list[dict[str
 
 
 def node_actions(plan: RunPlan) -> dict[str, list[Any]]:
-    """Each node's valohai_yaml ``NodeAction`` list (``NodeTemplate.actions``, when planned)."""
-    return {name: list(getattr(tpl, "actions", None) or []) for name, tpl in plan.nodes.items()}
+    """Each node's valohai_yaml ``NodeAction`` list (``NodeTemplate.actions``)."""
+    return {name: list(tpl.actions) for name, tpl in plan.nodes.items()}
 
 
 def attach_actions(plan: RunPlan, pipeline: Any) -> None:
@@ -170,7 +170,7 @@ def attach_actions(plan: RunPlan, pipeline: Any) -> None:
                         f"is not a valid expression ({problem})"
                     )
         if node.name in plan.nodes:
-            setattr(plan.nodes[node.name], "actions", actions)  # noqa: B010 (field may not exist yet)
+            plan.nodes[node.name].actions = actions
 
 
 # the gate ---------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from valohai_yaml.objs.pipelines.override import Override
 from valohai_yaml.objs.step import Step
 
 from runner.config.sockets import ResolvedEdge, resolve_edges
+from runner.execution.actions import ActionError, attach_actions
 from runner.execution.placement import gpus_requested
 from runner.execution.sweep import Sweep, SweepError, expand, sweep_from_task
 
@@ -45,6 +46,7 @@ class NodeTemplate:
     environment: str | None = None  # valohai environment name; hosts may be mapped to it
     sweep: Sweep | None = None  # task nodes: what varies (a `task:` blueprint, or nothing)
     endpoints: dict[str, Any] = field(default_factory=dict)  # deployment nodes: name -> valohai-yaml Endpoint
+    actions: list[Any] = field(default_factory=list)  # valohai-yaml NodeActions (runner.execution.actions)
 
     def spread(self, values: dict[str, Any]) -> dict[str, list[Any]]:
         """List values for parameters that are not ``multiple``: a task node runs one
@@ -188,6 +190,10 @@ def plan_pipeline(
     for template in nodes.values():
         _check_sweep(template)
     plan = RunPlan(pipeline_name, nodes, edges, root_dir, bool(pipeline.reuse_executions))
+    try:  # an `if` that cannot be evaluated is refused before anything starts
+        attach_actions(plan, pipeline)
+    except ActionError as exc:
+        raise PlanError(str(exc)) from None
     plan.order()  # cycle check up front
     return plan
 

@@ -66,8 +66,12 @@ class ExecutionSpec:
 
 
 def container_name(run_id: str, node: str) -> str:
-    """Deterministic ``vh-<run_id>-<node>`` with characters Docker refuses replaced."""
-    return f"vh-{run_id}-{_NAME_BAD.sub('_', node)}"
+    """Deterministic ``vh-<run_id>-<node>`` with characters Docker refuses replaced.
+
+    A task's execution ``train#3`` becomes ``train.3``: node names cannot contain dots, so it
+    cannot clash with a node of its own (``train_3`` could).
+    """
+    return f"vh-{run_id}-{_NAME_BAD.sub('_', node.replace('#', '.'))}"
 
 
 def container_env(spec: ExecutionSpec, root: str = CONTAINER_ROOT) -> dict[str, str]:

@@ -106,7 +106,10 @@ class TaskRunner:
             ex._runner_line(node, f"error: {exc}")
             ex._finish(node, FAILED, execution_id=row_id, message=str(exc))
             return
-        if not ex.actions.on_starting(node, values, row_id):
+        # node-starting conditions see every parameter: defaults (after overrides) under the
+        # values given to the task (lists, for what it sweeps over)
+        defaults = {k: p.default for k, p in tpl.parameters.items() if p.default is not None}
+        if not ex.actions.on_starting(node, {**defaults, **values}, row_id):
             return  # a node-starting action holds the whole task for approval, or stopped the run
         now = time.time()
         ex.store.upsert_execution(

@@ -418,6 +418,18 @@ def test_task_node_actions_see_the_children_metadata(project, run_yaml) -> None:
     assert outcome.statuses() == {"train": "succeeded", "collect": "skipped"}
 
 
+@pytest.mark.docker
+def test_task_node_starting_action_sees_step_defaults(project, run_yaml) -> None:
+    # `opt` is set nowhere but in the step (default sgd): the condition must still see it
+    text = ACTIONS.replace(
+        "{when: node-complete, if: 'metadata.lr > 0.5', then: stop-pipeline}",
+        "{when: node-starting, if: 'parameter.opt == \"sgd\"', then: stop-pipeline}",
+    )
+    outcome = run_yaml(project(text), pipeline="acts")
+    assert outcome.status == "stopped", outcome.events
+    assert not children_events(outcome, "train")  # stopped before any execution started
+
+
 # Host placement (multi-host runs) with a fake backend: no engine needed ------------------------
 class _PlacedFake:
     """Every execution runs for a few polls; records how many ran at once on each host."""
