@@ -19,15 +19,11 @@ import pytest
 
 from runner.cli import watch_cmd
 from runner.config.sidecar import Layout, sidecar_path
-from runner.execution import code
 from runner.store.db import RunStore
 from runner.store.paths import HOME_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE_MAP = "busybox=pipeline-designer-test/busybox:1"
-# The runner hashes the YAML's folder as the code of every step; with .vhignore support the data
-# folder is left out, so a data change no longer re-runs the steps that do not read it.
-DATA_IS_NOT_CODE = hasattr(code, "IGNORE_FILE")
 
 YAML = """\
 - step:
@@ -268,11 +264,6 @@ def test_file_change_trigger_reruns_the_pipeline_once_per_change(change_watch: d
 
 
 @pytest.mark.docker
-@pytest.mark.xfail(
-    not DATA_IS_NOT_CODE,
-    reason="runner/execution/code.py hashes the data folder as code (needs .vhignore support)",
-    strict=True,
-)
 def test_later_runs_reuse_the_node_whose_inputs_did_not_change(change_watch: dict[str, Any]) -> None:
     statuses = [e["hello"]["status"] for e in change_watch["executions"]]
     assert statuses == ["succeeded", "reused", "reused"]
