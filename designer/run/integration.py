@@ -43,6 +43,7 @@ from designer.run.run_icons import run_icon
 from designer.run.runs_browser import RunsBrowser, param_diff
 from designer.run.status_badge import BadgeOverlay
 from designer.run.task_views import TaskViews
+from designer.run.triggers_dialog import open_triggers_dialog
 from runner.api import RunOptions, image_map_from_env
 from runner.events import TERMINAL_STATUSES
 from runner.execution.plan import RunPlan
@@ -148,6 +149,14 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.hosts_action.setStatusTip("Remote Docker hosts: add, test, trust their keys")
         self.hosts_action.triggered.connect(lambda _checked=False: self.show_hosts())
         menu.addAction(self.hosts_action)
+        self.triggers_action = QAction("&Triggers…", self.window)
+        self.triggers_action.setStatusTip("Re-training triggers saved for this file (watch command)")
+        self.triggers_action.triggered.connect(
+            lambda _checked=False: open_triggers_dialog(
+                self.window, self.window.document.path, self.window.current_pipeline
+            )
+        )
+        menu.addAction(self.triggers_action)
         menu.addSeparator()
         for dock in (self.logs_dock, self.metrics_dock, self.outputs_dock, self.runs_dock):
             menu.addAction(dock.toggleViewAction())

@@ -112,7 +112,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=run)
 
 
-def _pairs(items: list[str], what: str) -> list[tuple[str, str]]:
+def pairs(items: list[str], what: str) -> list[tuple[str, str]]:
     out = []
     for item in items:
         key, eq, value = item.partition("=")
@@ -129,9 +129,9 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
 
     out = out or sys.stdout
     try:
-        params = dict(_pairs(args.param, "--param"))
+        params = dict(pairs(args.param, "--param"))
         inputs: dict[str, list[str]] = {}
-        for key, value in _pairs(args.input, "--input"):
+        for key, value in pairs(args.input, "--input"):
             inputs.setdefault(key, []).append(value)
         if inputs and args.pipeline:
             raise ValueError("--input is for --step runs; pipelines get inputs from edges and defaults")

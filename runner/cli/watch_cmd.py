@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from runner.cli.run_cmd import _pairs
+from runner.cli.run_cmd import pairs
 
 if TYPE_CHECKING:  # the CLI starts without importing cronsim or the runner's engine side
     from runner.triggers import Trigger
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
 def _trigger(args: argparse.Namespace, yaml_path: Path) -> Trigger:
     from runner.triggers import Trigger, load_triggers, stored_path
 
-    params = dict(_pairs(args.param, "--param"))
+    params = dict(pairs(args.param, "--param"))
     if args.trigger:
         if args.save:
             raise ValueError("--save goes with --on-change, --every or --cron, not --trigger")

@@ -218,3 +218,14 @@ def _left() -> Any:
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_run_menu_triggers_opens_the_files_saved_triggers(make_run_window: Any, yaml_path: Path) -> None:
+    save_trigger(yaml_path, Trigger(name="nightly", pipeline="train", kind="cron", cron="0 3 * * *"))
+    ui = make_run_window(yaml_path)
+    menu_actions = [a.text() for a in ui.menu.actions()]
+    assert "&Triggers…" in menu_actions
+    ui.triggers_action.trigger()
+    dialog = ui.window._triggers_dialog
+    assert dialog.isVisible() and dialog.yaml_path == yaml_path
+    assert list(dialog.triggers) == ["nightly"] and dialog.table.rowCount() == 1
