@@ -1,4 +1,4 @@
-"""Logistic regression by gradient descent; one model per sweep child (model-<learning_rate>.json)."""
+"""Logistic regression by gradient descent; one model per sweep execution (model-<lr>-<l2>.json)."""
 
 import json
 
@@ -21,4 +21,5 @@ for epoch in range(1, args.epochs + 1):
         metadata(epoch=epoch, loss=loss, accuracy=float(np.mean((p > 0.5) == y)))
 model["weights"] = weights.tolist()
 model["learning_rate"] = args.learning_rate
-(OUTPUTS / f"model-{args.learning_rate:g}.json").write_text(json.dumps(model))
+model["l2"] = args.l2
+(OUTPUTS / f"model-{args.learning_rate:g}-{args.l2:g}.json").write_text(json.dumps(model))

@@ -39,6 +39,7 @@ def _run(home: Path, image: str, yaml: Path, pipeline: str) -> tuple[dict[str, d
         "never",
         "--image-map",
         f"python:3.12-slim={image}",
+        "--no-serve",  # a deployment node's endpoint stops once it has answered
     )
     assert result.returncode == 0, result.stdout + result.stderr
     shown = _cli(home, "show", "latest", "--json")
@@ -71,23 +72,66 @@ def test_valohai_utils_example_runs(tmp_path: Path, python_image: str, docker_cl
 
 
 @pytest.mark.docker
-def test_tabular_sweep_example_runs(tmp_path: Path, python_image: str, docker_client) -> None:
+def test_tabular_sweep_example_sweeps_and_gates_the_release(
+    tmp_path: Path, python_image: str, docker_client
+) -> None:
     nodes, run_id = _run(
         tmp_path / "home", python_image, EXAMPLES / "tabular-sweep" / "valohai.yaml", "churn-pipeline"
     )
     statuses = {n: e["status"] for n, e in nodes.items()}
-    # the task node runs as one execution for now; the deployment node is skipped
+    evaluation = nodes["evaluate"]["last_metadata"]
+    # the 3 x 2 grid: six executions, each with its own pair, all models reach the evaluation
+    children = {n: e for n, e in nodes.items() if n.startswith("train#")}
+    assert sorted((e["parameters"]["learning_rate"], e["parameters"]["l2"]) for e in children.values()) == [
+        (lr, l2) for lr in (0.03, 0.1, 0.3) for l2 in (0.001, 0.01)
+    ]
+    assert evaluation["models"] == 6 and evaluation["deploy"] is (evaluation["test_accuracy"] >= 0.7)
+    # the evaluation's metadata decides: deployed when approved, else the node action stops the run
     assert statuses == {
         "preprocess": "succeeded",
         "train": "succeeded",
+        **dict.fromkeys(children, "succeeded"),
         "evaluate": "succeeded",
-        "release": "skipped",
+        "release": "succeeded" if evaluation["deploy"] else "skipped",
     }
-    evaluation = nodes["evaluate"]["last_metadata"]
-    assert evaluation["models"] == 1 and evaluation["deploy"] is (evaluation["test_accuracy"] >= 0.7)
     assert ("approved/model.json" in {o["path"] for o in nodes["evaluate"]["outputs"]}) is evaluation[
         "deploy"
     ]
     assert (
         docker_client.containers.list(all=True, filters={"label": f"pipeline-designer.run-id={run_id}"}) == []
     )
+
+
+@pytest.mark.docker
+def test_tabular_sweep_endpoint_serves_the_approved_model(
+    tmp_path: Path, python_image: str, docker_client, container_label
+) -> None:
+    import urllib.request
+
+    from runner.api import RunOptions, plan_run, start_run
+    from runner.events import EndpointReady
+
+    plan = plan_run(EXAMPLES / "tabular-sweep" / "valohai.yaml", pipeline="churn-pipeline")
+    options = RunOptions(image_map={"python:3.12-slim": python_image}, labels=container_label)
+    home = tmp_path / "home"
+    handle = start_run(plan, options, network="none", pull="never", home=home, client=docker_client)
+    try:
+        assert handle.wait(300) == "succeeded"  # the bundled data trains past min_accuracy
+        ready = []
+        while not handle.events.empty():
+            event = handle.events.get_nowait()
+            if isinstance(event, EndpointReady):
+                ready.append(event)
+        assert [(e.node, e.endpoint) for e in ready] == [("release", "churn-predict")]
+        rows = [[2, 110.0, 8, 1], [70, 40.0, 0, 24]]  # tenure, charges, calls, contract
+        request = urllib.request.Request(
+            ready[0].url, data=json.dumps(rows).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            probabilities = json.loads(response.read())
+        assert len(probabilities) == 2 and all(0.0 <= p <= 1.0 for p in probabilities)
+        assert probabilities[0] != probabilities[1]  # the trained weights, not a constant
+    finally:
+        handle.stop_endpoints()
+    ((key, value),) = container_label.items()
+    assert docker_client.containers.list(all=True, filters={"label": f"{key}={value}"}) == []
