@@ -1,4 +1,4 @@
-"""The inspector's node section: name, type (execution ↔ task), step and on-error.
+"""The inspector's node section: name, type (execution ↔ task), step, on-error, edge merge mode.
 
 Overrides, actions, sweeps and deployments have their own sections (override_form, actions_form,
 sweep_form, deployment_form)."""
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from designer.editor import PipelineEditor
 
 ON_ERROR = ("", "stop-all", "stop-next", "continue", "retry")
+EDGE_MERGE = ("", "replace", "append")
 NODE_TYPES = ("execution", "task")
 
 
@@ -42,18 +43,25 @@ class NodeForm(QGroupBox):
         self.step = QComboBox(self)
         self.on_error = QComboBox(self)
         self.on_error.addItems([v or "(default: stop-all)" for v in ON_ERROR])
+        self.merge_mode = QComboBox(self)
+        self.merge_mode.addItems([v or "(default: replace)" for v in EDGE_MERGE])
+        self.merge_mode.setToolTip(
+            "Files arriving over edges replace an input's default files, or are added to them"
+        )
         self.problem = problem_label(self)
         self.form = form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("Type", self.type)
         form.addRow("Step", self.step)
         form.addRow("On error", self.on_error)
+        form.addRow("Edge files", self.merge_mode)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
         self.name.committed.connect(self._rename)
         self.step.activated.connect(lambda _i: self._set("step", self.step.currentText()))
         self.on_error.activated.connect(lambda i: self._set("on-error", ON_ERROR[i] or None))
+        self.merge_mode.activated.connect(lambda i: self._set("edge-merge-mode", EDGE_MERGE[i] or None))
         self.type.activated.connect(lambda _i: self._set_type(self.type.currentText()))
         self.name.problem_changed.connect(self._show_problem)
 
@@ -88,6 +96,10 @@ class NodeForm(QGroupBox):
         with QSignalBlocker(self.on_error):
             value = body.get("on-error") or ""
             self.on_error.setCurrentIndex(ON_ERROR.index(value) if value in ON_ERROR else 0)
+        with QSignalBlocker(self.merge_mode):
+            value = body.get("edge-merge-mode") or ""
+            self.merge_mode.setCurrentIndex(EDGE_MERGE.index(value) if value in EDGE_MERGE else 0)
+        self.form.setRowVisible(self.merge_mode, not is_deployment)  # deployments have no inputs
 
     def _rename(self, new: str) -> None:
         if self.pipeline and self.node and new != self.node:

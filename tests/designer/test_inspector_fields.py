@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from inspector_helpers import choose
 from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
@@ -123,3 +124,19 @@ def test_copy_paste_nodes(opened, qtbot) -> None:
     assert (node.name, node.step) == ("prep-2", "prep")
     w.document.undo_stack.undo()
     assert "prep-2" not in w.scene.node_items
+
+
+def test_on_error_and_edge_merge_mode_are_picked_and_undone(opened) -> None:
+    w = opened
+    before = w.document.text
+    w.scene.select_node("train")
+    form = w.inspector.node_form
+    choose(form.on_error, "continue")
+    choose(form.merge_mode, "append")
+    node = yaml.safe_load(w.document.text)[2]["pipeline"]["nodes"][1]
+    assert node["on-error"] == "continue" and node["edge-merge-mode"] == "append"
+    choose(form.merge_mode, "(default: replace)")  # the default removes the key again
+    assert "edge-merge-mode" not in yaml.safe_load(w.document.text)[2]["pipeline"]["nodes"][1]
+    for _ in range(3):
+        w.document.undo_stack.undo()
+    assert w.document.text == before
