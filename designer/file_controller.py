@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 MAX_RECENT = 10
 AUTOSAVE_MS = 30_000
+# inotify misses changes on network file systems and when the watch limit is used up: a cheap
+# stat every few seconds catches what the watcher did not report.
+STAT_POLL_MS = 2_000
 YAML_FILTER = "valohai.yaml (*.yaml *.yml);;All files (*)"
 _Btn = QMessageBox.StandardButton
 
@@ -37,6 +40,10 @@ class FileController(QObject):
         self._watcher = QFileSystemWatcher(self)
         self._watcher.fileChanged.connect(self._on_file_changed)
         self._change_pending = False
+        self._disk_stat: tuple[int, int] | None = None  # (mtime_ns, size) when last read
+        self.stat_timer = QTimer(self, interval=STAT_POLL_MS)
+        self.stat_timer.timeout.connect(self._poll_stat)
+        self.stat_timer.start()
         self.autosave_timer = QTimer(self, interval=AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
@@ -150,7 +157,17 @@ class FileController(QObject):
         self._disk_text = None
         if path is not None and path.is_file():
             self._disk_text = path.read_text(encoding="utf-8", errors="replace")
+            self._disk_stat = _stat(path)
             self._watcher.addPath(str(path))
+
+    def _poll_stat(self) -> None:
+        path = self.doc.path
+        if path is None or self._disk_text is None or self._change_pending:
+            return
+        stat = _stat(path)
+        if stat is not None and stat != self._disk_stat:
+            self._disk_stat = stat
+            self.check_external_change()
 
     def _on_file_changed(self, changed: str) -> None:
         # Editors often replace the file (rename), which drops the watch: watch it again.
@@ -170,6 +187,7 @@ class FileController(QObject):
             now = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return False
+        self._disk_stat = _stat(path)
         if now == self._disk_text:
             return False
         self._disk_text = now
@@ -256,6 +274,7 @@ class FileController(QObject):
     def stop_watching(self) -> None:
         """No more autosaves and no more external-change checks (closing)."""
         self.autosave_timer.stop()
+        self.stat_timer.stop()
         files = self._watcher.files()
         if files:
             self._watcher.removePaths(files)
@@ -266,3 +285,11 @@ class FileController(QObject):
             if url.isLocalFile() and url.toLocalFile().lower().endswith((".yaml", ".yml")):
                 return Path(url.toLocalFile())
         return None
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size

@@ -73,6 +73,17 @@ def test_external_change_offers_reload(window, example_yaml: Path, prompts, qtbo
     assert "trainer" in window.scene.node_items
 
 
+def test_external_change_is_found_without_inotify(window, example_yaml: Path, prompts, qtbot) -> None:
+    # network file systems (or a used-up inotify limit) report nothing: the stat poll still sees it
+    window.files.open_path(example_yaml, confirm=False)
+    window.files._watcher.removePaths(window.files._watcher.files())
+    prompts.answers = [Btn.Yes]
+    changed = example_yaml.read_text(encoding="utf-8").replace("name: train\n", "name: trainer\n", 1)
+    example_yaml.write_text(changed, encoding="utf-8")
+    qtbot.waitUntil(lambda: "File changed on disk" in prompts.asked, timeout=8000)
+    assert window.document.text == changed
+
+
 def test_our_own_save_is_not_an_external_change(window, example_yaml: Path, prompts, qtbot) -> None:
     window.files.open_path(example_yaml, confirm=False)
     window.editor.edit("x", edits.set_step_field, "Train model", "image", "python:3.12")
