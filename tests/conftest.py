@@ -7,6 +7,7 @@ they fail, because the test command (``make test``) installs and starts the engi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -73,7 +74,10 @@ def container_label(docker_client: object) -> Iterator[dict[str, str]]:
     value = uuid.uuid4().hex[:12]
     yield {TEST_LABEL: value}
     leftovers = docker_client.containers.list(  # type: ignore[attr-defined]
-        all=True, filters={"label": f"{TEST_LABEL}={value}"}
+        all=True, ignore_removed=True, filters={"label": f"{TEST_LABEL}={value}"}
     )
+    from docker.errors import NotFound
+
     for container in leftovers:
-        container.remove(force=True)
+        with contextlib.suppress(NotFound):  # removed meanwhile by its own run
+            container.remove(force=True)

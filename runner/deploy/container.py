@@ -110,7 +110,11 @@ class EndpointEngine(_DockerBase):
 
     def replace(self, key: str) -> list[str]:
         """Remove earlier endpoints of the same yaml + pipeline + node + endpoint; their names."""
-        return _remove(self.client.containers.list(all=True, filters={"label": f"{KEY_LABEL}={key}"}))
+        return _remove(
+            self.client.containers.list(
+                all=True, ignore_removed=True, filters={"label": f"{KEY_LABEL}={key}"}
+            )
+        )
 
     def remove_orphans(self) -> list[str]:
         return remove_orphan_endpoints(self.client)
@@ -124,7 +128,7 @@ def remove_orphan_endpoints(client: Any) -> list[str]:
     """
     host = socket.gethostname()
     orphans = []
-    for container in client.containers.list(all=True, filters={"label": ENDPOINT_LABEL}):
+    for container in client.containers.list(all=True, ignore_removed=True, filters={"label": ENDPOINT_LABEL}):
         labels = container.labels or {}
         pid = labels.get(OWNER_PID_LABEL, "")
         if labels.get(OWNER_HOST_LABEL) == host and pid.isdigit() and not _pid_alive(int(pid)):

@@ -159,7 +159,7 @@ class _DockerBase:
 
 def remove_labelled(client: Any, run_id: str) -> int:
     """Remove every container of a run, found by its label (works after a crash)."""
-    found = client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})
+    found = client.containers.list(all=True, ignore_removed=True, filters={"label": f"{RUN_LABEL}={run_id}"})
     for container in found:
         with contextlib.suppress(docker.errors.APIError):
             container.remove(force=True)

@@ -84,7 +84,9 @@ def probe_gpus(client: Any, image: str = GPU_PROBE_IMAGE) -> tuple[list[str], st
 def remove_leftovers(client: Any, client_id: str, active_runs: Iterable[str] = ()) -> list[str]:
     """Remove our containers (by label) that belong to no active run; returns their names."""
     active = set(active_runs)
-    found = client.containers.list(all=True, filters={"label": f"{CLIENT_LABEL}={client_id}"})
+    found = client.containers.list(
+        all=True, ignore_removed=True, filters={"label": f"{CLIENT_LABEL}={client_id}"}
+    )
     removed = []
     for container in found:
         if container.labels.get(RUN_LABEL) in active:

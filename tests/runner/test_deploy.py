@@ -167,7 +167,7 @@ def deploy(
 
 def _ours(docker_client: Any, container_label: dict[str, str]) -> list[Any]:
     (key, value), *_ = container_label.items()
-    return docker_client.containers.list(all=True, filters={"label": f"{key}={value}"})
+    return docker_client.containers.list(all=True, ignore_removed=True, filters={"label": f"{key}={value}"})
 
 
 def _get(url: str) -> Any:
@@ -461,7 +461,7 @@ def test_cli_run_no_serve_prints_the_url_and_leaves_no_container(
         code = args.func(args, out)
     finally:
         mine = {"label": f"{OWNER_PID_LABEL}={os.getpid()}"}
-        left = docker_client.containers.list(all=True, filters=mine)
+        left = docker_client.containers.list(all=True, ignore_removed=True, filters=mine)
         for container in left:
             container.remove(force=True)
     text = out.getvalue()
@@ -549,11 +549,11 @@ def test_cli_run_serves_until_sigterm_then_stops_the_endpoint(write_project, hom
         rest, _ = proc.communicate(timeout=30)
         assert proc.returncode == 0, rest
         assert "stopped 1 endpoint(s)" in rest
-        assert docker_client.containers.list(all=True, filters=mine) == []
+        assert docker_client.containers.list(all=True, ignore_removed=True, filters=mine) == []
     finally:
         if proc.poll() is None:
             proc.kill()
-        for container in docker_client.containers.list(all=True, filters=mine):
+        for container in docker_client.containers.list(all=True, ignore_removed=True, filters=mine):
             container.remove(force=True)
 
 
