@@ -35,16 +35,6 @@ IMAGES = {
     "python:3.12-slim": "pipeline-designer-test/python:1",
     "busybox": "pipeline-designer-test/busybox:1",
 }
-GRID = """\
-      - name: learning_rate
-        style: multiple
-        rules:
-          items: [0.03, 0.1, 0.3]
-      - name: l2
-        style: multiple
-        rules:
-          items: [0.001, 0.01]
-"""
 
 
 def wait_until(what: Callable[[], bool], timeout: float = 300.0) -> None:
@@ -56,19 +46,11 @@ def wait_until(what: Callable[[], bool], timeout: float = 300.0) -> None:
 
 
 def sweep_project(work: Path) -> Path:
-    """The example with train as a 3×2 grid (its blueprint) and an approval before evaluate."""
+    """The example (train: a 3×2 grid blueprint) with an approval before evaluate."""
     target = work / "tabular-sweep"
     shutil.copytree(ROOT / "examples" / "tabular-sweep", target, ignore=shutil.ignore_patterns("__pycache__"))
     path = target / "valohai.yaml"
     text = path.read_text()
-    one = (
-        "      - name: learning_rate\n        style: multiple\n        rules:\n"
-        + "          items: [0.03, 0.1, 0.3]\n"
-    )
-    text = text.replace(one, GRID)
-    text = text.replace(
-        "        type: task\n        step: train\n", "        type: task\n        task: learning-rate-sweep\n"
-    )
     gate = "          - when: node-starting\n            then: require-approval\n"
     text = text.replace(
         "        step: evaluate\n        actions:\n", "        step: evaluate\n        actions:\n" + gate

@@ -181,6 +181,8 @@ def test_absurd_sweeps_are_refused() -> None:
         expand(sweep(("lr", "linear", {"start": 0, "end": 1, "step": 1e-9})), TYPES)
     with pytest.raises(SweepError, match=r"needs a non-empty rules\.items"):
         expand(sweep(("lr", "multiple", {"items": []})), TYPES)
+    with pytest.raises(SweepError, match="'lr' is varied twice"):
+        expand(sweep(("lr", "multiple", {"items": [1, 2]}), ("lr", "multiple", {"items": [3]})), TYPES)
 
 
 def test_spread_lists_multiply_and_replace_variants() -> None:
