@@ -115,8 +115,12 @@ def expand(
             + ", ".join(ON_CHILD_ERROR)
         )
     variants = [v for v in sweep.variants if v.name not in spread]
+    seen: set[str] = set()
     for v in variants:
         _known(sweep, types, v.name)
+        if v.name in seen:  # a product with itself: duplicate executions, never what was meant
+            raise SweepError(f"{sweep.where}: parameter {v.name!r} is varied twice; keep one of them")
+        seen.add(v.name)
     if sweep.type == "manual_search":
         base = _manual(sweep, types)
     elif sweep.type == "random_search":
