@@ -1,8 +1,18 @@
 """Pure scheduling state machine: events go in, ready nodes come out. No I/O, no threads.
 
 The executor loop asks ``take_ready()`` for nodes to launch, reports each outcome with
-``finish(node, status)``, and stops when ``done``. A failed (or cancelled) node marks all its
-descendants ``skipped``; independent branches go on.
+``finish(node, status)``, and stops when ``done``.
+
+What a node's failure does is its ``on-error`` (valohai.yaml; ``policies`` at construction):
+
+- ``stop-all`` (the default): every pending node is skipped and nothing more starts; ``halted_by``
+  names the node, so the executor stops the running ones. The run fails.
+- ``stop-next``: its descendants are skipped; independent branches go on.
+- ``continue``: the node stays failed, but its descendants start as if it had succeeded.
+- ``retry``: the executor re-runs it once before reporting; a failure reported here is the
+  final one, handled like ``stop-all``.
+
+A cancelled node is no error: its descendants are skipped, whatever its on-error.
 """
 
 from __future__ import annotations
@@ -21,6 +31,9 @@ from runner.events import (
     TERMINAL_STATUSES,
 )
 
+STOP_ALL, STOP_NEXT, CONTINUE, RETRY = "stop-all", "stop-next", "continue", "retry"
+ON_ERROR = (STOP_ALL, STOP_NEXT, CONTINUE, RETRY)
+
 
 class SchedulerError(RuntimeError):
     pass
@@ -28,8 +41,13 @@ class SchedulerError(RuntimeError):
 
 class Scheduler:
     def __init__(
-        self, predecessors: Mapping[str, Iterable[str]], concurrency: int, order: Iterable[str] = ()
+        self,
+        predecessors: Mapping[str, Iterable[str]],
+        concurrency: int,
+        order: Iterable[str] = (),
+        policies: Mapping[str, str] | None = None,
     ) -> None:
+        """``policies``: node -> on-error (absent: ``stop-all``)."""
         if concurrency < 1:
             raise SchedulerError(f"concurrency must be at least 1, got {concurrency}")
         self._preds = {node: frozenset(preds) for node, preds in predecessors.items()}
@@ -45,6 +63,11 @@ class Scheduler:
         given = [n for n in order if n in self._preds]
         self._rank = {n: i for i, n in enumerate(given + sorted(set(self._preds) - set(given)))}
         self.concurrency = concurrency
+        self.policies = {n: (policies or {}).get(n) or STOP_ALL for n in self._preds}
+        for node, policy in self.policies.items():
+            if policy not in ON_ERROR:
+                raise SchedulerError(f"node {node!r}: unknown on-error {policy!r} ({', '.join(ON_ERROR)})")
+        self.halted_by: str | None = None  # the node whose failure stopped everything (stop-all)
         self.status: dict[str, str] = dict.fromkeys(self._preds, PENDING)
         self._cancelled = False
         self._stopped: str | None = None  # STOPPED or FAILED once a stop/error-pipeline action fired
@@ -59,6 +82,11 @@ class Scheduler:
     def free(self) -> int:
         """Slots left under the concurrency limit."""
         return self.concurrency - len(self.running) - self.extra_slots
+
+    @property
+    def stopping(self) -> bool:
+        """Nothing more starts: cancelled, or stopped by an action or a stop-all failure."""
+        return self._cancelled
 
     @property
     def done(self) -> bool:
@@ -87,7 +115,7 @@ class Scheduler:
             (
                 n
                 for n, s in self.status.items()
-                if s == PENDING and all(self.status[p] in OK_STATUSES for p in self._preds[n])
+                if s == PENDING and all(self._passes(p) for p in self._preds[n])
             ),
             key=self._rank.__getitem__,
         )
@@ -100,15 +128,28 @@ class Scheduler:
                 ready.append(node)
         return ready
 
+    def _passes(self, node: str) -> bool:
+        """Its successors may start: it succeeded, or failed with on-error ``continue``."""
+        status = self.status[node]
+        return status in OK_STATUSES or (status == FAILED and self.policies[node] == CONTINUE)
+
     def finish(self, node: str, status: str) -> list[str]:
-        """Record a running (or held) node's terminal status; returns the nodes newly skipped."""
+        """Record a running (or held) node's terminal status; returns the nodes newly skipped.
+
+        After a ``stop-all`` failure ``halted_by`` is ``node`` (unless the run was already
+        stopping: cancelled, or stopped by an action or another failure)."""
         if self.status.get(node) not in (RUNNING, AWAITING_APPROVAL):
             raise SchedulerError(f"node {node!r} is {self.status.get(node)!r}, not running")
         if status not in TERMINAL_STATUSES:
             raise SchedulerError(f"{status!r} is not a terminal status")
         self.status[node] = status
-        if status in OK_STATUSES:
+        if self._passes(node):
             return []
+        if status == FAILED and self.policies[node] in (STOP_ALL, RETRY):
+            if self._cancelled:
+                return []  # already stopping: nothing is pending any more
+            self.halted_by = node
+            return self._skip_all()
         skipped = []
         for desc in sorted(self.descendants(node), key=self._rank.__getitem__):
             if self.status[desc] == PENDING:
@@ -142,9 +183,13 @@ class Scheduler:
     def stop(self, error: bool = False) -> list[str]:
         """A stop-pipeline (``error``: error-pipeline) action: stop launching, skip every pending
         or held node and return them (in launch order); the run ends stopped (or failed)."""
-        self._cancelled = True
         if self._stopped != FAILED:
             self._stopped = FAILED if error else STOPPED
+        return self._skip_all()
+
+    def _skip_all(self) -> list[str]:
+        """Stop launching; every pending or held node is skipped (returned in launch order)."""
+        self._cancelled = True
         skipped = sorted(
             (n for n, s in self.status.items() if s in (PENDING, AWAITING_APPROVAL)),
             key=self._rank.__getitem__,
@@ -159,6 +204,7 @@ class Scheduler:
 
         A node is only ever skipped because an upstream node failed or was cancelled, or
         because the runner does not run its kind (deployments): alone that is no failure.
+        A failed node with on-error ``continue`` still fails the run: a failure is never hidden.
         """
         values = set(self.status.values())
         if FAILED in values or self._stopped == FAILED:

@@ -20,7 +20,8 @@ When: ``node-starting`` just before the node is launched (parameters resolved, n
 running ones (run status ``stopped``); ``error-pipeline`` does the same but the run fails;
 ``require-approval`` pauses the node until ``approve``/``reject`` (node-starting: it does not
 start; node-complete: its results are held). If several actions hold, the strongest wins:
-error-pipeline > stop-pipeline > require-approval > noop.
+error-pipeline > stop-pipeline > require-approval > noop. A stop/error-pipeline action on
+node-error decides before the node's ``on-error`` (runner.execution.on_error): no retry then.
 
 Task nodes: node-complete/node-error are evaluated once for the task node as a whole, over
 ``task_metadata`` of its executions (see there).
@@ -328,9 +329,14 @@ class ActionGate:
             self._hooks.log(node, "warning: require-approval on node-error does nothing (the node failed)")
         if node in self._approved and status in OK_STATUSES and not info.get("message"):
             info["message"] = "approved"
+        if decision.then in (STOP, ERROR_PIPELINE):  # decides before the node's on-error
+            self._stop(
+                node,
+                decision,
+                first=lambda _m: self._hooks.finish(node, status, execution_id=execution_id, **info),
+            )
+            return
         self._hooks.finish(node, status, execution_id=execution_id, **info)
-        if decision.then in (STOP, ERROR_PIPELINE):
-            self._stop(node, decision)
 
     def apply_answers(self) -> None:
         """Apply approvals/rejections given since the last call (the executor loop calls this)."""

@@ -30,7 +30,6 @@ from runner.events import (
     PENDING,
     REUSED,
     RUNNING,
-    SKIPPED,
     SUCCEEDED,
     Event,
     LogLine,
@@ -42,6 +41,7 @@ from runner.events import (
 from runner.execution.actions import ActionGate, ActionHooks
 from runner.execution.backend import Backend, Handle
 from runner.execution.code import tree_hash
+from runner.execution.on_error import ErrorPolicy
 from runner.execution.placement import NoHostError, Placement, Placer
 from runner.execution.plan import NodeTemplate, RunPlan
 from runner.execution.prepare import (
@@ -124,7 +124,7 @@ class Executor:
         concurrency = self.options.concurrency
         if self._placer is not None:
             concurrency = min(concurrency, self._placer.capacity)
-        self._sched = Scheduler(plan.predecessors, concurrency, plan.order())
+        self._sched = Scheduler(plan.predecessors, concurrency, plan.order(), plan.on_error)
         # Node actions (when/if/then) and approvals: runner.execution.actions.
         hooks = ActionHooks(
             self._finish,
@@ -137,6 +137,8 @@ class Executor:
         )
         self.actions = ActionGate(plan, self._sched, self.run_id, hooks)
         self._tasks = TaskRunner(self)
+        self._errors = ErrorPolicy(self)  # on-error: retry, stop-all (runner.execution.on_error)
+        self._ctx: RunContext | None = None  # set by run(); a retry relaunches with it
         # Deployment nodes: endpoint containers that answer HTTP and outlive the run (runner.deploy).
         self.deployments = Deployments(
             self.run_id,
@@ -181,6 +183,7 @@ class Executor:
                 self.options.strict,
                 labels=self.options.labels,
             )
+            self._ctx = ctx
             for node in self.plan.order():
                 self._emit(NodeStateChanged(self.run_id, node, PENDING, time.time()))
             self._loop(ctx)
@@ -277,12 +280,13 @@ class Executor:
     ) -> None:
         """Prepare, reuse or launch one execution: a plain node, or a task's child ``node#k``."""
         try:
-            spec = prepare_spec(ctx, tpl, self._results, node, varied)
+            attempt = self._errors.attempt(node)
+            spec = prepare_spec(ctx, tpl, self._results, node, varied, attempt)
         except PrepareError as exc:
             self._runner_line(node, f"error: {exc}")
             self._finish(node, FAILED, message=str(exc))
             return
-        if not self.actions.on_starting(node, spec.parameters, spec.execution_id):
+        if attempt == 1 and not self.actions.on_starting(node, spec.parameters, spec.execution_id):
             return  # a node-starting action held it for approval or stopped the pipeline
         placement = self._placements.get(node)
         if placement is not None:
@@ -344,6 +348,11 @@ class Executor:
         prior, result = found
         self._results[spec.node] = result
         self._runner_line(spec.node, f"reused execution {prior['id']} (run {prior['run_id']})")
+        # Its metadata as if printed now, so live views (plots, a task's ranking) show it too.
+        task_node, child = self._tasks.split(spec.node)
+        now = time.time()
+        for record in result.metadata:
+            self._emit(MetadataRecord(self.run_id, task_node, record, now, child))
         self.actions.on_complete(  # node-complete actions, then _finish
             spec.node,
             REUSED,
@@ -433,12 +442,13 @@ class Executor:
         )
 
     def _finish(self, node: str, status: str, execution_id: str | None = None, **info: Any) -> None:
+        if self._errors.retry(node, status, execution_id, info):
+            return  # on-error: retry relaunched it
         self._release(node)
         self._set_status(node, status, execution_id=execution_id, **info)
         if self._tasks.split(node)[1] is not None:  # a task's execution: the task node goes on
             return
-        for skipped in self._sched.finish(node, status):
-            self._set_status(skipped, SKIPPED, message=f"upstream node {node!r} {status}")
+        self._errors.finished(node, status)  # the scheduler skips what on-error says
 
     def _release(self, node: str) -> None:
         """Give back the node's host placement (finished, or awaiting approval)."""

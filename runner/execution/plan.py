@@ -47,6 +47,7 @@ class NodeTemplate:
     sweep: Sweep | None = None  # task nodes: what varies (a `task:` blueprint, or nothing)
     endpoints: dict[str, Any] = field(default_factory=dict)  # deployment nodes: name -> valohai-yaml Endpoint
     actions: list[Any] = field(default_factory=list)  # valohai-yaml NodeActions (runner.execution.actions)
+    on_error: str = "stop-all"  # stop-all | stop-next | continue | retry (runner.dag.scheduler)
 
     def spread(self, values: dict[str, Any]) -> dict[str, list[Any]]:
         """List values for parameters that are not ``multiple``: a task node runs one
@@ -68,6 +69,11 @@ class RunPlan:
     root_dir: Path
     reuse_executions: bool = False
     yaml_path: Path | None = None
+
+    @property
+    def on_error(self) -> dict[str, str]:
+        """Each node's on-error policy (the scheduler's ``policies``)."""
+        return {name: tpl.on_error for name, tpl in self.nodes.items()}
 
     @property
     def predecessors(self) -> dict[str, set[str]]:
@@ -151,7 +157,9 @@ def plan_pipeline(
         where = f"pipeline {pipeline_name!r} node {node.name!r}"
         if node.type == "deployment":
             endpoints = _endpoints(config, node, where)
-            nodes[node.name] = NodeTemplate(node.name, "deployment", None, endpoints=endpoints)
+            nodes[node.name] = NodeTemplate(
+                node.name, "deployment", None, endpoints=endpoints, on_error=_on_error(node)
+            )
             continue
         step_name, sweep = getattr(node, "step", None), None
         if node.type == "task":
@@ -161,6 +169,7 @@ def plan_pipeline(
         template.sweep = sweep
         merge_mode = getattr(node, "edge_merge_mode", "replace")
         template.edge_merge_mode = str(getattr(merge_mode, "value", merge_mode))
+        template.on_error = _on_error(node)
         nodes[node.name] = template
     edges = resolve_edges(pipeline)
     for edge in edges:
@@ -196,6 +205,14 @@ def plan_pipeline(
         raise PlanError(str(exc)) from None
     plan.order()  # cycle check up front
     return plan
+
+
+def _on_error(node: Any) -> str:
+    """valohai-yaml's ErrorAction as a string; a deployment cannot be retried (its schema has no
+    ``retry``), so a ``retry`` given there anyway stops all."""
+    value = getattr(node, "on_error", None)
+    policy = str(getattr(value, "value", value) or "stop-all")
+    return "stop-all" if node.type == "deployment" and policy == "retry" else policy
 
 
 def _endpoints(config: Config, node: Any, where: str) -> dict[str, Any]:

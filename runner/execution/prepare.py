@@ -148,9 +148,11 @@ def prepare_spec(
     results: dict[str, NodeResult],
     unit: str | None = None,
     varied: dict[str, Any] | None = None,
+    attempt: int = 1,
 ) -> ExecutionSpec:
     """``unit``: the execution's name (``train#3`` for a task's third execution; the node's name
-    by default); ``varied``: its sweep values, over edge values and explicit ones."""
+    by default); ``varied``: its sweep values, over edge values and explicit ones; ``attempt``:
+    2 for an on-error retry (its execution id ends ``-2``)."""
     unit = unit or tpl.name
     explicit = {**edge_parameters(ctx, tpl.name, results), **tpl.explicit, **(varied or {})}
     try:
@@ -165,7 +167,7 @@ def prepare_spec(
     return ExecutionSpec(
         run_id=ctx.run_id,
         node=unit,
-        execution_id=f"{ctx.run_id}-{hashlib.sha256(unit.encode()).hexdigest()[:8]}",
+        execution_id=execution_id(ctx.run_id, unit, attempt),
         step=tpl.step or tpl.name,
         image=image,
         commands=commands,
@@ -180,6 +182,12 @@ def prepare_spec(
         pipeline=ctx.plan.pipeline,
         extra_labels=dict(ctx.labels),
     )
+
+
+def execution_id(run_id: str, unit: str, attempt: int = 1) -> str:
+    """``<run_id>-<8 hex of the unit name>``, plus ``-<attempt>`` for a retry."""
+    base = f"{run_id}-{hashlib.sha256(unit.encode()).hexdigest()[:8]}"
+    return base if attempt == 1 else f"{base}-{attempt}"
 
 
 def adopt_reusable(

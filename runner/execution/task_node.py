@@ -99,7 +99,7 @@ class TaskRunner:
         """The task node is ready: expand its sweep (edges resolved first)."""
         ex, tpl = self.ex, self.ex.plan.nodes[node]
         sweep = tpl.sweep or Sweep(where=f"node {node!r}")
-        row_id = f"{ex.run_id}-{node}"
+        row_id = self._row_id(node)
         try:
             values = {**edge_parameters(ctx, node, ex._results), **tpl.explicit}
         except PrepareError as exc:
@@ -109,7 +109,8 @@ class TaskRunner:
         # node-starting conditions see every parameter: defaults (after overrides) under the
         # values given to the task (lists, for what it sweeps over)
         defaults = {k: p.default for k, p in tpl.parameters.items() if p.default is not None}
-        if not ex.actions.on_starting(node, {**defaults, **values}, row_id):
+        retried = ex._errors.attempt(node) > 1  # on-error: retry does not ask node-starting again
+        if not retried and not ex.actions.on_starting(node, {**defaults, **values}, row_id):
             return  # a node-starting action holds the whole task for approval, or stopped the run
         now = time.time()
         ex.store.upsert_execution(
@@ -135,6 +136,16 @@ class TaskRunner:
         )
         ex._emit(TaskExpanded(ex.run_id, node, tuple(c.params for c in task.children), time.time()))
         self._progress(task)
+
+    def restart(self, ctx: RunContext, node: str) -> None:
+        """on-error: retry: the failed task node runs again, every execution anew."""
+        self.tasks.pop(node, None)
+        self._sync_slots()
+        self.start(ctx, node)
+
+    def _row_id(self, node: str) -> str:
+        attempt = self.ex._errors.attempt(node)
+        return f"{self.ex.run_id}-{node}" + (f"-{attempt}" if attempt > 1 else "")
 
     def tick(self, ctx: RunContext) -> bool:
         """Start children while there are free slots; finish tasks whose children are done.
@@ -267,7 +278,7 @@ class TaskRunner:
             status = SUCCEEDED if ok else FAILED
         result = self._merge(task)
         self.ex._results[task.node] = result
-        row_id = f"{self.ex.run_id}-{task.node}"
+        row_id = self._row_id(task.node)
         self.ex.store.add_outputs(row_id, [o.__dict__ for o in result.outputs])
         self.ex._runner_line(task.node, f"task finished: {status} ({summary})")
         units = [unit_name(task.node, k) for k in task.finished]

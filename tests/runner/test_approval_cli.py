@@ -115,7 +115,10 @@ def test_not_interactive_fails_the_node_at_once_with_what_to_do(project, cli_env
     assert code == 1 and time.monotonic() - t0 < 30
     message = 'node "train" needs approval; run interactively, or pass --approve train (or --approve-all)'
     assert message in capsys.readouterr().err
-    assert f"train: {message}" in out and "deploy: upstream node 'train' failed" in out
+    assert (
+        f"train: {message}" in out
+        and "deploy: pipeline stopped: node train failed (on-error: stop-all)" in out
+    )
 
 
 def test_approve_options_pass_without_asking(project, cli_env, capsys) -> None:

@@ -109,6 +109,9 @@ FAIL_SKIP = """
 
 def test_failure_skips_descendants_and_the_rest_goes_on(project, run_yaml, home: Path) -> None:
     text = FAIL_SKIP.replace('command: "echo fine"', 'command: "echo fine > /valohai/outputs/f"')
+    text = text.replace(
+        "{name: a, step: bad, type: execution}", "{name: a, step: bad, type: execution, on-error: stop-next}"
+    )
     outcome = run_yaml(project(text), pipeline="p")
     assert outcome.status == "failed"
     assert outcome.statuses() == {
@@ -231,6 +234,9 @@ def test_reuse_starts_zero_containers_and_no_reuse_forces(
     assert reused["reused_from"] == store.execution(first.run_id, "a")["id"]
     assert [o["path"] for o in store.outputs(reused["id"])] == ["result.txt", "sub/more.csv"]
     assert store.metadata(reused["id"])[-1]["accuracy"] == 0.9
+    # live subscribers get the reused node's metadata too (plots of a reused node are not empty)
+    live = [e.record for e in second.events if isinstance(e, MetadataRecord) and e.node == "a"]
+    assert live and live[-1]["accuracy"] == 0.9
     # a changed parameter re-runs that node (and its descendant, whose input is unchanged: reused)
     third = run_yaml(path, pipeline="two", params={"a.msg": "changed"})
     assert third.statuses() == {"a": "succeeded", "b": "reused"}
@@ -249,8 +255,8 @@ def test_time_limit_and_no_output_timeout(project, run_yaml) -> None:
         - pipeline:
             name: p
             nodes:
-              - {name: slow, step: slow, type: execution}
-              - {name: quiet, step: quiet, type: execution}
+              - {name: slow, step: slow, type: execution, on-error: stop-next}
+              - {name: quiet, step: quiet, type: execution, on-error: stop-next}
             edges: []
         """
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.dag.scheduler import Scheduler, SchedulerError
+from runner.dag.scheduler import CONTINUE, RETRY, STOP_ALL, STOP_NEXT, Scheduler, SchedulerError
 from runner.events import (
     AWAITING_APPROVAL,
     CANCELLED,
@@ -43,11 +43,12 @@ def test_concurrency_limit() -> None:
     assert len(s.running) == 2
 
 
-def test_failure_skips_descendants_and_the_rest_goes_on() -> None:
+def test_stop_next_failure_skips_descendants_and_the_rest_goes_on() -> None:
     graph = {"a": [], "b": ["a"], "c": ["b"], "x": [], "y": ["x"]}
-    s = Scheduler(graph, concurrency=4, order=list(graph))
+    s = Scheduler(graph, concurrency=4, order=list(graph), policies={"a": STOP_NEXT})
     assert s.take_ready() == ["a", "x"]
     assert s.finish("a", FAILED) == ["b", "c"]
+    assert s.halted_by is None
     assert s.status["b"] == SKIPPED and s.status["c"] == SKIPPED
     s.finish("x", SUCCEEDED)
     assert s.take_ready() == ["y"]
@@ -56,7 +57,7 @@ def test_failure_skips_descendants_and_the_rest_goes_on() -> None:
 
 
 def test_skip_does_not_touch_a_node_with_another_failed_parent_already_skipped() -> None:
-    s = Scheduler(DIAMOND, concurrency=4, order=list(DIAMOND))
+    s = Scheduler(DIAMOND, concurrency=4, order=list(DIAMOND), policies=dict.fromkeys(DIAMOND, STOP_NEXT))
     s.take_ready()
     s.finish("a", SUCCEEDED)
     s.take_ready()
@@ -164,3 +165,74 @@ def test_cancel_also_cancels_nodes_awaiting_approval() -> None:
     s.hold("a")
     assert s.cancel() == ["a", "b"]
     assert s.done and s.overall() == CANCELLED
+
+
+# on-error ---------------------------------------------------------------------------------------
+def test_stop_all_is_the_default_and_skips_every_pending_node() -> None:
+    graph = {"a": [], "b": ["a"], "c": ["b"], "x": [], "y": ["x"], "z": []}
+    s = Scheduler(graph, concurrency=2, order=list(graph))
+    assert s.policies["a"] == STOP_ALL
+    assert s.take_ready() == ["a", "x"]
+    assert s.finish("a", FAILED) == ["b", "c", "y", "z"]  # launch order; z never started
+    assert s.halted_by == "a" and s.stopping
+    assert s.status["x"] == RUNNING  # running nodes are the executor's to stop
+    assert s.take_ready() == []
+    s.finish("x", CANCELLED)
+    assert s.done and s.overall() == FAILED
+
+
+def test_stop_all_also_skips_held_nodes_and_fires_once() -> None:
+    graph = {"a": [], "b": [], "c": ["b"]}
+    s = Scheduler(graph, concurrency=3, order=list(graph))
+    s.take_ready()
+    s.hold("b")
+    assert s.finish("a", FAILED) == ["b", "c"]
+    assert s.status["b"] == SKIPPED and s.halted_by == "a"
+
+
+def test_a_second_failure_while_stopping_does_not_halt_again() -> None:
+    s = Scheduler({"a": [], "b": [], "c": []}, concurrency=2, order=["a", "b", "c"])
+    s.take_ready()
+    assert s.finish("a", FAILED) == ["c"]
+    assert s.finish("b", FAILED) == []
+    assert s.halted_by == "a" and s.done
+
+
+def test_continue_lets_descendants_start_and_the_run_still_fails() -> None:
+    graph = {"a": [], "b": ["a"], "c": ["b"], "x": []}
+    s = Scheduler(graph, concurrency=4, order=list(graph), policies={"a": CONTINUE})
+    assert s.take_ready() == ["a", "x"]
+    assert s.finish("a", FAILED) == []
+    assert s.halted_by is None and not s.stopping
+    assert s.take_ready() == ["b"]
+    s.finish("b", SUCCEEDED)
+    assert s.take_ready() == ["c"]
+    s.finish("c", SUCCEEDED)
+    s.finish("x", SUCCEEDED)
+    assert s.status["a"] == FAILED
+    assert s.done and s.overall() == FAILED  # a failure is never hidden
+
+
+def test_continue_does_not_apply_to_a_cancelled_node() -> None:
+    s = Scheduler({"a": [], "b": ["a"]}, concurrency=2, policies={"a": CONTINUE})
+    s.take_ready()
+    assert s.finish("a", CANCELLED) == ["b"]
+
+
+def test_cancelled_is_no_error_for_stop_all() -> None:
+    s = Scheduler({"a": [], "b": ["a"], "x": []}, concurrency=1, order=["a", "b", "x"])
+    s.take_ready()
+    assert s.finish("a", CANCELLED) == ["b"]  # only the descendants
+    assert s.halted_by is None and s.take_ready() == ["x"]
+
+
+def test_a_final_retry_failure_stops_all() -> None:
+    s = Scheduler({"a": [], "x": []}, concurrency=1, order=["a", "x"], policies={"a": RETRY})
+    s.take_ready()
+    assert s.finish("a", FAILED) == ["x"]  # the executor retried already: this is the last word
+    assert s.halted_by == "a"
+
+
+def test_an_unknown_on_error_is_refused() -> None:
+    with pytest.raises(SchedulerError, match="node 'a': unknown on-error 'later'"):
+        Scheduler({"a": []}, concurrency=1, policies={"a": "later"})

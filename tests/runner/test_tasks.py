@@ -495,7 +495,7 @@ PLACED = """
     name: p
     nodes:
       - {name: cpu, task: five, type: task}
-      - {name: gpu, task: gpus, type: task}
+      - {name: gpu, task: gpus, type: task, on-error: stop-next}
     edges: []
 """
 
