@@ -38,7 +38,7 @@ def _yaml(project: Any, busybox_image: str) -> Path:
         - pipeline:
             name: p
             nodes:
-              - {{name: slow, step: slow, type: execution}}
+              - {{name: slow, step: slow, type: execution, on-error: stop-next}}
               - {{name: quick, step: quick, type: execution}}
               - {{name: after, step: quick, type: execution}}
             edges:

@@ -44,7 +44,7 @@ YAML = """
 - pipeline:
     name: too-big
     nodes:
-      - {name: h, step: huge, type: execution}
+      - {name: h, step: huge, type: execution, on-error: stop-next}
       - {name: c, step: cpu, type: execution}
     edges: []
 """
