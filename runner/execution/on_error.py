@@ -56,6 +56,8 @@ class ErrorPolicy:
             return False
         if ex._stop.is_set() or ex._sched.stopping or ex._sched.status.get(node) == AWAITING_APPROVAL:
             return False  # the run is stopping, or a person rejected the node
+        if node in ex._unplaceable:
+            return False  # no host can take it: a second try would not either
         self.attempts[node] = 2
         self._keep_first_attempt(node, execution_id, info)
         ex._runner_line(node, RETRYING)

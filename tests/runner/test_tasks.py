@@ -545,7 +545,7 @@ def test_maximum_queued_executions_caps_a_task(tmp_path: Path) -> None:
     from runner.store.artifacts import ArtifactStore
 
     text = PLACED.replace("    name: five\n", "    name: five\n    maximum-queued-executions: 2\n")
-    text = text.replace("      - {name: gpu, task: gpus, type: task}\n", "")
+    text = text.replace("      - {name: gpu, task: gpus, type: task, on-error: stop-next}\n", "")
     (tmp_path / "code").mkdir()
     plan = plan_pipeline(valohai_yaml.parse(text), "p", tmp_path / "code")
     backend = _PlacedFake(Placer([Slot("h", 16)]))
