@@ -103,7 +103,8 @@ class Scheduler:
         return seen
 
     def take_ready(self, admit: Callable[[str], bool] | None = None) -> list[str]:
-        """Nodes whose predecessors all succeeded, up to the free concurrency; marked running.
+        """Nodes whose predecessors all succeeded (or failed with on-error ``continue``), up to
+        the free concurrency; marked running.
 
         ``admit`` (multi-host runs) may refuse a node for now (its hosts are busy): it stays
         pending and is offered again on the next call.

@@ -209,41 +209,96 @@ def test_a_retry_that_fails_too_stops_all(pipeline, run_yaml, home) -> None:
     assert _log(outcome.events, "first").count("retrying (on-error: retry)") == 1
 
 
-@pytest.mark.docker
-def test_cancel_during_a_retry(pipeline, docker_client, container_label, home) -> None:
+def _start_until(
+    path: Path,
+    docker_client: Any,
+    label: dict[str, str],
+    params: dict[str, Any],
+    until: Callable[[Event], bool],
+) -> tuple[Any, list[Event]]:
+    """Start a run of pipeline p and read its events until ``until`` holds."""
     from runner.api import RunOptions, plan_run, start_run
 
-    plan = plan_run(pipeline(first="flaky", on_error="retry"), pipeline="p", params={"first.again": 60})
-    options = RunOptions(image_map=IMAGE_MAP, labels=container_label, concurrency=4)
+    plan = plan_run(path, pipeline="p", params=params)
+    options = RunOptions(image_map=IMAGE_MAP, labels=label, concurrency=4)
     handle = start_run(plan, options, network="none", pull="never", client=docker_client)
     seen: list[Event] = []
-    retrying = False
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # the retry's container is running: cancel
+    while time.monotonic() < deadline:
         event = handle.events.get(timeout=60)
         seen.append(event)
         assert not isinstance(event, RunFinished), f"run finished first: {event}"
-        retrying = retrying or (isinstance(event, LogLine) and event.text == "retrying (on-error: retry)")
-        if (
-            retrying
-            and isinstance(event, NodeStateChanged)
-            and event.node == "first"
-            and event.status == "running"
-        ):
-            break
+        if until(event):
+            return handle, seen
+    handle.cancel()
+    raise AssertionError("timed out waiting for an event")
+
+
+def _running(node: str) -> Callable[[Event], bool]:
+    return lambda e: isinstance(e, NodeStateChanged) and e.node == node and e.status == "running"
+
+
+def _cancel(handle: Any, docker_client: Any) -> list[Event]:
     t0 = time.monotonic()
     handle.cancel()
     assert handle.wait(60) == "cancelled"
     assert time.monotonic() - t0 < 30
-    statuses = {e.node: e.status for e in [*seen, *_drain(handle)] if isinstance(e, NodeStateChanged)}
-    assert statuses["first"] == "cancelled" and statuses["child"] == "cancelled"
-    store = RunStore(home / "runs.sqlite3")
-    assert store.execution(handle.run_id, "first~1")["status"] == "failed"
-    assert store.execution(handle.run_id, "first")["status"] == "cancelled"
     left = docker_client.containers.list(
         all=True, filters={"label": f"pipeline-designer.run-id={handle.run_id}"}
     )
     assert left == []
+    return _drain(handle)
+
+
+@pytest.mark.docker
+def test_cancel_during_a_retry(pipeline, docker_client, container_label, home) -> None:
+    path = pipeline(first="flaky", on_error="retry")
+    retried: list[bool] = []
+
+    def retry_running(event: Event) -> bool:  # the retry's container is running
+        if isinstance(event, LogLine) and event.text == "retrying (on-error: retry)":
+            retried.append(True)
+        return bool(retried) and _running("first")(event)
+
+    handle, seen = _start_until(path, docker_client, container_label, {"first.again": 60}, retry_running)
+    events = [*seen, *_cancel(handle, docker_client)]
+    statuses = {e.node: e.status for e in events if isinstance(e, NodeStateChanged)}
+    assert statuses["first"] == "cancelled" and statuses["child"] == "cancelled"
+    assert _log(events, "first").count("retrying (on-error: retry)") == 1  # no second retry
+    store = RunStore(home / "runs.sqlite3")
+    assert store.execution(handle.run_id, "first~1")["status"] == "failed"
+    assert store.execution(handle.run_id, "first")["status"] == "cancelled"
+
+
+@pytest.mark.docker
+def test_a_cancelled_node_is_no_error_no_retry(pipeline, docker_client, container_label, home) -> None:
+    path = pipeline(on_error="retry")
+    handle, seen = _start_until(path, docker_client, container_label, {"first.nap": 60}, _running("first"))
+    events = [*seen, *_cancel(handle, docker_client)]
+    assert {e.node: e.status for e in events if isinstance(e, NodeStateChanged)}["first"] == "cancelled"
+    log = _log(events, "first")
+    assert "retrying (on-error: retry)" not in log and not any("pipeline stopped" in line for line in log)
+    assert RunStore(home / "runs.sqlite3").execution(handle.run_id, "first~1") is None
+
+
+@pytest.mark.docker
+def test_a_node_error_action_decides_before_on_error(pipeline, run_yaml, home) -> None:
+    path = pipeline(first="flaky", on_error="retry, actions: [{when: node-error, then: stop-pipeline}]")
+    outcome = run_yaml(path, pipeline="p", params={"side.nap": 60}, concurrency=4)
+    assert outcome.status == "failed"
+    assert outcome.statuses() == {
+        "first": "failed",
+        "child": "skipped",
+        "side": "cancelled",
+        "after": "skipped",
+    }
+    assert (
+        _messages(outcome)["side"]
+        == _messages(outcome)["child"]
+        == "pipeline stopped by action of node first"
+    )
+    assert "retrying (on-error: retry)" not in _log(outcome.events, "first")
+    assert RunStore(home / "runs.sqlite3").execution(outcome.run_id, "first~1") is None
 
 
 def _drain(handle: Any) -> list[Event]:
