@@ -342,3 +342,35 @@ def test_a_task_node_is_retried_as_a_whole(project, run_yaml, home) -> None:
         "t#2": "succeeded",
     }
     assert sorted(r["n"] for r in outcome.metadata("t")) == [1, 2]
+
+
+SWEEP_YAML = """\
+- step: {name: bad, image: busybox, command: "sleep 1; exit 3"}
+- step:
+    name: nap
+    image: busybox
+    command: sleep {parameter-value:s}
+    parameters: [{name: s, type: integer, default: 60}]
+- pipeline:
+    name: p
+    parameters:
+      - {name: ss, targets: [sweep.parameter.s], default: [60, 61]}
+    nodes:
+      - {name: bad, step: bad, type: execution}
+      - {name: sweep, step: nap, type: task}
+    edges: []
+"""
+
+
+@pytest.mark.docker
+def test_stop_all_stops_a_running_task_node_and_its_executions(project, run_yaml) -> None:
+    t0 = time.monotonic()
+    outcome = run_yaml(project(SWEEP_YAML), pipeline="p", concurrency=4)
+    assert time.monotonic() - t0 < 40
+    assert outcome.status == "failed"
+    message = "pipeline stopped: node bad failed (on-error: stop-all)"
+    finals = {(e.node, e.child): e for e in outcome.events if isinstance(e, NodeStateChanged)}
+    assert finals["bad", None].status == "failed"
+    assert finals["sweep", None].status == "cancelled" and finals["sweep", None].message == message
+    for k in (1, 2):
+        assert finals["sweep", k].status == "cancelled" and finals["sweep", k].message == message
