@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from designer.bridge.run_details import split_child
+from designer.bridge.run_details import is_earlier_attempt, split_child
 from runner.events import PENDING, RUNNING, TERMINAL_STATUSES, NodeStateChanged
 
 QUEUED = "queued"  # what the user sees for the runner's "pending"
@@ -77,7 +77,7 @@ class NodeStateModel(QObject):
                 e.get("reused_from"),
             )
             for e in executions
-            if split_child(e["node"])[1] is None
+            if split_child(e["node"])[1] is None and not is_earlier_attempt(e["node"])
         }
         self.states_reset.emit()
 

@@ -35,6 +35,12 @@ def split_child(name: str) -> tuple[str, int | None]:
     return name, None
 
 
+def is_earlier_attempt(name: str) -> bool:
+    """A store row of a retried node's first attempt (``"train~1"``, ``"t#2~1"``): history only."""
+    base, sep, n = name.rpartition("~")
+    return bool(sep and base and n.isdigit())
+
+
 def child_name(node: str, child: int | None) -> str:
     """The store's row name of a task's execution (the node's own name for ``None``)."""
     return node if child is None else f"{node}#{child}"
@@ -149,6 +155,8 @@ class RunDetails(QObject):
         self.reset(run_id)
         by_node: dict[str, dict[int, dict[str, Any]]] = {}
         for row in executions:
+            if is_earlier_attempt(row["node"]):
+                continue
             node, k = split_child(row["node"])
             if k is not None:
                 by_node.setdefault(node, {})[k] = row

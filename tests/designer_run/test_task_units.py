@@ -80,6 +80,9 @@ def test_node_states_ignore_child_events_and_store_rows(qtbot) -> None:
         {"node": "train#1", "status": "succeeded", "parameters": {"lr": 0.1, "epochs": 5}},
         {"node": "train#2", "status": "failed", "parameters": {"lr": 0.3, "epochs": 5}},
         {"node": "report", "status": "skipped", "parameters": {}},
+        # a retried node's first attempt (on-error: retry) is history, not a node or execution
+        {"node": "train~1", "status": "failed", "parameters": {}},
+        {"node": "train#1~1", "status": "failed", "parameters": {"lr": 0.1, "epochs": 5}},
     ]
     states.load_executions(R, rows)
     details.load_executions(R, rows)
