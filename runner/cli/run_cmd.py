@@ -36,6 +36,31 @@ EXIT_CODES = (
 )
 
 
+def add_engine_arguments(p: argparse.ArgumentParser) -> None:
+    """How containers are made: image map, backend, network, pull (shared by run and watch)."""
+    p.add_argument(
+        "--image-map",
+        action="append",
+        default=[],
+        metavar="FROM=TO",
+        help="run image TO where the YAML says FROM (also env PIPELINE_DESIGNER_IMAGE_MAP)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("docker", "docker-archive", "local"),
+        default="docker",
+        help="docker: bind mounts (default); docker-archive: put/get archive; "
+        "local: subprocess, NOT isolated",
+    )
+    p.add_argument("--network", default=None, help="container network (default: the engine's default)")
+    p.add_argument(
+        "--pull",
+        choices=("missing", "never"),
+        default="missing",
+        help="pull images that are not on the engine (default) or never",
+    )
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "run",
@@ -77,27 +102,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("--no-reuse", action="store_true", help="run every node even if unchanged")
     p.add_argument("--strict", action="store_true", help="join the step commands with && (stop at a failure)")
-    p.add_argument(
-        "--image-map",
-        action="append",
-        default=[],
-        metavar="FROM=TO",
-        help="run image TO where the YAML says FROM (also env PIPELINE_DESIGNER_IMAGE_MAP)",
-    )
-    p.add_argument(
-        "--backend",
-        choices=("docker", "docker-archive", "local"),
-        default="docker",
-        help="docker: bind mounts (default); docker-archive: put/get archive; "
-        "local: subprocess, NOT isolated",
-    )
-    p.add_argument("--network", default=None, help="container network (default: the engine's default)")
-    p.add_argument(
-        "--pull",
-        choices=("missing", "never"),
-        default="missing",
-        help="pull images that are not on the engine (default) or never",
-    )
+    add_engine_arguments(p)
     p.add_argument("--logs", action="store_true", help="print every log line as it arrives")
     p.add_argument(
         "--approve",

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from runner.cli.run_cmd import pairs
+from runner.cli.run_cmd import add_engine_arguments, pairs
 
 if TYPE_CHECKING:  # the CLI starts without importing cronsim or the runner's engine side
     from runner.triggers import Trigger
@@ -54,21 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="[NODE.]PARAM=VALUE",
         help="parameter value, as for `run` (added to a saved trigger's own)",
     )
-    p.add_argument(
-        "--image-map",
-        action="append",
-        default=[],
-        metavar="FROM=TO",
-        help="run image TO where the YAML says FROM (also env PIPELINE_DESIGNER_IMAGE_MAP)",
-    )
-    p.add_argument(
-        "--backend",
-        choices=("docker", "docker-archive", "local"),
-        default="docker",
-        help="as for `run` (default: docker)",
-    )
-    p.add_argument("--network", default=None, help="container network (default: the engine's default)")
-    p.add_argument("--pull", choices=("missing", "never"), default="missing", help="as for `run`")
+    add_engine_arguments(p)
     p.add_argument(
         "--poll", type=float, default=2.0, metavar="SECONDS", help="file check interval (default: 2)"
     )
