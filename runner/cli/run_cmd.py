@@ -61,6 +61,19 @@ def add_engine_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_approval_arguments(p: argparse.ArgumentParser, otherwise: str) -> None:
+    """--approve NODE / --approve-all: require-approval actions answered in advance."""
+    p.add_argument(
+        "--approve",
+        action="append",
+        default=[],
+        metavar="NODE",
+        help="approve NODE's require-approval actions in advance (repeatable); "
+        f"otherwise they are {otherwise}",
+    )
+    p.add_argument("--approve-all", action="store_true", help="approve every require-approval action")
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "run",
@@ -104,15 +117,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--strict", action="store_true", help="join the step commands with && (stop at a failure)")
     add_engine_arguments(p)
     p.add_argument("--logs", action="store_true", help="print every log line as it arrives")
-    p.add_argument(
-        "--approve",
-        action="append",
-        default=[],
-        metavar="NODE",
-        help="approve NODE's require-approval actions in advance (repeatable); otherwise they are "
-        "asked on the terminal, or fail the node when not interactive",
-    )
-    p.add_argument("--approve-all", action="store_true", help="approve every require-approval action")
+    add_approval_arguments(p, "asked on the terminal, or fail the node when not interactive")
     add_serve_arguments(p)  # --no-serve (deployment endpoints)
     p.set_defaults(func=run)
 

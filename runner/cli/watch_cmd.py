@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from runner.cli.run_cmd import add_engine_arguments, pairs
+from runner.cli.run_cmd import add_approval_arguments, add_engine_arguments, pairs
 
 if TYPE_CHECKING:  # the CLI starts without importing cronsim or the runner's engine side
     from runner.triggers import Trigger
@@ -55,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="parameter value, as for `run` (added to a saved trigger's own)",
     )
     add_engine_arguments(p)
+    add_approval_arguments(p, "rejected (nobody is there to answer), failing that node")
     p.add_argument(
         "--poll", type=float, default=2.0, metavar="SECONDS", help="file check interval (default: 2)"
     )
@@ -158,7 +159,13 @@ def _watch(args: argparse.Namespace, trigger: Trigger, yaml_path: Path, out: IO[
         trigger.pipeline,
         params=dict(trigger.params),
         image_map={**image_map_from_env(), **parse_image_map(args.image_map)},
-        start_kwargs={"backend": args.backend, "network": args.network, "pull": args.pull},
+        start_kwargs={
+            "backend": args.backend,
+            "network": args.network,
+            "pull": args.pull,
+            "approve": list(args.approve),
+            "approve_all": args.approve_all,
+        },
     )
     try:
         runner.plan()  # a typo in the pipeline name fails now, not at the first fire

@@ -6,12 +6,13 @@ Planning every time picks up edits to the YAML; a YAML that no longer loads or p
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.events import OK_STATUSES, REUSED, Event, RunFinished
+from runner.events import OK_STATUSES, REUSED, ApprovalRequested, Event, RunFinished
 
 NOT_STARTED = "not started"
 
@@ -71,10 +72,13 @@ class PipelineRunner:
             return RunSummary(reason, NOT_STARTED, message=str(exc))
         options = RunOptions(reuse=True, image_map=dict(self.image_map), labels=dict(self.labels))
         finished: list[RunFinished] = []
+        asked: list[str] = []  # require-approval actions not approved in advance
 
         def on_event(event: Event) -> None:
             if isinstance(event, RunFinished):
                 finished.append(event)
+            elif isinstance(event, ApprovalRequested):
+                asked.append(event.node)
 
         t0 = time.monotonic()
         try:
@@ -82,10 +86,10 @@ class PipelineRunner:
         except Exception as exc:  # engine unreachable and the like: try again at the next fire
             return RunSummary(reason, NOT_STARTED, message=f"cannot start: {exc}")
         try:
-            status = _wait(handle)
+            status = _wait(handle, asked)
         except KeyboardInterrupt:
             handle.cancel()
-            _wait(handle)
+            _wait(handle, [])
             raise
         statuses = finished[-1].node_statuses if finished else {}
         bad = [f"{n} {s}" for n, s in statuses.items() if s not in OK_STATUSES]
@@ -100,9 +104,13 @@ class PipelineRunner:
         )
 
 
-def _wait(handle: Any) -> str:
+def _wait(handle: Any, asked: list[str]) -> str:
     # Sleep, never join, while the run goes on: a signal that interrupts Thread.join() makes
     # Python 3.11 take the thread for finished (bpo-45274), and the cancel would not be waited for.
     while not handle.done:
+        while asked:  # a watch runs unattended: an approval nobody gave in advance is refused
+            node = asked.pop(0)
+            with contextlib.suppress(ValueError):  # answered meanwhile (cancelled, stopped)
+                handle.reject(node, f"needs approval; watch runs unattended: pass --approve {node}")
         time.sleep(0.1)
     return handle.wait() or "failed"

@@ -323,3 +323,32 @@ def _running_containers(client: Any, home: Path) -> list[Any]:
     run = store.run("latest")
     store.close()
     return client.containers.list(filters={"label": f"pipeline-designer.run-id={run['id']}"}) if run else []
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("approve", [False, True])
+def test_an_unattended_watch_refuses_approvals_not_given_in_advance(
+    yaml_path: Path, tmp_path: Path, busybox_image: str, approve: bool
+) -> None:
+    gated = YAML.replace(
+        "      - {name: hello, step: hello, type: execution}\n",
+        "      - name: hello\n        step: hello\n        type: execution\n"
+        "        actions: [{when: node-starting, then: require-approval}]\n",
+    )
+    yaml_path.write_text(gated)
+    extra = ["--approve", "hello"] if approve else []
+    watch = Watch(
+        yaml_path, tmp_path / "home", "-p", "p", "--every", "1h", "--once-at-start", "--max-runs", "1", *extra
+    )
+    try:
+        lines = [watch.next_line(), watch.next_line(timeout=120)]  # "watching …", then the run's line
+        code_ = watch.proc.wait(30)
+    finally:
+        watch.close()
+    if approve:
+        assert code_ == 0 and "succeeded" in lines[1], lines
+    else:  # not a hang: the node fails at once with the fix in the message
+        assert code_ == 1 and "failed" in lines[1] and "hello failed" in lines[1], lines
+        store = RunStore(tmp_path / "home" / "runs.sqlite3")
+        run = store.runs()[0]
+        assert "pass --approve hello" in store.execution(run["id"], "hello")["message"]
