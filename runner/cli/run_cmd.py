@@ -90,7 +90,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         default=[],
         metavar="[NODE.]PARAM=VALUE",
-        help="parameter value (NODE.PARAM for pipelines; a pipeline parameter name also works)",
+        help="parameter value (NODE.PARAM for pipelines; a pipeline parameter name also works); "
+        "a list [a, b] into a task node runs one execution per item",
     )
     p.add_argument(
         "--input",
@@ -132,6 +133,23 @@ def pairs(items: list[str], what: str) -> list[tuple[str, str]]:
     return out
 
 
+def param_values(items: list[tuple[str, str]]) -> dict[str, Any]:
+    """``--param`` values: text (cast by the parameter's type later), except ``[a, b]``, a list
+    (a task node spreads it into one execution per item; a ``multiple`` parameter takes it)."""
+    import yaml
+
+    values: dict[str, Any] = {}
+    for key, text in items:
+        value: Any = text
+        if text.strip().startswith("[") and text.strip().endswith("]"):
+            try:
+                value = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                raise ValueError(f"--param {key}={text}: not a list ({exc.problem})") from None
+        values[key] = value
+    return values
+
+
 def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | None = None) -> int:
     from runner.api import RunOptions, image_map_from_env, parse_image_map, plan_run, start_run
     from runner.config import ConfigLoadError
@@ -139,7 +157,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
 
     out = out or sys.stdout
     try:
-        params = dict(pairs(args.param, "--param"))
+        params = param_values(pairs(args.param, "--param"))
         inputs: dict[str, list[str]] = {}
         for key, value in pairs(args.input, "--input"):
             inputs.setdefault(key, []).append(value)

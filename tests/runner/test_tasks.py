@@ -388,6 +388,16 @@ def test_cli_shows_task_progress_and_children_rows(project, home: Path, monkeypa
     assert len(rows[0]["outputs"]) == 2  # the task row: both children's model.txt, renamed
     code, text = cli("show", "latest/train#1")
     assert code == 0 and "train#1 (train): succeeded" in text
+    # a list on the command line into a task node's pipeline parameter: one execution per item
+    spread = project(SPREAD.replace("default: [sgd, adam, rms]", "default: [sgd]"))
+    code, text = cli("run", str(spread), "-p", "spread", "--param", "opts=[adam, rms]", "--network", "none")
+    assert code == 0, text
+    code, text = cli("show", "latest", "--json")
+    rows = json.loads(text)["executions"]
+    got = sorted(
+        (r["parameters"]["lr"], r["parameters"]["opt"]) for r in rows if r["node"].startswith("train#")
+    )
+    assert got == sorted((lr, opt) for lr in (0.5, 0.25) for opt in ("adam", "rms"))
 
 
 ACTIONS = (
