@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.config import LoadedConfig, lint, load
-from runner.events import Event
+from runner.events import Event, LogLine
 from runner.execution.code import HOME_MARKER
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
@@ -40,6 +40,8 @@ __all__ = [
     "plan_run",
     "start_run",
 ]
+
+MAX_UNREAD_AFTER_RUN = 10_000  # queued events a finished run's handle keeps for a reader
 
 
 def __getattr__(name: str) -> Any:
@@ -186,7 +188,11 @@ def start_run(
     holder: dict[str, RunHandle] = {}
 
     def emit(event: Event) -> None:
-        holder["h"].events.put(event)
+        events = holder["h"].events
+        # Endpoints outlive the run and keep logging; a handle nobody reads any more (the run is
+        # over) must not grow without bound: past this many, such lines go to the log file only.
+        if not (isinstance(event, LogLine) and holder["h"].status and events.qsize() > MAX_UNREAD_AFTER_RUN):
+            events.put(event)
         if on_event is not None:
             on_event(event)
 

@@ -281,13 +281,26 @@ class Executor(UnitLifecycle):
         execution_id = execution_id or (existing["id"] if existing else f"{self.run_id}-{node}")
         self.store.upsert_execution(execution_id, **fields)
         self._node_event(
-            node, status, now, info.get("exit_code"), info.get("message", ""), info.get("reused_from")
+            node,
+            status,
+            now,
+            exit_code=info.get("exit_code"),
+            message=info.get("message", ""),
+            reused_from=info.get("reused_from"),
         )
 
-    def _node_event(self, unit: str, status: str, now: float, *info: Any) -> None:
+    def _node_event(
+        self,
+        unit: str,
+        status: str,
+        now: float,
+        exit_code: int | None = None,
+        message: str = "",
+        reused_from: str | None = None,
+    ) -> None:
         """NodeStateChanged for a node or a task's child (``child=k``), then the task's progress."""
         node, child = self._tasks.split(unit)
-        self._emit(NodeStateChanged(self.run_id, node, status, now, *info, child=child))
+        self._emit(NodeStateChanged(self.run_id, node, status, now, exit_code, message, reused_from, child))
         self._tasks.on_status(unit, status)
 
     def _abort_running(self) -> None:

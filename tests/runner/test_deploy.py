@@ -566,3 +566,36 @@ def test_remote_runs_deploy_on_the_local_engine_and_say_so() -> None:
     pool = SimpleNamespace(name="ssh:gpu1,local", backends={"gpu1": object(), "local": local})
     assert _local_client(pool) == ("local-client", "never", "ssh:gpu1,local")
     assert _local_client(local) == ("local-client", "never", "")
+
+
+@pytest.mark.docker
+def test_a_finished_runs_unread_queue_stops_growing_with_endpoint_logs(
+    write_project, deploy, monkeypatch
+) -> None:
+    import runner.api
+
+    monkeypatch.setattr(runner.api, "MAX_UNREAD_AFTER_RUN", 50)
+    chatty = SERVE.replace(
+        'print(f"serving',
+        "import threading, time\n"
+        "def tick():\n"
+        "    while True:\n"
+        '        print("tick", flush=True)\n'
+        "        time.sleep(0.002)\n"
+        "threading.Thread(target=tick, daemon=True).start()\n"
+        'print(f"serving',
+    )
+    endpoint = """\
+    name: predict
+    image: python:3.12-slim
+    server-command: python3 serve.py
+    files:
+      - {name: model, path: models/model.json}
+    """
+    done = deploy(write_project(_yaml(endpoint), **{"serve.py": chatty}))
+    assert done.status == "succeeded"
+    queued, heard = done.handle.events.qsize(), len(done.events)
+    time.sleep(2)  # the endpoint goes on printing a line every few ms; nobody reads the queue
+    assert done.handle.events.qsize() <= max(queued, 50) + 5  # a handful may race the check
+    ticks = [e for e in done.events[heard:] if isinstance(e, LogLine) and e.text == "tick"]
+    assert len(ticks) > 200  # subscribers (on_event) still get every line
