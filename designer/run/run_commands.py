@@ -54,7 +54,11 @@ class RunCommands:
             config = self.window.document.config
             pparams = getattr(config.pipelines.get(pipeline), "parameters", []) or []
             box = RunDialog(
-                pipeline, [(p.name, p.default) for p in pparams], self.window.settings, self.window
+                pipeline,
+                [(p.name, p.default) for p in pparams],
+                self.window.settings,
+                self.window,
+                notes={p.name: parameter_note(p) for p in pparams},
             )
             if box.exec() != RunDialog.DialogCode.Accepted:
                 return False
@@ -114,3 +118,13 @@ class RunCommands:
             self.warn("Cannot run", str(exc))
             return False
         return self._start(sub)
+
+
+def parameter_note(parameter: Any) -> str:
+    """A pipeline parameter's tooltip: its description, where the value goes, list spreading."""
+    lines = [parameter.description] if getattr(parameter, "description", None) else []
+    targets = list(getattr(parameter, "targets", None) or [])
+    if targets:
+        lines.append("Sets " + ", ".join(targets))
+    lines.append("A list such as [0.1, 0.3] runs a task node once per item.")
+    return "\n".join(lines)

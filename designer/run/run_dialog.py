@@ -67,7 +67,9 @@ class RunDialog(QDialog):
         settings: QSettings,
         parent: QWidget | None = None,
         hosts: list[str] | None = None,
+        notes: dict[str, str] | None = None,
     ) -> None:
+        """``notes``: a pipeline parameter's description and where it goes, shown as its tooltip."""
         super().__init__(parent)
         self.setWindowTitle(f"Run pipeline {pipeline}")
         self.pipeline = pipeline
@@ -81,6 +83,7 @@ class RunDialog(QDialog):
             edit.setPlaceholderText("" if default is None else str(default))
             if name in saved:
                 edit.setText(str(saved[name]))
+            edit.setToolTip((notes or {}).get(name, ""))
             self.edits[name] = edit
             form.addRow(name, edit)
         if not parameters:

@@ -308,3 +308,20 @@ def test_outputs_image_preview(qtbot, tmp_path: Path) -> None:
     panel.table.selectRow(paths.index("bad.png"))
     assert panel.preview.currentWidget() is panel.preview_none
     assert panel.preview_none.text() == "Not a readable image"
+
+
+def test_run_dialog_tells_where_a_pipeline_parameter_goes(qtbot, tmp_path: Path) -> None:
+    from valohai_yaml.objs.pipelines.pipeline_parameter import PipelineParameter
+
+    from designer.run.run_commands import parameter_note
+    from designer.run.run_dialog import RunDialog
+
+    param = PipelineParameter(
+        name="lr", targets=["train.parameter.learning_rate", "eval.parameter.lr"], description="Step size"
+    )
+    note = parameter_note(param)
+    assert note.splitlines()[:2] == ["Step size", "Sets train.parameter.learning_rate, eval.parameter.lr"]
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    dialog = RunDialog("train", [("lr", 0.1)], settings, notes={"lr": note})
+    qtbot.addWidget(dialog)
+    assert dialog.edits["lr"].toolTip() == note
