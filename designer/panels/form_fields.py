@@ -8,7 +8,15 @@ from typing import Any
 import yaml
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtGui import QFocusEvent, QFontDatabase
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 ERROR_COLOR = "#cf222e"
 _INVALID = f"border: 1px solid {ERROR_COLOR}; background: rgba(207, 34, 46, 0.10);"
@@ -139,3 +147,21 @@ def yaml_text(value: Any) -> str:
     if value in (None, {}, []):
         return ""
     return yaml.safe_dump(value, sort_keys=False, default_flow_style=False, allow_unicode=True).rstrip()
+
+
+def table_with_buttons(
+    parent: QWidget, table: QWidget, buttons: list[tuple[str, Callable[[], Any]]]
+) -> tuple[QHBoxLayout, list[QPushButton]]:
+    """A list dialog's top row: the table, and a column of buttons (text, slot) beside it."""
+    made = []
+    side = QVBoxLayout()
+    for text, slot in buttons:
+        button = QPushButton(text, parent)
+        button.clicked.connect(lambda _checked=False, slot=slot: slot())
+        side.addWidget(button)
+        made.append(button)
+    side.addStretch(1)
+    row = QHBoxLayout()
+    row.addWidget(table, 1)
+    row.addLayout(side)
+    return row, made

@@ -16,17 +16,16 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from designer.panels.form_fields import table_with_buttons
 from designer.run.host_form import HostForm
 from runner.hosts import service
 from runner.hosts.health import HostReport
@@ -112,21 +111,17 @@ class HostsDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        self.add_button = QPushButton("Add…", self)
-        self.edit_button = QPushButton("Edit…", self)
-        self.remove_button = QPushButton("Remove", self)
-        self.test_button = QPushButton("Test", self)
-        self.add_button.clicked.connect(self.add_host)
-        self.edit_button.clicked.connect(self.edit_host)
-        self.remove_button.clicked.connect(self.remove_host)
-        self.test_button.clicked.connect(self.test_host)
-        side = QVBoxLayout()
-        for button in (self.add_button, self.edit_button, self.remove_button, self.test_button):
-            side.addWidget(button)
-        side.addStretch(1)
-        top = QHBoxLayout()
-        top.addWidget(self.table, 1)
-        top.addLayout(side)
+        top, buttons = table_with_buttons(
+            self,
+            self.table,
+            [
+                ("Add…", self.add_host),
+                ("Edit…", self.edit_host),
+                ("Remove", self.remove_host),
+                ("Test", self.test_host),
+            ],
+        )
+        self.add_button, self.edit_button, self.remove_button, self.test_button = buttons
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)  # indeterminate: "working"
         self.busy.setTextVisible(False)

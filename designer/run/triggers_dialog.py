@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.panels.form_fields import table_with_buttons
 from runner.config.sidecar import SidecarError
 from runner.triggers import (
     Trigger,
@@ -235,22 +236,18 @@ class TriggersDialog(QDialog):
         self.table.setWordWrap(False)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self.edit_trigger())
-        self.add_button = QPushButton("Add…", self)
-        self.edit_button = QPushButton("Edit…", self)
-        self.remove_button = QPushButton("Remove", self)
-        self.copy_button = QPushButton("Copy command", self)
+        top, buttons = table_with_buttons(
+            self,
+            self.table,
+            [
+                ("Add…", self.add_trigger),
+                ("Edit…", self.edit_trigger),
+                ("Remove", self.remove_selected),
+                ("Copy command", self.copy_command),
+            ],
+        )
+        self.add_button, self.edit_button, self.remove_button, self.copy_button = buttons
         self.copy_button.setToolTip("Copy the pipeline-designer watch command that runs this trigger")
-        self.add_button.clicked.connect(self.add_trigger)
-        self.edit_button.clicked.connect(self.edit_trigger)
-        self.remove_button.clicked.connect(self.remove_selected)
-        self.copy_button.clicked.connect(self.copy_command)
-        side = QVBoxLayout()
-        for button in (self.add_button, self.edit_button, self.remove_button, self.copy_button):
-            side.addWidget(button)
-        side.addStretch(1)
-        top = QHBoxLayout()
-        top.addWidget(self.table, 1)
-        top.addLayout(side)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         hint = QLabel(
