@@ -21,9 +21,10 @@ from runner.execution.backend import Handle, Poll, Warn
 from runner.execution.docker_backend import DockerArchiveBackend, ImageMissingError
 from runner.execution.placement import Placer, Slot
 from runner.execution.spec import ExecutionSpec, OutputFile
+from runner.hosts.connection import HostLink
+from runner.hosts.errors import HostError
 from runner.hosts.health import CLIENT_LABEL, HOST_LABEL, device_requests
 from runner.hosts.registry import HostConfig
-from runner.hosts.ssh import HostError
 from runner.store.artifacts import ArtifactStore
 
 Report = Callable[[str, str], None]  # (node, text): a runner log line for that node
@@ -93,16 +94,18 @@ class RemoteBackend(DockerArchiveBackend):
         client_id: str,
         network: str | None = None,
         pull: str = "missing",
+        link: HostLink | None = None,
     ) -> None:
         super().__init__(client, workroot, artifacts, network=network, pull=pull)
         self.host = host
+        self.link = link  # the host's SSH connection, shared with the Docker client
         self.client_id = client_id
         self.report: Report | None = None
         self._tls = threading.local()  # the node and stage of the launch on this thread
         self._pull_lock = threading.Lock()
 
     def _where(self) -> str:
-        return f" on host {self.host.name!r} ({self.host.hostname}:{self.host.port})"
+        return f" on host {self.host.name!r} ({self.host.url})"
 
     def _stage(self, text: str) -> None:
         self._tls.stage = text
@@ -187,6 +190,8 @@ class RemoteBackend(DockerArchiveBackend):
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.client.close()
+        if self.link is not None:
+            self.link.close()
 
 
 class HostPool:
