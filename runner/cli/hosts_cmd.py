@@ -94,8 +94,11 @@ def _add(args: argparse.Namespace, out: IO[str]) -> int:
     host = HostConfig(
         args.name, args.url, args.identity, args.gpus, args.max_parallel, tuple(args.environment)
     )
+    from runner.hosts.ssh_config import resolve
+
+    route = resolve(host.url, host.identity)  # a broken ssh config entry is refused now, not at run time
     HostRegistry().add(host, replace=args.replace)
-    print(f"added host {host.name} ({host.url})", file=out)
+    print(f"added host {host.name} ({host.url}: {route.describe()})", file=out)
     print(f"next: `pipeline-designer hosts trust {host.name}` to check and accept its host key", file=out)
     return 0
 

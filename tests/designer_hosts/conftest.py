@@ -22,6 +22,16 @@ from runner.hosts.paths import CONFIG_ENV
 from runner.store.paths import HOME_ENV
 
 
+@pytest.fixture(autouse=True)
+def ssh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME with an empty ~/.ssh and no agent: the developer's own ssh config never leaks in."""
+    path = tmp_path / "sshhome"
+    (path / ".ssh").mkdir(parents=True, mode=0o700)
+    monkeypatch.setenv("HOME", str(path))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    return path
+
+
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()

@@ -20,6 +20,17 @@ from runner.hosts.paths import CONFIG_ENV
 from runner.store.paths import HOME_ENV
 
 
+@pytest.fixture(autouse=True)
+def ssh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME with an empty ~/.ssh and no agent: the developer's own ssh config, keys and agent
+    never reach a test (tests write the config they mean, see ``write_ssh_config``)."""
+    path = tmp_path / "sshhome"
+    (path / ".ssh").mkdir(parents=True, mode=0o700)
+    monkeypatch.setenv("HOME", str(path))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    return path
+
+
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()
@@ -68,6 +79,29 @@ def sshd() -> Iterator[ThrowawaySshd]:
         yield server
     finally:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def bastion() -> Iterator[ThrowawaySshd]:
+    """A second sshd, the jump host in front of ``sshd``."""
+    server = start_sshd()
+    try:
+        yield server
+    finally:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def failing_keyring() -> Iterator[None]:
+    """The backend a machine without any keyring gets (what PYTHON_KEYRING_BACKEND=...fail selects)."""
+    import keyring.backends.fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
 
 
 @pytest.fixture
