@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from runner.store.run_filter import param_is
 from runner.store.schema import StoreError, check_version, migrate
 
 # Columns holding JSON text: decoded on the way out, encoded on the way in.
@@ -40,6 +41,7 @@ class StoreConnection:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
         self._db.row_factory = sqlite3.Row
+        self._db.create_function("pd_param_is", 3, param_is, deterministic=True)
         try:
             check_version(self._db, path)  # a newer program's store is refused before any write
             self._db.execute("PRAGMA journal_mode=WAL")

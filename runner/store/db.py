@@ -15,6 +15,7 @@ from typing import Any
 
 from runner.store.connection import StoreConnection, encode
 from runner.store.records import ExecutionRecords
+from runner.store.run_filter import run_filter
 from runner.store.schema import input_rows
 
 
@@ -49,7 +50,7 @@ class RunStore(ExecutionRecords, StoreConnection):
         ``file``: the run's YAML path as recorded (absolute); ``status``: one or any of several;
         ``tag``: carries this tag (several: all of them); ``params``: ``{"lr": 0.1}`` some
         execution of the run had that parameter value, ``{"train.lr": 0.1}`` node train had it
-        (values compare as JSON values: 0.1 == 0.10, "adam", true).
+        (values compare as JSON values, and text as the value it reads as: "0.10" == 0.1).
         """
         where, args = run_filter(file, pipeline, status, tag, params)
         rows = self._query(f"SELECT * FROM runs {where} ORDER BY started DESC LIMIT ?", (*args, limit))
@@ -179,51 +180,6 @@ class RunStore(ExecutionRecords, StoreConnection):
     def metadata(self, execution_id: str) -> list[dict[str, Any]]:
         rows = self._query("SELECT record FROM metadata WHERE execution_id=? ORDER BY seq", (execution_id,))
         return [r["record"] for r in rows]
-
-
-def run_filter(
-    file: str | None,
-    pipeline: str | None,
-    status: str | Iterable[str] | None,
-    tag: str | Iterable[str] | None,
-    params: Mapping[str, Any] | None,
-) -> tuple[str, tuple[Any, ...]]:
-    """The ``WHERE`` clause (or "") and its arguments for ``RunStore.runs``' filters."""
-    clauses: list[str] = []
-    args: list[Any] = []
-    if file is not None:
-        clauses.append("yaml_path = ?")
-        args.append(file)
-    if pipeline is not None:
-        clauses.append("pipeline = ?")
-        args.append(pipeline)
-    statuses = [status] if isinstance(status, str) else list(status or [])
-    if statuses:
-        clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
-        args.extend(statuses)
-    for one in [tag] if isinstance(tag, str) else list(tag or []):
-        clauses.append("EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = runs.id AND t.tag = ?)")
-        args.append(one)
-    for key, value in (params or {}).items():
-        node, dot, name = key.rpartition(".")
-        if not name or '"' in name:
-            raise ValueError(f"parameter filter {key!r}: expected NAME or NODE.NAME")
-        clauses.append(
-            "EXISTS (SELECT 1 FROM executions e WHERE e.run_id = runs.id"
-            + (" AND (e.node = ? OR e.node GLOB ?)" if dot else "")  # a task's train#3 is train's
-            + " AND json_extract(e.parameters, ?) IS ?)"
-        )
-        args.extend([*([node, f"{node}#*"] if dot else []), f'$."{name}"', _sql_value(value)])
-    return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
-
-
-def _sql_value(value: Any) -> Any:
-    """A parameter value as json_extract returns it (booleans are 1/0, lists JSON text)."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, separators=(",", ":"))
-    return value
 
 
 def _pid_alive(pid: int) -> bool:
