@@ -12,11 +12,22 @@ from runner.cli import (
     hosts_cmd,
     lint_cmd,
     run_cmd,
+    shell_cmd,
     tag_cmd,
     watch_cmd,
 )
 
-HEADLESS_COMMANDS = (lint_cmd, graph_cmd, run_cmd, watch_cmd, history_cmd, tag_cmd, hosts_cmd, completion_cmd)
+HEADLESS_COMMANDS = (
+    lint_cmd,
+    graph_cmd,
+    run_cmd,
+    watch_cmd,
+    history_cmd,
+    tag_cmd,
+    hosts_cmd,
+    shell_cmd,
+    completion_cmd,
+)
 
 
 def build_parser(prog: str = "pipeline-designer") -> argparse.ArgumentParser:
