@@ -152,7 +152,7 @@ class Executor(UnitLifecycle):
             self.run_id,
             pipeline=self.plan.pipeline,
             step=step,
-            yaml_path=str(self.plan.yaml_path or self.plan.root_dir),
+            yaml_path=os.path.abspath(self.plan.yaml_path or self.plan.root_dir),  # history --file
             started=time.time(),
             backend=self.backend.name,
             options={"concurrency": self.options.concurrency, "reuse": self.options.reuse},
