@@ -5,13 +5,13 @@ with its outputs collected. The `python -c` before the script is not the one deb
 from __future__ import annotations
 
 import io
-import re
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dap_client import DapClient, attach_and_break
+from dap.dap_client import DapClient, attach_and_break
+from dap.debug_cli import LISTENING, run_debug_cli
 
 from runner.cli.main import build_parser
 from runner.store.db import RunStore
@@ -36,41 +36,6 @@ for i in range(int(sys.argv[1].split("=")[1])):
 print(json.dumps({"total": total}))
 open("/valohai/outputs/total.txt", "w").write(str(total))
 """
-LISTENING = re.compile(r"debugger listening on 127\.0\.0\.1:(\d+)")
-
-
-class _Out(io.StringIO):
-    """The CLI's output, watched from the test thread."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-        self.changed = threading.Condition()
-
-    def write(self, text: str) -> int:
-        with self.changed:
-            self.lines.append(text)
-            self.changed.notify_all()
-        return super().write(text)
-
-    def wait_for(self, pattern: re.Pattern[str], timeout: float = 60) -> re.Match[str]:
-        found: list[re.Match[str]] = []
-
-        def seen() -> bool:
-            found[:] = [m for m in (pattern.search(t) for t in self.lines) if m]
-            return bool(found)
-
-        with self.changed:
-            assert self.changed.wait_for(seen, timeout), "".join(self.lines)
-        return found[0]
-
-
-def run_debug_cli(argv: list[str]) -> tuple[_Out, threading.Thread, list[int]]:
-    args = build_parser().parse_args(argv)
-    out, code = _Out(), []
-    thread = threading.Thread(target=lambda: code.append(args.func(args, out)), daemon=True)
-    thread.start()
-    return out, thread, code
 
 
 def test_debug_a_step_with_a_dap_client(project, home: Path, python_image: str, docker_client: Any) -> None:
