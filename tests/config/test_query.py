@@ -62,7 +62,9 @@ def test_nodes_and_the_steps_they_run(data: list) -> None:
     assert [i for i, _n in query.nodes(pipeline)] == [0, 2, 3, 4]  # the string is skipped
     assert query.node_path(data, "p", "swept") == (4, "pipeline", "nodes", 2)
     assert query.node_path(data, "p", "nope") == () and query.node_path(data, "nope", "first") == ()
-    first, swept, ghost, deploy = (query.node_body(data, "p", n) for n in ("first", "swept", "ghost", "deploy"))
+    first, swept, ghost, deploy = (
+        query.node_body(data, "p", n) for n in ("first", "swept", "ghost", "deploy")
+    )
     assert query.node_step_name(data, first) == "prep"
     assert query.node_step_name(data, swept) == "prep"  # through the task blueprint
     assert query.node_step(data, swept) is query.item_body(data, "step", "prep")
