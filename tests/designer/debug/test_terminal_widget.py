@@ -79,7 +79,7 @@ def test_shell_in_a_failed_nodes_container(qtbot: Any, failed_run: Any, docker_c
     _type(qtbot, term, "exit 7")
     qtbot.waitUntil(lambda: tab.status == "ended", timeout=10_000)
     assert "exit status 7" in term.text()
-    left = docker_client.containers.list(all=True, filters={"label": f"pipeline-designer.debug-of"})
+    left = docker_client.containers.list(all=True, filters={"label": "pipeline-designer.debug-of"})
     assert [
         c for c in left if c.labels.get("pipeline-designer.debug-of", "").startswith(failed_run.run_id)
     ] == []
