@@ -13,6 +13,7 @@ from runner.cli import (
     lint_cmd,
     run_cmd,
     shell_cmd,
+    tag_cmd,
     watch_cmd,
 )
 
@@ -22,6 +23,7 @@ HEADLESS_COMMANDS = (
     run_cmd,
     watch_cmd,
     history_cmd,
+    tag_cmd,
     hosts_cmd,
     shell_cmd,
     completion_cmd,
