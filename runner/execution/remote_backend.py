@@ -180,23 +180,23 @@ class RemoteBackend(DockerArchiveBackend):
             raise HostError(f"{self._where()[1:]}: fetching the outputs failed: {_short(exc)}") from None
 
     def forward_port(self, handle: Handle, port: int) -> tuple[int, Any]:
-        """The container port, published on the host's loopback, forwarded here over SSH."""
-        from runner.debug.forward import Forward
-        from runner.hosts.ssh import open_ssh
+        """The container port, published on the host's loopback, forwarded here over SSH (on the
+        run's connection to the host when there is one)."""
+        from runner.hosts.connection import connect
 
         remote = self.published_port(handle, port)
         if remote is None:
             raise HostError(f"{self._where()[1:]}: container port {port} is not published")
-        client = open_ssh(self.host)
-        transport = client.get_transport()
-        assert transport is not None
-        forward = Forward(transport, remote)
+        own = self.link is None
+        conn = connect(self.host) if own else self.link.get()  # type: ignore[union-attr]
+        forward = conn.forward(remote)
 
         def close() -> None:
             forward.close()
-            client.close()
+            if own:
+                conn.close()
 
-        return forward.port, close
+        return forward.local_port, close
 
     def terminate(self, handle: Handle, grace: float = 2.0) -> None:
         with contextlib.suppress(Exception):  # host gone: the next connect removes the container

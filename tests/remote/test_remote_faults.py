@@ -185,7 +185,9 @@ def test_a_host_that_hangs_without_closing_the_connection_fails_the_node(
         t0 = time.monotonic()
         status = handle.wait(40)
         assert status == "failed", "\n".join(map(repr, events))
-        assert time.monotonic() - t0 < 8  # 1 s interval, 2 s unanswered, a little to notice
+        # 1 s interval + 2 s unanswered, then one reconnect within ConnectTimeout 3 s: ~6 s (slack
+        # for a loaded CI machine)
+        assert time.monotonic() - t0 < 15
         (final,) = [e for e in events if isinstance(e, NodeStateChanged) and e.status == "failed"]
         assert "host 'far'" in final.message and "while the step was running" in final.message, final.message
     finally:
