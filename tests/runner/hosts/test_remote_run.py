@@ -88,11 +88,10 @@ def test_transfer_progress_and_outputs_over_the_archive_api(
 
 
 def test_unreachable_host_is_reported_within_10_s(config_dir: Path, memory_keyring: Any, home: Path) -> None:
-    from tests.sshd.sshd_server import free_port
-
     from runner.api import plan_run, start_run
     from runner.hosts.registry import HostConfig, HostRegistry
     from runner.hosts.ssh import HostUnreachableError
+    from tests.sshd.sshd_server import free_port
 
     port = free_port()  # nothing listens there
     HostRegistry().add(HostConfig("gone", f"ssh://nobody@127.0.0.1:{port}"))
