@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runner.debug.attach_config import write_vscode_launch
+from runner.debug.attach_config import AttachConfigError, write_vscode_launch
 from runner.debug.editor import editor_command
 from runner.debug.failure import Failure, Frame, last_error_line, parse_traceback, source_context
+from runner.debug.local_pty import LocalTerminal
 from runner.debug.shell import Shell, open_shell
 from runner.debug.world import ShellError, code_root
 
 __all__ = [
+    "AttachConfigError",
     "Failure",
     "Frame",
     "Shell",
@@ -23,6 +25,7 @@ __all__ = [
     "failure_of",
     "last_error_line",
     "log_lines",
+    "open_local_terminal",
     "open_shell",
     "open_terminal",
     "parse_traceback",
@@ -91,3 +94,8 @@ def open_terminal(
 ) -> _OwnedTerminal:
     """An interactive shell (pseudo-terminal) in ``RUN/NODE``'s world; raises ShellError."""
     return _OwnedTerminal(open_shell(target, home=home, labels=labels, network=network), argv)
+
+
+def open_local_terminal(argv: list[str], cwd: str | None = None) -> LocalTerminal:
+    """``argv`` on this machine under a pseudo-terminal (a terminal editor)."""
+    return LocalTerminal(argv, cwd)

@@ -63,19 +63,31 @@ class FailedRun:
 
 
 @pytest.fixture
-def failed_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, docker_client: Any, python_image: str,
-    container_label: dict[str, str],
-) -> Iterator[FailedRun]:  # fmt: skip
-    from runner.api import RunOptions, plan_run, start_run
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "home"
+    monkeypatch.setenv(HOME_ENV, str(path))
+    monkeypatch.setenv("PIPELINE_DESIGNER_RECOVERY_DIR", str(tmp_path / "recovery"))
+    return path
 
-    home = tmp_path / "home"
-    monkeypatch.setenv(HOME_ENV, str(home))
+
+@pytest.fixture
+def failing_project(tmp_path: Path) -> Path:
+    """prep writes rows.csv; train reads it and fails in model.py (a ValueError over two lines)."""
     project = tmp_path / "project"
     project.mkdir()
     for name, text in (("prepare.py", PREPARE), ("train.py", TRAIN), ("model.py", MODEL)):
         (project / name).write_text(text)
     (project / "valohai.yaml").write_text(textwrap.dedent(PIPELINE))
+    return project
+
+
+@pytest.fixture
+def failed_run(
+    home: Path, failing_project: Path, docker_client: Any, python_image: str, container_label: dict[str, str]
+) -> Iterator[FailedRun]:
+    from runner.api import RunOptions, plan_run, start_run
+
+    project = failing_project
     plan = plan_run(project / "valohai.yaml", pipeline="p")
     options = RunOptions(image_map={"python:3.12-slim": python_image}, labels=container_label)
     handle = start_run(plan, options, network="none", pull="never", client=docker_client, home=home)
