@@ -15,6 +15,7 @@ approve/reject, all thread-safe.
 
 from __future__ import annotations
 
+import os
 import queue
 import secrets
 import shutil
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from runner.dag.scheduler import Scheduler
+from runner.debug.debugger import DebugHooks, DebugSessions
 from runner.deploy.deployments import Deployments
 from runner.events import CANCELLED, FAILED, PENDING, Event, NodeStateChanged, RunFinished, RunStarted
 from runner.execution.actions import ActionGate, ActionHooks
@@ -89,6 +91,8 @@ class Executor:
         )
         self.actions = ActionGate(st, ActionHooks(self._finish, self._set_status, self.cancel))
         self.errors = ErrorPolicy(st, ErrorHooks(self._relaunch, self._set_status, self._stop_run))
+        # --debug nodes: debugpy injected, its port published/forwarded (runner.debug.debugger).
+        self.debug = DebugSessions(run_id, options.debug_nodes, backend, DebugHooks(st.log.line, self._emit))
         self.units = UnitRunner(
             st,
             backend,
@@ -100,6 +104,7 @@ class Executor:
                 status=lambda unit, status: self._node_event(unit, status, time.time()),
                 metadata=lambda unit, record: self.tasks.on_metadata(unit, record),
             ),
+            self.debug,
         )
         self.tasks = TaskRunner(
             st,
@@ -143,7 +148,7 @@ class Executor:
             self.run_id,
             pipeline=plan.pipeline,
             step=step,
-            yaml_path=str(plan.yaml_path or plan.root_dir),
+            yaml_path=os.path.abspath(plan.yaml_path or plan.root_dir),  # history --file
             started=time.time(),
             backend=self.backend.name,
             options={"concurrency": self.options.concurrency, "reuse": self.options.reuse},
@@ -172,6 +177,7 @@ class Executor:
             # Whatever happened, nothing keeps running and the run gets a final status.
             self._end_calls()
             self._abort_running()
+            self.debug.close()
             # Endpoints serve on after the run, unless it was cancelled (or crashed).
             self.deployments.close(keep=not crashed and st.scheduler.overall() != CANCELLED)
             status = FAILED if crashed else st.scheduler.overall()

@@ -49,6 +49,7 @@ class RunOptions:
     keep_workdirs: bool = False
     labels: dict[str, str] = field(default_factory=dict)  # extra container labels (tests find theirs)
     endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT
+    debug_nodes: tuple[str, ...] = ()  # run under debugpy, waiting for a debugger (runner.debug)
 
 
 @dataclass

@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from runner.events import CANCELLED, FAILED, PENDING, REUSED, RUNNING, SUCCEEDED, LogLine, MetadataRecord
-from runner.execution.backend import Backend
+from runner.execution.backend import Backend, Handle
 from runner.execution.plan import NodeTemplate
 from runner.execution.prepare import (
     NodeResult,
@@ -56,11 +56,33 @@ class UnitHooks:
     metadata: Callable[[str, dict[str, Any]], None]  # a running unit printed a metadata record
 
 
+class UnitWatcher(Protocol):
+    """Follows every unit through its life and may change how it runs: what a debug session
+    implements (runner.debug.debugger.DebugSessions). Called on the loop thread."""
+
+    def prepare(self, spec: ExecutionSpec) -> None:
+        """Before the reuse key and launch: change the spec (injection, published ports, limits)."""
+
+    def wants(self, unit: str) -> bool:
+        """True: the unit must really run (never reused)."""
+        ...
+
+    def launched(self, unit: str, handle: Handle) -> None:
+        """It runs now (its handle, for ``exec`` or port forwards)."""
+
+    def line(self, unit: str, stream: str, text: str) -> None:
+        """Each line it prints, before it is published."""
+
+    def finished(self, unit: str) -> None:
+        """It ended (before its outputs are collected)."""
+
+
 class UnitRunner:
-    def __init__(self, state: RunState, backend: Backend, hooks: UnitHooks) -> None:
+    def __init__(self, state: RunState, backend: Backend, hooks: UnitHooks, watcher: UnitWatcher) -> None:
         self.state = state
         self.backend = backend
         self._hooks = hooks
+        self._watcher = watcher
         self._pool = ThreadPoolExecutor(max_workers=state.options.concurrency, thread_name_prefix="launch")
         self._image_ids: dict[str, str] = {}  # image -> engine image id, looked up once per run
         self._notes: queue.Queue[tuple[str, str]] = queue.Queue()  # backend progress, any thread
@@ -89,6 +111,7 @@ class UnitRunner:
         placement = st.placements.of(unit)
         if placement is not None:
             spec.host, spec.gpu_ids = placement.host, placement.gpu_ids
+        self._watcher.prepare(spec)  # --debug: debugpy injected, no time limits
         key = reuse_key(spec, self._image_identity(spec.image))
         st.store.upsert_execution(
             spec.execution_id,
@@ -106,7 +129,7 @@ class UnitRunner:
             backend=self.backend.name,
             log_path=str(st.log.path(unit)),
         )
-        if st.options.reuse and self._reuse(spec, key):
+        if st.options.reuse and not self._watcher.wants(unit) and self._reuse(spec, key):
             return
         where = "" if placement is None else f" on host {spec.host}"
         if spec.gpu_ids:
@@ -141,6 +164,7 @@ class UnitRunner:
             st.running[unit] = running
             st.store.upsert_execution(spec.execution_id, status=RUNNING, started=handle.started)
             self._hooks.status(unit, RUNNING)
+            self._watcher.launched(unit, handle)
             if cancelling:
                 self.terminate(unit, "cancelled")
 
@@ -226,6 +250,7 @@ class UnitRunner:
         node, child = st.split(unit)
         for stream, text, when in poll.lines:
             running.log.write(f"{iso_time(when)} {stream} {text}\n")
+            self._watcher.line(unit, stream, text)
             st.emit(LogLine(st.run_id, node, stream, text, when, child))
             record = parse_metadata_line(text) if stream == "stdout" else None
             if record is not None:
@@ -249,6 +274,7 @@ class UnitRunner:
         st = self.state
         running = st.running.pop(unit)
         spec = running.spec
+        self._watcher.finished(unit)
         outputs: list[OutputFile] = []
         collect_error = ""
         try:
