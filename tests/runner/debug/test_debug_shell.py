@@ -63,9 +63,10 @@ def shell_cli(*argv: str) -> int:
     return int(args.func(args))
 
 
-def _no_debug_containers(docker_client: Any) -> list[str]:
-    found = docker_client.containers.list(all=True, filters={"label": DEBUG_LABEL})
-    return [c.name for c in found]
+def _debug_containers(docker_client: Any, *run_ids: str) -> list[str]:
+    """Debug containers of these runs' executions (their ids start with the run id)."""
+    found = docker_client.containers.list(all=True, ignore_removed=True, filters={"label": DEBUG_LABEL})
+    return [c.name for c in found if c.labels.get(DEBUG_LABEL, "").startswith(run_ids)]
 
 
 def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
@@ -75,7 +76,6 @@ def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
     first = run_yaml(path, pipeline="p")
     assert first.statuses()["good"] == "succeeded"
     assert first.statuses()["bad"] == "failed"
-    before = set(_no_debug_containers(docker_client))
 
     for node, mode in (("good", "ok"), ("bad", "broken")):
         capfd.readouterr()
@@ -103,7 +103,7 @@ def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
     capfd.readouterr()
     assert shell_cli("--network", "none", "latest/good", "--", "sh", "-c", CHECK) == 0
     assert capfd.readouterr().out.splitlines()[0] == "table.csv"
-    assert set(_no_debug_containers(docker_client)) == before
+    assert _debug_containers(docker_client, first.run_id, second.run_id) == []
     assert not list((home / "debug").iterdir())
 
 
