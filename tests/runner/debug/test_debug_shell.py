@@ -19,6 +19,7 @@ from runner.debug.shell import DEBUG_LABEL, open_shell
 from runner.debug.world import ShellError
 
 pytestmark = pytest.mark.docker
+REPO = Path(__file__).resolve().parents[3]
 
 PIPELINE = r"""
 - step:
@@ -183,3 +184,32 @@ def test_shell_in_a_running_node_uses_its_own_container(
     finally:
         handle.cancel()
         handle.wait(30)
+
+
+def test_a_debug_container_whose_shell_process_died_is_removed_by_the_next_shell(
+    run_yaml, project, home: Path, docker_client: Any, tmp_path: Path
+) -> None:
+    """A tty container outlives a killed client: the next shell cleans it up."""
+    import subprocess
+    import sys
+
+    outcome = run_yaml(project(PIPELINE), pipeline="p")
+    script = tmp_path / "hold.py"
+    script.write_text(
+        "import sys, time\n"
+        "from runner.debug.shell import open_shell\n"
+        f"term = open_shell({outcome.run_id + '/good'!r}, network='none').terminal()\n"
+        "print('open', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        assert len(_debug_containers(docker_client, outcome.run_id)) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    assert len(_debug_containers(docker_client, outcome.run_id)) == 1  # still there: nobody ended it
+    shell = open_shell(f"{outcome.run_id}/bad", network="none")
+    shell.close()
+    assert _debug_containers(docker_client, outcome.run_id) == []

@@ -19,14 +19,14 @@ from runner.events import (
     NodeStateChanged,
     RunFinished,
 )
-from runner.execution.actions import (
+from runner.execution.conditions import (
     ActionError,
-    attach_actions,
     check_expression,
     condition_values,
     evaluate,
     task_metadata,
 )
+from runner.execution.plan import attach_actions
 from runner.metadata import latest_values
 from runner.store.db import RunStore
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -85,13 +86,21 @@ class FakeBackend:
         return 0
 
 
-def _executor(tmp_path: Path, backend: FakeBackend, **options: object) -> tuple[Executor, list[object]]:
+def _executor(
+    tmp_path: Path, backend: FakeBackend, emit: Callable[[object], None] | None = None, **options: object
+) -> tuple[Executor, list[object]]:
     (tmp_path / "code").mkdir(exist_ok=True)
     plan = plan_pipeline(valohai_yaml.parse(YAML), "p", tmp_path / "code")
     events: list[object] = []
     store = RunStore(tmp_path / "runs.sqlite3")
     ex = Executor(
-        plan, backend, store, ArtifactStore(tmp_path / "a"), tmp_path, RunOptions(**options), events.append
+        plan,
+        backend,
+        store,
+        ArtifactStore(tmp_path / "a"),
+        tmp_path,
+        RunOptions(**options),
+        emit or events.append,
     )
     return ex, events
 
@@ -150,14 +159,42 @@ def test_a_crashing_backend_still_records_a_final_status(tmp_path: Path) -> None
 
 def test_cancel_terminates_running_and_cancels_pending(tmp_path: Path) -> None:
     backend = FakeBackend({"a": (["started"], -1, {}), "b": ([], 0, {}), "c": ([], 0, {})})
-    ex, events = _executor(tmp_path, backend)
+    events: list[object] = []
 
     def cancel_on_start(event: object) -> None:
         events.append(event)
         if isinstance(event, LogLine) and event.text == "started":
             ex.cancel()
 
-    ex._emit_cb = cancel_on_start
+    ex, _unused = _executor(tmp_path, backend, emit=cancel_on_start)
     assert ex.run() == "cancelled"
     assert backend.terminated == ["a"]
     assert events[-1].node_statuses == dict.fromkeys("abc", "cancelled")
+
+
+def test_call_soon_reads_a_running_unit_on_the_loop_thread_and_fails_once_the_run_ended(
+    tmp_path: Path,
+) -> None:
+    """What a debug session does to reach a running unit: ask the loop thread for its handle."""
+    backend = FakeBackend({"a": (["started"], -1, {}), "b": ([], 0, {}), "c": ([], 0, {})})
+    seen: list[object] = []
+    started = threading.Event()
+
+    def on_event(event: object) -> None:
+        if isinstance(event, LogLine) and event.text == "started":
+            started.set()
+
+    ex, _events = _executor(tmp_path, backend, emit=on_event)
+    worker = threading.Thread(target=lambda: seen.append(ex.run()))
+    worker.start()
+    assert started.wait(10)
+    asked = ex.call_soon(lambda: (threading.current_thread().name, ex.state.running["a"].handle.spec.node))
+    thread, node = asked.result(timeout=10)
+    assert node == "a" and thread != threading.current_thread().name  # the loop's thread, not ours
+    with pytest.raises(KeyError):
+        ex.call_soon(lambda: ex.state.running["nope"]).result(timeout=10)  # the run goes on
+    ex.cancel()
+    worker.join(10)
+    assert seen == ["cancelled"]
+    with pytest.raises(RuntimeError, match="has ended"):
+        ex.call_soon(lambda: None).result(timeout=1)
