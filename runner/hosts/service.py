@@ -10,7 +10,7 @@ A host behind ProxyJump has one key per hop; each is trusted on its own, in hop 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import paramiko
 
@@ -121,6 +121,15 @@ def test_host(name: str, gpu_image: str = GPU_PROBE_IMAGE) -> HostReport:
         finally:
             store.close()
     return check_host(HostRegistry().get(name), client_id(), active, gpu_image=gpu_image)
+
+
+def use_found_gpus(name: str, report: HostReport) -> HostConfig:
+    """Declare the GPUs the host's nvidia-smi listed (``report``) as those runs may use."""
+    host = HostRegistry().get(name)
+    updated = replace(host, gpus=len(report.gpus))  # nvidia-smi numbers them 0..n-1
+    HostRegistry().add(updated, replace=True)
+    report.declared_gpus, report.gpu_check = list(updated.gpu_ids), ""
+    return updated
 
 
 test_host.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported
