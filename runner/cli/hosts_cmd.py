@@ -164,7 +164,8 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
     if args.use_gpus and report.gpus:
         print(f"  declared: runs now use its {len(report.gpus)} GPU(s)", file=out)
     elif report.gpu_check:
-        print(f"  warning: {report.gpu_check}", file=out)
+        fix = f"`pipeline-designer hosts test {report.name} --use-gpus` declares those found"
+        print(f"  warning: {report.gpu_check}; {fix}", file=out)
     if report.leftovers_removed:
         print(f"  removed {report.leftovers_removed} leftover container(s)", file=out)
     return 0

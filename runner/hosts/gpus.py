@@ -86,27 +86,24 @@ def gpus_from(done: Completed) -> tuple[list[Gpu], str]:
     return found, "" if found else "nvidia-smi listed no GPUs"
 
 
-def check_declared(declared: Sequence[str], found: Sequence[Gpu], name: str) -> str:
-    """ "" when every declared GPU exists; else what is wrong and the command that fixes it."""
+def check_declared(declared: Sequence[str], found: Sequence[Gpu]) -> str:
+    """What is wrong with the declared set ("" when every declared GPU exists); the CLI and the
+    dialog add how to fix it."""
     indices = [g.index for g in found]
     missing = [g for g in declared if g not in indices]
     if missing:
         have = ", ".join(indices) or "none"
         return (
-            f"declared {len(declared)} GPU(s) but the host has {len(indices)} ({have}): GPU "
-            f"{', '.join(missing)} does not exist; `pipeline-designer hosts test {name} --use-gpus` "
-            "declares those found"
+            f"declared {len(declared)} GPU(s) but the host has {len(indices)} ({have}): "
+            f"GPU {', '.join(missing)} does not exist"
         )
     if found and not declared:
-        return (
-            f"{len(found)} GPU(s) found but none declared, so runs do not use them: "
-            f"`pipeline-designer hosts test {name} --use-gpus`"
-        )
+        return f"{len(found)} GPU(s) found but none declared, so runs do not use them"
     return ""
 
 
 def probe_engine(client: Any, gpu_access: str, image: str = GPU_PROBE_IMAGE) -> str:
-    """ "" when a container of the engine sees the GPUs; else why not (no image is ever pulled)."""
+    """Why a container of the engine cannot use the GPUs ("" when it can); never pulls an image."""
     runtimes = sorted((client.info().get("Runtimes") or {}).keys())
     try:
         client.images.get(image)

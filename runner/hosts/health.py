@@ -101,7 +101,7 @@ def check_host(
 def _gpus(report: HostReport, conn: Any, link: HostLink, host: HostConfig, client: Any, image: str) -> None:
     report.gpus, report.gpu_note = gpus_from(conn.run(["sh", "-c", SMI_SCRIPT], timeout=60))
     report.declared_gpus = list(host.gpu_ids)
-    report.gpu_check = check_declared(host.gpu_ids, report.gpus, host.name)
+    report.gpu_check = check_declared(host.gpu_ids, report.gpus)
     if not report.gpus:
         return
     report.gpu_note = probe_engine(client, host.gpu_access, image)

@@ -36,12 +36,11 @@ def test_nvidia_smi_queries_become_gpus_with_memory_load_and_processes() -> None
 
 def test_the_declared_set_is_checked_against_the_gpus_found() -> None:
     found = parse_smi(SMI_GPUS + "---\n") or []
-    assert check_declared(("0", "1"), found, "box") == ""
-    message = check_declared(("0", "1", "2", "3"), found, "box")
-    assert "declared 4 GPU(s) but the host has 2 (0, 1): GPU 2, 3 does not exist" in message
-    assert "hosts test box --use-gpus" in message
-    assert "2 GPU(s) found but none declared" in check_declared((), found, "box")
-    assert "the host has 0 (none)" in check_declared(("0",), [], "box")
+    assert check_declared(("0", "1"), found) == ""
+    message = check_declared(("0", "1", "2", "3"), found)
+    assert message == "declared 4 GPU(s) but the host has 2 (0, 1): GPU 2, 3 does not exist"
+    assert "2 GPU(s) found but none declared" in check_declared((), found)
+    assert "the host has 0 (none)" in check_declared(("0",), [])
 
 
 @pytest.mark.sshd
@@ -65,6 +64,7 @@ def test_hosts_test_lists_the_hosts_gpus_their_leases_and_offers_them_as_the_set
             )
             assert "1: NVIDIA H100 80GB HBM3, 81559 MiB (40960 MiB used, 97% busy, 2 process(es))" in text
             assert "warning: declared 4 GPU(s) but the host has 2" in text
+            assert "`pipeline-designer hosts test gpubox --use-gpus` declares those found" in text
             assert "warning: the engine has no NVIDIA runtime" in text  # this engine has no GPU at all
         finally:
             held.release() if isinstance(held, gpu_lease.Lease) else None
