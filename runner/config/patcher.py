@@ -163,8 +163,9 @@ class Patcher:
             gone = sorted(max(i for i, n in enumerate(names) if n == key) for key in keys)
         else:
             gone = sorted(keys)
+        flowy = in_flow or inner.type in ("flow_mapping", "flow_sequence")
         for first, last in _runs(gone):
-            self.delete_run(inner, children, first, last, in_flow)
+            self.delete_run(inner, children, first, last, flowy)
 
     def delete_run(self, container: Any, children: list[Any], first: int, last: int, in_flow: bool) -> None:
         body = self.body

@@ -107,14 +107,13 @@ class _Differ:
         self.origin = origin
         self.out = out
 
-    def kept(self, old: Any, new: Any) -> bool:
-        """``new`` is the working copy of container ``old``."""
-        return isinstance(new, dict | list) and self.origin.get(id(new)) is old
-
     def value(self, path: Path, old: Any, new: Any) -> None:
-        if self.kept(old, new):
-            self.node(path, old, new)
-        elif isinstance(old, dict | list) or isinstance(new, dict | list) or not same(old, new):
+        if isinstance(new, dict | list):
+            if self.origin.get(id(new)) is old:
+                self.node(path, old, new)
+            else:
+                self.out.ops.append(Op("replace", path, new))
+        elif isinstance(old, dict | list) or type(old) is not type(new) or old != new:
             self.out.ops.append(Op("replace", path, new))
 
     def node(self, path: Path, old: Any, new: Any) -> None:
@@ -154,11 +153,30 @@ class _Differ:
                     self.out.ops.append(Op("insert", path, entries, before))
 
     def sequence(self, path: Path, old: list[Any], new: list[Any]) -> None:
+        if len(old) == len(new) and self.unchanged_items(path, old, new):
+            return
+        self.aligned(path, old, new)
+
+    def unchanged_items(self, path: Path, old: list[Any], new: list[Any]) -> bool:
+        """The common case, item for item the same list: recurse and say so (else nothing)."""
+        origin = self.origin
+        for o, n in zip(old, new, strict=True):
+            if isinstance(n, dict | list):
+                if origin.get(id(n)) is not o:
+                    return False
+            elif type(o) is not type(n) or o != n:
+                return False
+        for i, (o, n) in enumerate(zip(old, new, strict=True)):
+            if isinstance(n, dict | list):
+                self.node((*path, i), o, n)
+        return True
+
+    def aligned(self, path: Path, old: list[Any], new: list[Any]) -> None:
         def key(item: Any) -> Any:
             if isinstance(item, dict | list):
                 source = self.origin.get(id(item))
                 return ("c", id(source) if source is not None else ("new", id(item)))
-            return ("s", type(item).__name__, repr(item))
+            return ("s", type(item), item)
 
         old_keys = [("c", id(x)) if isinstance(x, dict | list) else key(x) for x in old]
         new_keys = [key(x) for x in new]
