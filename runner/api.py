@@ -51,6 +51,10 @@ def __getattr__(name: str) -> Any:
         from runner.hosts import service
 
         return service
+    if name == "debug":  # shells in a node's world, failures, debugger attach (runner.debug.service)
+        from runner.debug import service as debug_service
+
+        return debug_service
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -244,6 +244,9 @@ class HostPool:
     def cleanup(self, handle: Handle) -> None:
         self._of(handle).cleanup(handle)
 
+    def reports(self, handle: Handle) -> dict[str, bytes]:
+        return self._of(handle).reports(handle)  # type: ignore[no-any-return]
+
     def forward_port(self, handle: Handle, port: int) -> tuple[int, Any]:
         return self._of(handle).forward_port(handle, port)  # type: ignore[no-any-return]
 
