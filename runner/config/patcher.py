@@ -307,10 +307,14 @@ class Patcher:
             want = [value] if entry.type == "block_sequence_item" else {key: value}
             self._expect(self._patched(start, end), want)
         for sibling, new, is_map, after in self.inserted:  # with a sibling: the same indentation
-            key, value = diff.new_entry(_path_of(sibling, self.body))
             start = cst.line_start(self.body, _entry_start(sibling))
             end = cst.line_end(self.body, sibling.end_byte)
             text = self._patched(start, end) if after else self._patched(start, end, before=True)
+            try:
+                key, value = diff.new_entry(_path_of(sibling, self.body))
+            except (KeyError, IndexError):  # the sibling itself was removed by this edit
+                self._expect(text, dict(new) if is_map else [v for _k, v in new])
+                continue
             if is_map:
                 want = {key: value, **dict(new)} if after else {**dict(new), key: value}
             else:

@@ -1,7 +1,7 @@
 """What an edit changed: the edit works on a copy of the file's data, and the copy is
 compared with the data it came from.
 
-:func:`working_copy` copies plain data into :class:`Map` and lists, remembering which copy
+:func:`working_copy` copies plain data, remembering which copy
 came from which original. After the edit mutated the copy, :func:`diff` lists the changes
 as operations on paths of the *original* data (the paths the text's syntax tree knows):
 replace a value, rename a key, delete an entry, insert entries. Containers an edit created
@@ -18,24 +18,14 @@ from typing import Any
 Path = tuple[Any, ...]
 
 
-class Map(dict):  # type: ignore[type-arg]
-    """A mapping of the working copy: a dict that can also insert at a position, as the
-    ruamel.yaml mappings the edit functions were written for can."""
-
-    def insert(self, position: int, key: Any, value: Any) -> None:
-        pairs = [(k, v) for k, v in self.items() if k != key]
-        pairs.insert(position, (key, value))
-        self.clear()
-        self.update(pairs)
-
-
 def working_copy(data: Any) -> tuple[Any, dict[int, Any]]:
-    """A deep copy of plain ``data`` and ``{id(copy): original}`` for every container."""
+    """A deep copy of plain ``data`` (plain dicts and lists: the edit's result becomes the new
+    view's data as it is) and ``{id(copy): original}`` for every container."""
     origin: dict[int, Any] = {}
 
     def copy(node: Any) -> Any:
         if isinstance(node, dict):
-            new: Any = Map((k, copy(v)) for k, v in node.items())
+            new: Any = {k: copy(v) for k, v in node.items()}
         elif isinstance(node, list):
             new = [copy(v) for v in node]
         else:
