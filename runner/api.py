@@ -59,7 +59,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "HostKeyError": ("runner.hosts.known_hosts", "HostKeyError"),
     **{name: ("runner.hosts.registry", name) for name in ("HostConfig", "HostConfigError", "HostRegistry")},
     "SecretStoreError": ("runner.hosts.secrets", "SecretStoreError"),
-    **{name: ("runner.hosts.ssh", name) for name in ("HostAuthError", "HostError")},
+    **{name: ("runner.hosts.errors", name) for name in ("HostAuthError", "HostError")},
     **{name: ("runner.triggers", name) for name in ("Trigger", "TriggerError", "load_triggers")},
     **{name: ("runner.triggers", name) for name in ("remove_trigger", "save_trigger", "stored_path")},
 }
