@@ -6,26 +6,30 @@ Everything else in ``designer`` imports these names from here, so that the facad
 
 from __future__ import annotations
 
-from runner.config import (
+from runner.api import (
+    ALLOWED_TARGETS,
     ConfigLoadError,
+    CycleError,
     Diagnostic,
+    EdgeError,
+    EditError,
+    Layout,
     LoadedConfig,
+    PipelineGraph,
+    ResolvedEdge,
+    SweepError,
+    YamlDocument,
     edits,
     endpoint_edits,
+    expand_blueprint,
+    layered_layout,
     lint,
     load_text,
     node_edits,
     pipeline_edits,
+    resolve_edges,
     task_edits,
 )
-from runner.config.checks import ALLOWED_TARGETS
-from runner.config.document import YamlDocument
-from runner.config.errors import CycleError, EdgeError, EditError
-from runner.config.sidecar import Layout
-from runner.config.sockets import ResolvedEdge, resolve_edges
-from runner.dag import PipelineGraph
-from runner.dag.layout import layered_layout
-from runner.execution.sweep import SweepError, expand_blueprint
 
 __all__ = [
     "ALLOWED_TARGETS",
