@@ -1,7 +1,9 @@
-"""The one place where the designer reaches into ``runner``'s model API.
+"""The runner's model names (load, lint, edits, typed views) for the document, canvas and panels.
 
-Everything else in ``designer`` imports these names from here, so that the facade can change
-(or move to ``runner.api``) without touching the rest of the package.
+They come from ``runner.api``, the only runner module the designer imports besides
+``runner.events`` (the rest of the designer, ``run/`` and ``bridge/``, imports ``runner.api``
+directly); an import-linter contract in pyproject.toml holds every designer module to that.
+Importing them from here keeps the document side's list of runner names in one place.
 """
 
 from __future__ import annotations
