@@ -2,7 +2,8 @@
 
 They come from ``runner.api``, the only runner module the designer imports besides
 ``runner.events`` (the rest of the designer, ``run/`` and ``bridge/``, imports ``runner.api``
-directly); an import-linter contract in pyproject.toml holds every designer module to that.
+directly); an import-linter contract in pyproject.toml holds the designer to that (only the
+command-line entry point, designer/cli.py, hands subcommands to the runner's CLI).
 Importing them from here keeps the document side's list of runner names in one place.
 """
 
