@@ -364,7 +364,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         return False
 
     def shutdown(self) -> None:
-        """Cancel a run, stop timers and clear plots (STYLE 6.8); safe to call twice."""
+        """Cancel a run, stop timers and clear plots (docs/architecture.md "Shutdown"); safe to call twice."""
         if self._closed:
             return
         self._closed = True

@@ -7,7 +7,7 @@
 
 Conditions use leval's ``CommonBooleanEvaluator`` (the evaluator valohai uses: dashed names,
 weak typing, ``and/or/not``, ``in``, ``is None``, ``abs/min/max``). Names:
-``metadata.<key>`` (the node's latest value of each key, contract §7; nested objects and dotted
+``metadata.<key>`` (the node's latest value of each key, docs/runtime.md §7; nested objects and dotted
 keys as ``metadata.a.b``), ``parameter.<name>`` and ``parameters.<name>`` (resolved values).
 Dashes are part of a name when written without spaces: ``parameter.learning-rate > 0.01``
 (so subtraction needs spaces: ``metadata.a - 1``). Keys with other characters (``val/acc``)
