@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
 from designer.debug.debugger_prompt import DebuggerPrompt
 from designer.debug.failure_view import FailureView
+from designer.debug.rerun_on_save import RerunOnSave
 from designer.debug.terminal_dock import TerminalPanel
 from runner.api import debug
 
@@ -50,6 +51,12 @@ class DebugUI(QObject):
         ev.states_changed.connect(self._on_states)
         ev.run_finished.connect(lambda _e: self.prompt.show_idle())
         self.window.scene.selectionChanged.connect(self.refresh_failure)
+        self.window.scene.selectionChanged.connect(self._sync_rerun_action)
+        self.rerun = RerunOnSave(run_ui, self)
+        self.rerun.rerun_started.connect(
+            lambda nodes, files: self._status(f"Saved {', '.join(files[:3])}: re-running {', '.join(nodes)}")
+        )
+        self.window.document.reset.connect(self.rerun.watch)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -80,9 +87,18 @@ class DebugUI(QObject):
             "Runs record each frame's local variables at an uncaught Python exception (shown in Failure)"
         )
         self.locals_action.toggled.connect(lambda on: setattr(self.ui, "capture_locals", on))
+        self.rerun_action = QAction("Re-run on Sa&ve", self.window)
+        self.rerun_action.setCheckable(True)
+        self.rerun_action.setEnabled(False)
+        self.rerun_action.setStatusTip(
+            "Run the selected node again, on its upstream's latest outputs, whenever a code file is saved"
+        )
+        self.rerun_action.triggered.connect(self._toggle_rerun)
         menu = self.ui.menu
         first = menu.actions()[0] if menu.actions() else None
-        menu.insertActions(first, [self.debug_action, self.shell_action, self.locals_action])
+        menu.insertActions(
+            first, [self.debug_action, self.shell_action, self.locals_action, self.rerun_action]
+        )
         menu.insertSeparator(first)
         for dock in (self.terminal_dock, self.failure_dock, self.debugger_dock):
             menu.addAction(dock.toggleViewAction())
@@ -96,6 +112,19 @@ class DebugUI(QObject):
 
     def _status(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 8000)
+
+    # --- re-run on save ---------------------------------------------------------------------------
+    def _sync_rerun_action(self) -> None:
+        node = self._selected()
+        self.rerun_action.setEnabled(node is not None)
+        self.rerun_action.setChecked(node is not None and node in self.rerun.nodes)
+
+    def _toggle_rerun(self, on: bool) -> None:
+        node = self._selected()
+        if node is not None:
+            self.rerun.set_node(node, on)
+            state = "re-runs" if on else "no longer re-runs"
+            self._status(f"{node} {state} when a file of {self.rerun.root or 'the project'} is saved")
 
     # --- shell ------------------------------------------------------------------------------------------
     def open_shell(self, node: str | None = None, run_id: str | None = None) -> Any:
