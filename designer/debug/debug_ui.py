@@ -23,6 +23,7 @@ from designer.debug.failure_view import FailureView
 from designer.debug.rerun_on_save import RerunOnSave
 from designer.debug.terminal_dock import TerminalPanel
 from runner.api import debug
+from runner.events import ApprovalRequested, ApprovalResolved
 
 _FAILED = ("failed", "cancelled")
 
@@ -46,6 +47,9 @@ class DebugUI(QObject):
         self.failure.shell_requested.connect(lambda: self.open_shell())
         self.prompt.attach_vscode.connect(self.attach_vscode)
         self.prompt.cancel_requested.connect(self.ui.cancel)
+        self.prompt.continue_requested.connect(self.ui.controller.approve)
+        self.prompt.shell_requested.connect(lambda node: self.open_shell(node, self.ui.controller.run_id))
+        run_ui.controller.events.approvals_changed.connect(self._on_approvals)
         ev = run_ui.controller.events
         ev.debuggers_listening.connect(self._on_debuggers)
         ev.states_changed.connect(self._on_states)
@@ -94,6 +98,14 @@ class DebugUI(QObject):
             "Run the selected node again, on its upstream's latest outputs, whenever a code file is saved"
         )
         self.rerun_action.triggered.connect(self._toggle_rerun)
+        self.pause_action = QAction("&Pause Before This Node", self.window)
+        self.pause_action.setCheckable(True)
+        self.pause_action.setEnabled(False)
+        self.pause_action.setStatusTip(
+            "A breakpoint for the next runs (not written into the YAML): the node waits before it "
+            "starts, its inputs staged"
+        )
+        self.pause_action.triggered.connect(self._toggle_pause)
         menu = self.ui.menu
         first = menu.actions()[0] if menu.actions() else None
         menu.insertActions(
@@ -116,8 +128,30 @@ class DebugUI(QObject):
     # --- re-run on save ---------------------------------------------------------------------------
     def _sync_rerun_action(self) -> None:
         node = self._selected()
-        self.rerun_action.setEnabled(node is not None)
-        self.rerun_action.setChecked(node is not None and node in self.rerun.nodes)
+        for action, nodes in (
+            (self.rerun_action, self.rerun.nodes),
+            (self.pause_action, self.ui.pause_before),
+        ):
+            action.setEnabled(node is not None)
+            action.setChecked(node is not None and node in nodes)
+
+    def _toggle_pause(self, on: bool) -> None:
+        node = self._selected()
+        if node is not None:
+            (self.ui.pause_before.add if on else self.ui.pause_before.discard)(node)
+
+    def _on_approvals(self, events: list[Any]) -> None:
+        for event in events:
+            if isinstance(event, ApprovalRequested) and event.reason.endswith(debug.BREAKPOINT):
+                self.prompt.show_paused(event.node)
+                self.debugger_dock.show()
+                self.debugger_dock.raise_()
+            elif (
+                isinstance(event, ApprovalResolved)
+                and event.node == self.prompt.node
+                and not self.prompt.port
+            ):
+                self.prompt.show_idle()
 
     def _toggle_rerun(self, on: bool) -> None:
         node = self._selected()

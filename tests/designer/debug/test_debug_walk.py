@@ -78,3 +78,35 @@ def test_failure_view_shell_and_debugger(qtbot: Any, window_ui: Any, failing_pro
         client.close()
     assert again.args[0].status == "failed"  # the bug is still there: the debugger changed nothing
     assert prompt.node == ""  # back to idle once the run ended
+
+
+def test_pause_before_a_node_shell_on_its_staged_inputs_then_continue(
+    qtbot: Any, window_ui: Any, failing_project: Path
+) -> None:
+    ui = window_ui
+    dbg = ui.debug_ui
+    assert ui.window.files.open_path(failing_project / "valohai.yaml", confirm=False)
+    ui.window.scene.select_node("train")
+    dbg.pause_action.trigger()
+    assert ui.pause_before == {"train"}
+    finished: list[Any] = []
+    ui.controller.events.run_finished.connect(finished.append)
+    assert ui.run_pipeline(dialog=False)
+    prompt = dbg.prompt
+    qtbot.waitUntil(lambda: prompt.node == "train" and prompt.go_on.isEnabled(), timeout=60_000)
+    assert "paused before it starts" in prompt.headline.text() and not prompt.vscode.isVisible()
+    assert ui.controller.states.state("train").status == "awaiting-approval"
+    qtbot.mouseClick(prompt.shell, Qt.MouseButton.LeftButton)
+    tab = dbg.terminals.tabs()[-1]
+    qtbot.waitUntil(lambda: tab.status == "open", timeout=30_000)
+    qtbot.keyClicks(tab.terminal, "cat /valohai/inputs/rows/rows.csv /valohai/config/parameters.json")
+    qtbot.keyClick(tab.terminal, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: "1,2" in tab.terminal.text() and '"epochs": 3' in tab.terminal.text(), timeout=10_000
+    )
+    assert not finished
+    qtbot.mouseClick(prompt.go_on, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(finished), timeout=60_000)
+    assert finished[0].status == "failed"  # it ran (and failed in model.py, as it does)
+    assert ui.history.execution(finished[0].run_id, "train")["exit_code"] == 1
+    assert prompt.node == ""
