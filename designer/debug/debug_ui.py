@@ -74,9 +74,15 @@ class DebugUI(QObject):
         self.debug_action.setShortcut(QKeySequence("Ctrl+Shift+F5"))
         self.debug_action.setStatusTip("Run the selected node with its Python waiting for a debugger")
         self.debug_action.triggered.connect(lambda _c=False: self.debug_node())
+        self.locals_action = QAction("Capture &Locals on Failure", self.window)
+        self.locals_action.setCheckable(True)
+        self.locals_action.setStatusTip(
+            "Runs record each frame's local variables at an uncaught Python exception (shown in Failure)"
+        )
+        self.locals_action.toggled.connect(lambda on: setattr(self.ui, "capture_locals", on))
         menu = self.ui.menu
         first = menu.actions()[0] if menu.actions() else None
-        menu.insertActions(first, [self.debug_action, self.shell_action])
+        menu.insertActions(first, [self.debug_action, self.shell_action, self.locals_action])
         menu.insertSeparator(first)
         for dock in (self.terminal_dock, self.failure_dock, self.debugger_dock):
             menu.addAction(dock.toggleViewAction())

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from runner.dag.scheduler import Scheduler
 from runner.debug.debugger import DebugHooks, DebugSessions
+from runner.debug.failure import locals_path
 from runner.deploy.deployments import Deployments
 from runner.events import CANCELLED, FAILED, PENDING, Event, NodeStateChanged, RunFinished, RunStarted
 from runner.execution.actions import ActionGate, ActionHooks
@@ -91,8 +92,10 @@ class Executor:
         )
         self.actions = ActionGate(st, ActionHooks(self._finish, self._set_status, self.cancel))
         self.errors = ErrorPolicy(st, ErrorHooks(self._relaunch, self._set_status, self._stop_run))
-        # --debug nodes: debugpy injected, its port published/forwarded (runner.debug.debugger).
-        self.debug = DebugSessions(run_id, options.debug_nodes, backend, DebugHooks(st.log.line, self._emit))
+        # --debug nodes: debugpy injected, its port published/forwarded; captured locals
+        # (runner.debug.debugger).
+        hooks = DebugHooks(st.log.line, self._emit, lambda unit: locals_path(st.log.path(unit)))
+        self.debug = DebugSessions(run_id, options.debug_nodes, backend, hooks, options.capture_locals)
         self.units = UnitRunner(
             st,
             backend,

@@ -52,6 +52,7 @@ class RunOptions:
     labels: dict[str, str] = field(default_factory=dict)  # extra container labels (tests find theirs)
     endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT
     debug_nodes: tuple[str, ...] = ()  # run under debugpy, waiting for a debugger (runner.debug)
+    capture_locals: bool = False  # record each frame's locals at an uncaught Python exception
 
 
 @dataclass

@@ -50,6 +50,7 @@ def test_failure_view_shell_and_debugger(qtbot: Any, window_ui: Any, failing_pro
     ui = window_ui
     dbg = ui.debug_ui
     assert ui.window.files.open_path(failing_project / "valohai.yaml", confirm=False)
+    dbg.locals_action.setChecked(True)
     with qtbot.waitSignal(ui.controller.events.run_finished, timeout=120_000) as finished:
         assert ui.run_pipeline(dialog=False)
     assert finished.args[0].status == "failed"
@@ -65,6 +66,11 @@ def test_failure_view_shell_and_debugger(qtbot: Any, window_ui: Any, failing_pro
     assert current.text(0) == "model.py:4"  # the failing frame, mapped to the local file
     assert str((failing_project / "model.py").resolve()) in current.toolTip(0)
     assert "raise ValueError" in view.source.textCursor().block().text()
+    shown = {
+        view.locals.topLevelItem(i).text(0): view.locals.topLevelItem(i).text(1)
+        for i in range(view.locals.topLevelItemCount())
+    }
+    assert shown["widths"] == "[2, 2]" and shown["width"] == "3" and shown["rows"] == "['a,b', '1,2']"
     opened: list[tuple[str, int]] = []
     dbg.open_file = lambda path, line: opened.append((path, line)) or "opened"
     view.frames.itemActivated.emit(current, 0)
