@@ -18,6 +18,14 @@ def add_debug_arguments(p: argparse.ArgumentParser) -> None:
         "debugger (debugpy, Debug Adapter Protocol); prints `debugger listening on 127.0.0.1:PORT`",
     )
     p.add_argument(
+        "--pause-before",
+        action="append",
+        default=[],
+        metavar="NODE",
+        help="a run-time breakpoint: NODE waits before it starts, its inputs staged (open a shell on "
+        "it with `shell RUN/NODE`), until you continue it at the prompt (repeatable)",
+    )
+    p.add_argument(
         "--capture-locals",
         action="store_true",
         help="at an uncaught Python exception, record each frame's local variables (reprs, capped) "

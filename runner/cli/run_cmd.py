@@ -178,6 +178,9 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         if unknown:
             raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
         debug_nodes = chosen_debug_nodes(args.debug, plan.nodes, args.pipeline)
+        unknown = sorted(set(args.pause_before) - set(plan.nodes))
+        if unknown:
+            raise ValueError(f"--pause-before: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
     except ConfigLoadError as exc:
         print(exc.format(), file=sys.stderr)
         return 2
@@ -191,6 +194,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         image_map=image_map,
         debug_nodes=debug_nodes,
         capture_locals=args.capture_locals,
+        pause_before=tuple(args.pause_before),
     )
     try:
         handle = start_run(

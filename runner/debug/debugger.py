@@ -27,6 +27,9 @@ from runner.execution.inject import DEBUG_ENV, DEBUG_PORT, LOCALS_ENV
 LOCALS_REPORT = "locals/record.json"
 MAX_LOCALS_RECORD = 256 * 1024  # ours caps itself far below: a bigger file is not ours
 
+# Why a node with a run-time breakpoint waits (the approval's reason: "node-starting: <this>").
+BREAKPOINT = "paused before this node (breakpoint); inputs staged"
+
 # The line the injected hook prints once debugpy listens (runner/execution/inject/site/_pd_debug.py).
 MARKER = "pipeline-designer: debugger listening on port"
 
@@ -76,6 +79,24 @@ class DebugSessions:
         spec.publish = (*spec.publish, DEBUG_PORT)
         spec.time_limit = None  # paused at a breakpoint is not hanging
         spec.no_output_timeout = None
+
+    def stage(self, store: Any, spec: Any, backend: str, log_path: Any) -> None:
+        """A node paused before its start: its world (image, staged inputs, parameters) goes into
+        the store now, so a shell can open on it while it waits."""
+        store.upsert_execution(
+            spec.execution_id,
+            run_id=self.run_id,
+            node=spec.node,
+            step=spec.step,
+            image=spec.image,
+            command=spec.script,
+            parameters=spec.parameters,
+            env=spec.env,
+            inputs={k: [f.__dict__ for f in v] for k, v in spec.inputs.items()},
+            status="pending",
+            backend=backend,
+            log_path=str(log_path),
+        )
 
     def launched(self, node: str, handle: Any) -> None:
         """The container runs: find (and for a remote host, forward) its debugger port, off the loop."""

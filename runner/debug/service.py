@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from runner.debug.attach_config import AttachConfigError, write_vscode_launch
+from runner.debug.debugger import BREAKPOINT
 from runner.debug.editor import editor_command
 from runner.debug.failure import (
     Failure,
@@ -25,6 +26,7 @@ from runner.debug.shell import Shell, open_shell
 from runner.debug.world import ShellError, code_root
 
 __all__ = [
+    "BREAKPOINT",
     "AttachConfigError",
     "Failure",
     "Frame",

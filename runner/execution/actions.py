@@ -191,6 +191,14 @@ class ActionGate:
             return False
         return True
 
+    def hold_at_start(self, node: str, execution_id: str | None, why: str) -> bool:
+        """A run-time breakpoint (pause before this node): held like a node-starting approval, and
+        let go by ``approve`` (continue) or ``reject``. True once it was let go."""
+        if node in self._approved:
+            return True
+        self._hold(node, Decision(APPROVAL, STARTING, why), _Held(STARTING, execution_id, PENDING))
+        return False
+
     def on_complete(
         self,
         node: str,

@@ -53,6 +53,7 @@ class RunOptions:
     endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT
     debug_nodes: tuple[str, ...] = ()  # run under debugpy, waiting for a debugger (runner.debug)
     capture_locals: bool = False  # record each frame's locals at an uncaught Python exception
+    pause_before: tuple[str, ...] = ()  # run-time breakpoints: held before they start (runner.debug)
 
 
 @dataclass
