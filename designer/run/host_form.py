@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from runner.hosts.registry import GPU_ACCESS, HostConfig, HostConfigError
-from runner.hosts.ssh_config import resolve
+from runner.api import HostConfig, HostConfigError
+from runner.api import hosts as service
 
 
 class HostForm(QDialog):
@@ -47,8 +47,10 @@ class HostForm(QDialog):
         self.gpus = QSpinBox(self)
         self.gpus.setRange(0, 64)
         self.gpu_access = QComboBox(self)
-        self.gpu_access.addItem("Device request (docker run --gpus)", GPU_ACCESS[0])
-        self.gpu_access.addItem("NVIDIA_VISIBLE_DEVICES (engine's default runtime is nvidia)", GPU_ACCESS[1])
+        self.gpu_access.addItem("Device request (docker run --gpus)", service.GPU_ACCESS[0])
+        self.gpu_access.addItem(
+            "NVIDIA_VISIBLE_DEVICES (engine's default runtime is nvidia)", service.GPU_ACCESS[1]
+        )
         self.max_parallel = QSpinBox(self)
         self.max_parallel.setRange(1, 256)
         self.max_parallel.setValue(4)
@@ -100,7 +102,7 @@ class HostForm(QDialog):
             self.route.setText("")
             return
         try:
-            self.route.setText("→ " + resolve(url, self.identity.text().strip() or None).describe())
+            self.route.setText("→ " + service.describe_route(url, self.identity.text().strip() or None))
         except HostConfigError as exc:
             self.route.setText(str(exc))
 
@@ -116,7 +118,9 @@ class HostForm(QDialog):
 
     def accept(self) -> None:
         try:
-            resolve(self.url.text().strip(), self.identity.text().strip() or None)  # a route we can follow
+            service.describe_route(
+                self.url.text().strip(), self.identity.text().strip() or None
+            )  # followable
             self.config = HostConfig(
                 self.name.text().strip(),
                 self.url.text().strip(),

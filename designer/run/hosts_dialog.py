@@ -27,12 +27,16 @@ from PySide6.QtWidgets import (
 
 from designer.panels.form_fields import table_with_buttons
 from designer.run.host_form import HostForm
-from runner.hosts import service
-from runner.hosts.errors import HostAuthError, HostError
-from runner.hosts.health import HostReport
-from runner.hosts.known_hosts import HostKeyError
-from runner.hosts.registry import HostConfig, HostConfigError
-from runner.hosts.secrets import SecretStoreError
+from runner.api import (
+    HostAuthError,
+    HostConfig,
+    HostConfigError,
+    HostError,
+    HostKeyError,
+    HostReport,
+    SecretStoreError,
+)
+from runner.api import hosts as service
 
 COLUMNS = ["Name", "URL", "GPUs", "Max parallel", "Status"]
 

@@ -35,7 +35,7 @@ from runner.execution.prepare import (
     prepare_spec,
     reuse_key,
 )
-from runner.execution.run_state import Launch, Running, RunState
+from runner.execution.run_state import Launch, Running, RunState, drained
 from runner.execution.spec import ExecutionSpec, OutputFile, container_name
 from runner.metadata import iso_time, parse_metadata_line, with_time
 
@@ -73,8 +73,9 @@ class UnitWatcher(Protocol):
     def line(self, unit: str, stream: str, text: str) -> None:
         """Each line it prints, before it is published."""
 
-    def finished(self, unit: str) -> None:
-        """It ended (before its outputs are collected)."""
+    def finished(self, unit: str, handle: Handle) -> None:
+        """It ended (before its outputs are collected and its container removed: the backend's
+        ``reports(handle)`` still has what the injected features wrote)."""
 
 
 class UnitRunner:
@@ -187,11 +188,7 @@ class UnitRunner:
 
     def drain_notes(self) -> None:
         """The backend's progress lines (transfers, pulls) into the units' logs."""
-        while True:
-            try:
-                unit, text = self._notes.get_nowait()
-            except queue.Empty:
-                return
+        for unit, text in drained(self._notes):
             self.state.log.line(unit, text)
 
     def abort(self) -> None:
@@ -274,7 +271,7 @@ class UnitRunner:
         st = self.state
         running = st.running.pop(unit)
         spec = running.spec
-        self._watcher.finished(unit)
+        self._watcher.finished(unit, running.handle)
         outputs: list[OutputFile] = []
         collect_error = ""
         try:

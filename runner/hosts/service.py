@@ -18,6 +18,7 @@ from runner.hosts.health import GPU_PROBE_IMAGE, HostReport, check_host
 from runner.hosts.hops import route_keys
 from runner.hosts.known_hosts import KnownHosts, fingerprint
 from runner.hosts.paths import client_id
+from runner.hosts.registry import GPU_ACCESS as GPU_ACCESS  # for the host form, via runner.api.hosts
 from runner.hosts.registry import HostConfig, HostRegistry
 from runner.hosts.secrets import KINDS, delete_secret, set_secret
 from runner.hosts.ssh_config import Route, resolve
@@ -66,6 +67,12 @@ def remove_host(name: str) -> None:
 def store_secret(name: str, kind: str, secret: str) -> None:
     HostRegistry().get(name)  # only for registered hosts
     set_secret(name, kind, secret)
+
+
+def describe_route(url: str, identity: str | None = None) -> str:
+    """How ``url`` resolves through the ssh config (no network): ``user@host:port via jump``;
+    raises HostConfigError for a route we cannot follow."""
+    return resolve(url, identity).describe()
 
 
 def route_of(name: str) -> Route:
