@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dap.dap_client import DapClient, attach_and_break
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
+
+from tests.support.dap_client import DapClient, attach_and_break
 
 pytestmark = [pytest.mark.docker, pytest.mark.gui]
 

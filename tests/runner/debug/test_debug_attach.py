@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dap.dap_client import DapClient, attach_and_break
-from dap.debug_cli import LISTENING, run_debug_cli
 
 from runner.cli.main import build_parser
 from runner.store.db import RunStore
+from tests.support.dap_client import DapClient, attach_and_break
+from tests.support.debug_cli import LISTENING, run_debug_cli
 
 pytestmark = pytest.mark.docker
 

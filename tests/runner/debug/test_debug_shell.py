@@ -19,6 +19,7 @@ from runner.debug.shell import DEBUG_LABEL, open_shell
 from runner.debug.world import ShellError
 
 pytestmark = pytest.mark.docker
+REPO = Path(__file__).resolve().parents[3]
 
 PIPELINE = r"""
 - step:
@@ -63,9 +64,10 @@ def shell_cli(*argv: str) -> int:
     return int(args.func(args))
 
 
-def _no_debug_containers(docker_client: Any) -> list[str]:
-    found = docker_client.containers.list(all=True, filters={"label": DEBUG_LABEL})
-    return [c.name for c in found]
+def _debug_containers(docker_client: Any, *run_ids: str) -> list[str]:
+    """Debug containers of these runs' executions (their ids start with the run id)."""
+    found = docker_client.containers.list(all=True, ignore_removed=True, filters={"label": DEBUG_LABEL})
+    return [c.name for c in found if c.labels.get(DEBUG_LABEL, "").startswith(run_ids)]
 
 
 def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
@@ -75,7 +77,6 @@ def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
     first = run_yaml(path, pipeline="p")
     assert first.statuses()["good"] == "succeeded"
     assert first.statuses()["bad"] == "failed"
-    before = set(_no_debug_containers(docker_client))
 
     for node, mode in (("good", "ok"), ("bad", "broken")):
         capfd.readouterr()
@@ -103,7 +104,7 @@ def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
     capfd.readouterr()
     assert shell_cli("--network", "none", "latest/good", "--", "sh", "-c", CHECK) == 0
     assert capfd.readouterr().out.splitlines()[0] == "table.csv"
-    assert set(_no_debug_containers(docker_client)) == before
+    assert _debug_containers(docker_client, first.run_id, second.run_id) == []
     assert not list((home / "debug").iterdir())
 
 
@@ -183,3 +184,32 @@ def test_shell_in_a_running_node_uses_its_own_container(
     finally:
         handle.cancel()
         handle.wait(30)
+
+
+def test_a_debug_container_whose_shell_process_died_is_removed_by_the_next_shell(
+    run_yaml, project, home: Path, docker_client: Any, tmp_path: Path
+) -> None:
+    """A tty container outlives a killed client: the next shell cleans it up."""
+    import subprocess
+    import sys
+
+    outcome = run_yaml(project(PIPELINE), pipeline="p")
+    script = tmp_path / "hold.py"
+    script.write_text(
+        "import sys, time\n"
+        "from runner.debug.shell import open_shell\n"
+        f"term = open_shell({outcome.run_id + '/good'!r}, network='none').terminal()\n"
+        "print('open', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        assert len(_debug_containers(docker_client, outcome.run_id)) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    assert len(_debug_containers(docker_client, outcome.run_id)) == 1  # still there: nobody ended it
+    shell = open_shell(f"{outcome.run_id}/bad", network="none")
+    shell.close()
+    assert _debug_containers(docker_client, outcome.run_id) == []
