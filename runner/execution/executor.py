@@ -33,11 +33,11 @@ from runner.deploy.deployments import Deployments
 from runner.events import CANCELLED, FAILED, PENDING, Event, NodeStateChanged, RunFinished, RunStarted
 from runner.execution.actions import ActionGate, ActionHooks
 from runner.execution.backend import Backend
-from runner.execution.code import tree_hash
 from runner.execution.on_error import ErrorHooks, ErrorPolicy
 from runner.execution.placement import RunPlacements
 from runner.execution.plan import RunPlan
 from runner.execution.prepare import RunContext
+from runner.execution.recording import CodeRecorder
 from runner.execution.run_state import Emit, RunLog, RunOptions, RunState, task_nodes
 from runner.execution.spec import ExecutionSpec
 from runner.execution.task_node import TaskHooks, TaskRunner
@@ -93,6 +93,16 @@ class Executor:
         self.errors = ErrorPolicy(st, ErrorHooks(self._relaunch, self._set_status, self._stop_run))
         # --debug nodes: debugpy injected, its port published/forwarded (runner.debug.debugger).
         self.debug = DebugSessions(run_id, options.debug_nodes, backend, DebugHooks(st.log.line, self._emit))
+        # The run's code: a snapshot, the reads of each unit and the reuse decisions (recording).
+        self.code = CodeRecorder(
+            store,
+            artifacts,
+            plan.root_dir,
+            plan.yaml_path,
+            plan.yaml_text,
+            keep=options.keep_code,
+            snapshot=options.snapshot,
+        )
         self.units = UnitRunner(
             st,
             backend,
@@ -105,6 +115,7 @@ class Executor:
                 metadata=lambda unit, record: self.tasks.on_metadata(unit, record),
             ),
             self.debug,
+            self.code,
         )
         self.tasks = TaskRunner(
             st,
@@ -161,7 +172,7 @@ class Executor:
                 plan,
                 st.artifacts,
                 self.data_dir / "cache",
-                tree_hash(plan.root_dir),
+                self.code.start(self.run_id).key(),
                 self.options.image_map,
                 self.options.strict,
                 labels=self.options.labels,
