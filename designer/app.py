@@ -63,8 +63,7 @@ def _shut_down(window: MainWindow) -> None:
 def run_self_test(path: str | None = None) -> int:
     """``--self-test``: open the example (or ``path``) offscreen, lint it, quit; 0 when all is well."""
     from designer.welcome import check_engine, examples_dir
-    from runner.config import ConfigLoadError, lint, load
-    from runner.config.diagnostics import has_errors
+    from runner.api import ConfigLoadError, has_errors, lint, load
 
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # read when the QApplication is created
     target = Path(path) if path else examples_dir() / "valohai.yaml"

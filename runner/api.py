@@ -1,14 +1,21 @@
-"""The facade the designer (and the CLI) use to run pipelines. No Qt in here.
+"""The runner's public API: what the designer (and scripts) use. No Qt in here.
 
     handle = start_run("valohai.yaml", pipeline="train", on_event=print)
     handle.cancel(); status = handle.wait()
 
-Events are delivered to ``on_event`` (called on the runner thread: keep it quick) and to the
-thread-safe ``handle.events`` queue, which ends with a RunFinished event.
+Events (``runner.events``, frozen dataclasses, the other public module) are delivered to
+``on_event`` (called on the runner thread: keep it quick) and to the thread-safe
+``handle.events`` queue, which ends with a RunFinished event.
+
+Besides running, it names the model (load, lint, the edit functions, the typed views), the run
+history's helpers and host management. ``designer/`` imports the runner only from here and
+``runner.events``; an import-linter contract in pyproject.toml holds it to that
+(docs/architecture.md, "Packages and their rules").
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import queue
 import threading
@@ -17,45 +24,98 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.config import LoadedConfig, lint, load
+from runner.config import ConfigLoadError, Diagnostic, LoadedConfig, lint, load, load_text
+from runner.config.checks import ALLOWED_TARGETS
+from runner.config.diagnostics import has_errors
+from runner.config.errors import CycleError, EdgeError, EditError
+from runner.config.sockets import ResolvedEdge, resolve_edges
+from runner.dag import PipelineGraph
 from runner.events import Event, LogLine
 from runner.execution.code import HOME_MARKER
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
+from runner.execution.inputs import safe_file_name
+from runner.execution.naming import is_earlier_attempt, split_unit, unit_name
 from runner.execution.plan import PlanError, RunPlan, plan_pipeline, plan_step
+from runner.execution.sweep import SweepError, expand_blueprint
+from runner.metadata import latest_values, parse_metadata_line, rank_children
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
-from runner.store.paths import data_dir as default_data_dir
+from runner.store.paths import data_dir
+from runner.store.schema import StoreError
+
+# name -> (module, attribute; None: the module itself), imported on first use: ruamel.yaml for
+# the edits, paramiko and the Docker SDK for hosts and debugging.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    **{name: (f"runner.config.{name}", None) for name in ("edits", "endpoint_edits", "node_edits")},
+    **{name: (f"runner.config.{name}", None) for name in ("pipeline_edits", "task_edits")},
+    "YamlDocument": ("runner.config.document", "YamlDocument"),
+    "Layout": ("runner.config.sidecar", "Layout"),
+    "SidecarError": ("runner.config.sidecar", "SidecarError"),
+    "layered_layout": ("runner.dag.layout", "layered_layout"),
+    "debug": ("runner.debug.service", None),  # shells in a node's world, failures, debugger attach
+    "hosts": ("runner.hosts.service", None),  # host management
+    "HostReport": ("runner.hosts.health", "HostReport"),
+    "HostKeyError": ("runner.hosts.known_hosts", "HostKeyError"),
+    **{name: ("runner.hosts.registry", name) for name in ("HostConfig", "HostConfigError", "HostRegistry")},
+    "SecretStoreError": ("runner.hosts.secrets", "SecretStoreError"),
+    **{name: ("runner.hosts.errors", name) for name in ("HostAuthError", "HostError")},
+    **{name: ("runner.triggers", name) for name in ("Trigger", "TriggerError", "load_triggers")},
+    **{name: ("runner.triggers", name) for name in ("remove_trigger", "save_trigger", "stored_path")},
+}
 
 IMAGE_MAP_ENV = "PIPELINE_DESIGNER_IMAGE_MAP"
 
+
 __all__ = [
+    "ALLOWED_TARGETS",
+    "ConfigLoadError",
+    "CycleError",
+    "Diagnostic",
+    "EdgeError",
+    "EditError",
     "LoadedConfig",
+    "PipelineGraph",
+    "PlanError",
+    "ResolvedEdge",
     "RunHandle",
     "RunOptions",
+    "RunPlan",
+    "StoreError",
+    "SweepError",
+    "data_dir",
+    "expand_blueprint",
+    "has_errors",
     "image_map_from_env",
+    "is_earlier_attempt",
+    "latest_values",
     "lint",
     "load",
+    "load_text",
     "open_store",
+    "parse_metadata_line",
     "plan_run",
+    "rank_children",
+    "resolve_edges",
+    "safe_file_name",
+    "split_unit",
     "start_run",
+    "unit_name",
+    *_LAZY,
 ]
 
 MAX_UNREAD_AFTER_RUN = 10_000  # queued events a finished run's handle keeps for a reader
 
 
 def __getattr__(name: str) -> Any:
-    """``runner.api.hosts``: host management (runner.hosts.service), imported on first use
-    because it pulls in paramiko and the Docker SDK."""
-    if name == "hosts":
-        from runner.hosts import service
-
-        return service
-    if name == "debug":  # shells in a node's world, failures, debugger attach (runner.debug.service)
-        from runner.debug import service as debug_service
-
-        return debug_service
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """The names of ``_LAZY``, imported on first use (``from runner.api import hosts`` too)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
 
 
 def image_map_from_env(text: str | None = None) -> dict[str, str]:
@@ -75,7 +135,7 @@ def parse_image_map(pairs: list[str]) -> dict[str, str]:
 
 
 def open_store(home: Path | None = None) -> tuple[Path, RunStore, ArtifactStore]:
-    home = home or default_data_dir()
+    home = home or data_dir()
     home.mkdir(parents=True, exist_ok=True)
     (home / HOME_MARKER).touch()
     return home, RunStore(home / "runs.sqlite3"), ArtifactStore(home / "artifacts")

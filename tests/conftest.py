@@ -107,6 +107,17 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def ssh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME with an empty ~/.ssh and no ssh-agent: the developer's own ssh config, keys and agent
+    never reach a test (tests write the config they mean, ``tests.support.remote.write_ssh_config``)."""
+    path = tmp_path / "sshhome"
+    (path / ".ssh").mkdir(parents=True, mode=0o700)
+    monkeypatch.setenv("HOME", str(path))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    return path
+
+
+@pytest.fixture
 def memory_keyring() -> Iterator[object]:
     """An in-process keyring for the test, the previous backend restored after."""
     import keyring

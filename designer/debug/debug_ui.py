@@ -160,6 +160,8 @@ class DebugUI(QObject):
             self.refresh_failure()
 
     def refresh_failure(self) -> None:
+        if not shiboken6.isValid(self.failure):
+            return  # the window is going away (its scene clears the selection as it goes)
         node, run_id = self._selected(), self.ui.shown_run
         if node is None or run_id is None:
             self.failure.show_failure(None)
@@ -168,14 +170,15 @@ class DebugUI(QObject):
         if execution is None or execution.get("status") not in _FAILED:
             self.failure.show_failure(None)
             return
-        failure = debug.failure_of(execution, self.ui.history.run(run_id))
+        run = self.ui.history.run(run_id)
+        failure = debug.failure_of(execution, run)
         if failure is None:
             line = debug.last_error_line(debug.log_lines(execution.get("log_path") or ""))
             why = execution.get("message") or execution["status"]
             note = f"{node} failed ({why}) without a Python traceback."
             self.failure.show_failure(None, note + (f"\nLast error line: {line}" if line else ""))
             return
-        self.failure.show_failure(failure)
+        self.failure.show_failure(failure, root=debug.code_root(run) if run else None)
         self.failure_dock.show()
         self.failure_dock.raise_()
 

@@ -53,7 +53,7 @@ class FailureView(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.frames = QTreeWidget(self)
-        self.frames.setHeaderLabels(["Function", "File", "Line"])
+        self.frames.setHeaderLabels(["Where", "Function", "Line of code"])
         self.frames.setRootIsDecorated(False)
         self.frames.setAlternatingRowColors(True)
         self.frames.currentItemChanged.connect(lambda item, _prev: self._show_frame(item))
@@ -82,22 +82,24 @@ class FailureView(QWidget):
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.shell_button)
         buttons.addStretch(1)
-        right = QSplitter(Qt.Orientation.Vertical, self)
-        right.addWidget(self.source)
-        right.addWidget(self.locals)
-        right.setSizes([200, 120])
-        body = QSplitter(Qt.Orientation.Horizontal, self)
+        # Frames above, the failing source and its locals below: readable in a half-width dock.
+        below = QSplitter(Qt.Orientation.Horizontal, self)
+        below.addWidget(self.source)
+        below.addWidget(self.locals)
+        below.setSizes([560, 240])
+        body = QSplitter(Qt.Orientation.Vertical, self)
         body.addWidget(self.frames)
-        body.addWidget(right)
-        body.setSizes([380, 520])
+        body.addWidget(below)
+        body.setSizes([110, 200])
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.message)
         layout.addWidget(body, 1)
         layout.addLayout(buttons)
 
-    def show_failure(self, failure: Any, note: str = "") -> None:
-        """A ``runner.api.debug.Failure`` (or None: ``note`` says why there is none)."""
+    def show_failure(self, failure: Any, note: str = "", root: Path | None = None) -> None:
+        """A ``runner.api.debug.Failure`` (or None: ``note`` says why there is none); frames in
+        ``root`` (the project folder) are shown relative to it."""
         self.failure = failure
         self.frames.clear()
         self.locals.clear()
@@ -114,10 +116,10 @@ class FailureView(QWidget):
         self.message.setText(failure.message or "(no message)")
         current = None
         for index, frame in enumerate(failure.frames):
-            where = str(frame.local_path) if frame.local_path else frame.file
-            item = QTreeWidgetItem([frame.function or "(module)", where, str(frame.line)])
+            where = _relative(frame.local_path, root) if frame.local_path else frame.file
+            item = QTreeWidgetItem([f"{where}:{frame.line}", frame.function, frame.source])
             item.setData(0, _FRAME_ROLE, index)
-            item.setToolTip(1, frame.file)
+            item.setToolTip(0, f"{frame.local_path or frame.file}, line {frame.line}")
             if frame.local_path is None:
                 for col in range(3):
                     item.setForeground(col, QColor("#8a8a8a"))
@@ -129,7 +131,7 @@ class FailureView(QWidget):
             self.frames.addTopLevelItem(item)
             if frame is failure.failing_frame:
                 current = item
-        for col in range(3):
+        for col in range(2):
             self.frames.resizeColumnToContents(col)
         if current is not None:
             self.frames.setCurrentItem(current)
@@ -178,3 +180,12 @@ class FailureView(QWidget):
         if found is None or found[1].local_path is None:
             return
         self.open_requested.emit(str(Path(found[1].local_path)), int(found[1].line))
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return Path(path).relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from runner.hosts.registry import HostConfig, HostConfigError
+from runner.api import HostConfig, HostConfigError
 
 
 class HostForm(QDialog):

@@ -44,10 +44,8 @@ from designer.run.runs_browser import RunsBrowser, param_diff
 from designer.run.status_badge import BadgeOverlay
 from designer.run.task_views import TaskViews
 from designer.run.triggers_dialog import open_triggers_dialog
-from runner.api import RunOptions, image_map_from_env
+from runner.api import RunOptions, RunPlan, data_dir, image_map_from_env
 from runner.events import TERMINAL_STATUSES
-from runner.execution.plan import RunPlan
-from runner.store.paths import data_dir
 
 
 class RunUI(RunCommands, TaskViews, QObject):

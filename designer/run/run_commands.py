@@ -12,9 +12,7 @@ from designer.bridge.history import RunHistory
 from designer.bridge.partial_plans import MissingUpstream, ancestors, descendants, failed_nodes, subset_plan
 from designer.bridge.run_controller import RunController
 from designer.run.run_dialog import RunDialog
-from runner.api import plan_run
-from runner.execution.plan import RunPlan
-from runner.store.paths import data_dir
+from runner.api import RunPlan, data_dir, plan_run
 
 
 class RunCommands:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from runner.cli.store_access import LookupFailed, iso_or_none, resolve_target, store_command
+from runner.execution.naming import split_unit
 from runner.metadata import latest_values
 
 FORMAT = 1
@@ -151,9 +152,9 @@ def _task_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     nodes = {r["node"] for r in rows}
     plain = []
     for row in rows:
-        parent, sep, k = row["node"].rpartition("#")
-        if sep and k.isdigit() and parent in nodes:
-            children.setdefault(parent, []).append((int(k), row))
+        parent, k = split_unit(row["node"], nodes)
+        if k is not None:
+            children.setdefault(parent, []).append((k, row))
         else:
             plain.append(row)
     out = []

@@ -28,6 +28,7 @@ from runner.events import (
     RunStarted,
     TaskProgress,
 )
+from runner.execution.naming import unit_name
 
 STATUS_EXIT = {"succeeded": 0, "stopped": 0, "failed": 1, "cancelled": 130}
 EXIT_CODES = (
@@ -322,7 +323,7 @@ class Progress:
         elif isinstance(event, NodeStateChanged) and event.child is not None:  # a task's execution
             if not self.tty and event.status not in ("pending", "running"):
                 extra = f" ({event.message})" if event.message else ""
-                print(f"  {event.node}#{event.child}: {event.status}{extra}", file=self.out)
+                print(f"  {unit_name(event.node, event.child)}: {event.status}{extra}", file=self.out)
         elif isinstance(event, TaskProgress):
             if event.node in self.nodes:
                 self.nodes[event.node]["task"] = event

@@ -21,6 +21,7 @@ __all__ = [
     "Frame",
     "Shell",
     "ShellError",
+    "code_root",
     "editor_command",
     "failure_of",
     "last_error_line",

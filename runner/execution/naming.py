@@ -30,3 +30,9 @@ def split_unit(unit: str, task_nodes: Container[str] | None = None) -> tuple[str
 def attempt_name(unit: str, attempt: int) -> str:
     """The row name of an earlier attempt: ``("train", 1)`` -> ``"train~1"``."""
     return f"{unit}~{attempt}"
+
+
+def is_earlier_attempt(name: str) -> bool:
+    """A row of a retried unit's earlier attempt (``train~1``, ``t#2~1``): history, not the unit."""
+    base, sep, n = name.rpartition("~")
+    return bool(sep and base and n.isdigit())

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
+import signal
+import subprocess
+import textwrap
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import keyring.backend
 import keyring.errors
@@ -69,6 +77,47 @@ def register_host(
     if trust:
         KnownHosts().trust("127.0.0.1", server.port, fetch_host_key("127.0.0.1", server.port))
     return RemoteHost(config, server)
+
+
+def write_ssh_config(home: Path, text: str) -> Path:
+    """``home/.ssh/config`` (dedented), as a user keeps it; returns its path."""
+    path = home / ".ssh" / "config"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(textwrap.dedent(text))
+    path.chmod(0o600)
+    return path
+
+
+@contextmanager
+def ssh_agent(workdir: Path, *keys: tuple[Path, str | None]) -> Iterator[str]:
+    """A real ``ssh-agent`` holding ``keys`` ((path, passphrase) pairs); yields its socket.
+
+    The passphrase reaches ``ssh-add`` through an askpass script, as a desktop prompt would.
+    """
+    for tool in ("ssh-agent", "ssh-add"):
+        if shutil.which(tool) is None:
+            message = f"{tool} is not installed (apt-get install -y openssh-client)"
+            pytest.fail(message, pytrace=False) if in_ci() else pytest.skip(message)
+    sock = workdir / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not sock.exists():
+            assert time.monotonic() < deadline and agent.poll() is None, "ssh-agent did not start"
+            time.sleep(0.02)
+        for path, passphrase in keys:
+            askpass = workdir / "askpass.sh"
+            askpass.write_text(f"#!/bin/sh\nprintf '%s\\n' '{passphrase or ''}'\n")
+            askpass.chmod(0o700)
+            env = {**os.environ, "SSH_AUTH_SOCK": str(sock), "SSH_ASKPASS": str(askpass),
+                   "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"}  # fmt: skip
+            subprocess.run(
+                ["ssh-add", str(path)], env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL
+            )
+        yield str(sock)
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(10)
 
 
 def cli(*argv: str) -> tuple[int, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from designer.bridge.batching import Batch
 from designer.bridge.run_details import TaskCounts, format_params, split_child, varied
-from designer.run.ranking import rank_children
+from runner.api import rank_children
 from runner.events import (
     ApprovalRequested,
     ApprovalResolved,

@@ -59,10 +59,11 @@ def test_failure_view_shell_and_debugger(qtbot: Any, window_ui: Any, failing_pro
     qtbot.waitUntil(lambda: view.failure is not None, timeout=5_000)
     assert view.title.text() == "ValueError"
     assert view.message.text() == "rows have 2 columns, the model wants 3:\n  header 'a,b'"
-    frames = [(view.frames.topLevelItem(i).text(0), view.frames.topLevelItem(i).text(2)) for i in range(3)]
-    assert frames == [("<module>", "11"), ("main", "8"), ("fit", "4")]
+    frames = [(view.frames.topLevelItem(i).text(0), view.frames.topLevelItem(i).text(1)) for i in range(3)]
+    assert frames == [("train.py:11", "<module>"), ("train.py:8", "main"), ("model.py:4", "fit")]
     current = view.frames.currentItem()
-    assert current.text(1) == str((failing_project / "model.py").resolve())  # the failing frame, mapped
+    assert current.text(0) == "model.py:4"  # the failing frame, mapped to the local file
+    assert str((failing_project / "model.py").resolve()) in current.toolTip(0)
     assert "raise ValueError" in view.source.textCursor().block().text()
     opened: list[tuple[str, int]] = []
     dbg.open_file = lambda path, line: opened.append((path, line)) or "opened"

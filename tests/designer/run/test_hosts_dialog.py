@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 from runner.hosts import service
 from runner.hosts.registry import HostConfig
 
-pytestmark = pytest.mark.gui
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("ssh_home")]
 SECRET = "s3cret-Passphrase-917"
 
 

@@ -17,7 +17,7 @@ from runner.hosts import service
 from runner.hosts.known_hosts import KnownHosts, fetch_host_key, fingerprint
 from runner.hosts.registry import HostConfig
 
-pytestmark = [pytest.mark.gui, pytest.mark.sshd]
+pytestmark = [pytest.mark.gui, pytest.mark.sshd, pytest.mark.usefixtures("ssh_home")]
 
 
 def _register(sshd: Any, dialog: Any) -> None:

@@ -206,15 +206,17 @@ def test_rank_children_by_latest_value_missing_last() -> None:
         3: [{"acc": 0.7}],
         4: [{"acc": float("nan")}],
         5: [{"acc": 0.7, "_time": "x"}],
+        6: [{"acc": float("inf")}],  # an infinity is no score either: last, whichever the order
     }
     assert rank_children(records, "acc") == [
         (3, 0.7),
         (5, 0.7),
         (1, 0.5),
         (2, None),
-        (4, records[4][0]["acc"]),
+        (4, None),
+        (6, None),
     ]
-    assert [c for c, _v in rank_children(records, "acc", descending=False)] == [1, 3, 5, 2, 4]
+    assert [c for c, _v in rank_children(records, "acc", descending=False)] == [1, 3, 5, 2, 4, 6]
     assert rank_children({}, "acc") == []
 
 
