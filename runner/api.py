@@ -197,6 +197,11 @@ class RunHandle:
         """Thread-safe: fail a node awaiting approval with ``message``; its descendants are skipped."""
         self.executor.actions.reject(node, message)
 
+    def set_parameters(self, node: str, values: dict[str, Any], timeout: float = 10) -> None:
+        """Thread-safe: parameter values for ``node`` when it starts (a node paused before its start
+        runs with them once continued); ValueError for an unknown node."""
+        self.executor.call_soon(lambda: self.executor.set_parameters(node, dict(values))).result(timeout)
+
     def awaiting_approval(self) -> dict[str, str]:
         """Nodes awaiting approval now -> "node-starting" or "node-complete"."""
         return self.executor.actions.awaiting()

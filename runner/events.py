@@ -60,7 +60,7 @@ class LogLine:
 
 @dataclass(frozen=True)
 class MetadataRecord:
-    """A stdout line that was a JSON object (contract §7); ``record`` includes ``_time``."""
+    """A stdout line that was a JSON object (docs/runtime.md §7); ``record`` includes ``_time``."""
 
     run_id: str
     node: str

@@ -66,7 +66,7 @@ def report_text(report: HostReport) -> str:
 
 
 def _who(offered: service.OfferedKey) -> str:
-    """"The host gpubox", or "Jump host bastion (hop 1 of 2 on the way to gpubox)"."""
+    """ "The host gpubox", or "Jump host bastion (hop 1 of 2 on the way to gpubox)"."""
     if offered.hops == 1:
         return f"The host {offered.host}"
     if offered.is_target:

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from runner.dag.scheduler import Scheduler
-from runner.debug.debugger import DebugHooks, DebugSessions
+from runner.debug.debugger import BREAKPOINT, DebugHooks, DebugSessions
+from runner.debug.failure import locals_path
 from runner.deploy.deployments import Deployments
 from runner.events import CANCELLED, FAILED, PENDING, Event, NodeStateChanged, RunFinished, RunStarted
 from runner.execution.actions import ActionGate, ActionHooks
@@ -91,8 +92,10 @@ class Executor:
         )
         self.actions = ActionGate(st, ActionHooks(self._finish, self._set_status, self.cancel))
         self.errors = ErrorPolicy(st, ErrorHooks(self._relaunch, self._set_status, self._stop_run))
-        # --debug nodes: debugpy injected, its port published/forwarded (runner.debug.debugger).
-        self.debug = DebugSessions(run_id, options.debug_nodes, backend, DebugHooks(st.log.line, self._emit))
+        # --debug nodes: debugpy injected, its port published/forwarded; captured locals
+        # (runner.debug.debugger).
+        hooks = DebugHooks(st.log.line, self._emit, lambda unit: locals_path(st.log.path(unit)))
+        self.debug = DebugSessions(run_id, options.debug_nodes, backend, hooks, options.capture_locals)
         # The run's code: a snapshot, the reads of each unit and the reuse decisions (recording).
         self.code = CodeRecorder(
             store,
@@ -312,7 +315,17 @@ class Executor:
         self.tasks.on_status(unit, status)
 
     def _starting(self, unit: str, spec: ExecutionSpec) -> bool:
+        if unit in self.options.pause_before:  # a breakpoint: its world is recorded for a shell
+            self.debug.stage(self.state.store, spec, self.backend.name, self.state.log.path(unit))
+            if not self.actions.hold_at_start(unit, spec.execution_id, BREAKPOINT):
+                return False
         return self.actions.on_starting(unit, spec.parameters, spec.execution_id)
+
+    def set_parameters(self, node: str, values: dict[str, Any]) -> None:
+        """Loop thread (through ``call_soon``): values a node paused before its start will run with."""
+        if node not in self.plan.nodes:
+            raise ValueError(f"no node {node!r} (nodes: {', '.join(self.plan.nodes)})")
+        self.plan.nodes[node].explicit.update(values)
 
     def _relaunch(self, node: str) -> None:
         """on-error: retry: the node runs again (a task node: every execution anew)."""

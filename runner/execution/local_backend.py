@@ -1,7 +1,7 @@
 """Local-process backend for machines without Docker. NOT ISOLATED: the step runs as you.
 
-The execution tree mirrors the container layout in a temp folder, and the contract's
-``VH_*_DIR`` variables point there (the only redirection valohai-utils has). Commands
+The execution tree mirrors the container layout in a temp folder, and the
+``VH_*_DIR`` variables (docs/runtime.md §2) point there (the only redirection valohai-utils has). Commands
 that hard-code ``/valohai/...`` paths will not find their files with this backend.
 """
 
@@ -52,7 +52,7 @@ class LocalProcessBackend:
             reports.mkdir(exist_ok=True)
             base = spec.env.get("PYTHONPATH") or os.environ.get("PYTHONPATH", "")
             env.update(inject.environment(spec.inject, base, str(inject.SITE_DIR), str(reports)))
-        for key in ("VALOHAI_PORT", "VH_FLAT_LOCAL_OUTPUTS"):  # contract §2: must stay unset
+        for key in ("VALOHAI_PORT", "VH_FLAT_LOCAL_OUTPUTS"):  # docs/runtime.md §2: must stay unset
             env.pop(key, None)
         proc = subprocess.Popen(
             script_argv(str(workdir / "runner" / SCRIPT_NAME), spec.script),

@@ -51,7 +51,7 @@ class NodeTemplate:
 
     def spread(self, values: dict[str, Any]) -> dict[str, list[Any]]:
         """List values for parameters that are not ``multiple``: a task node runs one
-        execution per item (contract §8); an execution node passes them on as they are."""
+        execution per item (docs/runtime.md §8); an execution node passes them on as they are."""
         if self.sweep is None:
             return {}
         return {

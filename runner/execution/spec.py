@@ -1,4 +1,4 @@
-"""What one execution needs, independent of the backend, and the files it sees (contract §1-§3)."""
+"""What one execution needs, independent of the backend, and the files it sees (docs/runtime.md §1-§3)."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def container_name(run_id: str, node: str) -> str:
 
 
 def container_env(spec: ExecutionSpec, root: str = CONTAINER_ROOT) -> dict[str, str]:
-    """Contract §2: the VH_* variables (pointing under ``root``) plus the step's own."""
+    """docs/runtime.md §2: the VH_* variables (pointing under ``root``) plus the step's own."""
     env = {
         "VH_JOB_ID": f"exec-{spec.execution_id}",
         "VH_EXECUTION_ID": spec.execution_id,
@@ -102,7 +102,7 @@ def container_env(spec: ExecutionSpec, root: str = CONTAINER_ROOT) -> dict[str, 
 
 
 def config_files(spec: ExecutionSpec, root: str = CONTAINER_ROOT) -> dict[str, str]:
-    """parameters/inputs/execution JSON plus their YAML twins (contract §3)."""
+    """parameters/inputs/execution JSON plus their YAML twins (docs/runtime.md §3)."""
     inputs = {
         name: {
             "files": [

@@ -84,8 +84,9 @@ class UnitWatcher(Protocol):
     def line(self, unit: str, stream: str, text: str) -> None:
         """Each line it prints, before it is published."""
 
-    def finished(self, unit: str) -> None:
-        """It ended (before its outputs are collected)."""
+    def finished(self, unit: str, handle: Handle) -> None:
+        """It ended (before its outputs are collected and its container removed: the backend's
+        ``reports(handle)`` still has what the injected features wrote)."""
 
 
 class UnitRunner:
@@ -312,7 +313,7 @@ class UnitRunner:
         st = self.state
         running = st.running.pop(unit)
         spec = running.spec
-        self._watcher.finished(unit)
+        self._watcher.finished(unit, running.handle)
         outputs: list[OutputFile] = []
         collect_error = ""
         reports: dict[str, bytes] | None = None
