@@ -39,7 +39,7 @@ from runner.execution.placement import RunPlacements
 from runner.execution.plan import RunPlan
 from runner.execution.prepare import RunContext
 from runner.execution.recording import CodeRecorder
-from runner.execution.run_state import Emit, RunLog, RunOptions, RunState, task_nodes
+from runner.execution.run_state import Emit, RunLog, RunOptions, RunState, drained, task_nodes
 from runner.execution.spec import ExecutionSpec
 from runner.execution.task_node import TaskHooks, TaskRunner
 from runner.execution.units import UnitHooks, UnitRunner
@@ -247,26 +247,18 @@ class Executor:
             self.units.launch(ctx, tpl, node)
 
     def _run_calls(self) -> None:
-        while True:
-            try:
-                fn, future = self._calls.get_nowait()
-            except queue.Empty:
-                return
+        for fn, future in drained(self._calls):
             if not future.set_running_or_notify_cancel():
                 continue
             try:
                 future.set_result(fn())
-            except BaseException as exc:  # the caller gets it; the run goes on
+            except Exception as exc:  # the caller gets it; the run goes on
                 future.set_exception(exc)
 
     def _end_calls(self) -> None:
         with self._calls_lock:
             self._ended = True
-        while True:
-            try:
-                _fn, future = self._calls.get_nowait()
-            except queue.Empty:
-                return
+        for _fn, future in drained(self._calls):
             if future.set_running_or_notify_cancel():
                 future.set_exception(RuntimeError(f"run {self.run_id} has ended"))
 

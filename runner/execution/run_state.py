@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import functools
 import os
+import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from runner.dag.scheduler import Scheduler
 from runner.events import Event, LogLine
@@ -36,6 +37,7 @@ from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 
 Emit = Callable[[Event], None]
+T = TypeVar("T")
 DEFAULT_ENDPOINT_TIMEOUT = 60.0  # seconds a deployment's endpoint gets to answer HTTP
 
 
@@ -135,3 +137,12 @@ class RunState:
 
 def task_nodes(plan: RunPlan) -> frozenset[str]:
     return frozenset(n for n, tpl in plan.nodes.items() if tpl.kind == "task")
+
+
+def drained(items: queue.Queue[T]) -> Iterator[T]:
+    """What another thread put on ``items`` so far, without waiting for more."""
+    while True:
+        try:
+            yield items.get_nowait()
+        except queue.Empty:
+            return

@@ -46,7 +46,7 @@ from runner.execution.prepare import (
     reuse_key,
 )
 from runner.execution.recording import CodeRecorder, Decision
-from runner.execution.run_state import Launch, Running, RunState
+from runner.execution.run_state import Launch, Running, RunState, drained
 from runner.execution.spec import ExecutionSpec, OutputFile, container_name
 from runner.metadata import iso_time, parse_metadata_line, with_time
 
@@ -204,11 +204,7 @@ class UnitRunner:
 
     def drain_notes(self) -> None:
         """The backend's progress lines (transfers, pulls) into the units' logs."""
-        while True:
-            try:
-                unit, text = self._notes.get_nowait()
-            except queue.Empty:
-                return
+        for unit, text in drained(self._notes):
             self.state.log.line(unit, text)
 
     def abort(self) -> None:
