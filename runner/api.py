@@ -167,6 +167,7 @@ def plan_run(
         assert step is not None
         plan = plan_step(loaded.config, step, loaded.root_dir, params, inputs)
     plan.yaml_path = loaded.path
+    plan.yaml_text = loaded.text
     return plan
 
 
