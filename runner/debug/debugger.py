@@ -169,6 +169,12 @@ class DebugSessions:
             self._keep_locals(node, handle)
         with self._lock:
             session = self._sessions.pop(node, None)
+        if session is not None and not session.listening and not session.error:
+            self.hooks.runner_line(
+                node,
+                "warning: nothing waited for the debugger: no Python of this node ran a script or module "
+                "of the code folder (/valohai/repository)",
+            )
         if session is not None:
             with contextlib.suppress(Exception):
                 session.close()

@@ -118,3 +118,25 @@ def test_cancelling_a_node_paused_in_the_debugger_ends_the_session(
         all=True, filters={"label": f"pipeline-designer.run-id={handle.run_id}"}
     )
     assert left == []
+
+
+def test_a_debug_node_that_never_runs_our_script_says_so(
+    project, home: Path, python_image: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = project(
+        """
+        - step:
+            name: shell-only
+            image: python:3.12-slim
+            command: python3 -c "print('no script of ours')"
+        """
+    )
+    argv = ["run", str(path), "--step", "shell-only", "--debug", "--pull", "never", "--logs",
+            "--image-map", f"python:3.12-slim={python_image}"]  # fmt: skip
+    out = io.StringIO()
+    args = build_parser().parse_args(argv)
+    assert args.func(args, out) == 0  # it ran to its end instead of waiting forever
+    assert "nothing waited for the debugger" in out.getvalue()
+    args = build_parser().parse_args([*argv, "--network", "none"])
+    assert args.func(args, io.StringIO()) == 2
+    assert "--debug needs a network" in capsys.readouterr().err
