@@ -265,9 +265,12 @@ def start_run(
         raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
+    run_id = new_run_id()
     if hosts and hosts != ["local"]:
         try:
-            impl: Any = make_host_pool(hosts, home, artifacts, store, network, pull, local_client=client)
+            impl: Any = make_host_pool(
+                hosts, home, artifacts, store, network, pull, local_client=client, run_id=run_id
+            )
         except BaseException:
             store.close()
             raise
@@ -284,7 +287,7 @@ def start_run(
         if on_event is not None:
             on_event(event)
 
-    executor = Executor(plan, impl, store, artifacts, home, options, emit, new_run_id())
+    executor = Executor(plan, impl, store, artifacts, home, options, emit, run_id)
     executor.actions.preapprove(approve, approve_all)
     handle = RunHandle(executor.run_id, executor, notes=list(getattr(impl, "notes", [])))
     holder["h"] = handle

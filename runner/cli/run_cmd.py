@@ -328,7 +328,8 @@ class Progress:
             if event.node in self.nodes:
                 self.nodes[event.node]["metric"] = " ".join(items)[:60]
         elif isinstance(event, LogLine) and (
-            self.show_logs or (event.stream == "runner" and event.text.startswith(("error", "warning")))
+            self.show_logs
+            or (event.stream == "runner" and event.text.startswith(("error", "warning", "waiting for a GPU")))
         ):
             self._clear()
             print(f"  [{event.node} {event.stream}] {event.text}", file=self.out)
