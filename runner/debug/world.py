@@ -18,7 +18,7 @@ from runner.execution.spec import CONTAINER_ROOT, ExecutionSpec, InputFile, Outp
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 
-CODE_NOTE = "the current folder (the code this execution ran with is not kept yet)"
+CODE_NOTE = "a copy of the current folder (the store has no code snapshot of this execution)"
 SNAPSHOT_NOTE = "the code this execution ran with (snapshot {id})"
 
 
