@@ -1,8 +1,8 @@
-"""The text's concrete syntax tree (tree-sitter's YAML grammar): every node with its byte range.
+"""A text's concrete syntax tree (tree-sitter's YAML grammar): every node with its byte range.
 
-Exact edits find the spans to patch here. The tree is parsed at the first edit and kept up
-to date incrementally after each patch, so an edit costs what it changes, not the file's
-size. tree-sitter is imported only then: the CLI never loads it.
+Exact edits find the spans to patch here, in the tree of each top-level item they change
+(:mod:`runner.config.chunks`); after an edit the item's tree is parsed again incrementally.
+tree-sitter is imported only at the first edit: the CLI never loads it.
 """
 
 from __future__ import annotations
@@ -40,26 +40,40 @@ class Cst:
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.tree = _parser().parse(body)
+        # How the text indents (a Style, found at the first insertion). An edit writes new
+        # lines in that style, so the edited text's tree takes it over.
+        self.style: Any = None
 
     @property
     def broken(self) -> bool:
         return bool(self.tree.root_node.has_error)
 
-    def update(self, body: bytes, patches: list[tuple[int, int, bytes]]) -> None:
-        """Follow ``patches`` (start, end, new bytes; sorted, not overlapping) to ``body``."""
-        old = self.body
+    def edited(self, body: bytes, patches: list[tuple[int, int, bytes]], *, reparse: bool = True) -> Cst:
+        """The tree of ``body``, which is this text with ``patches`` (start, end, new bytes;
+        sorted, not overlapping) applied; this tree stays as it is (it may be cached under
+        its own text).
+
+        Parsed incrementally from this tree; or, with ``reparse=False``, only moved: right
+        when each patch swaps one scalar for another of the same kind on its line (a rename,
+        a new value), which a parse would read as the same nodes. An incremental parse after
+        a change inside a flow list (an edge) costs as much as a full one.
+        """
+        tree = self.tree.copy()
         for start, end, new in reversed(patches):  # later ones first: earlier offsets stay valid
-            self.tree.edit(
+            row, col = _point(self.body, start)
+            lines = new.count(b"\n")
+            tree.edit(
                 start_byte=start,
                 old_end_byte=end,
                 new_end_byte=start + len(new),
-                start_point=_point(old, start),
-                old_end_point=_point(old, end),
-                new_end_point=_point(old[:start] + new, start + len(new)),
+                start_point=(row, col),
+                old_end_point=_point(self.body, end),
+                new_end_point=(row + lines, len(new) - new.rfind(b"\n") - 1 if lines else col + len(new)),
             )
-            old = old[:start] + new + old[end:]
-        self.body = body
-        self.tree = _parser().parse(body, self.tree)
+        fresh = Cst.__new__(Cst)
+        fresh.body, fresh.tree = body, _parser().parse(body, tree) if reparse else tree
+        fresh.style = self.style
+        return fresh
 
     def root(self) -> Any | None:
         """The document's top node (a wrapper), or None for a text with no document."""
@@ -135,6 +149,20 @@ def _scalar_value(text: str) -> Any:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+_PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.][^\n]*\Z")
+
+
+def same_token(node: Any, text: str, in_flow: bool) -> bool:
+    """``text`` in place of scalar ``node`` reads as one scalar of the same kind on that line."""
+    if "\n" in text or node.type not in SCALARS or node.type == "block_scalar":
+        return False
+    if node.type == "plain_scalar":
+        plain = _PLAIN_TOKEN.match(text) and ": " not in text and " #" not in text and text[-1] not in " :"
+        return bool(plain) and not (in_flow and any(c in text for c in ",[]{}"))
+    quote = "'" if node.type == "single_quote_scalar" else '"'
+    return len(text) >= 2 and text[0] == text[-1] == quote
+
+
 def line_start(body: bytes, offset: int) -> int:
     return body.rfind(b"\n", 0, offset) + 1
 
@@ -172,3 +200,70 @@ def duplicate_key(mapping: Any, body: bytes) -> tuple[Any, int, int] | None:
             return key, seen[key], line
         seen.setdefault(key, line)
     return None
+
+
+def in_flow(node: Any) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type in ("flow_mapping", "flow_sequence"):
+            return True
+        parent = parent.parent
+    return False
+
+
+def content_end(body: bytes, node: Any) -> int:
+    """The end of a node without the line breaks tree-sitter counts in at the end of a file."""
+    end = node.end_byte
+    while end > node.start_byte and body[end - 1 : end] in (b"\n", b"\r"):
+        end -= 1
+    return end
+
+
+def entry_start(node: Any) -> int:
+    """Where an entry begins: a pair at its key, a list item at its dash."""
+    if node.type == "block_mapping_pair":
+        key = node.child_by_field_name("key")
+        return key.start_byte if key is not None else node.start_byte
+    return node.start_byte
+
+
+def is_flow_mapping(item: Any) -> bool:
+    inner, _props = unwrap(item_value(item))
+    return inner is not None and inner.type == "flow_mapping"
+
+
+def enclosing_line_entry(body: bytes, node: Any) -> Any | None:
+    """The smallest block pair or list item around ``node`` that starts its own line."""
+    while node is not None:
+        if node.type in ("block_mapping_pair", "block_sequence_item") and starts_line(
+            body, entry_start(node)
+        ):
+            return node
+        node = node.parent
+    return None
+
+
+def path_of(entry: Any, body: bytes, base: int = 0) -> tuple[Any, ...]:
+    """The config path of an entry node, walking up to the document; ``base`` is the index
+    of the text's first top-level item among the file's (a text of some items alone)."""
+    path: list[Any] = []
+    node = entry
+    while node is not None:
+        parent = node.parent
+        if (
+            node.type in ("block_mapping_pair", "flow_pair")
+            and parent is not None
+            and parent.type in MAPPINGS
+        ):
+            path.append(key_of(node.child_by_field_name("key"), body))
+        elif (
+            parent is not None
+            and parent.type in SEQUENCES
+            and node.type in ("block_sequence_item", "flow_node")
+        ):
+            path.append(next(i for i, c in enumerate(entries(parent)) if c.id == node.id))
+        node = parent
+    path.reverse()
+    if base and path and isinstance(path[0], int):
+        path[0] += base
+    return tuple(path)

@@ -13,9 +13,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections import Counter
 from collections.abc import Callable
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
 
 from runner.config.errors import ConfigLoadError, EditError
+from runner.config.indentation import guess_indent
 from runner.config.loader import BOM, LoadedConfig, load_text, read_text
 from runner.config.textmerge import merge_edit
 
@@ -39,7 +38,8 @@ class YamlDocument:
         # Why the last edit could not be written as patches of the text (and went through
         # the ruamel.yaml re-dump instead); None when it was patched exactly.
         self.last_edit_fallback: str | None = None
-        self._cst: Any = None
+        self._cst: Any = None  # where the text's top-level items are (runner.config.chunks.Items)
+        self._trees: Any = None  # their syntax trees by text, kept across undo and redo
         self._set_text(text)
         self.saved_text = text
 
@@ -109,10 +109,13 @@ class YamlDocument:
         dump it came from: if the two would not parse to the same data, the dump wins, so
         an edit can lose formatting but never meaning.
         """
+        from runner.config.chunks import TreeCache
         from runner.config.exact import PatchImpossible, exact_edit
 
+        if self._trees is None:
+            self._trees = TreeCache()
         try:
-            done = _shaped(lambda: exact_edit(self._loaded, self._cst, self._style, mutate))
+            done = _shaped(lambda: exact_edit(self._loaded, self._cst, self._style, mutate, self._trees))
         except PatchImpossible as why:
             self.last_edit_fallback = str(why)
         else:
@@ -315,34 +318,6 @@ def _make_yaml(text: str) -> YAML:
     yaml.indent(mapping=mapping, sequence=mapping + offset if offset else mapping, offset=offset)
     yaml.explicit_start = text.lstrip().startswith("---")
     return yaml
-
-
-_KEY_LINE = re.compile(r"^( *)(?:- +)?[^\s#-][^:#]*:\s*(?:#.*)?$")
-_ITEM_LINE = re.compile(r"^( *)- ")
-_ANY_KEY = re.compile(r"^( *)(?:- +)?[^\s#][^:#]*:")
-
-
-def guess_indent(text: str) -> tuple[int, int]:
-    """The file's usual mapping indent and the offset of ``-`` under a key (most common wins)."""
-    lines = [line for line in text.split("\n") if line.strip() and not line.lstrip().startswith("#")]
-    mapping: Counter[int] = Counter()
-    offset: Counter[int] = Counter()
-    root = _ITEM_LINE.match(lines[0]) if lines else None
-    for line, nxt in pairwise(lines):
-        match = _KEY_LINE.match(line)
-        if not match:
-            continue
-        dash = line.lstrip(" ").startswith("- ")
-        key_col = len(match.group(1)) + (len(line.lstrip(" ")) - len(line.lstrip(" -")) if dash else 0)
-        if item := _ITEM_LINE.match(nxt):
-            offset[len(item.group(1)) - key_col] += 1
-        elif key := _ANY_KEY.match(nxt):
-            mapping[len(key.group(1)) - key_col] += 1
-    if not offset and root:
-        offset[len(root.group(1))] += 1  # no nested list: the root list's dash column decides
-    best_mapping = next((m for m, _ in mapping.most_common() if m > 0), 2)
-    best_offset = next((o for o, _ in offset.most_common() if o >= 0), 0)
-    return best_mapping, best_offset
 
 
 def atomic_write(target: Path, data: bytes, *, backup: bool = False) -> None:

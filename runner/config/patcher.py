@@ -10,13 +10,16 @@ there (the whole text is parsed instead when it reuses nodes through aliases).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 
 from runner.config import cst
+from runner.config.chunks import runs
 from runner.config.cst import PatchImpossible
 from runner.config.errors import EditError
+from runner.config.indentation import local_style
 from runner.config.render import Style, flow, item_lines, pair_lines, scalar
 from runner.config.treediff import Diff, Op, same
 
@@ -29,12 +32,20 @@ class RepeatedKeyError(EditError):
 
 
 class Patcher:
-    def __init__(self, tree: cst.Cst, style: Style, newline: bytes) -> None:
+    """Patches of one text: the whole file, or some of its top-level items alone (then
+    ``base`` is the index of the first of them among the file's, and paths stay the file's)."""
+
+    def __init__(
+        self, tree: cst.Cst, style: Callable[[], Style], newline: bytes, base: int = 0, first_line: int = 1
+    ) -> None:
         self.cst = tree
         self.body = tree.body
-        self.style = style
+        self.first_line = first_line  # the file's line number of this text's first line
+        self.file_style = style
         self.nl = newline
+        self.base = base
         self.patches: list[tuple[int, int, bytes]] = []
+        self.only_swaps = True  # every patch swaps a scalar for one of its kind
         self.regions: list[Any] = []  # CST nodes whose enclosing line entry must be re-checked
         # New lines next to a sibling: (sibling, new entries, in a mapping, after the sibling).
         self.inserted: list[tuple[Any, list[Any], bool, bool]] = []
@@ -47,13 +58,16 @@ class Patcher:
         wrapper = self.cst.root()
         inner, _props = cst.unwrap(wrapper)
         entry, in_flow = None, False
-        for step in path:
+        for depth, step in enumerate(path):
+            if depth == 0 and isinstance(step, int):
+                step -= self.base
             if inner is None or inner.type == "alias":
                 raise PatchImpossible("the edit is inside an alias (*name) of another part")
             if inner.type in cst.MAPPINGS:
                 repeated = cst.duplicate_key(inner, self.body)
                 if repeated is not None:
                     key, first, second = repeated
+                    first, second = first + self.first_line - 1, second + self.first_line - 1
                     raise RepeatedKeyError(
                         f'The key "{key}" appears twice in this mapping (lines {first} and {second}); '
                         "remove one of them in the YAML view before editing here."
@@ -77,11 +91,12 @@ class Patcher:
 
     # -- the operations ------------------------------------------------------------------------
 
-    def apply(self, diff: Diff) -> None:
+    def apply(self, diff: Diff, ops: list[Op]) -> None:
+        """Patch ``ops`` (some of ``diff``'s, all inside this text)."""
         self.diff = diff
         deletes: dict[tuple[Any, ...], list[Any]] = {}
-        replaced = {op.path for op in diff.ops if op.kind == "replace"}
-        for op in diff.ops:
+        replaced = {op.path for op in ops if op.kind == "replace"}
+        for op in ops:
             if op.kind == "rename" and op.path in replaced:
                 continue  # the replaced entry is written with its new key
             if op.kind == "delete":
@@ -95,8 +110,11 @@ class Patcher:
         for path, keys in deletes.items():
             self.delete(path, keys)
 
-    def patch(self, start: int, end: int, text: str, region: Any) -> None:
+    def patch(self, start: int, end: int, text: str, region: Any, *, swap: bool = False) -> None:
+        """Replace bytes ``start..end`` with ``text``; ``swap``: one scalar for another of its
+        kind (the syntax tree then needs no new parse, see :meth:`Cst.edited`)."""
         self.patches.append((start, end, text.replace("\n", self.nl.decode()).encode("utf-8")))
+        self.only_swaps = self.only_swaps and swap
         if region is not None:
             self.regions.append(region)
 
@@ -106,7 +124,10 @@ class Patcher:
         quote = _QUOTES.get(key_node.type)
         if key_node.type not in cst.SCALARS or key_node.type == "block_scalar":
             raise PatchImpossible("a mapping key that is not a plain value")
-        self.patch(key_node.start_byte, key_node.end_byte, scalar(key, quote, flow=_in_flow(entry)), entry)
+        flowing = cst.in_flow(entry)
+        text = scalar(key, quote, flow=flowing)
+        swap = cst.same_token(key_node, text, flowing)
+        self.patch(key_node.start_byte, key_node.end_byte, text, entry, swap=swap)
 
     def replace(self, path: tuple[Any, ...], value: Any) -> None:
         if not path:
@@ -134,9 +155,9 @@ class Patcher:
         if (multi_line or inner.type == "block_scalar") and not in_flow:
             self.rewrite_entry(entry, value)
             return
-        self.patch(
-            inner.start_byte, inner.end_byte, scalar(value, _QUOTES.get(inner.type), flow=in_flow), entry
-        )
+        text = scalar(value, _QUOTES.get(inner.type), flow=in_flow)
+        swap = cst.same_token(inner, text, in_flow)
+        self.patch(inner.start_byte, inner.end_byte, text, entry, swap=swap)
 
     def rewrite_entry(self, entry: Any, value: Any, key: Any = None) -> None:
         """Write a whole block entry anew (its key or dash keeps its column)."""
@@ -151,7 +172,7 @@ class Patcher:
             lines = pair_lines(key, value, cst.column(body, start), self._style(entry.parent))
         else:
             raise PatchImpossible("a value in this position")
-        self.patch(start, _content_end(body, entry), "\n".join(lines), entry)
+        self.patch(start, cst.content_end(body, entry), "\n".join(lines), entry)
 
     def delete(self, path: tuple[Any, ...], keys: list[Any]) -> None:
         _entry, _wrapper, inner, in_flow = self.locate(path)
@@ -162,9 +183,9 @@ class Patcher:
             names = [cst.key_of(cst.pair_key(p), self.body) for p in children]
             gone = sorted(max(i for i, n in enumerate(names) if n == key) for key in keys)
         else:
-            gone = sorted(keys)
+            gone = sorted(index - self._shift(path) for index in keys)
         flowy = in_flow or inner.type in ("flow_mapping", "flow_sequence")
-        for first, last in _runs(gone):
+        for first, last in runs(gone):
             self.delete_run(inner, children, first, last, flowy)
 
     def delete_run(self, container: Any, children: list[Any], first: int, last: int, in_flow: bool) -> None:
@@ -179,11 +200,11 @@ class Patcher:
             else:
                 raise PatchImpossible("a flow collection emptied")
             return
-        start = _entry_start(head)
+        start = cst.entry_start(head)
         if cst.starts_line(body, start):
             self.patch(cst.line_start(body, start), cst.line_end(body, tail.end_byte), "", None)
         elif after is not None:  # the first key of a list item, on the dash's line
-            self.patch(start, _entry_start(after), "", container)
+            self.patch(start, cst.entry_start(after), "", container)
         else:
             raise PatchImpossible("a removed entry that shares its line")
 
@@ -197,7 +218,7 @@ class Patcher:
             names = [cst.key_of(cst.pair_key(p), self.body) for p in children]
             at = names.index(op.before) if op.before is not None else len(children)
         else:
-            at = op.before if op.before is not None else len(children)
+            at = op.before - self._shift(op.path) if op.before is not None else len(children)
         if in_flow or inner.type in ("flow_mapping", "flow_sequence"):
             self.insert_flow(inner, children, at, op.value, is_map, entry)
         elif not children:
@@ -236,7 +257,7 @@ class Patcher:
         col = cst.column(body, key.start_byte)
         value = dict(new) if is_map else [v for _k, v in new]
         lines = pair_lines(cst.key_of(key, body), value, col, self._style(entry.parent))
-        self.patch(key.start_byte, _content_end(body, entry), "\n".join(lines), entry)
+        self.patch(key.start_byte, cst.content_end(body, entry), "\n".join(lines), entry)
         return True
 
     def insert_block(
@@ -244,7 +265,7 @@ class Patcher:
     ) -> None:
         body = self.body
         style = self._style(container)
-        first_start = _entry_start(children[0])
+        first_start = cst.entry_start(children[0])
         col = cst.column(body, first_start)
         lines: list[str] = []
         if is_map:
@@ -252,7 +273,7 @@ class Patcher:
                 lines += _full(pair_lines(key, value, col, style), col)
         else:
             values = [v for _k, v in new]
-            if all(_is_flow_mapping(c) for c in children) and all(isinstance(v, dict) for v in values):
+            if all(cst.is_flow_mapping(c) for c in children) and all(isinstance(v, dict) for v in values):
                 lines = [" " * col + "- " + flow(v) for v in values]  # like its flow-style siblings
             else:
                 lines = _full(item_lines(values, col, style), col)
@@ -271,9 +292,15 @@ class Patcher:
         else:  # before the first key of a list item, on the dash's line
             self.patch(first_start, first_start, block[col:] + "\n" + " " * col, container)
 
+    def _shift(self, path: tuple[Any, ...]) -> int:
+        """How far this text's indices of the list at ``path`` are from the file's."""
+        return self.base if not path else 0
+
     def _style(self, container: Any) -> Style:
-        """The file's style, with this container's own indentation where it shows one."""
-        return self.style
+        """The style of this text (a top-level item indents like itself), else the file's."""
+        if self.cst.style is None:
+            self.cst.style = local_style(self.body.decode("utf-8"), self.file_style)
+        return self.cst.style
 
     # -- checking ----------------------------------------------------------------------------
 
@@ -292,10 +319,10 @@ class Patcher:
         """Parse each patched region alone; it must give the data the edit intends there."""
         spans: list[tuple[int, int, Any]] = []
         for node in self.regions:
-            entry = _enclosing_line_entry(self.body, node)
+            entry = cst.enclosing_line_entry(self.body, node)
             if entry is None:
                 raise PatchImpossible("a change outside any entry that starts a line")
-            start = cst.line_start(self.body, _entry_start(entry))
+            start = cst.line_start(self.body, cst.entry_start(entry))
             spans.append((start, cst.line_end(self.body, entry.end_byte), entry))
         spans.sort(key=lambda s: (s[0], -s[1]))
         last_end = -1
@@ -303,15 +330,15 @@ class Patcher:
             if end <= last_end:
                 continue  # inside a region already checked
             last_end = end
-            key, value = diff.new_entry(_path_of(entry, self.body))
+            key, value = diff.new_entry(cst.path_of(entry, self.body, self.base))
             want = [value] if entry.type == "block_sequence_item" else {key: value}
             self._expect(self._patched(start, end), want)
         for sibling, new, is_map, after in self.inserted:  # with a sibling: the same indentation
-            start = cst.line_start(self.body, _entry_start(sibling))
+            start = cst.line_start(self.body, cst.entry_start(sibling))
             end = cst.line_end(self.body, sibling.end_byte)
             text = self._patched(start, end) if after else self._patched(start, end, before=True)
             try:
-                key, value = diff.new_entry(_path_of(sibling, self.body))
+                key, value = diff.new_entry(cst.path_of(sibling, self.body, self.base))
             except (KeyError, IndexError):  # the sibling itself was removed by this edit
                 self._expect(text, dict(new) if is_map else [v for _k, v in new])
                 continue
@@ -344,83 +371,6 @@ class Patcher:
             raise PatchImpossible("the patched text would not mean what the edit intends")
 
 
-def _in_flow(node: Any) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.type in ("flow_mapping", "flow_sequence"):
-            return True
-        parent = parent.parent
-    return False
-
-
-def _content_end(body: bytes, node: Any) -> int:
-    """The end of a node without the line breaks tree-sitter counts in at the end of a file."""
-    end = node.end_byte
-    while end > node.start_byte and body[end - 1 : end] in (b"\n", b"\r"):
-        end -= 1
-    return end
-
-
-def _entry_start(node: Any) -> int:
-    """Where an entry begins: a pair at its key, a list item at its dash."""
-    if node.type == "block_mapping_pair":
-        key = node.child_by_field_name("key")
-        return key.start_byte if key is not None else node.start_byte
-    return node.start_byte
-
-
-def _is_flow_mapping(item: Any) -> bool:
-    inner, _props = cst.unwrap(cst.item_value(item))
-    return inner is not None and inner.type == "flow_mapping"
-
-
 def _full(lines: list[str], col: int) -> list[str]:
     """Rendered lines (the first without its indentation) all at their columns."""
     return [" " * col + lines[0], *lines[1:]]
-
-
-def _runs(indices: list[int]) -> list[tuple[int, int]]:
-    runs: list[tuple[int, int]] = []
-    for i in indices:
-        if runs and runs[-1][1] == i - 1:
-            runs[-1] = (runs[-1][0], i)
-        else:
-            runs.append((i, i))
-    return runs
-
-
-def _enclosing_line_entry(body: bytes, node: Any) -> Any | None:
-    """The smallest block pair or list item around ``node`` that starts its own line."""
-    while node is not None:
-        if node.type in ("block_mapping_pair", "block_sequence_item") and cst.starts_line(
-            body, _entry_start(node)
-        ):
-            return node
-        node = node.parent
-    return None
-
-
-def _path_of(entry: Any, body: bytes) -> tuple[Any, ...]:
-    """The config path of an entry node, walking up to the document."""
-    path: list[Any] = []
-    node = entry
-    while node is not None:
-        parent = node.parent
-        if (
-            node.type in ("block_mapping_pair", "flow_pair")
-            and parent is not None
-            and parent.type in cst.MAPPINGS
-        ):
-            path.append(cst.key_of(node.child_by_field_name("key"), body))
-        elif (
-            parent is not None
-            and parent.type in cst.SEQUENCES
-            and node.type
-            in (
-                "block_sequence_item",
-                "flow_node",
-            )
-        ):
-            path.append(next(i for i, c in enumerate(cst.entries(parent)) if c.id == node.id))
-        node = parent
-    return tuple(reversed(path))

@@ -1,12 +1,11 @@
-"""What an edit changed: the edit works on a copy of the file's data, and the copy is
-compared with the data it came from.
+"""What an edit changed: the edit works on a copy of the file's data
+(:mod:`runner.config.cow`), and the copy is compared with the data it came from.
 
-:func:`working_copy` copies plain data, remembering which copy
-came from which original. After the edit mutated the copy, :func:`diff` lists the changes
-as operations on paths of the *original* data (the paths the text's syntax tree knows):
-replace a value, rename a key, delete an entry, insert entries. Containers an edit created
-are new (no original); containers it kept are recursed into, so an edit deep inside one
-node yields one small operation there.
+:func:`diff` lists the changes as operations on paths of the *original* data (the paths the
+text's syntax tree knows): replace a value, rename a key, delete an entry, insert entries.
+Containers an edit created are new (no original); containers it copied are recursed into,
+so an edit deep inside one node yields one small operation there; containers it never
+read are the originals themselves and are skipped.
 """
 
 from __future__ import annotations
@@ -16,25 +15,6 @@ from difflib import SequenceMatcher
 from typing import Any
 
 Path = tuple[Any, ...]
-
-
-def working_copy(data: Any) -> tuple[Any, dict[int, Any]]:
-    """A deep copy of plain ``data`` (plain dicts and lists: the edit's result becomes the new
-    view's data as it is) and ``{id(copy): original}`` for every container."""
-    origin: dict[int, Any] = {}
-
-    def copy(node: Any) -> Any:
-        if isinstance(node, dict):
-            new: Any = {k: copy(v) for k, v in node.items()}
-        elif isinstance(node, list):
-            new = [copy(v) for v in node]
-        else:
-            return node
-        origin[id(new)] = node
-        return new
-
-    tree = copy(data if data is not None else [])
-    return tree, origin
 
 
 @dataclass
@@ -97,9 +77,16 @@ class _Differ:
         self.origin = origin
         self.out = out
 
+    def source(self, new: Any) -> Any:
+        """The original a container of the new data stands for (itself when the edit
+        never copied it; a container the edit created stands only for itself)."""
+        return self.origin.get(id(new), new)
+
     def value(self, path: Path, old: Any, new: Any) -> None:
+        if new is old:
+            return  # never read by the edit: unchanged
         if isinstance(new, dict | list):
-            if self.origin.get(id(new)) is old:
+            if self.source(new) is old:
                 self.node(path, old, new)
             else:
                 self.out.ops.append(Op("replace", path, new))
@@ -149,26 +136,24 @@ class _Differ:
 
     def unchanged_items(self, path: Path, old: list[Any], new: list[Any]) -> bool:
         """The common case, item for item the same list: recurse and say so (else nothing)."""
-        origin = self.origin
         for o, n in zip(old, new, strict=True):
             if isinstance(n, dict | list):
-                if origin.get(id(n)) is not o:
+                if n is not o and self.source(n) is not o:
                     return False
             elif type(o) is not type(n) or o != n:
                 return False
         for i, (o, n) in enumerate(zip(old, new, strict=True)):
-            if isinstance(n, dict | list):
+            if n is not o and isinstance(n, dict | list):
                 self.node((*path, i), o, n)
         return True
 
     def aligned(self, path: Path, old: list[Any], new: list[Any]) -> None:
         def key(item: Any) -> Any:
             if isinstance(item, dict | list):
-                source = self.origin.get(id(item))
-                return ("c", id(source) if source is not None else ("new", id(item)))
+                return ("c", id(self.source(item)))  # a new container matches no original
             return ("s", type(item), item)
 
-        old_keys = [("c", id(x)) if isinstance(x, dict | list) else key(x) for x in old]
+        old_keys = [key(x) for x in old]
         new_keys = [key(x) for x in new]
         start = 0
         while start < min(len(old), len(new)) and old_keys[start] == new_keys[start]:

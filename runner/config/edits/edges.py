@@ -10,9 +10,16 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from runner.config import query
 from runner.config.document import YamlDocument
 from runner.config.edits._tree import as_list, find
-from runner.config.errors import CycleError, DuplicateEdgeError, PortMismatchError, UnknownNameError
+from runner.config.errors import (
+    CycleError,
+    DuplicateEdgeError,
+    EditError,
+    PortMismatchError,
+    UnknownNameError,
+)
 from runner.config.loader import LoadedConfig
 
 __all__ = ["add_edge", "check_edge", "remove_edge", "set_edge"]
@@ -20,13 +27,22 @@ __all__ = ["add_edge", "check_edge", "remove_edge", "set_edge"]
 
 def check_edge(loaded: LoadedConfig, pipeline: str, source: str, target: str) -> None:
     """Raise an EdgeError if ``source`` → ``target`` cannot be added to ``pipeline``."""
+    from valohai_yaml.objs import Pipeline
+
     from runner.config.checks import ALLOWED_TARGETS, article, feeds_sentence
     from runner.dag.graph import PipelineGraph
 
-    config = loaded.config
-    if config is None or pipeline not in config.pipelines:
+    # The pipeline the edit will change, read alone: no need to build the whole Config.
+    body = query.item_body(loaded.data, "pipeline", pipeline)
+    if body is None:
         raise UnknownNameError(f'There is no pipeline named "{pipeline}"')
-    graph = PipelineGraph.from_pipeline(config.pipelines[pipeline])
+    try:
+        parsed = Pipeline.parse(body)
+    except Exception as exc:  # valohai-yaml raises many types on malformed input
+        raise EditError(
+            f'Pipeline "{pipeline}" cannot be read ({type(exc).__name__}: {exc}); fix it in the YAML view'
+        ) from None
+    graph = PipelineGraph.from_pipeline(parsed)
     s, t = source.split(".", 2), target.split(".", 2)
     if len(s) != 3 or len(t) != 3 or not all(s) or not all(t):
         raise PortMismatchError("An edge end must look like node.type.key, e.g. train.output.model*")
