@@ -15,6 +15,7 @@ from typing import Any
 from runner.config import cow
 from runner.config.chunks import Items, Region, TreeCache, runs
 from runner.config.cst import PatchImpossible
+from runner.config.errors import ConfigLoadError
 from runner.config.loader import BOM, LoadedConfig, load_text
 from runner.config.patcher import Patcher
 from runner.config.render import Style
@@ -54,11 +55,14 @@ def exact_edit(
         patcher = Patcher(region_tree, style, newline, region.base, body.count(b"\n", 0, region.start) + 1)
         patcher.apply(changes, ops)
         done.append((region, ops, patcher, patcher.result()))
-    new_body = _joined(body, done)
+    new_body = _final_newline(body, _joined(body, done))
     new_text = bom + new_body.decode("utf-8")
     _plain_new_parts(changes)
     if loaded.has_aliases:  # a patch inside an anchor changes its aliases too: check it all
-        view = load_text(new_text, loaded.path)
+        try:
+            view = load_text(new_text, loaded.path)
+        except ConfigLoadError as exc:  # e.g. the anchor an alias names was removed
+            raise PatchImpossible(f"the patched text would not load ({exc.message})") from None
         if not same(view.data, tree):
             raise PatchImpossible("the patched text would not mean what the edit intends")
     else:
@@ -108,6 +112,14 @@ def _joined(body: bytes, done: list[tuple[Region, list[Op], Patcher, bytes]]) ->
         pos = region.end
     out.append(body[pos:])
     return b"".join(out)
+
+
+def _final_newline(body: bytes, new: bytes) -> bytes:
+    """A file without a newline at its end stays so when its last item was removed (the
+    newline before that item, in the item before, ends the text now)."""
+    if body.endswith(b"\n") or not new.endswith(b"\n") or b"|+" in new[-4096:] or b">+" in new[-4096:]:
+        return new  # (after a block scalar that keeps its line breaks, the newline is its own)
+    return new.removesuffix(b"\n").removesuffix(b"\r")
 
 
 def _items_after(

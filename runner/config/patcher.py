@@ -46,9 +46,10 @@ class Patcher:
         self.base = base
         self.patches: list[tuple[int, int, bytes]] = []
         self.only_swaps = True  # every patch swaps a scalar for one of its kind
+        self.whole = False  # the whole text changed: check it whole
         self.regions: list[Any] = []  # CST nodes whose enclosing line entry must be re-checked
-        # New lines next to a sibling: (sibling, new entries, in a mapping, after the sibling).
-        self.inserted: list[tuple[Any, list[Any], bool, bool]] = []
+        # New lines next to a sibling: (sibling, new entries, in a mapping, after it, their text).
+        self.inserted: list[tuple[Any, list[Any], bool, bool, str]] = []
 
     # -- finding the node of a path ------------------------------------------------------------
 
@@ -131,33 +132,49 @@ class Patcher:
 
     def replace(self, path: tuple[Any, ...], value: Any) -> None:
         if not path:
-            raise PatchImpossible("the edit replaces the whole file")
+            self.empty_root(value)
+            return
         entry, _wrapper, inner, in_flow = self.locate(path)
+        renamed = self.diff.renamed.get((path[:-1], path[-1]))  # the entry's key changes too
         if not isinstance(value, dict | list) and (inner is None or inner.type in cst.SCALARS):
-            self.replace_scalar(entry, inner, value, in_flow)
+            if self.replace_scalar(entry, inner, value, in_flow, renamed) and renamed is not None:
+                self.rename(path, renamed)
             return
         if in_flow:
             if inner is None:
                 raise PatchImpossible("a null value in a flow collection")
             self.patch(inner.start_byte, inner.end_byte, flow(value), entry)
+            if renamed is not None:
+                self.rename(path, renamed)
             return
-        key = self.diff.renamed.get((path[:-1], path[-1]), path[-1])
+        key = path[-1] if renamed is None else renamed
         self.rewrite_entry(entry, value, key if entry.type == "block_mapping_pair" else None)
 
-    def replace_scalar(self, entry: Any, inner: Any, value: Any, in_flow: bool) -> None:
+    def empty_root(self, value: Any) -> None:
+        """The last top-level item removed: the list becomes ``[]`` (comments before it stay)."""
+        _entry, _wrapper, inner, _flow = self.locate(())
+        if value != [] or inner is None or inner.type not in cst.SEQUENCES:
+            raise PatchImpossible("the edit replaces the whole file")
+        self.patch(inner.start_byte, cst.content_end(self.body, inner), "[]", None)
+        self.whole = True
+
+    def replace_scalar(self, entry: Any, inner: Any, value: Any, in_flow: bool, key: Any = None) -> bool:
+        """Patch a scalar value; False when the whole entry was written anew (with ``key``,
+        when given) instead of only its value."""
         multi_line = isinstance(value, str) and "\n" in value
         if inner is None:  # `key:` or `-` with nothing after it (null)
             if in_flow or multi_line:
                 raise PatchImpossible("a null value in this position")
             mark = next(c for c in entry.children if c.type in (":", "-"))
             self.patch(mark.end_byte, mark.end_byte, " " + scalar(value), entry)
-            return
+            return True
         if (multi_line or inner.type == "block_scalar") and not in_flow:
-            self.rewrite_entry(entry, value)
-            return
+            self.rewrite_entry(entry, value, key)
+            return False
         text = scalar(value, _QUOTES.get(inner.type), flow=in_flow)
         swap = cst.same_token(inner, text, in_flow)
         self.patch(inner.start_byte, inner.end_byte, text, entry, swap=swap)
+        return True
 
     def rewrite_entry(self, entry: Any, value: Any, key: Any = None) -> None:
         """Write a whole block entry anew (its key or dash keeps its column)."""
@@ -202,7 +219,10 @@ class Patcher:
             return
         start = cst.entry_start(head)
         if cst.starts_line(body, start):
-            self.patch(cst.line_start(body, start), cst.line_end(body, tail.end_byte), "", None)
+            begin, end = cst.line_start(body, start), cst.line_end(body, tail.end_byte)
+            if end == len(body) and not body.endswith(b"\n") and begin > 0:  # no final newline: none after
+                begin -= 2 if body[begin - 2 : begin] == b"\r\n" else 1
+            self.patch(begin, end, "", None)
         elif after is not None:  # the first key of a list item, on the dash's line
             self.patch(start, cst.entry_start(after), "", container)
         else:
@@ -284,11 +304,11 @@ class Patcher:
                 self.patch(offset, offset, block + "\n", None)
             else:  # after the last line of a file without a final newline
                 self.patch(offset, offset, "\n" + block, None)
-            self.inserted.append((children[at - 1], new, is_map, True))
+            self.inserted.append((children[at - 1], new, is_map, True, block))
         elif cst.starts_line(body, first_start):
             offset = cst.line_start(body, first_start)
             self.patch(offset, offset, block + "\n", None)
-            self.inserted.append((children[0], new, is_map, False))
+            self.inserted.append((children[0], new, is_map, False, block))
         else:  # before the first key of a list item, on the dash's line
             self.patch(first_start, first_start, block[col:] + "\n" + " " * col, container)
 
@@ -317,6 +337,8 @@ class Patcher:
 
     def check(self, diff: Diff) -> None:
         """Parse each patched region alone; it must give the data the edit intends there."""
+        if self.whole:
+            self._expect(self._patched(0, len(self.body)), diff.new_at[()])
         spans: list[tuple[int, int, Any]] = []
         for node in self.regions:
             entry = cst.enclosing_line_entry(self.body, node)
@@ -333,14 +355,17 @@ class Patcher:
             key, value = diff.new_entry(cst.path_of(entry, self.body, self.base))
             want = [value] if entry.type == "block_sequence_item" else {key: value}
             self._expect(self._patched(start, end), want)
-        for sibling, new, is_map, after in self.inserted:  # with a sibling: the same indentation
+        for sibling, new, is_map, after, block in self.inserted:  # with a sibling: the same indentation
             start = cst.line_start(self.body, cst.entry_start(sibling))
             end = cst.line_end(self.body, sibling.end_byte)
             text = self._patched(start, end) if after else self._patched(start, end, before=True)
+            lead = cst.entry_start(sibling) - start
+            if is_map and lead and not cst.starts_line(self.body, start + lead):
+                text = b" " * lead + text[lead:]  # the first key of a list item: read it without the dash
             try:
                 key, value = diff.new_entry(cst.path_of(sibling, self.body, self.base))
-            except (KeyError, IndexError):  # the sibling itself was removed by this edit
-                self._expect(text, dict(new) if is_map else [v for _k, v in new])
+            except (KeyError, IndexError):  # the sibling itself was removed: the new lines alone
+                self._expect(block.encode("utf-8"), dict(new) if is_map else [v for _k, v in new])
                 continue
             if is_map:
                 want = {key: value, **dict(new)} if after else {**dict(new), key: value}

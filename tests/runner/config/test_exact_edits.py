@@ -10,6 +10,7 @@ import pytest
 from runner.config import edits, load_text
 from runner.config.document import YamlDocument
 from runner.config.errors import EditError
+from tests.support.edit_patterns import MIXED, REPEATED
 
 
 def _changes(before: str, after: str) -> tuple[list[str], list[str]]:
@@ -22,39 +23,6 @@ def _changes(before: str, after: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
-MIXED = """\
-- step:
-    name: a
-    image: busybox
-    command:
-    - echo a
-    parameters:
-    - name: n
-      default: 1
-- step:<SP>
-    name: b
-    image: busybox
-    command:
-      - echo {parameter:n}
-    parameters:
-      - name: n
-        default: 2
-- pipeline:
-    name: p
-    parameters:
-      - name: shared
-        targets:
-          - first.parameter.n
-          - second.parameter.n
-        default: 3
-    nodes: [{name: first, type: execution, step: a}, {name: second, type: execution, step: b,
-             override: {parameters: [{name: n, default: 4}]}}]
-    edges:
-      - [
-          first.parameter.n,
-          second.parameter.n
-        ]
-""".replace("<SP>", " ")  # a trailing space after "- step:" that an edit must keep
 
 
 def test_a_file_with_mixed_indentation_and_flow_nodes_is_patched_in_place() -> None:
@@ -90,17 +58,6 @@ def test_structural_edits_next_to_pipeline_parameters_and_overrides() -> None:
     assert doc.text.splitlines()[:17] == MIXED.splitlines()[:17]  # the steps, trailing space included
 
 
-REPEATED = """\
-- step:
-    name: dup
-    image: python:3.11
-    command: echo
-    image: python:3.12
-- step:
-    name: other
-    image: busybox
-    command: echo
-"""
 
 
 def test_a_repeated_key_blocks_only_edits_inside_its_mapping() -> None:
