@@ -25,7 +25,7 @@ from designer.document.commands import (
     RestoreSnapshot,
     SetField,
 )
-from designer.document.model_api import ALLOWED_TARGETS, ConfigLoadError, EditError, edits, load_text
+from designer.document.model_api import ALLOWED_TARGETS, ConfigLoadError, EditError, edits
 from designer.document.pipeline_document import XY, PipelineDocument, Snapshot
 
 _PORT_WORDS = {
@@ -73,7 +73,13 @@ class PipelineEditor(QObject):
 
     @property
     def can_edit(self) -> bool:
-        return edits is not None
+        """Structural edits need a text that parses: otherwise they would drop what was typed."""
+        return self.doc.text_problem is None
+
+    def _not_editable(self) -> str:
+        problem = self.doc.text_problem
+        line = f" (line {problem.line})" if problem is not None else ""
+        return f"The YAML text does not parse{line}: fix it in the YAML view first."
 
     @property
     def stack(self) -> Any:
@@ -83,7 +89,7 @@ class PipelineEditor(QObject):
     def why_refused(self, source: str, target: str) -> str | None:
         """A fast check for highlighting while dragging; ``add_edge`` asks the model again."""
         if not self.can_edit:
-            return "This file is read-only until the editing model is available."
+            return self._not_editable()
         s_node, s_type, _ = split_ref(source)
         t_node, t_type, _ = split_ref(target)
         if s_node == t_node:
@@ -130,6 +136,7 @@ class PipelineEditor(QObject):
     def add_node(self, step: str, pos: QPointF | XY) -> str | None:
         """A node of ``step`` at ``pos``; makes a pipeline first when the file has none."""
         if not self.can_edit:
+            self.message.emit(f"Not added: {self._not_editable()}")
             return None
         xy = (pos.x(), pos.y()) if isinstance(pos, QPointF) else pos
         xy = (round(xy[0] / 20) * 20, round(xy[1] / 20) * 20) if self.scene.snap_to_grid else xy
@@ -149,7 +156,10 @@ class PipelineEditor(QObject):
         return name
 
     def delete_selection(self) -> None:
-        if not self.can_edit or self.pipeline is None:
+        if self.pipeline is None:
+            return
+        if not self.can_edit:
+            self.message.emit(f"Not deleted: {self._not_editable()}")
             return
         nodes = self.scene.selected_node_names()
         edges = [
@@ -242,21 +252,14 @@ class PipelineEditor(QObject):
 
     # --- the YAML dock ----------------------------------------------------------------------
     def apply_text(self, text: str) -> str | None:
-        """Apply edited YAML as one undoable step; returns the error (and changes nothing) if invalid."""
-        if text == self.doc.text:
-            return None
-        try:
-            loaded = load_text(text, self.doc.path)
-        except ConfigLoadError as exc:
-            return self._text_error(exc.message, exc.line)
-        if loaded.config is None and text.strip():
-            return self._text_error(f"not a valid valohai.yaml: {loaded.parse_error}", None)
-        if not self.can_edit:
-            return self._text_error("editing is not available yet", None)
-        error = self.push(ReplaceText(self.doc, text))
-        if error is not None:
-            return self._text_error(error, None)
-        return None
+        """Apply edited YAML as one undoable step. Text that does not parse is kept too (the
+        canvas stays on the last text that did); returns why it does not parse, if it does not."""
+        if text != self.doc.text:
+            error = self.push(ReplaceText(self.doc, text))
+            if error is not None:
+                return self._text_error(error, None)
+        problem = self.doc.text_problem
+        return problem.message if problem is not None else None
 
     def _text_error(self, message: str, line: int | None) -> str:
         self.text_error.emit(message, line or 0)

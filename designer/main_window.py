@@ -169,8 +169,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a, doc = self.actions, self.document
         stack = doc.undo_stack
-        a.undo.triggered.connect(stack.undo)
-        a.redo.triggered.connect(stack.redo)
+        a.undo.triggered.connect(doc.undo)
+        a.redo.triggered.connect(doc.redo)
         stack.canUndoChanged.connect(a.undo.setEnabled)
         stack.canRedoChanged.connect(a.redo.setEnabled)
         stack.undoTextChanged.connect(lambda t: a.undo.setToolTip(f"Undo {t}" if t else "Undo"))
@@ -187,12 +187,7 @@ class MainWindow(QMainWindow):
         doc.reset.connect(self._on_reset)
         doc.pipelines_changed.connect(self._on_pipelines_changed)
         doc.steps_changed.connect(self._refresh_palette)
-        for signal in (doc.node_added, doc.node_removed, doc.node_changed, doc.edge_added, doc.edge_removed):
-            signal.connect(self._on_graph_changed)
-        doc.positions_changed.connect(self._on_graph_changed)
-        doc.text_changed.connect(self._text_timer.start)
-        doc.text_changed.connect(self.inspector.refresh)  # any field of the selection may have changed
-        doc.text_changed.connect(self._lint_timer.start)
+        doc.changed.connect(self._after_edit)  # once per edit, after the fine-grained signals
         doc.path_changed.connect(self._update_title)
         self.problems.diagnostic_activated.connect(self.reveal_diagnostic)
         self.problems.counts_changed.connect(self._show_problem_counts)
@@ -226,16 +221,19 @@ class MainWindow(QMainWindow):
                 else (names[0] if names else None)
             )
         self.pipeline_bar.set_pipelines(names, self.current_pipeline)
-        self._refresh_scene()
-        self._update_actions()
+        self._update_actions()  # the scene follows in _after_edit, once
 
-    def _on_graph_changed(self, pipeline: str, *rest: Any) -> None:
-        if pipeline == self.current_pipeline:
-            self._refresh_scene()
+    def _after_edit(self) -> None:
+        """The one refresh after an edit, an undo or a text change: scene, Inspector, docks."""
+        self._refresh_scene()
+        self._sync_text_state()
+        self._text_timer.start()
+        self._lint_timer.start()
 
     def _on_pipeline_requested(self, name: str) -> None:
         self.current_pipeline = name
         self._on_pipelines_changed()
+        self._refresh_scene()
 
     def show_pipeline(self, name: str) -> None:
         if name == self.current_pipeline:
@@ -278,15 +276,24 @@ class MainWindow(QMainWindow):
         steps = self.document.config.steps
         self.palette_panel.set_steps([(n, getattr(s, "image", None)) for n, s in steps.items()])
 
-    def _sync_panels(self) -> None:
-        self._sync_text()
-        self._sync_problems()
-
     def _sync_text(self) -> None:
         self.yaml_panel.set_text(self.document.text)
+        self._sync_text_state()
+
+    def _sync_text_state(self) -> None:
+        """Whether the canvas is behind the text: the YAML dock's status line and the canvas say so."""
+        problem = self.document.text_problem
+        if problem is None:
+            if self.view.notice is not None:
+                self.yaml_panel.show_ok()
+            self.view.set_notice(None)
+        else:
+            self.yaml_panel.show_problem(problem.message, problem.line, problem.column)
+            self.view.set_notice(f"line {problem.line}, column {problem.column}: {problem.message}")
+        self.scene.set_out_of_date(problem is not None)
 
     def _sync_problems(self) -> None:
-        self.problems.set_diagnostics(self.document.diagnostics(), self.document.loaded.data)
+        self.problems.set_diagnostics(self.document.diagnostics(), self.document.problems_source.data)
 
     def _show_problem_counts(self, errors: int, warnings: int) -> None:
         def count(n: int, word: str) -> str:

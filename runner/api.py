@@ -102,7 +102,8 @@ def plan_run(
     else:
         assert step is not None
         plan = plan_step(loaded.config, step, loaded.root_dir, params, inputs)
-    plan.yaml_path = loaded.path
+    # Absolute, so that a run's history belongs to its file whatever folder it was started from.
+    plan.yaml_path = loaded.path.resolve() if loaded.path else None
     return plan
 
 

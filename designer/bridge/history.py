@@ -54,10 +54,11 @@ class RunHistory:
         with self._store() as (_s, artifacts):
             return Path(artifacts.path_for(sha256))
 
-    def runs(self, limit: int = 100, with_metrics: bool = True) -> list[RunSummary]:
+    def runs(self, limit: int = 100, with_metrics: bool = True, file: str | None = None) -> list[RunSummary]:
+        """The newest runs; with ``file`` (see ``file_runs.file_key``), only the runs of that file."""
         out = []
         with self._store() as (store, _a):
-            for r in store.runs(limit=limit):
+            for r in store.runs(limit=limit, yaml_path=file):
                 summary = RunSummary(
                     r["id"], r["pipeline"], r["step"], r["status"], r["started"], r["ended"], r["yaml_path"]
                 )

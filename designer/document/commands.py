@@ -34,13 +34,14 @@ class DocumentEdit(QUndoCommand):
 
     def prepare(self) -> None:
         """Run the edit now; on any error restore the document and re-raise."""
-        self._before = self.doc.snapshot()
-        try:
-            self.apply()
-        except Exception:
-            self.doc.restore(self._before)
-            raise
-        self._after = self.doc.snapshot()
+        with self.doc.edit_block():  # one announcement however many parts the edit has
+            self._before = self.doc.snapshot()
+            try:
+                self.apply()
+            except Exception:
+                self.doc.restore(self._before)
+                raise
+            self._after = self.doc.snapshot()
         self._prepared = True
 
     def redo(self) -> None:
@@ -121,7 +122,7 @@ class MoveNodes(QUndoCommand):
 
 
 class ReplaceText(DocumentEdit):
-    """The YAML dock's text, applied as one step (already validated by the caller)."""
+    """The YAML dock's text as one step; text that does not parse becomes the document's draft."""
 
     def __init__(self, doc: PipelineDocument, text: str) -> None:
         super().__init__(doc, "Edit YAML text")

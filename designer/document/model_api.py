@@ -19,8 +19,9 @@ from runner.config import (
     task_edits,
 )
 from runner.config.checks import ALLOWED_TARGETS
-from runner.config.document import YamlDocument
+from runner.config.document import YamlDocument, atomic_write
 from runner.config.errors import CycleError, EdgeError, EditError
+from runner.config.loader import read_text
 from runner.config.sidecar import Layout
 from runner.config.sockets import ResolvedEdge, resolve_edges
 from runner.dag import PipelineGraph
@@ -40,6 +41,7 @@ __all__ = [
     "ResolvedEdge",
     "SweepError",
     "YamlDocument",
+    "atomic_write",
     "edits",
     "endpoint_edits",
     "expand_blueprint",
@@ -48,6 +50,7 @@ __all__ = [
     "load_text",
     "node_edits",
     "pipeline_edits",
+    "read_text",
     "resolve_edges",
     "task_edits",
 ]

@@ -124,6 +124,8 @@ class InspectorPanel(QScrollArea):
     def _show_endpoint(self, node: str | None, raw: dict | None) -> None:
         """A deployment node's first endpoint; the one picked in "Edit" while the node stays selected."""
         deployed = [str(e) for e in (raw or {}).get("endpoints") or []] if node else []
-        current = self.endpoint_form.endpoint if node is not None and node == self._endpoint_node else None
+        picked = self.endpoint_form.endpoint if node is not None and node == self._endpoint_node else None
+        # A renamed (or deleted) endpoint is gone under its old name: fall back to the node's first.
+        current = picked if picked in self.editor.doc.config.endpoints else None
         self._endpoint_node = node
         self.endpoint_form.set_endpoint(current or (deployed[0] if deployed else None))

@@ -228,11 +228,26 @@ def load_text(text: str, path: Path | None = None) -> LoadedConfig:
     return loaded
 
 
+# PyYAML notices some mistakes only at the next token, often on a later line: a key without
+# its ":" at the start of the next line, an unclosed quote or bracket at the end of the file.
+# For these its context mark (where the key, quote or bracket began) is where the user must look.
+_AT_CONTEXT = (
+    "while scanning a simple key",
+    "while scanning a quoted scalar",
+    "while parsing a flow sequence",
+    "while parsing a flow mapping",
+)
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, path: Path | None) -> ConfigLoadError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "invalid YAML"
+    context = exc.context_mark
     if exc.context:
         problem = f"{problem} ({exc.context})"
+    if mark is not None and context is not None and exc.context in _AT_CONTEXT and context.line < mark.line:
+        problem += f"; noticed at line {mark.line + 1}, column {mark.column + 1}"
+        mark = context
     return ConfigLoadError(
         f"YAML syntax error: {problem}",
         file=path,

@@ -97,7 +97,12 @@ class RunStore:
         with self._tx() as db:
             db.execute("UPDATE runs SET status=?, ended=? WHERE id=?", (status, ended, run_id))
 
-    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+    def runs(self, limit: int = 50, yaml_path: str | None = None) -> list[dict[str, Any]]:
+        """The newest runs first; with ``yaml_path``, only the runs of that file."""
+        if yaml_path is not None:
+            return self._query(
+                "SELECT * FROM runs WHERE yaml_path=? ORDER BY started DESC LIMIT ?", (yaml_path, limit)
+            )
         return self._query("SELECT * FROM runs ORDER BY started DESC LIMIT ?", (limit,))
 
     def run(self, run_id: str) -> dict[str, Any] | None:
