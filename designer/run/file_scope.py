@@ -49,6 +49,11 @@ class FileScope:
     def shown_run(self, run_id: str | None) -> None:
         self.file_runs.show(self._file, run_id)
 
+    def is_here(self, run_id: str | None) -> bool:
+        """Whether a run's events show here: not when it ran from another file."""
+        owner = self.file_runs.file_of(run_id)
+        return owner is None or owner == self._file
+
     def live_here(self) -> bool:
         """A run is going on, and it is this file's."""
         return self.controller.busy and self._run_file == self._file

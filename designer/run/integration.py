@@ -254,14 +254,15 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         self.window.statusBar().showMessage(f"Run {run_id} started ({len(nodes)} nodes)", 5000)
 
     def _on_records(self, events: list[Any]) -> None:
-        if not self.live_here():
+        events = [e for e in events if self.is_here(e.run_id)]
+        if not events:
             return  # another file's run: its file loads them from the store when shown again
         scene = self.window.scene
         names = scene.selected_node_names() if shiboken6.isValid(scene) else []
         self.metrics.add_records(events, focus=names[0] if len(names) == 1 else None)
 
     def _on_states(self, events: list[Any]) -> None:
-        if not self.live_here():
+        if not any(self.is_here(e.run_id) for e in events):
             return
         self._update_progress()
         names = self.window.scene.selected_node_names() if shiboken6.isValid(self.window.scene) else []
@@ -274,7 +275,7 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         self.progress.setValue(done)
 
     def _on_run_finished(self, event: Any) -> None:
-        if self._run_file == self._file:
+        if self.is_here(event.run_id):
             self._update_progress()
         counts: dict[str, int] = {}
         for status in event.node_statuses.values():

@@ -67,7 +67,8 @@ class RunsBrowser(QWidget):
         super().__init__(parent)
         self.history = history
         self.summaries: list[RunSummary] = []
-        self.file = ""  # the open file's key (``file_runs.file_key``): its runs only, unless "All files"
+        # The open file's key (``file_runs.file_key``): its runs only, unless "All files"; None: all.
+        self.file: str | None = None
         self.all_files = QCheckBox("All files", self)
         self.all_files.setToolTip("Show the runs of every file, not only of the open one")
         self.all_files.toggled.connect(self.refresh)
@@ -102,7 +103,7 @@ class RunsBrowser(QWidget):
     def keys(self) -> list[str]:
         return [k.strip() for k in self.keys_edit.text().split(",") if k.strip()]
 
-    def set_file(self, file: str) -> None:
+    def set_file(self, file: str | None) -> None:
         self.file = file
         if self.isVisible():
             self.refresh()
