@@ -22,7 +22,9 @@ from runner.events import Event, LogLine
 from runner.execution.code import HOME_MARKER
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
+from runner.execution.naming import is_earlier_attempt, split_unit, unit_name
 from runner.execution.plan import PlanError, RunPlan, plan_pipeline, plan_step
+from runner.metadata import rank_children
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 from runner.store.paths import data_dir as default_data_dir
@@ -34,11 +36,15 @@ __all__ = [
     "RunHandle",
     "RunOptions",
     "image_map_from_env",
+    "is_earlier_attempt",
     "lint",
     "load",
     "open_store",
     "plan_run",
+    "rank_children",
+    "split_unit",
     "start_run",
+    "unit_name",
 ]
 
 MAX_UNREAD_AFTER_RUN = 10_000  # queued events a finished run's handle keeps for a reader
@@ -51,6 +57,10 @@ def __getattr__(name: str) -> Any:
         from runner.hosts import service
 
         return service
+    if name == "debug":  # shells in a node's world, failures, debugger attach (runner.debug.service)
+        from runner.debug import service as debug_service
+
+        return debug_service
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

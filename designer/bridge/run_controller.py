@@ -45,6 +45,8 @@ class RunEvents(QObject):
     endpoints_changed = Signal(object)
     # approve / reject / stop endpoints failed: (message)
     action_failed = Signal(str)
+    # A batch of DebuggerListening events (nodes run with debug waiting for a debugger)
+    debuggers_listening = Signal(object)
 
     def emit_batch(self, batch: Batch) -> None:
         """Any thread: one signal per kind, in an order the slots can rely on (a task's
@@ -59,6 +61,7 @@ class RunEvents(QObject):
             (self.endpoints_changed, batch.endpoints),
             (self.logs_arrived, batch.logs),
             (self.records_arrived, batch.records),
+            (self.debuggers_listening, batch.debuggers),
         ):
             if events:
                 signal.emit(events)

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 from designer.panels.form_fields import table_with_buttons
 from designer.run.host_form import HostForm
 from runner.hosts import service
+from runner.hosts.errors import HostAuthError, HostError
 from runner.hosts.health import HostReport
 from runner.hosts.known_hosts import HostKeyError
 from runner.hosts.registry import HostConfig, HostConfigError
 from runner.hosts.secrets import SecretStoreError
-from runner.hosts.ssh import HostAuthError, HostError
 
 COLUMNS = ["Name", "URL", "GPUs", "Max parallel", "Status"]
 
@@ -59,6 +59,15 @@ def report_text(report: HostReport) -> str:
     if report.error:
         lines.append(f"Error: {report.error}")
     return "\n".join(lines)
+
+
+def _who(offered: service.OfferedKey) -> str:
+    """"The host gpubox", or "Jump host bastion (hop 1 of 2 on the way to gpubox)"."""
+    if offered.hops == 1:
+        return f"The host {offered.host}"
+    if offered.is_target:
+        return f"The host {offered.host} (hop {offered.hop} of {offered.hops})"
+    return f"Jump host {offered.label} (hop {offered.hop} of {offered.hops} on the way to {offered.host})"
 
 
 class _Signals(QObject):
@@ -248,20 +257,24 @@ class HostsDialog(QDialog):
         self._update_buttons()
 
     def test_host(self) -> None:
-        """Check the host key first (prompting for an unknown one), then connect and report."""
+        """Check the host keys first (prompting for each unknown one), then connect and report."""
         name = self.selected()
-        if name is None:
-            return
-        self._show(name, "checking…", f"Checking the host key of {name}…")
+        if name is not None:
+            self._check_keys(name)
+
+    def _check_keys(self, name: str) -> None:
+        """The route's next key to decide on: each jump host's, then the host's own."""
+        self._show(name, "checking…", f"Checking the host keys on the way to {name}…")
         self._run(lambda: service.offered_key(name), lambda o: self._on_key(name, o), self._failer(name))
 
     def _on_key(self, name: str, offered: service.OfferedKey) -> None:
+        who = _who(offered)
         if offered.changed:
-            self._show(name, "KEY CHANGED", f"Refused: the host key of {name} changed.")
+            self._show(name, "KEY CHANGED", f"Refused: the host key of {who} changed.")
             self._key_box(
                 QMessageBox.Icon.Critical,
                 "HOST KEY CHANGED",
-                f"The host {name} ({offered.host_id}) now offers a different key:\n\n"
+                f"{who} ({offered.host_id}) now offers a different key:\n\n"
                 f"{offered.key_type} {offered.fingerprint}\n\nTrusted until now:\n"
                 + "\n".join(offered.trusted)
                 + "\n\nSomeone may be intercepting the connection, or the host was reinstalled. "
@@ -274,7 +287,7 @@ class HostsDialog(QDialog):
             box = self._key_box(
                 QMessageBox.Icon.Question,
                 "Unknown host key",
-                f"The host {name} ({offered.host_id}) offers a key that is not trusted yet:\n\n"
+                f"{who} ({offered.host_id}) offers a key that is not trusted yet:\n\n"
                 f"{offered.key_type}\n{offered.fingerprint}\n\n"
                 "Check this fingerprint with the host's owner. Trust it?",
                 trust=True,
@@ -313,7 +326,10 @@ class HostsDialog(QDialog):
         except (HostKeyError, HostConfigError, OSError) as exc:
             self._failer(name)(exc)
             return
-        self._connect(name)
+        if offered.is_target:
+            self._connect(name)
+        else:
+            self._check_keys(name)  # the next hop of the route
 
     def _connect(self, name: str) -> None:
         self._show(name, "testing…", f"Connecting to {name}…")

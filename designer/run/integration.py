@@ -64,6 +64,7 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         self.labels: dict[str, str] = {}
         self.reuse = True
         self.start_kwargs: dict[str, Any] = {}
+        self.debug_nodes: tuple[str, ...] = ()  # the next run's nodes waiting for a debugger
         # Prompts (tests replace them): ask(title, text) -> yes?, warn(title, text)
         self.ask: Callable[[str, str], bool] = self._ask_box
         self.warn: Callable[[str, str], None] = lambda t, m: QMessageBox.warning(self.window, t, m)
@@ -215,7 +216,13 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         if self.controller.busy:
             self.warn("A run is going on", "Cancel it or wait until it ends.")
             return False
-        options = RunOptions(image_map=dict(self.image_map), reuse=self.reuse, labels=dict(self.labels))
+        options = RunOptions(
+            image_map=dict(self.image_map),
+            reuse=self.reuse,
+            labels=dict(self.labels),
+            debug_nodes=self.debug_nodes,
+        )
+        self.debug_nodes = ()
         kwargs = {"home": self.home, **self.start_kwargs}
         hosts = self.target_hosts()
         if hosts != [LOCAL]:
@@ -381,6 +388,9 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
 
 def attach_run_ui(window: QMainWindow, home: Path | None = None) -> RunUI:
     """Add the run UI to ``window``; ``home`` overrides the data folder (tests use a tmp dir)."""
+    from designer.debug.debug_ui import DebugUI
+
     ui = RunUI(window, home)
     window.run_ui = ui  # type: ignore[attr-defined]  (keeps it alive with the window)
+    ui.debug_ui = DebugUI(ui)  # type: ignore[attr-defined]  (shell, failure view, debugger prompt)
     return ui

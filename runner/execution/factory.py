@@ -76,11 +76,12 @@ def make_host_pool(
     from runner.execution.docker_backend import DockerBindBackend, docker_client
     from runner.execution.placement import Slot
     from runner.execution.remote_backend import HostPool, RemoteBackend
+    from runner.hosts.connection import HostLink
+    from runner.hosts.errors import HostError
     from runner.hosts.health import remove_leftovers
     from runner.hosts.known_hosts import HostKeyError
     from runner.hosts.paths import client_id
     from runner.hosts.registry import HostRegistry
-    from runner.hosts.ssh import HostError
     from runner.hosts.ssh import docker_client as ssh_client
 
     names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
@@ -91,7 +92,8 @@ def make_host_pool(
     clients: dict[str, Any] = {}
     errors: dict[str, BaseException] = {}
     with ThreadPoolExecutor(max(len(configs), 1), thread_name_prefix="connect") as pool:
-        futures = {n: pool.submit(ssh_client, cfg) for n, cfg in configs.items()}
+        links = {n: HostLink(cfg) for n, cfg in configs.items()}  # one connection per host, shared
+        futures = {n: pool.submit(ssh_client, cfg, link=links[n]) for n, cfg in configs.items()}
         for name, future in futures.items():
             try:
                 clients[name] = future.result()
@@ -102,12 +104,16 @@ def make_host_pool(
     ):
         for client in clients.values():
             client.close()
+        for link in links.values():
+            link.close()
         key_error = next((e for e in errors.values() if isinstance(e, HostKeyError)), None)
         if key_error is not None:
             raise key_error
         if len(errors) == 1:
             raise next(iter(errors.values()))
         raise HostError("no host of this run is reachable: " + "; ".join(str(e) for e in errors.values()))
+    for name in errors:
+        links[name].close()
     notes = [f"left out of this run: {exc}" for exc in errors.values()]
     active = {r["id"] for r in store.runs(1000) if r["status"] == "running"}
     active -= {r["id"] for r in store.stale_runs()}
@@ -126,6 +132,8 @@ def make_host_pool(
                 notes.append(
                     f"host {name}: removed {len(removed)} leftover container(s): {', '.join(removed)}"
                 )
-            backends[name] = RemoteBackend(cfg, clients[name], workroot, artifacts, cid, network, pull)
+            backends[name] = RemoteBackend(
+                cfg, clients[name], workroot, artifacts, cid, network, pull, link=links[name]
+            )
             slots.append(Slot(name, cfg.max_parallel, cfg.gpu_ids, cfg.environments))
     return HostPool(backends, slots, notes)

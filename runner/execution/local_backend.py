@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from runner.execution import inject
 from runner.execution.backend import Handle, Poll, Warn, poll_handle
 from runner.execution.code import copy_tree
 from runner.execution.collect import collect_dir
@@ -40,6 +41,11 @@ class LocalProcessBackend:
         # copies: a step running as this user could otherwise write through into the store
         write_tree(spec, workdir, str(workdir), self.artifacts, link=False)
         env = {**os.environ, **container_env(spec, root=str(workdir))}
+        if spec.inject:  # the runner's features (runner.execution.inject): our site folder first
+            reports = workdir / "runner-reports"
+            reports.mkdir(exist_ok=True)
+            base = spec.env.get("PYTHONPATH") or os.environ.get("PYTHONPATH", "")
+            env.update(inject.environment(spec.inject, base, str(inject.SITE_DIR), str(reports)))
         for key in ("VALOHAI_PORT", "VH_FLAT_LOCAL_OUTPUTS"):  # contract §2: must stay unset
             env.pop(key, None)
         proc = subprocess.Popen(
@@ -90,6 +96,9 @@ class LocalProcessBackend:
 
     def collect(self, handle: Handle, artifacts: ArtifactStore, warn: Warn) -> list[OutputFile]:
         return collect_dir(handle.state["workdir"] / "outputs", artifacts, warn, move=True)
+
+    def reports(self, handle: Handle) -> dict[str, bytes]:
+        return inject.read_reports(handle.state["workdir"] / "runner-reports")
 
     def cleanup(self, handle: Handle) -> None:
         workdir = handle.state.get("workdir")

@@ -117,3 +117,47 @@ class Placer:
 
     def hosts(self) -> Iterable[str]:
         return [s.name for s in self.slots]
+
+
+class RunPlacements:
+    """One run's placements per unit, over the backend's placer (None: one engine, no placing).
+
+    ``place`` is asked when a unit may start: True when it was placed, or when no host can
+    ever take it (``unplaceable`` then says why, and the unit fails with that reason); False
+    when every suitable host is busy (ask again later). Used on the executor's loop thread.
+    """
+
+    def __init__(self, placer: Placer | None) -> None:
+        self._placer = placer
+        self._placed: dict[str, Placement] = {}
+        self._unplaceable: dict[str, str] = {}
+
+    @property
+    def active(self) -> bool:
+        return self._placer is not None
+
+    def place(self, unit: str, gpus: int, environment: str | None) -> bool:
+        if self._placer is None:
+            return True
+        try:
+            placement = self._placer.place(unit, self._placer.demand(gpus, environment))
+        except NoHostError as exc:
+            self._unplaceable[unit] = str(exc)
+            return True
+        if placement is None:
+            return False
+        self._placed[unit] = placement
+        return True
+
+    def of(self, unit: str) -> Placement | None:
+        return self._placed.get(unit)
+
+    def unplaceable(self, unit: str) -> str | None:
+        """Why no host of the run can take ``unit`` (None: it can be placed)."""
+        return self._unplaceable.get(unit)
+
+    def release(self, unit: str) -> None:
+        """Give back the unit's host slot and GPUs (it finished, or awaits approval)."""
+        if self._placer is not None:
+            self._placer.release(unit)
+            self._placed.pop(unit, None)

@@ -17,7 +17,7 @@ from valohai_yaml.objs.pipelines.override import Override
 from valohai_yaml.objs.step import Step
 
 from runner.config.sockets import ResolvedEdge, resolve_edges
-from runner.execution.actions import ActionError, attach_actions
+from runner.execution.conditions import ActionError, check_expression
 from runner.execution.placement import gpus_requested
 from runner.execution.sweep import Sweep, SweepError, expand, sweep_from_task
 
@@ -274,3 +274,21 @@ def _apply_params(
         if pname not in nodes[node].parameters:
             raise PlanError(f"--param {key}: node {node!r} has no parameter {pname!r}")
         nodes[node].explicit[pname] = value
+
+
+def attach_actions(plan: RunPlan, pipeline: Any) -> None:
+    """Copy the pipeline nodes' actions onto the plan, refusing an invalid ``if`` up front.
+
+    Raises ActionError naming the node and the expression."""
+    for node in getattr(pipeline, "nodes", []):
+        actions = list(getattr(node, "actions", None) or [])
+        for action in actions:
+            for expression in action.if_:
+                problem = check_expression(expression)
+                if problem is not None:
+                    raise ActionError(
+                        f"pipeline {plan.pipeline!r} node {node.name!r}: action `if` {expression!r} "
+                        f"is not a valid expression ({problem})"
+                    )
+        if node.name in plan.nodes:
+            plan.nodes[node.name].actions = actions

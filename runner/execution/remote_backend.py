@@ -21,9 +21,10 @@ from runner.execution.backend import Handle, Poll, Warn
 from runner.execution.docker_backend import DockerArchiveBackend, ImageMissingError
 from runner.execution.placement import Placer, Slot
 from runner.execution.spec import ExecutionSpec, OutputFile
+from runner.hosts.connection import HostLink
+from runner.hosts.errors import HostError
 from runner.hosts.health import CLIENT_LABEL, HOST_LABEL, device_requests
 from runner.hosts.registry import HostConfig
-from runner.hosts.ssh import HostError
 from runner.store.artifacts import ArtifactStore
 
 Report = Callable[[str, str], None]  # (node, text): a runner log line for that node
@@ -93,16 +94,18 @@ class RemoteBackend(DockerArchiveBackend):
         client_id: str,
         network: str | None = None,
         pull: str = "missing",
+        link: HostLink | None = None,
     ) -> None:
         super().__init__(client, workroot, artifacts, network=network, pull=pull)
         self.host = host
+        self.link = link  # the host's SSH connection, shared with the Docker client
         self.client_id = client_id
         self.report: Report | None = None
         self._tls = threading.local()  # the node and stage of the launch on this thread
         self._pull_lock = threading.Lock()
 
     def _where(self) -> str:
-        return f" on host {self.host.name!r} ({self.host.hostname}:{self.host.port})"
+        return f" on host {self.host.name!r} ({self.host.url})"
 
     def _stage(self, text: str) -> None:
         self._tls.stage = text
@@ -176,6 +179,25 @@ class RemoteBackend(DockerArchiveBackend):
         except Exception as exc:
             raise HostError(f"{self._where()[1:]}: fetching the outputs failed: {_short(exc)}") from None
 
+    def forward_port(self, handle: Handle, port: int) -> tuple[int, Any]:
+        """The container port, published on the host's loopback, forwarded here over SSH (on the
+        run's connection to the host when there is one)."""
+        from runner.hosts.connection import connect
+
+        remote = self.published_port(handle, port)
+        if remote is None:
+            raise HostError(f"{self._where()[1:]}: container port {port} is not published")
+        own = self.link is None
+        conn = connect(self.host) if own else self.link.get()  # type: ignore[union-attr]
+        forward = conn.forward(remote)
+
+        def close() -> None:
+            forward.close()
+            if own:
+                conn.close()
+
+        return forward.local_port, close
+
     def terminate(self, handle: Handle, grace: float = 2.0) -> None:
         with contextlib.suppress(Exception):  # host gone: the next connect removes the container
             super().terminate(handle, grace)
@@ -187,6 +209,8 @@ class RemoteBackend(DockerArchiveBackend):
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.client.close()
+        if self.link is not None:
+            self.link.close()
 
 
 class HostPool:
@@ -224,6 +248,12 @@ class HostPool:
 
     def cleanup(self, handle: Handle) -> None:
         self._of(handle).cleanup(handle)
+
+    def reports(self, handle: Handle) -> dict[str, bytes]:
+        return self._of(handle).reports(handle)  # type: ignore[no-any-return]
+
+    def forward_port(self, handle: Handle, port: int) -> tuple[int, Any]:
+        return self._of(handle).forward_port(handle, port)  # type: ignore[no-any-return]
 
     def remove_leftovers(self, run_id: str) -> int:
         removed = 0

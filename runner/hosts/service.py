@@ -1,8 +1,11 @@
 """Host management in calls a dialog can make (the Hosts dialog and ``hosts`` CLI share the rules).
 
-offered = offered_key("gpu1")          # show offered.fingerprint (and offered.changed!)
-trust_offered("gpu1", offered)         # only after the user accepted it
+offered = offered_key("gpu1")          # the first hop whose key is not trusted (else the target)
+trust_offered("gpu1", offered)         # only after the user accepted it; then ask again: next hop
 report = test_host("gpu1")             # engine, GPUs, leftovers removed
+
+A host behind ProxyJump has one key per hop; each is trusted on its own, in hop order
+(reaching hop 2 needs hop 1 trusted and logged in to).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from dataclasses import dataclass
 import paramiko
 
 from runner.hosts.health import GPU_PROBE_IMAGE, HostReport, check_host
-from runner.hosts.known_hosts import KnownHosts, fetch_host_key, fingerprint, host_id
+from runner.hosts.hops import route_keys
+from runner.hosts.known_hosts import KnownHosts, fingerprint
 from runner.hosts.paths import client_id
 from runner.hosts.registry import HostConfig, HostRegistry
 from runner.hosts.secrets import KINDS, delete_secret, set_secret
-from runner.hosts.ssh import HostUnreachableError
+from runner.hosts.ssh_config import Route, resolve
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,13 @@ class OfferedKey:
     fingerprint: str  # SHA256:...
     trusted: tuple[str, ...]  # fingerprints we trust for it now
     key: paramiko.PKey
+    hop: int = 1  # which hop of the route offered it (1-based) ...
+    hops: int = 1  # ... of how many (jump hosts, then the target)
+    label: str = ""  # that hop as the ssh config names it: "bastion (10.0.0.1:22)"
+
+    @property
+    def is_target(self) -> bool:
+        return self.hop == self.hops
 
     @property
     def known(self) -> bool:
@@ -57,21 +68,42 @@ def store_secret(name: str, kind: str, secret: str) -> None:
     set_secret(name, kind, secret)
 
 
-def offered_key(name: str) -> OfferedKey:
+def route_of(name: str) -> Route:
     host = HostRegistry().get(name)
-    hid = host_id(host.hostname, host.port)
-    try:
-        key = fetch_host_key(host.hostname, host.port)
-    except Exception as exc:  # refused, timeout, not SSH
-        raise HostUnreachableError(f"host {name!r} ({hid}) is unreachable: {exc}") from None
-    trusted = tuple(fingerprint(k) for k in KnownHosts().lookup(host.hostname, host.port).values())
-    return OfferedKey(name, hid, key.get_name(), fingerprint(key), trusted, key)
+    return resolve(host.url, host.identity)
+
+
+def offered_keys(name: str) -> list[OfferedKey]:
+    """The keys of the route's hops up to the first one not trusted (all when all are)."""
+    host = HostRegistry().get(name)
+    route = resolve(host.url, host.identity)
+    known = KnownHosts()
+    seen = route_keys(route, name, known)
+    return [
+        OfferedKey(
+            name,
+            hop.host_id,
+            key.get_name(),
+            fingerprint(key),
+            tuple(fingerprint(k) for k in known.lookup_id(hop.host_id).values()),
+            key,
+            index,
+            len(route.hops),
+            hop.label,
+        )
+        for index, (hop, key) in enumerate(seen, 1)
+    ]
+
+
+def offered_key(name: str) -> OfferedKey:
+    """The key to decide on next: the first hop's not trusted, else the target's (known)."""
+    return offered_keys(name)[-1]
 
 
 def trust_offered(name: str, offered: OfferedKey, replace: bool = False) -> None:
     """Store the key the user accepted; a changed key needs ``replace`` (else HostKeyChangedError)."""
-    host = HostRegistry().get(name)
-    KnownHosts().trust(host.hostname, host.port, offered.key, replace=replace)
+    HostRegistry().get(name)  # only for registered hosts
+    KnownHosts().trust_id(offered.host_id, offered.key, replace=replace)
 
 
 def test_host(name: str, gpu_image: str = GPU_PROBE_IMAGE) -> HostReport:

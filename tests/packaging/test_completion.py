@@ -11,8 +11,7 @@ import pytest
 
 from runner.cli.completion_cmd import script, walk
 from runner.cli.main import build_parser, command_names
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO
 
 
 def _completion(shell: str) -> str:
