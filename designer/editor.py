@@ -26,6 +26,7 @@ from designer.document.commands import (
     SetField,
 )
 from designer.document.model_api import ALLOWED_TARGETS, ConfigLoadError, EditError, edits
+from designer.document.node_clip import unique_name
 from designer.document.pipeline_document import XY, PipelineDocument, Snapshot
 
 _PORT_WORDS = {
@@ -44,11 +45,7 @@ def split_ref(ref: str) -> tuple[str, str, str]:
 
 def node_name_for(step: str, taken: set[str]) -> str:
     """A readable, unique node name derived from a step name ("Train model" → "train-model")."""
-    base = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-") or "node"
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}-{n}", n + 1
-    return name
+    return unique_name(re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-") or "node", taken)
 
 
 class PipelineEditor(QObject):
@@ -76,7 +73,8 @@ class PipelineEditor(QObject):
         """Structural edits need a text that parses: otherwise they would drop what was typed."""
         return self.doc.text_problem is None
 
-    def _not_editable(self) -> str:
+    def why_refused_edit(self) -> str:
+        """Why ``can_edit`` is False, in a sentence for the status bar."""
         problem = self.doc.text_problem
         line = f" (line {problem.line})" if problem is not None else ""
         return f"The YAML text does not parse{line}: fix it in the YAML view first."
@@ -89,7 +87,7 @@ class PipelineEditor(QObject):
     def why_refused(self, source: str, target: str) -> str | None:
         """A fast check for highlighting while dragging; ``add_edge`` asks the model again."""
         if not self.can_edit:
-            return self._not_editable()
+            return self.why_refused_edit()
         s_node, s_type, _ = split_ref(source)
         t_node, t_type, _ = split_ref(target)
         if s_node == t_node:
@@ -136,7 +134,7 @@ class PipelineEditor(QObject):
     def add_node(self, step: str, pos: QPointF | XY) -> str | None:
         """A node of ``step`` at ``pos``; makes a pipeline first when the file has none."""
         if not self.can_edit:
-            self.message.emit(f"Not added: {self._not_editable()}")
+            self.message.emit(f"Not added: {self.why_refused_edit()}")
             return None
         xy = (pos.x(), pos.y()) if isinstance(pos, QPointF) else pos
         xy = (round(xy[0] / 20) * 20, round(xy[1] / 20) * 20) if self.scene.snap_to_grid else xy
@@ -159,7 +157,7 @@ class PipelineEditor(QObject):
         if self.pipeline is None:
             return
         if not self.can_edit:
-            self.message.emit(f"Not deleted: {self._not_editable()}")
+            self.message.emit(f"Not deleted: {self.why_refused_edit()}")
             return
         nodes = self.scene.selected_node_names()
         edges = [

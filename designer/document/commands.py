@@ -11,7 +11,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from designer.document.model_api import edits
+from designer.document.model_api import EditError, edits
+from designer.document.node_clip import PastePlan
 from designer.document.pipeline_document import XY, PipelineDocument, Snapshot
 
 # Ids for mergeWith: typing in one inspector field merges into one undo step.
@@ -97,6 +98,30 @@ class RemoveNodes(DocumentEdit):
             self.doc.apply(edits.remove_edge, self.pipeline, index)
         for name in self.nodes:
             self.doc.apply(edits.remove_node, self.pipeline, name)
+
+
+class PasteNodes(DocumentEdit):
+    """Pasted or duplicated nodes with their whole bodies, the steps, blueprints and endpoints
+    they need, and the edges between them: one undo step."""
+
+    def __init__(self, doc: PipelineDocument, pipeline: str, plan: PastePlan, verb: str = "Paste") -> None:
+        names = plan.names
+        super().__init__(doc, f"{verb} “{names[0]}”" if len(names) == 1 else f"{verb} {len(names)} nodes")
+        self.pipeline, self.plan = pipeline, plan
+        self.skipped: list[tuple[str, str]] = []  # edges the model refused (invalid in the copy too)
+
+    def apply(self) -> None:
+        self.doc.set_positions(self.pipeline, self.plan.positions)
+        for kind, body in self.plan.items:
+            self.doc.apply(edits.add_item, kind, body)
+        for body in self.plan.nodes:
+            self.doc.apply(edits.add_node_body, self.pipeline, body)
+        self.skipped = []
+        for source, target in self.plan.edges:
+            try:
+                self.doc.apply(edits.add_edge, self.pipeline, source, target)
+            except EditError:
+                self.skipped.append((source, target))
 
 
 class AddEdge(CallEdit):

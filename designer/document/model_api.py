@@ -16,10 +16,11 @@ from runner.config import (
     load_text,
     node_edits,
     pipeline_edits,
+    query,
     task_edits,
 )
 from runner.config.checks import ALLOWED_TARGETS
-from runner.config.document import YamlDocument, atomic_write
+from runner.config.document import YamlDocument, atomic_write, to_plain
 from runner.config.errors import CycleError, EdgeError, EditError
 from runner.config.loader import read_text
 from runner.config.sidecar import Layout
@@ -50,7 +51,9 @@ __all__ = [
     "load_text",
     "node_edits",
     "pipeline_edits",
+    "query",
     "read_text",
     "resolve_edges",
     "task_edits",
+    "to_plain",
 ]

@@ -25,13 +25,13 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 from valohai_yaml.objs import Config
 
+from designer.document.draft import Draft, shape_problem, syntax_problem
 from designer.document.graph_model import NodeView, PipelineView, describe_pipeline
 from designer.document.model_api import (
     ConfigLoadError,
     Diagnostic,
     EditError,
     Layout,
-    LoadedConfig,
     PipelineGraph,
     YamlDocument,
     atomic_write,
@@ -51,15 +51,6 @@ class Snapshot:
 
     text: str
     positions: dict[str, dict[str, XY]]
-
-
-@dataclass(frozen=True)
-class Draft:
-    """Text on screen that gives no pipeline model: why (``error``) and what lint says of it."""
-
-    text: str
-    problem: Diagnostic
-    loaded: LoadedConfig | None = None  # set when the YAML parsed but is no valohai.yaml
 
 
 @dataclass
@@ -318,13 +309,13 @@ class PipelineDocument(QObject):
         except ConfigLoadError as exc:
             if not exc.readable:
                 raise
-            self._draft = Draft(text, _syntax_problem(exc, self.path))
+            self._draft = Draft(text, syntax_problem(exc, self.path))
             return
         loaded = self._doc.loaded
         if loaded.config is None and text.strip():
             # Readable YAML that is no valohai.yaml (a mapping at the top, a list of strings...):
             # lint explains it; the model stays on the last text that was one.
-            self._draft = Draft(text, _shape_problem(loaded), loaded)
+            self._draft = Draft(text, shape_problem(loaded), loaded)
             self._doc.restore(model_text)
             return
         self._draft = None
@@ -384,23 +375,3 @@ class PipelineDocument(QObject):
 
 def _step_signature(step: Any) -> tuple[Any, ...]:
     return (step.name, getattr(step, "image", None), tuple(step.inputs), tuple(step.parameters))
-
-
-def _syntax_problem(exc: ConfigLoadError, path: Path | None) -> Diagnostic:
-    return Diagnostic(
-        "error",
-        exc.message,
-        hint=exc.hint,
-        file=str(path) if path else "<text>",
-        line=exc.line or 1,
-        column=exc.column or 1,
-        code="yaml-syntax",
-    )
-
-
-def _shape_problem(loaded: LoadedConfig) -> Diagnostic:
-    found = [d for d in lint(loaded) if d.severity == "error"]
-    if found:
-        return found[0]
-    reason = loaded.parse_error or "the top level must be a list of steps and pipelines"
-    return Diagnostic("error", f"not a valid valohai.yaml: {reason}", file=loaded.display_name, code="shape")
