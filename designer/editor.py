@@ -227,23 +227,6 @@ class PipelineEditor(QObject):
         self.stack.push(cmd)
         return None
 
-    # --- raw data for the inspector ---------------------------------------------------------
-    def raw_item(self, kind: str, name: str) -> dict[str, Any] | None:
-        """The plain data of a top-level item (``"step"``, ``"pipeline"``…), as the file has it."""
-        loaded = self.doc.loaded
-        path = loaded.item_path(kind, name) if isinstance(loaded.data, list) else ()
-        if not path:
-            return None
-        body = loaded.data[path[0]].get(path[1])
-        return body if isinstance(body, dict) else None
-
-    def raw_node(self, pipeline: str, node: str) -> dict[str, Any] | None:
-        body = self.raw_item("pipeline", pipeline) or {}
-        for item in body.get("nodes") or []:
-            if isinstance(item, dict) and item.get("name") == node:
-                return item
-        return None
-
     def recover(self, snapshot: Snapshot) -> None:
         """Apply an autosaved memento; the document stays modified until saved."""
         self.push(RestoreSnapshot(self.doc, snapshot, "Recover autosaved changes"))

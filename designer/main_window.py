@@ -14,6 +14,7 @@ from designer.canvas.node_item import node_size
 from designer.canvas.scene import PipelineScene
 from designer.canvas.style import is_dark
 from designer.canvas.view import CanvasView
+from designer.document.model_api import query
 from designer.document.pipeline_document import PipelineDocument
 from designer.edit_actions import EditActions
 from designer.editor import PipelineEditor
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.actions = Actions(self)
         self.editor = PipelineEditor(self.document, self.scene, self)
+        self._projecting = False  # the scene is following an edit (see _refresh_scene)
         self._text_timer = QTimer(self, singleShot=True, interval=TEXT_DELAY_MS)
         self._text_timer.timeout.connect(self._sync_text)
         self._lint_timer = QTimer(self, singleShot=True, interval=LINT_DELAY_MS)
@@ -195,7 +197,7 @@ class MainWindow(QMainWindow):
         self.editor.text_error.connect(lambda msg, line: self.yaml_panel.show_error(msg, line or None))
         self.editor.message.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
         self.editor.pipeline_requested.connect(self._on_pipeline_requested)
-        self.scene.selectionChanged.connect(self.inspector.refresh)
+        self.scene.selectionChanged.connect(self._on_selection_changed)
         self.scene.selectionChanged.connect(self._reveal_selection_in_yaml)
 
     # --- document → widgets -----------------------------------------------------------------
@@ -262,10 +264,18 @@ class MainWindow(QMainWindow):
         except (KeyError, TypeError, ValueError):
             self.view.fit()
 
+    def _on_selection_changed(self) -> None:
+        if not self._projecting:  # else _refresh_scene refreshes the Inspector once it is done
+            self.inspector.refresh()
+
     def _refresh_scene(self) -> None:
         p = self.current_pipeline
         view = self.document.view(p) if p else None
-        self.scene.show_pipeline(view, self.document.positions(p) if p else {})
+        self._projecting = True
+        try:
+            self.scene.show_pipeline(view, self.document.positions(p) if p else {})
+        finally:
+            self._projecting = False
         n_nodes = len(view.nodes) if view else 0
         n_edges = len(view.edges) if view else 0
         self.counts_label.setText(f"{n_nodes} nodes · {n_edges} edges")
@@ -288,7 +298,8 @@ class MainWindow(QMainWindow):
                 self.yaml_panel.show_ok()
             self.view.set_notice(None)
         else:
-            self.yaml_panel.show_problem(problem.message, problem.line, problem.column)
+            behind = bool(self.document.pipeline_names() or self.document.step_names())
+            self.yaml_panel.show_problem(problem.message, problem.line, problem.column, behind)
             self.view.set_notice(f"line {problem.line}, column {problem.column}: {problem.message}")
         self.scene.set_out_of_date(problem is not None)
 
@@ -334,18 +345,14 @@ class MainWindow(QMainWindow):
         if self.yaml_dock.visibleRegion().isEmpty() or self.current_pipeline is None:
             return
         loaded = self.document.loaded
-        base = loaded.item_path("pipeline", self.current_pipeline)
+        base = query.item_path(loaded.data, "pipeline", self.current_pipeline)
         names, edges = self.scene.selected_node_names(), self.scene.selected_edges()
-        path: tuple[object, ...] | None = None
-        if len(names) == 1 and not edges and base:
-            nodes = loaded.data[base[0]][base[1]].get("nodes") or []
-            index = next(
-                (i for i, n in enumerate(nodes) if isinstance(n, dict) and n.get("name") == names[0]), None
-            )
-            path = (*base, "nodes", index) if index is not None else None
+        path: tuple[object, ...] = ()
+        if len(names) == 1 and not edges:
+            path = query.node_path(loaded.data, self.current_pipeline, names[0])
         elif len(edges) == 1 and not names and base:
             path = (*base, "edges", edges[0].index)
-        if path is not None:
+        if path:
             mark = loaded.locate(path)
             self.yaml_panel.go_to_line(mark.line, mark.column)
 

@@ -74,8 +74,15 @@ class PipelineScene(QGraphicsScene):
         gone = [n for n in self.node_items if n not in nodes]
         geometry_changed = bool(gone)
         self._rects = None
-        for name in gone:
-            self._remove_node(name)
+        selected = len(self.selectedItems())
+        # Qt says selectionChanged once per selected item it removes; the listeners (Inspector,
+        # logs, YAML dock) hear it once, after the whole projection.
+        blocked = self.blockSignals(True)
+        try:
+            for name in gone:
+                self._remove_node(name)
+        finally:
+            self.blockSignals(blocked)
         for name, node in nodes.items():
             item = self.node_items.get(name)
             if item is None:
@@ -100,6 +107,8 @@ class PipelineScene(QGraphicsScene):
         for edge in self.edge_items.values() if geometry_changed else new_edges:
             edge.update_path()
         self.setSceneRect(self.itemsBoundingRect().adjusted(-2000, -2000, 2000, 2000))
+        if len(self.selectedItems()) != selected:
+            self.selectionChanged.emit()
 
     def clear_all(self) -> None:
         """Drop every item (another pipeline or file is shown next)."""

@@ -37,6 +37,7 @@ from designer.document.model_api import (
     atomic_write,
     layered_layout,
     lint,
+    query,
     read_text,
 )
 
@@ -189,6 +190,18 @@ class PipelineDocument(QObject):
         """The typed view; an empty config while the text is not a valid valohai.yaml."""
         config = self._doc.loaded.config
         return config if config is not None else _EMPTY_CONFIG
+
+    # The file's own data for the Inspector: the same parse the canvas's typed view comes from.
+    def item_body(self, kind: str, name: str) -> dict[str, Any] | None:
+        """A top-level ``step`` / ``pipeline`` / ``task`` / ``endpoint`` as the file has it."""
+        return query.item_body(self.loaded.data, kind, name)
+
+    def node_body(self, pipeline: str, node: str) -> dict[str, Any] | None:
+        return query.node_body(self.loaded.data, pipeline, node)
+
+    def node_step(self, node: Any) -> dict[str, Any] | None:
+        """The step a node body runs (its ``step:``, or its sweep blueprint's)."""
+        return query.node_step(self.loaded.data, node)
 
     def pipeline_names(self) -> list[str]:
         return list(self._fresh())

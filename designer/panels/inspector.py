@@ -15,7 +15,6 @@ from designer.panels.endpoint_form import DeploymentForm, EndpointForm
 from designer.panels.node_form import NodeForm
 from designer.panels.override_form import OverrideForm
 from designer.panels.pipeline_form import PipelineForm
-from designer.panels.section import node_step
 from designer.panels.step_form import StepForm
 from designer.panels.sweep_form import SweepForm
 
@@ -99,7 +98,7 @@ class InspectorPanel(QScrollArea):
             form.setEnabled(editor.can_edit)
 
     def _show_node(self, pipeline: str | None, node: str | None) -> None:
-        raw = self.editor.raw_node(pipeline, node) if pipeline and node else None
+        raw = self.editor.doc.node_body(pipeline, node) if pipeline and node else None
         kind = str((raw or {}).get("type") or "execution")
         self.node_form.setVisible(raw is not None)
         self.sweep_form.setVisible(raw is not None and kind == "task")
@@ -115,7 +114,7 @@ class InspectorPanel(QScrollArea):
             if kind == "deployment":
                 self.deployment_form.set_node(pipeline, node)
             else:
-                step = node_step(self.editor, raw)
+                step = self.editor.doc.node_step(raw)
                 step_name = step.get("name") if step else None
                 self.override_form.set_node(pipeline, node, step)
         self.step_form.set_step(str(step_name) if step_name else None)

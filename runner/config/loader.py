@@ -212,13 +212,14 @@ def load_text(text: str, path: Path | None = None) -> LoadedConfig:
 
 # PyYAML notices some mistakes only at the next token, often on a later line: a key without
 # its ":" at the start of the next line, an unclosed quote or bracket at the end of the file.
-# For these its context mark (where the key, quote or bracket began) is where the user must look.
-_AT_CONTEXT = (
-    "while scanning a simple key",
-    "while scanning a quoted scalar",
-    "while parsing a flow sequence",
-    "while parsing a flow mapping",
-)
+# For these its context mark (where the key, quote or bracket began) is where the user must
+# look, and the mistake has a plainer name than the parser's.
+_AT_CONTEXT = {
+    "while scanning a simple key": "this line has a key without its “:” (write key: value)",
+    "while scanning a quoted scalar": "this quoted text is never closed",
+    "while parsing a flow sequence": "this “[” list is never closed (or lacks a comma)",
+    "while parsing a flow mapping": "this “{” mapping is never closed (or lacks a comma)",
+}
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, path: Path | None) -> ConfigLoadError:
@@ -227,8 +228,9 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: Path | None) -> ConfigLoadErr
     context = exc.context_mark
     if exc.context:
         problem = f"{problem} ({exc.context})"
-    if mark is not None and context is not None and exc.context in _AT_CONTEXT and context.line < mark.line:
-        problem += f"; noticed at line {mark.line + 1}, column {mark.column + 1}"
+    plain = _AT_CONTEXT.get(exc.context or "")
+    if mark is not None and context is not None and plain and context.line < mark.line:
+        problem = f"{plain}; the parser noticed at line {mark.line + 1}: {exc.problem}"
         mark = context
     return ConfigLoadError(
         f"YAML syntax error: {problem}",

@@ -11,33 +11,15 @@ import yaml
 from PySide6.QtCore import Qt
 
 from designer.document.node_clip import COPY, KEEP
+from tests.designer.texts import PREP_TRAIN
 
 pytestmark = pytest.mark.gui
 REPO = Path(__file__).resolve().parents[3]
 
-FILE = """\
-- step:
-    name: prep
-    image: busybox
-    command: date
-- step:
-    name: train
-    image: busybox
-    command: date
-    parameters:
-      - name: epochs
-        type: integer
-        default: 3
-    inputs:
-      - name: data
-- pipeline:
-    name: p
-    nodes:
-      - name: prep
-        type: execution
-        step: prep
-      - name: train
-        type: execution
+# prep feeds train, whose node has everything a body can hold.
+FILE = PREP_TRAIN.replace(
+    "        step: train\n",
+    """\
         step: train
         override:
           image: python:3.12-slim
@@ -50,9 +32,8 @@ FILE = """\
           - when: node-starting
             if: parameter.epochs > 5
             then: require-approval
-    edges:
-      - [prep.output.*, train.input.data]
-"""
+""",
+)
 
 OTHER = """\
 - step:

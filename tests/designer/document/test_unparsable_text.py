@@ -86,7 +86,7 @@ def test_a_file_with_a_syntax_error_opens_and_comes_up_when_fixed_in_place(
     assert len(_problem_rows(window)) == 1
     message, line, column = _problem_rows(window)[0]
     assert (line, column) == (BROKEN_LINE, BROKEN_COLUMN), message
-    assert "expected ':'" in message
+    assert "key without its “:”" in message and f"noticed at line {BROKEN_LINE + 1}" in message
     assert window.problems.tree.topLevelItem(0).text(2) == str(BROKEN_LINE)
     assert not window.scene.node_items
     assert window.view.notice and f"line {BROKEN_LINE}" in window.view.notice

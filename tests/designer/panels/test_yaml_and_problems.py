@@ -10,37 +10,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
 from designer.document.model_api import edits
+from tests.designer.texts import PREP_TRAIN
 
 pytestmark = pytest.mark.gui
 
-FILE = """\
-# training pipeline
-- step:
-    name: prep
-    image: busybox
-    command: date
-- step:
-    name: train
-    image: busybox
-    command: date
-    parameters:
-      - name: epochs
-        type: integer
-        default: 3
-    inputs:
-      - name: data
-- pipeline:
-    name: p
-    nodes:
-      - name: prep
-        type: execution
-        step: prep
-      - name: train
-        type: execution
-        step: train
-    edges:
-      - [prep.output.*, train.input.data]
-"""
+FILE = "# training pipeline\n" + PREP_TRAIN
 
 
 @pytest.fixture
