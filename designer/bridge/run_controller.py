@@ -15,9 +15,8 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from designer.bridge.batching import BATCH_SECONDS, Batch, drain, next_batch
 from designer.bridge.node_states import NodeStateModel
 from designer.bridge.run_details import RunDetails
-from runner.api import RunHandle, RunOptions, start_run
+from runner.api import RunHandle, RunOptions, RunPlan, start_run
 from runner.events import EndpointReady, EndpointStopped, RunFinished
-from runner.execution.plan import RunPlan
 
 _STRAGGLERS: list[QThread] = []  # worker threads still ending after a timed-out shutdown
 

@@ -46,10 +46,8 @@ from designer.run.runs_browser import RunsBrowser, param_diff
 from designer.run.status_badge import BadgeOverlay
 from designer.run.task_views import TaskViews
 from designer.run.triggers_dialog import open_triggers_dialog
-from runner.api import RunOptions, image_map_from_env
+from runner.api import RunOptions, RunPlan, data_dir, image_map_from_env
 from runner.events import TERMINAL_STATUSES
-from runner.execution.plan import RunPlan
-from runner.store.paths import data_dir
 
 
 class RunUI(RunCommands, TaskViews, FileScope, QObject):
@@ -65,6 +63,8 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         self.reuse = True
         self.start_kwargs: dict[str, Any] = {}
         self.debug_nodes: tuple[str, ...] = ()  # the next run's nodes waiting for a debugger
+        self.capture_locals = False  # Run ▸ Capture Locals on Failure (designer/debug/debug_ui.py)
+        self.pause_before: set[str] = set()  # Run ▸ Pause Before This Node: run-time breakpoints
         # Prompts (tests replace them): ask(title, text) -> yes?, warn(title, text)
         self.ask: Callable[[str, str], bool] = self._ask_box
         self.warn: Callable[[str, str], None] = lambda t, m: QMessageBox.warning(self.window, t, m)
@@ -221,6 +221,8 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
             reuse=self.reuse,
             labels=dict(self.labels),
             debug_nodes=self.debug_nodes,
+            capture_locals=self.capture_locals,
+            pause_before=tuple(sorted(self.pause_before)),
         )
         self.debug_nodes = ()
         kwargs = {"home": self.home, **self.start_kwargs}
@@ -373,7 +375,7 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         return False
 
     def shutdown(self) -> None:
-        """Cancel a run, stop timers and clear plots (STYLE 6.8); safe to call twice."""
+        """Cancel a run, stop timers and clear plots (docs/architecture.md "Shutdown"); safe to call twice."""
         if self._closed:
             return
         self._closed = True

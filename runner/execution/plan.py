@@ -51,7 +51,7 @@ class NodeTemplate:
 
     def spread(self, values: dict[str, Any]) -> dict[str, list[Any]]:
         """List values for parameters that are not ``multiple``: a task node runs one
-        execution per item (contract §8); an execution node passes them on as they are."""
+        execution per item (docs/runtime.md §8); an execution node passes them on as they are."""
         if self.sweep is None:
             return {}
         return {
@@ -69,6 +69,7 @@ class RunPlan:
     root_dir: Path
     reuse_executions: bool = False
     yaml_path: Path | None = None
+    yaml_text: str | None = None  # the text planned from (unsaved edits included), kept per run
 
     @property
     def on_error(self) -> dict[str, str]:

@@ -10,7 +10,7 @@ A host behind ProxyJump has one key per hop; each is trusted on its own, in hop 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import paramiko
 
@@ -18,6 +18,7 @@ from runner.hosts.health import GPU_PROBE_IMAGE, HostReport, check_host
 from runner.hosts.hops import route_keys
 from runner.hosts.known_hosts import KnownHosts, fingerprint
 from runner.hosts.paths import client_id
+from runner.hosts.registry import GPU_ACCESS as GPU_ACCESS  # for the host form, via runner.api.hosts
 from runner.hosts.registry import HostConfig, HostRegistry
 from runner.hosts.secrets import KINDS, delete_secret, set_secret
 from runner.hosts.ssh_config import Route, resolve
@@ -66,6 +67,12 @@ def remove_host(name: str) -> None:
 def store_secret(name: str, kind: str, secret: str) -> None:
     HostRegistry().get(name)  # only for registered hosts
     set_secret(name, kind, secret)
+
+
+def describe_route(url: str, identity: str | None = None) -> str:
+    """How ``url`` resolves through the ssh config (no network): ``user@host:port via jump``;
+    raises HostConfigError for a route we cannot follow."""
+    return resolve(url, identity).describe()
 
 
 def route_of(name: str) -> Route:
@@ -121,6 +128,15 @@ def test_host(name: str, gpu_image: str = GPU_PROBE_IMAGE) -> HostReport:
         finally:
             store.close()
     return check_host(HostRegistry().get(name), client_id(), active, gpu_image=gpu_image)
+
+
+def use_found_gpus(name: str, report: HostReport) -> HostConfig:
+    """Declare the GPUs the host's nvidia-smi listed (``report``) as those runs may use."""
+    host = HostRegistry().get(name)
+    updated = replace(host, gpus=len(report.gpus))  # nvidia-smi numbers them 0..n-1
+    HostRegistry().add(updated, replace=True)
+    report.declared_gpus, report.gpu_check = list(updated.gpu_ids), ""
+    return updated
 
 
 test_host.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported

@@ -245,11 +245,17 @@ def test_emptying_a_commented_list_keeps_the_file_valid() -> None:
 
 
 def test_every_edit_is_checked_against_the_intended_data(monkeypatch) -> None:
-    """If the line merge produced other data than the edit meant, the plain dump is used."""
+    """Where a patch is impossible and the line merge of the re-dump produced other data than
+    the edit meant, the plain dump is used."""
     import runner.config.document as document
+    import runner.config.exact as exact
 
+    def impossible(*_args: object) -> None:
+        raise exact.PatchImpossible("as if the text could not be patched")
+
+    monkeypatch.setattr(exact, "exact_edit", impossible)
     monkeypatch.setattr(document, "merge_edit", lambda original, base, edited: original)  # a broken merge
     doc = YamlDocument.from_text(TEXT)
     edits.set_parameter_field(doc, "train", "epochs", "default", 10)
-    assert doc.last_edit_rewrote_file
+    assert doc.last_edit_rewrote_file and doc.last_edit_fallback == "as if the text could not be patched"
     assert doc.loaded.config.steps["train"].parameters["epochs"].default == 10

@@ -104,15 +104,20 @@ def test_malformed_files_give_empty_answers_never_an_exception(text: str) -> Non
     assert query.node_body(data, "p", "a") is None and query.node_path(data, "p", "a") == ()
 
 
-def test_an_edit_parses_the_new_text_once_and_shares_that_view(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edit_parses_only_what_it_changed_and_shares_that_view(monkeypatch: pytest.MonkeyPatch) -> None:
     import runner.config.document as document
+    import runner.config.loader as loader
     from runner.config import edits
 
     doc = YamlDocument.from_text(VALID)
     calls: list[str] = []
-    real = document.load_text
-    monkeypatch.setattr(document, "load_text", lambda text, path=None: calls.append(text) or real(text, path))
+    real = loader.load_text
+    counting = lambda text, path=None: calls.append(text) or real(text, path)  # noqa: E731
+    monkeypatch.setattr(document, "load_text", counting)
+    monkeypatch.setattr(loader, "load_text", counting)
     edits.rename_node(doc, "p", "first", "start")
-    assert calls == [doc.text]  # the check of the edit is the parse the document keeps
+    assert calls == [] and doc.last_edit_fallback is None  # patched and checked region by region
+    assert doc.loaded.locate((1, "pipeline", "nodes", 0, "name")).line == 5  # positions when asked
+    assert calls == [doc.text]
     assert doc.config is doc.loaded.config and "p" in doc.config.pipelines
     assert query.node_path(doc.loaded.data, "p", "start") == (1, "pipeline", "nodes", 0)

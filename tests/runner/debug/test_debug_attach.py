@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +85,36 @@ def test_debug_option_is_checked(project, home: Path, capsys: pytest.CaptureFixt
         args = build_parser().parse_args(["run", str(path), *extra])
         assert args.func(args, io.StringIO()) == 2
         assert message in capsys.readouterr().err
+
+
+def test_cancelling_a_node_paused_in_the_debugger_ends_the_session(
+    project, home: Path, python_image: str, docker_client: Any, container_label: dict[str, str]
+) -> None:
+    from runner.api import RunOptions, plan_run, start_run
+    from runner.events import DebuggerListening
+
+    path = project(STEP, **{"train.py": TRAIN})
+    options = RunOptions(
+        image_map={"python:3.12-slim": python_image}, labels=container_label, debug_nodes=("train",)
+    )
+    handle = start_run(plan_run(path, step="train"), options, pull="never", client=docker_client)
+    try:
+        event = handle.events.get(timeout=60)
+        while not isinstance(event, DebuggerListening):
+            event = handle.events.get(timeout=60)
+        client = DapClient("127.0.0.1", event.port)
+        attach_and_break(client, str(path.parent), "train.py", 4)
+        handle.cancel()
+        assert handle.wait(60) == "cancelled"
+        deadline = time.monotonic() + 10
+        while not client.closed and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.closed  # the debugger's connection ends with the node
+        client.close()
+    finally:
+        handle.cancel()
+        handle.wait(30)
+    left = docker_client.containers.list(
+        all=True, filters={"label": f"pipeline-designer.run-id={handle.run_id}"}
+    )
+    assert left == []
