@@ -268,6 +268,10 @@ def start_run(
     unknown = sorted(set(approve) - set(plan.nodes))
     if unknown:
         raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
+    if options.debug_nodes and network == "none":  # it would wait for a debugger that cannot reach it
+        raise ValueError(
+            "--debug needs a network: the debugger's port is published on 127.0.0.1 (drop --network none)"
+        )
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
     run_id = new_run_id()

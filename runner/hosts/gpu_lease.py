@@ -120,7 +120,7 @@ class Lease:
         with contextlib.suppress(Exception):
             self.proc.write(b"R")
             self.proc.close_stdin()
-            self.proc.wait(5)
+            self.proc.wait(2)  # the holder exits at once; a frozen host is not waited for long
         self.proc.close()
 
 
@@ -192,7 +192,8 @@ class GpuLeases:
         self._said: dict[str, str] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        threading.Thread(target=self._beat, name="gpu-lease-heartbeat", daemon=True).start()
+        if self.links:
+            threading.Thread(target=self._beat, name="gpu-lease-heartbeat", daemon=True).start()
 
     def take(self, host: str, unit: str, free: Sequence[str], count: int) -> tuple[str, ...] | None:
         """GPU ids of ``host`` leased to ``unit`` (from ``free``), or None: wait (it was said why)."""

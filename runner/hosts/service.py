@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import paramiko
 
+from runner.hosts.connection import target_host
 from runner.hosts.health import GPU_PROBE_IMAGE, HostReport, check_host
 from runner.hosts.hops import route_keys
 from runner.hosts.known_hosts import KnownHosts, fingerprint
@@ -80,9 +81,14 @@ def route_of(name: str) -> Route:
     return resolve(host.url, host.identity)
 
 
-def offered_keys(name: str) -> list[OfferedKey]:
-    """The keys of the route's hops up to the first one not trusted (all when all are)."""
-    host = HostRegistry().get(name)
+def offered_keys(target: str | HostConfig) -> list[OfferedKey]:
+    """The keys of the route's hops up to the first one not trusted (all when all are).
+
+    ``target``: a registered host, or an ad-hoc one (``"ssh://alias"``, a HostConfig), as
+    ``connection.connect`` takes it.
+    """
+    host = target_host(target)
+    name = host.name
     route = resolve(host.url, host.identity)
     known = KnownHosts()
     seen = route_keys(route, name, known)
@@ -102,14 +108,14 @@ def offered_keys(name: str) -> list[OfferedKey]:
     ]
 
 
-def offered_key(name: str) -> OfferedKey:
+def offered_key(target: str | HostConfig) -> OfferedKey:
     """The key to decide on next: the first hop's not trusted, else the target's (known)."""
-    return offered_keys(name)[-1]
+    return offered_keys(target)[-1]
 
 
-def trust_offered(name: str, offered: OfferedKey, replace: bool = False) -> None:
+def trust_offered(target: str | HostConfig, offered: OfferedKey, replace: bool = False) -> None:
     """Store the key the user accepted; a changed key needs ``replace`` (else HostKeyChangedError)."""
-    HostRegistry().get(name)  # only for registered hosts
+    target_host(target)  # a registered host, or an ad-hoc ssh:// target
     KnownHosts().trust_id(offered.host_id, offered.key, replace=replace)
 
 

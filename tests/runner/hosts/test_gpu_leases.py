@@ -78,7 +78,8 @@ def test_a_holder_that_is_gone_or_silent_lets_go_and_removes_the_container(
         return name
 
     def exists(name: str) -> bool:
-        return bool(docker_client.containers.list(all=True, filters={"name": f"^{name}$"}))
+        found = docker_client.containers.list(all=True, ignore_removed=True, filters={"name": f"^{name}$"})
+        return bool(found)  # (ignore_removed: the holder may remove it while it is being listed)
 
     # Our process gone (its SSH session ends): the lock goes with the holder, the container too.
     name = container()
