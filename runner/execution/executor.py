@@ -34,11 +34,11 @@ from runner.deploy.deployments import Deployments
 from runner.events import CANCELLED, FAILED, PENDING, Event, NodeStateChanged, RunFinished, RunStarted
 from runner.execution.actions import ActionGate, ActionHooks
 from runner.execution.backend import Backend
-from runner.execution.code import tree_hash
 from runner.execution.on_error import ErrorHooks, ErrorPolicy
 from runner.execution.placement import RunPlacements
 from runner.execution.plan import RunPlan
 from runner.execution.prepare import RunContext
+from runner.execution.recording import CodeRecorder
 from runner.execution.run_state import Emit, RunLog, RunOptions, RunState, drained, task_nodes
 from runner.execution.spec import ExecutionSpec
 from runner.execution.task_node import TaskHooks, TaskRunner
@@ -96,6 +96,16 @@ class Executor:
         # (runner.debug.debugger).
         hooks = DebugHooks(st.log.line, self._emit, lambda unit: locals_path(st.log.path(unit)))
         self.debug = DebugSessions(run_id, options.debug_nodes, backend, hooks, options.capture_locals)
+        # The run's code: a snapshot, the reads of each unit and the reuse decisions (recording).
+        self.code = CodeRecorder(
+            store,
+            artifacts,
+            plan.root_dir,
+            plan.yaml_path,
+            plan.yaml_text,
+            keep=options.keep_code,
+            snapshot=options.snapshot,
+        )
         self.units = UnitRunner(
             st,
             backend,
@@ -108,6 +118,7 @@ class Executor:
                 metadata=lambda unit, record: self.tasks.on_metadata(unit, record),
             ),
             self.debug,
+            self.code,
         )
         self.tasks = TaskRunner(
             st,
@@ -164,7 +175,7 @@ class Executor:
                 plan,
                 st.artifacts,
                 self.data_dir / "cache",
-                tree_hash(plan.root_dir),
+                self.code.start(self.run_id).key(),
                 self.options.image_map,
                 self.options.strict,
                 labels=self.options.labels,

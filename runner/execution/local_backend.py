@@ -18,10 +18,16 @@ from pathlib import Path
 
 from runner.execution import inject
 from runner.execution.backend import Handle, Poll, Warn, poll_handle
-from runner.execution.code import copy_tree
 from runner.execution.collect import collect_dir
 from runner.execution.command import script_argv
-from runner.execution.spec import SCRIPT_NAME, ExecutionSpec, OutputFile, container_env, write_tree
+from runner.execution.spec import (
+    SCRIPT_NAME,
+    ExecutionSpec,
+    OutputFile,
+    container_env,
+    place_code,
+    write_tree,
+)
 from runner.store.artifacts import ArtifactStore
 
 
@@ -37,7 +43,7 @@ class LocalProcessBackend:
         handle = Handle(spec, wakeup=wakeup)
         workdir = self.workroot / spec.run_id / spec.container_name
         handle.state["workdir"] = workdir
-        copy_tree(spec.repository, workdir / "repository")
+        place_code(spec, workdir / "repository", self.artifacts)
         # copies: a step running as this user could otherwise write through into the store
         write_tree(spec, workdir, str(workdir), self.artifacts, link=False)
         env = {**os.environ, **container_env(spec, root=str(workdir))}

@@ -82,6 +82,7 @@ class RunPlan:
     root_dir: Path
     reuse_executions: bool = False
     yaml_path: Path | None = None
+    yaml_text: str | None = None  # the text planned from (unsaved edits included), kept per run
 
     @property
     def on_error(self) -> dict[str, str]:

@@ -54,6 +54,8 @@ class RunOptions:
     debug_nodes: tuple[str, ...] = ()  # run under debugpy, waiting for a debugger (runner.debug)
     capture_locals: bool = False  # record each frame's locals at an uncaught Python exception
     pause_before: tuple[str, ...] = ()  # run-time breakpoints: held before they start (runner.debug)
+    keep_code: bool = True  # keep the code snapshot in the artifact store (off: hashed only)
+    snapshot: str | None = None  # run this stored code snapshot instead of the folder (reproduce)
 
 
 @dataclass
