@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from runner.cli.main import build_parser
-from runner.debug.shell import DEBUG_LABEL, open_shell
+from runner.debug.shell import open_shell
 from runner.debug.world import ShellError
+from tests.support.debug_containers import debug_containers
 
 pytestmark = pytest.mark.docker
 REPO = Path(__file__).resolve().parents[3]
@@ -64,12 +65,6 @@ def shell_cli(*argv: str) -> int:
     return int(args.func(args))
 
 
-def _debug_containers(docker_client: Any, *run_ids: str) -> list[str]:
-    """Debug containers of these runs' executions (their ids start with the run id)."""
-    found = docker_client.containers.list(all=True, ignore_removed=True, filters={"label": DEBUG_LABEL})
-    return [c.name for c in found if c.labels.get(DEBUG_LABEL, "").startswith(run_ids)]
-
-
 def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
     run_yaml, project, home: Path, docker_client: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,7 +99,7 @@ def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
     capfd.readouterr()
     assert shell_cli("--network", "none", "latest/good", "--", "sh", "-c", CHECK) == 0
     assert capfd.readouterr().out.splitlines()[0] == "table.csv"
-    assert _debug_containers(docker_client, first.run_id, second.run_id) == []
+    assert debug_containers(docker_client, first.run_id, second.run_id) == []
     assert not list((home / "debug").iterdir())
 
 
@@ -205,14 +200,14 @@ def test_a_debug_container_whose_shell_process_died_is_removed_by_the_next_shell
     holder = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=REPO)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
-        assert len(_debug_containers(docker_client, outcome.run_id)) == 1
+        assert len(debug_containers(docker_client, outcome.run_id)) == 1
     finally:
         holder.kill()
         holder.wait()
-    assert len(_debug_containers(docker_client, outcome.run_id)) == 1  # still there: nobody ended it
+    assert len(debug_containers(docker_client, outcome.run_id)) == 1  # still there: nobody ended it
     shell = open_shell(f"{outcome.run_id}/bad", network="none")
     shell.close()
-    assert _debug_containers(docker_client, outcome.run_id) == []
+    assert debug_containers(docker_client, outcome.run_id) == []
 
 
 def test_the_debug_container_has_the_executions_own_code_when_its_snapshot_is_stored(
@@ -282,4 +277,4 @@ def test_the_interactive_cli_shell_on_a_real_terminal(
         assert time.monotonic() < deadline, seen
     assert term.exit_code() == 4, seen
     term.close()
-    assert _debug_containers(docker_client, outcome.run_id) == []
+    assert debug_containers(docker_client, outcome.run_id) == []

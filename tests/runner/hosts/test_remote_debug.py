@@ -12,6 +12,7 @@ from runner.debug.shell import open_shell
 from runner.store.db import RunStore
 from tests.support.dap_client import DapClient, attach_and_break
 from tests.support.debug_cli import LISTENING, run_debug_cli
+from tests.support.debug_containers import run_containers, store_run_ids
 from tests.support.remote import RemoteHost
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
@@ -40,7 +41,7 @@ def test_debug_a_remote_node_through_the_ssh_forward(
         ["run", str(path), "--step", "train", "--debug", "--host", "box", "--pull", "never"]
     )
     port = int(out.wait_for(LISTENING).group(1))
-    container = docker_client.containers.list(filters={"label": "pipeline-designer.node=train"})
+    container = run_containers(docker_client, store_run_ids(home)[0], node="train")
     published = {
         int(b["HostPort"])
         for c in container
