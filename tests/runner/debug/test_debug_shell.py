@@ -241,6 +241,7 @@ def test_the_interactive_cli_shell_on_a_real_terminal(
 ) -> None:
     """``pipeline-designer shell RUN/NODE`` with no command, under a pseudo-terminal as a user's
     terminal: raw keys in, the window size followed (SIGWINCH), the shell's exit status out."""
+    import select
     import sys
 
     from runner.debug.local_pty import LocalTerminal
@@ -252,11 +253,17 @@ def test_the_interactive_cli_shell_on_a_real_terminal(
     )
     seen = b""
 
-    def until(text: bytes) -> None:
+    def until(text: bytes, timeout: float = 30, again: bytes = b"") -> None:
+        """Read until ``text`` shows (failing, never hanging, after ``timeout``); ``again``:
+        typed once more each second meanwhile."""
         nonlocal seen
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while text not in seen:
-            assert time.monotonic() < deadline, seen
+            left = deadline - time.monotonic()
+            assert left > 0, seen
+            if not select.select([term], [], [], min(left, 1.0))[0]:
+                term.write(again)
+                continue
             chunk = term.read()
             assert chunk, seen
             seen += chunk
@@ -266,8 +273,9 @@ def test_the_interactive_cli_shell_on_a_real_terminal(
     term.write(b"stty size\r")
     until(b"30 100")
     term.resize(40, 120)
+    # The CLI follows SIGWINCH on its own time: a size asked for at once may still be the old one.
     term.write(b"stty size; cat /valohai/config/parameters.json\r")
-    until(b"40 120")
+    until(b"40 120", again=b"stty size\r")
     until(b'"mode": "broken"')
     term.write(b"exit 4\r")
     until(b"exit 4")
