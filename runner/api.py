@@ -277,6 +277,12 @@ def start_run(
         raise ValueError(
             "--debug needs a network: the debugger's port is published on 127.0.0.1 (drop --network none)"
         )
+    if options.pycharm is not None and options.debug_nodes:  # before anything starts: it may fail
+        from dataclasses import replace
+
+        from runner.debug.pydevd_package import ready_target
+
+        options = replace(options, pycharm=ready_target(options.pycharm, home or data_dir()))
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
     run_id = new_run_id()

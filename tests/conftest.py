@@ -160,3 +160,27 @@ def sshd() -> Iterator[object]:
         yield server
     finally:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def pydevd_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pydevd-pycharm (the newest) fetched once per session from the package index, the way the
+    runner fetches it for a user (runner.debug.pydevd_package); its folder."""
+    from runner.debug.pydevd_package import ensure_pydevd
+
+    folder, _version = ensure_pydevd(tmp_path_factory.mktemp("pydevd"))
+    return folder
+
+
+@pytest.fixture
+def pydevd_pycharm(home: Path, pydevd_cache: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The session's pydevd-pycharm in this test's data dir, as if fetched before; its version.
+    No PyCharm installed is looked for and no build is set: the runner takes the newest it has."""
+    from runner.debug.pycharm import BUILD_ENV, SEARCH_ENV
+    from runner.debug.pydevd_package import packages_dir
+
+    monkeypatch.setenv(SEARCH_ENV, str(home / "no-pycharm-here"))
+    monkeypatch.delenv(BUILD_ENV, raising=False)
+    packages_dir(home).mkdir(parents=True, exist_ok=True)
+    (packages_dir(home) / pydevd_cache.name).symlink_to(pydevd_cache, target_is_directory=True)
+    return pydevd_cache.name

@@ -17,7 +17,7 @@ import sys
 import time
 from typing import IO, Any
 
-from runner.cli.debug_args import add_debug_arguments, chosen_debug_nodes
+from runner.cli.debug_args import add_debug_arguments, chosen_debug_nodes, pycharm_target
 from runner.deploy.serve import add_serve_arguments, serve_endpoints
 from runner.events import (
     ApprovalRequested,
@@ -178,6 +178,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         if unknown:
             raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
         debug_nodes = chosen_debug_nodes(args.debug, plan.nodes, args.pipeline, args.network)
+        pycharm = pycharm_target(args, plan.root_dir, debug_nodes, out)  # --debugger pycharm
         unknown = sorted(set(args.pause_before) - set(plan.nodes))
         if unknown:
             raise ValueError(f"--pause-before: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
@@ -195,6 +196,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         debug_nodes=debug_nodes,
         capture_locals=args.capture_locals,
         pause_before=tuple(args.pause_before),
+        pycharm=pycharm,
     )
     try:
         handle = start_run(
@@ -322,7 +324,10 @@ class Progress:
         elif isinstance(event, DebuggerListening):  # one line a script (or a test) can wait for
             self._clear()
             where = f" ({event.node}: {event.script})" if event.script else f" ({event.node})"
-            print(f"debugger listening on {event.host}:{event.port}{where}", file=self.out, flush=True)
+            what = "debugger listening on"
+            if event.debugger == "pycharm":  # the node connects to PyCharm's debug server
+                what = "waiting for PyCharm's debug server on"
+            print(f"{what} {event.host}:{event.port}{where}", file=self.out, flush=True)
         elif isinstance(event, MetadataRecord):
             items = [f"{k}={v}" for k, v in event.record.items() if k != "_time"]
             if event.node in self.nodes:

@@ -220,7 +220,7 @@ class DockerBindBackend(_DockerBase):
             str(workdir / sub): {"bind": f"{CONTAINER_ROOT}/{sub}", "mode": mode}
             for sub, mode in mounts.items()
         }
-        for host_dir, container_dir in inject.mounts(spec.inject).items():
+        for host_dir, container_dir in inject.mounts(spec.inject, spec.inject_folders).items():
             volumes[str(host_dir)] = {"bind": container_dir, "mode": "ro"}
         if spec.inject:  # the features' writable folder (runner.execution.inject)
             reports = workdir / "runner-reports"
@@ -255,7 +255,7 @@ class DockerArchiveBackend(_DockerBase):
                     add_code_to_tar(spec, tar, "valohai/repository", self.artifacts)
                     for sub in ("inputs", "outputs", "config", "runner"):
                         tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
-                    for host_dir, container_dir in inject.mounts(spec.inject).items():
+                    for host_dir, container_dir in inject.mounts(spec.inject, spec.inject_folders).items():
                         _add_folder(tar, host_dir, container_dir.lstrip("/"))
                     if spec.inject:  # the features' writable folder
                         _add_dir(tar, inject.REPORTS_CONTAINER_DIR.lstrip("/"), mode=0o777)

@@ -255,7 +255,8 @@ def test_the_interactive_cli_shell_on_a_real_terminal(
 
     def until(text: bytes, timeout: float = 30, again: bytes = b"") -> None:
         """Read until ``text`` shows (failing, never hanging, after ``timeout``); ``again``:
-        typed once more each second meanwhile."""
+        typed once more each second meanwhile. Answers the shell's cursor-position query as a
+        terminal does (busybox's line editor asks, and takes keys typed before the answer for it)."""
         nonlocal seen
         deadline = time.monotonic() + timeout
         while text not in seen:
@@ -267,11 +268,13 @@ def test_the_interactive_cli_shell_on_a_real_terminal(
             chunk = term.read()
             assert chunk, seen
             seen += chunk
+            if b"\x1b[6n" in chunk:
+                term.write(b"\x1b[1;1R")
 
     until(b"debug container")
     until(b"# ")
     term.write(b"stty size\r")
-    until(b"30 100")
+    until(b"30 100", again=b"stty size\r")
     term.resize(40, 120)
     # The CLI follows SIGWINCH on its own time: a size asked for at once may still be the old one.
     term.write(b"stty size; cat /valohai/config/parameters.json\r")
