@@ -65,6 +65,7 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         self.debug_nodes: tuple[str, ...] = ()  # the next run's nodes waiting for a debugger
         self.capture_locals = False  # Run ▸ Capture Locals on Failure (designer/debug/debug_ui.py)
         self.pause_before: set[str] = set()  # Run ▸ Pause Before This Node: run-time breakpoints
+        self.debug_pycharm: Any = None  # the next run's debug_nodes use PyCharm (a debug.PyCharmTarget)
         # Prompts (tests replace them): ask(title, text) -> yes?, warn(title, text)
         self.ask: Callable[[str, str], bool] = self._ask_box
         self.warn: Callable[[str, str], None] = lambda t, m: QMessageBox.warning(self.window, t, m)
@@ -223,8 +224,9 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
             debug_nodes=self.debug_nodes,
             capture_locals=self.capture_locals,
             pause_before=tuple(sorted(self.pause_before)),
+            pycharm=self.debug_pycharm,
         )
-        self.debug_nodes = ()
+        self.debug_nodes, self.debug_pycharm = (), None
         kwargs = {"home": self.home, **self.start_kwargs}
         hosts = self.target_hosts()
         if hosts != [LOCAL]:
