@@ -36,7 +36,7 @@ from runner.execution.spec import (
 )
 from runner.store.artifacts import ArtifactStore
 
-_SCRIPT = f"{CONTAINER_ROOT}/runner/{SCRIPT_NAME}"
+SCRIPT_PATH = f"{CONTAINER_ROOT}/runner/{SCRIPT_NAME}"
 
 
 class ImageMissingError(RuntimeError):
@@ -92,7 +92,7 @@ class _DockerBase:
         env = {**container_env(spec), **inject.environment(spec.inject, pythonpath)}
         return self.client.containers.create(
             spec.image,
-            command=script_argv(_SCRIPT, spec.script),
+            command=script_argv(SCRIPT_PATH, spec.script),
             entrypoint="",
             working_dir=f"{CONTAINER_ROOT}/repository",
             environment=env,
@@ -243,18 +243,8 @@ class DockerArchiveBackend(_DockerBase):
         container = self._create(spec, None)
         handle.state["container"] = container
         try:
-            with tempfile.TemporaryDirectory(dir=self.workroot) as tmp, tempfile.TemporaryFile() as tarball:
-                write_tree(spec, Path(tmp), CONTAINER_ROOT, self.artifacts)
-                with tarfile.open(fileobj=tarball, mode="w") as tar:
-                    _add_dir(tar, "valohai/repository")
-                    add_tree_to_tar(tar, spec.repository, "valohai/repository")
-                    for sub in ("inputs", "outputs", "config", "runner"):
-                        tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
-                    for host_dir, container_dir in inject.mounts(spec.inject).items():
-                        _add_folder(tar, host_dir, container_dir.lstrip("/"))
-                    if spec.inject:  # the features' writable folder
-                        _add_dir(tar, inject.REPORTS_CONTAINER_DIR.lstrip("/"), mode=0o777)
-                tarball.seek(0)
+            with tempfile.TemporaryFile(dir=self.workroot) as tarball:
+                write_execution_tar(spec, self.artifacts, self.workroot, tarball)
                 self._upload(handle, container, tarball)
         except Exception:
             self.cleanup(handle)
@@ -283,6 +273,24 @@ class DockerArchiveBackend(_DockerBase):
         chunks, _stat = handle.state["container"].get_archive(root, chunk_size=1 << 20)
         reader = io.BufferedReader(_ChunkReader(chunks), 1 << 20)
         return inject.reports_from_tar(reader, root.rsplit("/", 1)[-1])
+
+
+def write_execution_tar(spec: ExecutionSpec, artifacts: ArtifactStore, workroot: Path, tarball: Any) -> None:
+    """Everything the step's container needs as one tar rooted at ``/`` (the repository, inputs,
+    outputs, config, runner script, injected folders), for an engine reached by archive only;
+    ``tarball`` is left at its start."""
+    with tempfile.TemporaryDirectory(dir=workroot) as tmp:
+        write_tree(spec, Path(tmp), CONTAINER_ROOT, artifacts)
+        with tarfile.open(fileobj=tarball, mode="w") as tar:
+            _add_dir(tar, "valohai/repository")
+            add_tree_to_tar(tar, spec.repository, "valohai/repository")
+            for sub in ("inputs", "outputs", "config", "runner"):
+                tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
+            for host_dir, container_dir in inject.mounts(spec.inject).items():
+                _add_folder(tar, host_dir, container_dir.lstrip("/"))
+            if spec.inject:  # the features' writable folder
+                _add_dir(tar, inject.REPORTS_CONTAINER_DIR.lstrip("/"), mode=0o777)
+    tarball.seek(0)
 
 
 def _add_folder(tar: tarfile.TarFile, root: Path, arcroot: str) -> None:

@@ -89,6 +89,22 @@ def make_host_pool(
     configs = {n: registry.get(n) for n in names if n != "local"}
     workroot = data_dir / "work"
     workroot.mkdir(parents=True, exist_ok=True)
+    clusters = [n for n, cfg in configs.items() if cfg.kind == "ray"]
+    if clusters:  # Ray places every node of the run itself: a cluster is the run's only target
+        if len(names) > 1:
+            raise HostError(f"{clusters[0]} is a Ray cluster: run on it alone (--host {clusters[0]})")
+        from runner.ray.service import connect_cluster
+
+        return connect_cluster(
+            configs[clusters[0]],
+            workroot,
+            artifacts,
+            client_id(),
+            _active_runs(store),
+            local_client,
+            network,
+            pull,
+        )
     clients: dict[str, Any] = {}
     errors: dict[str, BaseException] = {}
     with ThreadPoolExecutor(max(len(configs), 1), thread_name_prefix="connect") as pool:
@@ -115,8 +131,7 @@ def make_host_pool(
     for name in errors:
         links[name].close()
     notes = [f"left out of this run: {exc}" for exc in errors.values()]
-    active = {r["id"] for r in store.runs(1000) if r["status"] == "running"}
-    active -= {r["id"] for r in store.stale_runs()}
+    active = _active_runs(store)
     cid = client_id()
     backends: dict[str, Any] = {}
     slots = []
@@ -137,3 +152,9 @@ def make_host_pool(
             )
             slots.append(Slot(name, cfg.max_parallel, cfg.gpu_ids, cfg.environments))
     return HostPool(backends, slots, notes)
+
+
+def _active_runs(store: RunStore) -> set[str]:
+    """Runs whose process still runs them (their containers are not leftovers)."""
+    active = {r["id"] for r in store.runs(1000) if r["status"] == "running"}
+    return active - {r["id"] for r in store.stale_runs()}

@@ -16,6 +16,7 @@ from runner.hosts.paths import config_dir
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 RESERVED = ("local",)
 FILE_NAME = "hosts.json"
+RAY_SCHEME = "ray+ssh"
 
 
 class HostConfigError(ValueError):
@@ -30,6 +31,9 @@ class HostConfig:
     gpus: int = 0
     max_parallel: int = 4
     environments: tuple[str, ...] = ()  # valohai environment names this host serves
+    # A Ray cluster (url ray+ssh://): its address as the head sees it, and the head's Python.
+    ray_address: str | None = None  # None: "auto", the cluster started on the head
+    ray_python: str | None = None  # None: the interpreter of the head's `ray` command
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name) or self.name in RESERVED:
@@ -41,6 +45,11 @@ class HostConfig:
             raise HostConfigError(f"host {self.name!r}: --gpus must be 0 or more")
         if self.max_parallel < 1:
             raise HostConfigError(f"host {self.name!r}: --max-parallel must be at least 1")
+
+    @property
+    def kind(self) -> str:
+        """ "ray" for a Ray cluster reached through its head (ray+ssh://), else "ssh"."""
+        return "ray" if self.url.startswith(RAY_SCHEME + "://") else "ssh"
 
     @property
     def hostname(self) -> str:
@@ -61,11 +70,23 @@ class HostConfig:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["environments"] = list(self.environments)
+        for key in ("ray_address", "ray_python"):
+            if data[key] is None:
+                del data[key]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HostConfig:
-        known = {"name", "url", "identity", "gpus", "max_parallel", "environments"}
+        known = {
+            "name",
+            "url",
+            "identity",
+            "gpus",
+            "max_parallel",
+            "environments",
+            "ray_address",
+            "ray_python",
+        }
         if not isinstance(data, dict) or not {"name", "url"} <= data.keys():
             raise HostConfigError(f"host entry {data!r} needs at least name and url")
         kwargs = {k: v for k, v in data.items() if k in known}
@@ -74,10 +95,13 @@ class HostConfig:
 
 
 def parse_url(url: str) -> tuple[str | None, str, int]:
-    """``ssh://user@host:port`` -> (user, host, port); refuses anything else."""
+    """``ssh://user@host:port`` (or ``ray+ssh://``, a Ray cluster's head) -> (user, host, port);
+    refuses anything else."""
     parts = urlsplit(url)
-    if parts.scheme != "ssh" or not parts.hostname:
-        raise HostConfigError(f"host URL {url!r} is not ssh://[user@]host[:port]")
+    if parts.scheme not in ("ssh", RAY_SCHEME) or not parts.hostname:
+        raise HostConfigError(
+            f"host URL {url!r} is not ssh://[user@]host[:port] (or ray+ssh://... for a Ray cluster's head)"
+        )
     if parts.password is not None:
         raise HostConfigError("host URL must not contain a password: it goes in the keyring")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
