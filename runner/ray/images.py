@@ -59,7 +59,7 @@ class ImageShipper:
         name = f"image-{ident.removeprefix('sha256:')[:24]}.tar"
         t0 = time.monotonic()
         with tempfile.TemporaryFile(dir=self.workroot) as tarball:
-            for chunk in self.local_client.images.get(image).save(chunk_size=MB):
+            for chunk in self.local_client.api.get_image(image, chunk_size=MB):  # saved with its tag
                 tarball.write(chunk)
             size = tarball.tell()
             tarball.seek(0)

@@ -76,6 +76,18 @@ def _link(host: HostConfig) -> DriverLink:
     return link
 
 
+def _local_engine() -> Any:
+    """This machine's engine (images only here are shipped from it), or None without one."""
+    try:
+        from runner.execution.docker_backend import docker_client
+
+        client = docker_client()
+        client.ping()
+        return client
+    except Exception:  # no engine here: every image is pulled by the workers
+        return None
+
+
 def summary(host: HostConfig, nodes: list[dict[str, Any]], ready: dict[str, Any]) -> list[str]:
     able = workers(nodes)
     gpus = sum(n["gpus"] for n in able)
@@ -103,7 +115,8 @@ def connect_cluster(
 ) -> RayBackend:
     """The backend of a run on ``host``; raises the typed host errors, or RayClusterError."""
     link = _link(host)
-    backend = RayBackend(host, link, workroot, artifacts, client_id, local_client, network, pull)
+    local = local_client if local_client is not None else _local_engine()
+    backend = RayBackend(host, link, workroot, artifacts, client_id, local, network, pull)
     try:
         backend.notes.extend(summary(host, backend.nodes(), link.ready))
         removed = backend.remove_ours([[CLIENT_LABEL, client_id]], list(active_runs))

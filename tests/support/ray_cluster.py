@@ -145,6 +145,7 @@ class RayTestCluster:
             }
             env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
             env["RAY_TMPDIR"] = str(self.root / "ray")  # sockets and logs of this cluster only
+            env["RAY_USAGE_STATS_ENABLED"] = "0"
             self._keeper = subprocess.Popen(
                 [sys.executable, "-m", "tests.support.ray_keeper", json.dumps(spec)],
                 cwd=REPO,

@@ -30,7 +30,7 @@ def main() -> int:
     t0 = time.monotonic()
     cluster = Cluster(
         initialize_head=True,
-        head_node_args={"node_ip_address": "127.0.0.1", "num_cpus": 0, "object_store_memory": 80 << 20},
+        head_node_args={"node_ip_address": "127.0.0.1", "num_cpus": 0, "object_store_memory": 300 << 20},
     )
     workers: dict[str, Any] = {}
     by_name = {w["name"]: w for w in spec["workers"]}

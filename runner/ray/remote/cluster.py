@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from . import dockercli
+from . import dockerapi
 from .protocol import SLOT_RESOURCE
 
 
@@ -92,15 +92,15 @@ def on_each_worker(fn: Any, *args: Any) -> Dict[str, Any]:
 
 
 def has_image(image: str, wanted: str) -> bool:
-    return dockercli.image_id(image) == wanted
+    return dockerapi.image_id(image) == wanted
 
 
 def engine_facts() -> Dict[str, Any]:
     import socket
 
     try:
-        return {"docker": dockercli.engine_version(), "host": socket.gethostname()}
-    except dockercli.DockerError as exc:
+        return {"docker": dockerapi.engine_version(), "host": socket.gethostname()}
+    except dockerapi.DockerError as exc:
         return {"error": str(exc), "host": socket.gethostname()}
 
 
@@ -110,9 +110,9 @@ def remove_ours(filters: List[List[str]], keep_runs: List[str], run_label: str) 
     removed = []
     keep = set(keep_runs)
     for label, value in filters:
-        for found in dockercli.labelled(label, value):
+        for found in dockerapi.labelled(label, value):
             if found.get(run_label) in keep or found["name"] in removed:
                 continue
-            dockercli.remove(found["name"])
+            dockerapi.remove(found["name"])
             removed.append(found["name"])
     return removed

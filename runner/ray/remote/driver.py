@@ -27,6 +27,8 @@ from . import cluster, protocol
 from .protocol import SLOT_RESOURCE, pack
 
 MONITOR_S = 2.0  # how often the node list is looked at (changes, lost nodes, infeasible waits)
+KILLED = (137, 143)  # a step ended by SIGKILL or SIGTERM
+LOSS_WAIT_S = 20.0  # how long the head may take to declare a lost node dead
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
 _LOOPBACK = ("127.", "localhost", "[::1]", "::1")
 
@@ -157,6 +159,8 @@ class Driver:
             options.update(num_cpus=0, resources={SLOT_RESOURCE: 1})
         else:
             options.update(num_cpus=1)
+        if not gpus:  # CPU work spreads over the workers; GPU work goes where the GPUs are
+            options["scheduling_strategy"] = "SPREAD"
         image = [self.images[task["image_id"]]] if task.get("image_id") in self.images else []
         gen = self._unit_task.options(**options).remote(task, [archive], image)
         run = self.runs[unit] = _Run(unit, task, gpus, gen)
@@ -189,7 +193,9 @@ class Driver:
                 self._forward(run, item, result)
         except Exception as exc:
             result["error"] = self._explain(run, exc)
-        if run.failure and result["exit_code"] is None:
+        if result["exit_code"] in KILLED and not run.cancelled and not run.failure:
+            run.failure = self._await_loss(run)
+        if run.failure:
             result["error"] = run.failure
         run.done.set()
         self.out.send({"ev": "done", "unit": unit, **result})
@@ -245,7 +251,6 @@ class Driver:
             if _shape(listing) != _shape(self.listing):
                 self.out.send({"ev": "nodes", "nodes": listing})
             self.listing = listing
-            dead = {n["id"]: n for n in listing if not n["alive"]}
             for run in list(self.runs.values()):
                 if run.done.is_set() or run.failure:
                     continue
@@ -254,11 +259,29 @@ class Driver:
                     if why:
                         run.failure = "cannot be placed any more: " + why
                         ray.cancel(run.gen, force=True)
-                elif run.placed["node_id"] in dead:
-                    node = dead[run.placed["node_id"]]
-                    reason = node.get("death") or "it stopped answering the head"
-                    run.failure = "lost {}: the node left the cluster ({})".format(self._where(run), reason)
+                elif self._lost(run, listing):
+                    run.failure = self._lost(run, listing)
                     ray.cancel(run.gen, force=True)
+
+    def _await_loss(self, run: _Run) -> str:
+        """A step killed by a signal we did not send: its node may be going down (its worker's
+        death closed the container's stdin, task.SUPERVISE) before the head has noticed."""
+        deadline = time.monotonic() + LOSS_WAIT_S
+        while time.monotonic() < deadline:
+            why = self._lost(run, cluster.nodes())
+            if why:
+                return why
+            time.sleep(0.5)
+        return ""
+
+    def _lost(self, run: _Run, listing: List[Dict[str, Any]]) -> str:
+        """Why ``run`` failed if its node is gone from the cluster ("" while it is alive)."""
+        node_id = (run.placed or {}).get("node_id")
+        node = next((n for n in listing if n["id"] == node_id), None)
+        if node_id is None or (node is not None and node["alive"]):
+            return ""
+        reason = (node or {}).get("death") or "it stopped answering the head"
+        return "lost {}: the node left the cluster ({})".format(self._where(run), reason)
 
     def close(self) -> None:
         import ray

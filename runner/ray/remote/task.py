@@ -19,21 +19,36 @@ import os
 import queue
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from typing import Any, Dict, List, Optional
 
-from . import dockercli
+from . import dockerapi
 
 TICK = 0.1  # seconds between looks for new output (and for a cancel)
 OUT_BATCH = 256 * 1024  # output bytes of one stream sent as one item at most
-WATCHDOG = (
-    "import subprocess, sys\n"
-    "if sys.stdin.read() != 'done':\n"
-    "    subprocess.run(['docker', 'rm', '-f', sys.argv[1]], capture_output=True)\n"
-)
+# The container's command: the step under a supervisor that ends it when the container's stdin
+# closes. Our task holds that stdin (attached, StdinOnce), so a worker process that dies any
+# way (a forced cancel, its node lost) takes its container down with it: Ray kills whatever a
+# dead worker left running, so no watchdog of ours could outlive it. /bin/sh runs every step;
+# the stdin goes on fd 3 because sh gives background jobs /dev/null as their stdin.
+SUPERVISE = """
+exec 3<&0
+"$@" </dev/null 3<&- &
+child=$!
+trap 'kill -TERM $child 2>/dev/null' TERM INT
+( while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null; sleep 10; kill -KILL $child 2>/dev/null ) &
+watcher=$!
+exec 3<&-
+while :; do
+    wait $child
+    code=$?
+    kill -0 $child 2>/dev/null || break
+done
+{ kill $watcher; wait $watcher; } 2>/dev/null
+exit $code
+"""
 _END = ("end",)
 
 
@@ -54,13 +69,6 @@ def run_unit(task: Dict[str, Any], archive: List[Any], image: List[Any]) -> Any:
         },
     )
     name = task["name"]
-    watchdog = subprocess.Popen(
-        [sys.executable, "-c", WATCHDOG, name],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # outlives this worker, which is the point
-    )
     unit = _Unit(task, archive, image, gpu_ids)
     worker = threading.Thread(target=unit.work, name="unit-" + name, daemon=True)
     worker.start()
@@ -73,15 +81,12 @@ def run_unit(task: Dict[str, Any], archive: List[Any], image: List[Any]) -> Any:
                 yield item
     except KeyboardInterrupt:  # ray.cancel: stop the step; a forced cancel follows after grace
         unit.cancelled.set()
-        dockercli.stop_signal(name, "TERM")
+        dockerapi.signal(name, "TERM")
         worker.join()
         raise
     finally:
-        dockercli.remove(name)
-        try:
-            watchdog.communicate(b"done", timeout=10)
-        except Exception:
-            watchdog.kill()
+        unit.close()
+        dockerapi.remove(name)
 
 
 class _Unit:
@@ -91,7 +96,11 @@ class _Unit:
         self.task, self.archive, self.image, self.gpu_ids = task, archive, image, gpu_ids
         self.items: "queue.Queue[Any]" = queue.Queue()
         self.cancelled = threading.Event()
-        self.started = threading.Event()
+        self.attached: Any = None  # the attach connection: its stdin keeps the container alive
+
+    def close(self) -> None:
+        if self.attached is not None:
+            self.attached.close()
 
     def note(self, text: str) -> None:
         self.items.put(("note", text))
@@ -139,13 +148,12 @@ class _Unit:
         tarball = ray.get(self.archive[0])
         if self.cancelled.is_set():
             return
-        dockercli.remove(name)  # a leftover of an interrupted run of the same id
         env = dict(task["env"])
         if task.get("pythonpath_first"):  # our injected folder first, the step's own after it
-            base = env.get("PYTHONPATH") or dockercli.image_env(task["image"], "PYTHONPATH")
+            base = env.get("PYTHONPATH") or dockerapi.image_env(task["image"], "PYTHONPATH")
             env["PYTHONPATH"] = task["pythonpath_first"] + (":" + base if base else "")
         self._create(env)
-        dockercli.copy_in(name, tarball)
+        dockerapi.put_archive(name, tarball)
         del tarball
         if self.cancelled.is_set():
             return
@@ -154,30 +162,31 @@ class _Unit:
     def _ensure_image(self) -> None:
         task = self.task
         wanted = task.get("image_id")
-        present = dockercli.image_id(task["image"])
+        present = dockerapi.image_id(task["image"])
         if wanted and present == wanted:
             return
         if wanted and self.image:
             with _engine_lock():  # several tasks on this node: one loads, the others find it
-                if dockercli.image_id(task["image"]) != wanted:
+                if dockerapi.image_id(task["image"]) != wanted:
                     import ray
 
                     self.note("loading image {} shipped from the designer's machine".format(task["image"]))
                     t0 = time.time()
-                    dockercli.load(ray.get(self.image[0]))
+                    dockerapi.load(ray.get(self.image[0]))
                     self.note("loaded image {} in {:.1f} s".format(task["image"], time.time() - t0))
             return
         if present:
             return
         if task.get("pull") == "never":
-            raise dockercli.DockerError(
+            raise dockerapi.DockerError(
                 "image {!r} is not on this node and pulling is off".format(task["image"])
             )
         self.note("pulling image {} on {}".format(task["image"], socket.gethostname()))
-        dockercli.pull(task["image"], self.note)
+        dockerapi.pull(task["image"], self.note)
 
     def _create(self, env: Dict[str, str]) -> None:
-        if self.gpu_ids and not dockercli.attaches_gpus():
+        task = dict(self.task, argv=["/bin/sh", "-c", SUPERVISE, "supervise", *self.task["argv"]])
+        if self.gpu_ids and not dockerapi.attaches_gpus():
             # Ray's GPUs here are a declared resource the engine cannot attach (no NVIDIA
             # container toolkit): the step still sees which ones are its own, as Ray's tasks do.
             ids = ",".join(self.gpu_ids)
@@ -185,48 +194,27 @@ class _Unit:
                 "warning: the Docker engine of this node has no NVIDIA support: GPU(s) {} are "
                 "assigned (NVIDIA_VISIBLE_DEVICES, CUDA_VISIBLE_DEVICES) but not attached".format(ids)
             )
-            dockercli.create(
-                self.task, {**env, "NVIDIA_VISIBLE_DEVICES": ids, "CUDA_VISIBLE_DEVICES": ids}, []
-            )
+            dockerapi.create(task, {**env, "NVIDIA_VISIBLE_DEVICES": ids, "CUDA_VISIBLE_DEVICES": ids}, [])
         else:
-            dockercli.create(self.task, env, self.gpu_ids)
+            dockerapi.create(task, env, self.gpu_ids)
 
     def _attach_and_wait(self) -> None:
         name = self.task["name"]
-        proc = subprocess.Popen(
-            [dockercli.DOCKER, "start", "--attach", name],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        readers = [
-            threading.Thread(target=self._read, args=(stream, pipe), daemon=True)
-            for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr))
-        ]
-        for reader in readers:
-            reader.start()
+        self.attached, frames = dockerapi.attach(name)  # before start: no output is missed
+        dockerapi.start(name)
         threading.Thread(target=self._sample, daemon=True).start()
-        for reader in readers:
-            reader.join()
-        proc.wait()
-        code = dockercli.wait_exit(name)
-        self.items.put(("exit", code))
-        self.items.put(("outputs", dockercli.copy_out(name, self.task["outputs"])))
-        if self.task.get("reports"):
-            with contextlib.suppress(dockercli.DockerError):  # the features wrote nothing
-                self.items.put(("reports", dockercli.copy_out(name, self.task["reports"])))
-
-    def _read(self, stream: str, pipe: Any) -> None:
-        while True:
-            data = os.read(pipe.fileno(), 65536)
-            if not data:
-                return
+        for stream, data in frames:
             self.items.put(("out", stream, data))
+        self.items.put(("exit", dockerapi.wait(name)))
+        self.items.put(("outputs", dockerapi.get_archive(name, self.task["outputs"])))
+        if self.task.get("reports"):
+            with contextlib.suppress(dockerapi.DockerError):  # the features wrote nothing
+                self.items.put(("reports", dockerapi.get_archive(name, self.task["reports"])))
 
     def _sample(self) -> None:
         """The engine's stats frames (and this node's GPU figures) while the step runs."""
         try:
-            for frame in dockercli.stats(self.task["name"]):
+            for frame in dockerapi.stats(self.task["name"]):
                 if str(frame.get("read", "")).startswith("0001"):
                     return  # the frame the engine sends once the container stopped
                 self.items.put(("stats", _slim(frame), _gpu_csv() if self.gpu_ids else ""))
