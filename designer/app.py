@@ -50,7 +50,8 @@ def _attach_welcome(window: MainWindow) -> None:
 
 
 def _shut_down(window: MainWindow) -> None:
-    """Close explicitly before Python finalizes (STYLE 6.8): close, drop references, collect."""
+    """Close explicitly before Python finalizes: close, drop references, collect
+    (docs/architecture.md "Shutdown")."""
     from designer.welcome import wait_for_checks
 
     window.close()

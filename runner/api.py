@@ -36,7 +36,7 @@ from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
 from runner.execution.inputs import safe_file_name
 from runner.execution.naming import is_earlier_attempt, split_unit, unit_name
-from runner.execution.plan import PlanError, RunPlan, plan_pipeline, plan_step
+from runner.execution.plan import LintRefused, PlanError, RunPlan, plan_pipeline, plan_step
 from runner.execution.sweep import SweepError, expand_blueprint
 from runner.metadata import latest_values, parse_metadata_line, rank_children
 from runner.store.artifacts import ArtifactStore
@@ -50,6 +50,10 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     **{name: (f"runner.config.{name}", None) for name in ("edits", "endpoint_edits", "node_edits")},
     **{name: (f"runner.config.{name}", None) for name in ("pipeline_edits", "task_edits")},
     "YamlDocument": ("runner.config.document", "YamlDocument"),
+    # Where items live in a file's data (node bodies, steps, paths), and plain data of a tree.
+    "query": ("runner.config.query", None),
+    **{name: ("runner.config.document", name) for name in ("atomic_write", "to_plain")},
+    "read_text": ("runner.config.loader", "read_text"),
     "Layout": ("runner.config.sidecar", "Layout"),
     "SidecarError": ("runner.config.sidecar", "SidecarError"),
     "layered_layout": ("runner.dag.layout", "layered_layout"),
@@ -62,6 +66,10 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     **{name: ("runner.hosts.errors", name) for name in ("HostAuthError", "HostError")},
     **{name: ("runner.triggers", name) for name in ("Trigger", "TriggerError", "load_triggers")},
     **{name: ("runner.triggers", name) for name in ("remove_trigger", "save_trigger", "stored_path")},
+    # What the store says about runs: side by side (diff), where files came from (lineage).
+    "compare": ("runner.store.compare", None),
+    "lineage": ("runner.store.lineage", None),
+    **{name: ("runner.execution.reproduce", name) for name in ("ReproduceError", "Reproduction")},
 }
 
 IMAGE_MAP_ENV = "PIPELINE_DESIGNER_IMAGE_MAP"
@@ -76,6 +84,7 @@ __all__ = [
     "EditError",
     "LoadedConfig",
     "PipelineGraph",
+    "LintRefused",
     "PlanError",
     "ResolvedEdge",
     "RunHandle",
@@ -94,6 +103,7 @@ __all__ = [
     "load_text",
     "open_store",
     "parse_metadata_line",
+    "plan_reproduction",
     "plan_run",
     "rank_children",
     "resolve_edges",
@@ -151,11 +161,15 @@ def plan_run(
     """Plan a pipeline or a single step of a YAML file or an already loaded config.
 
     The designer passes ``document.loaded`` (unsaved edits included); its code folder is the
-    folder of the document's file. Raises ConfigLoadError, PlanError or ValueError.
+    folder of the document's file. Raises ConfigLoadError, PlanError (LintRefused when lint finds
+    errors: nothing runs from a config lint refuses) or ValueError.
     """
     loaded = source if isinstance(source, LoadedConfig) else load(Path(source))
     if (pipeline is None) == (step is None):
         raise ValueError("give exactly one of pipeline or step")
+    errors = [d for d in lint(loaded) if d.severity == "error"]
+    if errors:
+        raise LintRefused(loaded.display_name, errors)
     if loaded.config is None:
         raise PlanError(
             f"{loaded.display_name}: not a valid valohai.yaml ({loaded.parse_error or 'not a list'}); "
@@ -166,7 +180,9 @@ def plan_run(
     else:
         assert step is not None
         plan = plan_step(loaded.config, step, loaded.root_dir, params, inputs)
-    plan.yaml_path = loaded.path
+    # Absolute, so that a run's history belongs to its file whatever folder it was started from.
+    plan.yaml_path = loaded.path.resolve() if loaded.path else None
+    plan.yaml_text = loaded.text
     return plan
 
 
@@ -196,6 +212,11 @@ class RunHandle:
         """Thread-safe: fail a node awaiting approval with ``message``; its descendants are skipped."""
         self.executor.actions.reject(node, message)
 
+    def set_parameters(self, node: str, values: dict[str, Any], timeout: float = 10) -> None:
+        """Thread-safe: parameter values for ``node`` when it starts (a node paused before its start
+        runs with them once continued); ValueError for an unknown node."""
+        self.executor.call_soon(lambda: self.executor.set_parameters(node, dict(values))).result(timeout)
+
     def awaiting_approval(self) -> dict[str, str]:
         """Nodes awaiting approval now -> "node-starting" or "node-complete"."""
         return self.executor.actions.awaiting()
@@ -211,6 +232,19 @@ class RunHandle:
     @property
     def done(self) -> bool:
         return self._thread is not None and not self._thread.is_alive()
+
+
+def plan_reproduction(target: str, home: Path | None = None) -> Any:
+    """A ``Reproduction`` of ``RUN`` or ``RUN/NODE`` (runner.execution.reproduce): its ``plan`` and
+    ``options()`` go to ``start_run``; ``check_in_store(run_id, home)`` then says, per execution,
+    whether outputs and final metrics came out identical. Raises ReproduceError."""
+    from runner.execution.reproduce import plan_reproduction as plan
+
+    _home, store, artifacts = open_store(home)
+    try:
+        return plan(store, artifacts, target)
+    finally:
+        store.close()
 
 
 def start_run(
@@ -239,11 +273,18 @@ def start_run(
     unknown = sorted(set(approve) - set(plan.nodes))
     if unknown:
         raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
+    if options.debug_nodes and network == "none":  # it would wait for a debugger that cannot reach it
+        raise ValueError(
+            "--debug needs a network: the debugger's port is published on 127.0.0.1 (drop --network none)"
+        )
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
+    run_id = new_run_id()
     if hosts and hosts != ["local"]:
         try:
-            impl: Any = make_host_pool(hosts, home, artifacts, store, network, pull, local_client=client)
+            impl: Any = make_host_pool(
+                hosts, home, artifacts, store, network, pull, local_client=client, run_id=run_id
+            )
         except BaseException:
             store.close()
             raise
@@ -260,7 +301,7 @@ def start_run(
         if on_event is not None:
             on_event(event)
 
-    executor = Executor(plan, impl, store, artifacts, home, options, emit, new_run_id())
+    executor = Executor(plan, impl, store, artifacts, home, options, emit, run_id)
     executor.actions.preapprove(approve, approve_all)
     handle = RunHandle(executor.run_id, executor, notes=list(getattr(impl, "notes", [])))
     holder["h"] = handle

@@ -1,4 +1,4 @@
-"""Metadata line parser (contract §7): a stdout line that is exactly one JSON object."""
+"""Metadata line parser (docs/runtime.md §7): a stdout line that is exactly one JSON object."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The debugging side of the run UI: Open Shell, Debug This Node, the failure view and the prompt.
 
 Added to ``RunUI`` (designer/run/integration.py) with its public attributes only: the window,
-``history``, ``controller``, ``shown_run``, ``menu``/``toolbar``, ``logs_dock`` and ``debug_nodes``.
+``history``, ``controller``, ``shown_run``, ``menu``/``toolbar``, ``logs_dock``, ``run_node(s)``
+and the next runs' ``debug_nodes``, ``capture_locals`` and ``pause_before``.
 Shells open in the Terminal dock; selecting a failed node shows its traceback in the Failure dock;
 a node run with Debug This Node shows its debugger address in the Debugger dock.
 """
@@ -20,8 +21,10 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
 from designer.debug.debugger_prompt import DebuggerPrompt
 from designer.debug.failure_view import FailureView
+from designer.debug.rerun_on_save import RerunOnSave
 from designer.debug.terminal_dock import TerminalPanel
 from runner.api import debug
+from runner.events import ApprovalRequested, ApprovalResolved
 
 _FAILED = ("failed", "cancelled")
 
@@ -45,11 +48,20 @@ class DebugUI(QObject):
         self.failure.shell_requested.connect(lambda: self.open_shell())
         self.prompt.attach_vscode.connect(self.attach_vscode)
         self.prompt.cancel_requested.connect(self.ui.cancel)
+        self.prompt.continue_requested.connect(self.ui.controller.approve)
+        self.prompt.shell_requested.connect(lambda node: self.open_shell(node, self.ui.controller.run_id))
+        run_ui.controller.events.approvals_changed.connect(self._on_approvals)
         ev = run_ui.controller.events
         ev.debuggers_listening.connect(self._on_debuggers)
         ev.states_changed.connect(self._on_states)
         ev.run_finished.connect(lambda _e: self.prompt.show_idle())
         self.window.scene.selectionChanged.connect(self.refresh_failure)
+        self.window.scene.selectionChanged.connect(self._sync_rerun_action)
+        self.rerun = RerunOnSave(run_ui, self)
+        self.rerun.rerun_started.connect(
+            lambda nodes, files: self._status(f"Saved {', '.join(files[:3])}: re-running {', '.join(nodes)}")
+        )
+        self.window.document.reset.connect(self.rerun.watch)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -74,9 +86,37 @@ class DebugUI(QObject):
         self.debug_action.setShortcut(QKeySequence("Ctrl+Shift+F5"))
         self.debug_action.setStatusTip("Run the selected node with its Python waiting for a debugger")
         self.debug_action.triggered.connect(lambda _c=False: self.debug_node())
+        self.locals_action = QAction("Capture &Locals on Failure", self.window)
+        self.locals_action.setCheckable(True)
+        self.locals_action.setStatusTip(
+            "Runs record each frame's local variables at an uncaught Python exception (shown in Failure)"
+        )
+        self.locals_action.toggled.connect(lambda on: setattr(self.ui, "capture_locals", on))
+        self.rerun_action = QAction("Re-run on Sa&ve", self.window)
+        self.rerun_action.setCheckable(True)
+        self.rerun_action.setEnabled(False)
+        self.rerun_action.setStatusTip(
+            "Run the selected node again, on its upstream's latest outputs, whenever a code file is saved"
+        )
+        self.rerun_action.triggered.connect(self._toggle_rerun)
+        self.pause_action = QAction("&Pause Before This Node", self.window)
+        self.pause_action.setCheckable(True)
+        self.pause_action.setEnabled(False)
+        self.pause_action.setStatusTip(
+            "A breakpoint for the next runs (not written into the YAML): the node waits before it "
+            "starts, its inputs staged"
+        )
+        self.pause_action.triggered.connect(self._toggle_pause)
         menu = self.ui.menu
         first = menu.actions()[0] if menu.actions() else None
-        menu.insertActions(first, [self.debug_action, self.shell_action])
+        actions = [
+            self.debug_action,
+            self.shell_action,
+            self.locals_action,
+            self.rerun_action,
+            self.pause_action,
+        ]
+        menu.insertActions(first, actions)
         menu.insertSeparator(first)
         for dock in (self.terminal_dock, self.failure_dock, self.debugger_dock):
             menu.addAction(dock.toggleViewAction())
@@ -90,6 +130,41 @@ class DebugUI(QObject):
 
     def _status(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 8000)
+
+    # --- re-run on save ---------------------------------------------------------------------------
+    def _sync_rerun_action(self) -> None:
+        node = self._selected()
+        for action, nodes in (
+            (self.rerun_action, self.rerun.nodes),
+            (self.pause_action, self.ui.pause_before),
+        ):
+            action.setEnabled(node is not None)
+            action.setChecked(node is not None and node in nodes)
+
+    def _toggle_pause(self, on: bool) -> None:
+        node = self._selected()
+        if node is not None:
+            (self.ui.pause_before.add if on else self.ui.pause_before.discard)(node)
+
+    def _on_approvals(self, events: list[Any]) -> None:
+        for event in events:
+            if isinstance(event, ApprovalRequested) and event.reason.endswith(debug.BREAKPOINT):
+                self.prompt.show_paused(event.node)
+                self.debugger_dock.show()
+                self.debugger_dock.raise_()
+            elif (
+                isinstance(event, ApprovalResolved)
+                and event.node == self.prompt.node
+                and not self.prompt.port
+            ):
+                self.prompt.show_idle()
+
+    def _toggle_rerun(self, on: bool) -> None:
+        node = self._selected()
+        if node is not None:
+            self.rerun.set_node(node, on)
+            state = "re-runs" if on else "no longer re-runs"
+            self._status(f"{node} {state} when a file of {self.rerun.root or 'the project'} is saved")
 
     # --- shell ------------------------------------------------------------------------------------------
     def open_shell(self, node: str | None = None, run_id: str | None = None) -> Any:

@@ -12,6 +12,10 @@ class DebuggerPrompt(QWidget):
     attach_vscode = Signal(str, int)
     # Stop the run (ends the debug session)
     cancel_requested = Signal()
+    # Let a node paused at its breakpoint start: (node)
+    continue_requested = Signal(str)
+    # Open a shell on a paused node's staged world: (node)
+    shell_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,13 +44,18 @@ class DebuggerPrompt(QWidget):
         self.vscode.clicked.connect(lambda: self.attach_vscode.emit(self.node, self.port))
         self.copy = QPushButton("Copy Address", self)
         self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(f"127.0.0.1:{self.port}"))
+        self.go_on = QPushButton("Continue", self)
+        self.go_on.clicked.connect(lambda: self.continue_requested.emit(self.node))
+        self.shell = QPushButton("Open Shell", self)
+        self.shell.setToolTip("A shell in a container with the node's staged inputs and parameters")
+        self.shell.clicked.connect(lambda: self.shell_requested.emit(self.node))
         self.cancel = QPushButton("Cancel Run", self)
         self.cancel.clicked.connect(self.cancel_requested.emit)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         buttons = QHBoxLayout()
-        for button in (self.vscode, self.copy, self.cancel):
+        for button in (self.vscode, self.copy, self.go_on, self.shell, self.cancel):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -66,8 +75,24 @@ class DebuggerPrompt(QWidget):
             "here for a debugger (VS Code, or any Debug Adapter Protocol client) before your code runs."
         )
         self.status.setText("")
-        for button in (self.vscode, self.copy, self.cancel):
-            button.setEnabled(False)
+        self._buttons()
+
+    def _buttons(self, *shown: QPushButton) -> None:
+        for button in (self.vscode, self.copy, self.go_on, self.shell, self.cancel):
+            button.setVisible(not shown or button in shown)
+            button.setEnabled(button in shown)
+
+    def show_paused(self, node: str) -> None:
+        """A node stopped at its run-time breakpoint (Pause Before This Node)."""
+        self.node, self.port = node, 0
+        self.headline.setText(f"{node} is paused before it starts")
+        self.address.setText("")
+        self.detail.setText(
+            "Its inputs are staged and its parameters resolved: open a shell on them to look around, "
+            "then Continue to run it, or Cancel Run."
+        )
+        self.status.setText("")
+        self._buttons(self.go_on, self.shell, self.cancel)
 
     def show_waiting(self, node: str, port: int, script: str = "") -> None:
         self.node, self.port = node, port
@@ -79,5 +104,4 @@ class DebuggerPrompt(QWidget):
             "has no time limit while it waits or is paused; Cancel Run ends the session."
         )
         self.status.setText("")
-        for button in (self.vscode, self.copy, self.cancel):
-            button.setEnabled(True)
+        self._buttons(self.vscode, self.copy, self.cancel)

@@ -29,6 +29,11 @@ class RunCommands:
 
     def _full_plan(self, params: dict[str, Any] | None = None) -> RunPlan | None:
         pipeline = self.window.current_pipeline
+        problem = self.window.document.text_problem
+        if problem is not None:  # the canvas shows an older text than the one on screen
+            where = f"line {problem.line}, column {problem.column}"
+            self.warn("Cannot run", f"The YAML text does not parse ({where}): {problem.message}")
+            return None
         if pipeline is None:
             self.warn("Nothing to run", "The document has no pipeline.")
             return None
@@ -66,6 +71,18 @@ class RunCommands:
 
     def run_node(self, node: str | None = None) -> bool:
         return self._run_subset(node, lambda plan, n: {n}, upstream_prompt=True)
+
+    def run_nodes(self, nodes: set[str]) -> bool:
+        """Run these nodes on their upstream's latest outputs (no question asked: a warning when an
+        upstream has none); what re-run on save uses."""
+        plan = self._full_plan()
+        if plan is None:
+            return False
+        missing = sorted(nodes - set(plan.nodes))
+        if missing:
+            self.warn("Cannot run", f"no node {', '.join(missing)} in pipeline {plan.pipeline!r}")
+            return False
+        return self._start_subset(plan, set(nodes), upstream_prompt=False)
 
     def run_from_here(self, node: str | None = None) -> bool:
         return self._run_subset(node, descendants, upstream_prompt=True)

@@ -39,6 +39,7 @@ from runner.debug.world import ShellError, World, load_world, missing_files, spl
 from runner.events import RUNNING
 from runner.execution.spec import CONTAINER_ROOT, container_env, container_name
 from runner.store.artifacts import ArtifactStore
+from runner.store.db import pid_alive
 
 DEBUG_LABEL = "pipeline-designer.debug-of"
 # host:pid of the process holding the shell. A tty container outlives its attached client (closing
@@ -246,22 +247,12 @@ def remove_orphans(client: Any) -> list[str]:
         found = client.containers.list(all=True, ignore_removed=True, filters={"label": OWNER_LABEL})
         for container in found:
             host, _, pid = container.labels.get(OWNER_LABEL, "").rpartition(":")
-            if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+            if host != socket.gethostname() or not pid.isdigit() or pid_alive(int(pid)):
                 continue
             with contextlib.suppress(docker.errors.APIError):
                 container.remove(force=True)
                 removed.append(container.name)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _sweep(workroot: Path, older_than: float = 24 * 3600) -> None:

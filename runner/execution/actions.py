@@ -7,7 +7,7 @@
 
 Conditions use leval's ``CommonBooleanEvaluator`` (the evaluator valohai uses: dashed names,
 weak typing, ``and/or/not``, ``in``, ``is None``, ``abs/min/max``). Names:
-``metadata.<key>`` (the node's latest value of each key, contract §7; nested objects and dotted
+``metadata.<key>`` (the node's latest value of each key, docs/runtime.md §7; nested objects and dotted
 keys as ``metadata.a.b``), ``parameter.<name>`` and ``parameters.<name>`` (resolved values).
 Dashes are part of a name when written without spaces: ``parameter.learning-rate > 0.01``
 (so subtraction needs spaces: ``metadata.a - 1``). Keys with other characters (``val/acc``)
@@ -190,6 +190,14 @@ class ActionGate:
             self._hold(node, decision, _Held(STARTING, execution_id, PENDING))
             return False
         return True
+
+    def hold_at_start(self, node: str, execution_id: str | None, why: str) -> bool:
+        """A run-time breakpoint (pause before this node): held like a node-starting approval, and
+        let go by ``approve`` (continue) or ``reject``. True once it was let go."""
+        if node in self._approved:
+            return True
+        self._hold(node, Decision(APPROVAL, STARTING, why), _Held(STARTING, execution_id, PENDING))
+        return False
 
     def on_complete(
         self,

@@ -22,7 +22,6 @@ import docker.errors
 
 from runner.execution import inject
 from runner.execution.backend import Handle, Poll, Warn, poll_handle
-from runner.execution.code import add_tree_to_tar, copy_tree
 from runner.execution.collect import collect_dir, collect_tar
 from runner.execution.command import script_argv
 from runner.execution.spec import (
@@ -31,7 +30,9 @@ from runner.execution.spec import (
     SCRIPT_NAME,
     ExecutionSpec,
     OutputFile,
+    add_code_to_tar,
     container_env,
+    place_code,
     write_tree,
 )
 from runner.store.artifacts import ArtifactStore
@@ -89,7 +90,11 @@ class _DockerBase:
             kwargs["ports"] = {f"{port}/tcp": ("127.0.0.1", None) for port in spec.publish}
         # The PYTHONPATH the step would have had: its own (the YAML's), else the image's.
         pythonpath = spec.env.get("PYTHONPATH") or self._image_env(spec.image, "PYTHONPATH")
-        env = {**container_env(spec), **inject.environment(spec.inject, pythonpath)}
+        env = {
+            **container_env(spec),
+            **inject.environment(spec.inject, pythonpath),
+            **kwargs.pop("environment", {}),
+        }
         return self.client.containers.create(
             spec.image,
             command=script_argv(SCRIPT_PATH, spec.script),
@@ -132,7 +137,7 @@ class _DockerBase:
         return local, lambda: None
 
     def _create_args(self, spec: ExecutionSpec) -> dict[str, Any]:
-        """Extra ``containers.create`` arguments (remote hosts add labels and device requests)."""
+        """Extra ``containers.create`` arguments (remote hosts add labels, GPUs, ``environment``)."""
         return {}
 
     def _where(self) -> str:
@@ -208,7 +213,7 @@ class DockerBindBackend(_DockerBase):
         handle = Handle(spec, wakeup=wakeup)
         workdir = self.workroot / spec.run_id / spec.container_name
         handle.state["workdir"] = workdir
-        copy_tree(spec.repository, workdir / "repository")
+        place_code(spec, workdir / "repository", self.artifacts)
         write_tree(spec, workdir, CONTAINER_ROOT, self.artifacts)
         mounts = {"repository": "rw", "inputs": "ro", "outputs": "rw", "config": "ro", "runner": "ro"}
         volumes = {
@@ -283,7 +288,7 @@ def write_execution_tar(spec: ExecutionSpec, artifacts: ArtifactStore, workroot:
         write_tree(spec, Path(tmp), CONTAINER_ROOT, artifacts)
         with tarfile.open(fileobj=tarball, mode="w") as tar:
             _add_dir(tar, "valohai/repository")
-            add_tree_to_tar(tar, spec.repository, "valohai/repository")
+            add_code_to_tar(spec, tar, "valohai/repository", artifacts)
             for sub in ("inputs", "outputs", "config", "runner"):
                 tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
             for host_dir, container_dir in inject.mounts(spec.inject).items():

@@ -28,17 +28,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from runner.dag.scheduler import Scheduler
-from runner.debug.debugger import DebugHooks, DebugSessions
+from runner.debug.debugger import BREAKPOINT, DebugHooks, DebugSessions
+from runner.debug.failure import locals_path
 from runner.deploy.deployments import Deployments
 from runner.events import CANCELLED, FAILED, PENDING, Event, NodeStateChanged, RunFinished, RunStarted
 from runner.execution.actions import ActionGate, ActionHooks
 from runner.execution.backend import Backend
-from runner.execution.code import tree_hash
 from runner.execution.on_error import ErrorHooks, ErrorPolicy
 from runner.execution.placement import RunPlacements
 from runner.execution.plan import RunPlan
 from runner.execution.prepare import RunContext
-from runner.execution.run_state import Emit, RunLog, RunOptions, RunState, task_nodes
+from runner.execution.recording import CodeRecorder
+from runner.execution.run_state import Emit, RunLog, RunOptions, RunState, drained, task_nodes
 from runner.execution.spec import ExecutionSpec
 from runner.execution.task_node import TaskHooks, TaskRunner
 from runner.execution.units import UnitHooks, UnitRunner
@@ -91,8 +92,20 @@ class Executor:
         )
         self.actions = ActionGate(st, ActionHooks(self._finish, self._set_status, self.cancel))
         self.errors = ErrorPolicy(st, ErrorHooks(self._relaunch, self._set_status, self._stop_run))
-        # --debug nodes: debugpy injected, its port published/forwarded (runner.debug.debugger).
-        self.debug = DebugSessions(run_id, options.debug_nodes, backend, DebugHooks(st.log.line, self._emit))
+        # --debug nodes: debugpy injected, its port published/forwarded; captured locals
+        # (runner.debug.debugger).
+        hooks = DebugHooks(st.log.line, self._emit, lambda unit: locals_path(st.log.path(unit)))
+        self.debug = DebugSessions(run_id, options.debug_nodes, backend, hooks, options.capture_locals)
+        # The run's code: a snapshot, the reads of each unit and the reuse decisions (recording).
+        self.code = CodeRecorder(
+            store,
+            artifacts,
+            plan.root_dir,
+            plan.yaml_path,
+            plan.yaml_text,
+            keep=options.keep_code,
+            snapshot=options.snapshot,
+        )
         self.units = UnitRunner(
             st,
             backend,
@@ -105,6 +118,7 @@ class Executor:
                 metadata=lambda unit, record: self.tasks.on_metadata(unit, record),
             ),
             self.debug,
+            self.code,
         )
         self.tasks = TaskRunner(
             st,
@@ -161,7 +175,7 @@ class Executor:
                 plan,
                 st.artifacts,
                 self.data_dir / "cache",
-                tree_hash(plan.root_dir),
+                self.code.start(self.run_id).key(),
                 self.options.image_map,
                 self.options.strict,
                 labels=self.options.labels,
@@ -233,26 +247,18 @@ class Executor:
             self.units.launch(ctx, tpl, node)
 
     def _run_calls(self) -> None:
-        while True:
-            try:
-                fn, future = self._calls.get_nowait()
-            except queue.Empty:
-                return
+        for fn, future in drained(self._calls):
             if not future.set_running_or_notify_cancel():
                 continue
             try:
                 future.set_result(fn())
-            except BaseException as exc:  # the caller gets it; the run goes on
+            except Exception as exc:  # the caller gets it; the run goes on
                 future.set_exception(exc)
 
     def _end_calls(self) -> None:
         with self._calls_lock:
             self._ended = True
-        while True:
-            try:
-                _fn, future = self._calls.get_nowait()
-            except queue.Empty:
-                return
+        for _fn, future in drained(self._calls):
             if future.set_running_or_notify_cancel():
                 future.set_exception(RuntimeError(f"run {self.run_id} has ended"))
 
@@ -301,7 +307,17 @@ class Executor:
         self.tasks.on_status(unit, status)
 
     def _starting(self, unit: str, spec: ExecutionSpec) -> bool:
+        if unit in self.options.pause_before:  # a breakpoint: its world is recorded for a shell
+            self.debug.stage(self.state.store, spec, self.backend.name, self.state.log.path(unit))
+            if not self.actions.hold_at_start(unit, spec.execution_id, BREAKPOINT):
+                return False
         return self.actions.on_starting(unit, spec.parameters, spec.execution_id)
+
+    def set_parameters(self, node: str, values: dict[str, Any]) -> None:
+        """Loop thread (through ``call_soon``): values a node paused before its start will run with."""
+        if node not in self.plan.nodes:
+            raise ValueError(f"no node {node!r} (nodes: {', '.join(self.plan.nodes)})")
+        self.plan.nodes[node].explicit.update(values)
 
     def _relaunch(self, node: str) -> None:
         """on-error: retry: the node runs again (a task node: every execution anew)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner.config.placeholders import DOUBLE_QUOTE_ACTIVE, applies_to, double_quoted_placeholders
 from runner.execution.command import ParameterError, build_script, render_command, resolve_parameters
 from runner.execution.inputs import InputError, Log, resolve_source, safe_file_name
 from runner.execution.plan import NodeTemplate, RunPlan
@@ -68,6 +69,31 @@ def edge_parameters(ctx: RunContext, node: str, results: dict[str, NodeResult]) 
                 )
             values[edge.target_key] = latest[edge.source_key]
     return values
+
+
+def _refuse_active_edge_values(ctx: RunContext, tpl: NodeTemplate, params: dict[str, Any]) -> None:
+    """A value printed by another node must not reach a placeholder the user wrapped in double
+    quotes if the shell would expand it there (docs/runtime.md §6; lint warns about the quotes)."""
+    lines = [tpl.command] if isinstance(tpl.command, str) else list(tpl.command)
+    quoted = [found for line in lines for found in double_quoted_placeholders(line)]
+    if not quoted:
+        return
+    for edge in ctx.plan.edges:
+        if edge.target_node != tpl.name or edge.source_type != "metadata" or edge.target_type != "parameter":
+            continue
+        value = params.get(edge.target_key)
+        pieces = value if isinstance(value, list) else [value]
+        if not any(DOUBLE_QUOTE_ACTIVE & set(str(piece)) for piece in pieces):
+            continue
+        for found in quoted:
+            if applies_to(found, edge.target_key):
+                raise PrepareError(
+                    f"node {tpl.name!r}: parameter {edge.target_key!r} came from "
+                    f"{edge.source_node}'s metadata {edge.source_key!r} and holds {value!r}; "
+                    f"{found.text} is inside double quotes in the command, where $, backticks, "
+                    "quotes and backslashes would be interpreted by the shell, so the value is refused. "
+                    f"Drop the double quotes around {found.text} (the value is quoted already)"
+                )
 
 
 def _edge_files(
@@ -159,6 +185,7 @@ def prepare_spec(
         params = resolve_parameters(tpl.parameters, explicit)
     except ParameterError as exc:
         raise PrepareError(f"node {tpl.name!r}: {exc}") from None
+    _refuse_active_edge_values(ctx, tpl, params)
     inputs = _resolve_inputs(ctx, tpl, results)
     commands = render_command(tpl.command, tpl.parameters, params, tpl.source_path)
     image = ctx.image_map.get(tpl.image, tpl.image)
@@ -190,14 +217,11 @@ def execution_id(run_id: str, unit: str, attempt: int = 1) -> str:
     return base if attempt == 1 else f"{base}-{attempt}"
 
 
-def adopt_reusable(
-    store: RunStore, artifacts: ArtifactStore, spec: ExecutionSpec, key: str
-) -> tuple[dict[str, Any], NodeResult] | None:
-    """A past success with reuse key ``key`` whose outputs are all still stored: its outputs and
-    metadata are recorded for ``spec``'s execution; returns (that execution's row, the result)."""
-    prior = store.find_reusable(key)
-    if prior is None:
-        return None
+def adopt(
+    store: RunStore, artifacts: ArtifactStore, spec: ExecutionSpec, prior: dict[str, Any]
+) -> NodeResult | None:
+    """Let the past success ``prior`` stand for ``spec``'s execution: its outputs and metadata are
+    recorded for it (None when an output is no longer stored)."""
     outputs = store.outputs(prior["id"])
     if not all(artifacts.has(o["sha256"]) for o in outputs):
         return None
@@ -206,14 +230,15 @@ def adopt_reusable(
     for seq, record in enumerate(metadata):
         store.add_metadata(spec.execution_id, seq, time.time(), record)
     files = [OutputFile(o["path"], o["sha256"], o["size"], o["properties"]) for o in outputs]
-    return prior, NodeResult(files, metadata, spec.parameters, spec.inputs)
+    return NodeResult(files, metadata, spec.parameters, spec.inputs)
 
 
-def reuse_key(spec: ExecutionSpec, image_identity: str = "") -> str:
+def reuse_key(spec: ExecutionSpec, image_identity: str = "", code: bool = True) -> str:
     """Hash of (step, image, final command, parameters, input sha256s, code tree, env vars).
 
     ``image_identity`` (the engine's image id) makes a rebuilt image under the same tag count
-    as a change.
+    as a change. ``code=False``: everything but the code (the key reuse candidates share;
+    runner.execution.recording then compares what each of them read).
     """
     data = {
         "step": spec.step,
@@ -222,7 +247,8 @@ def reuse_key(spec: ExecutionSpec, image_identity: str = "") -> str:
         "script": spec.script,
         "parameters": spec.parameters,
         "inputs": {k: sorted((f.name, f.sha256) for f in v) for k, v in sorted(spec.inputs.items())},
-        "code": spec.code_hash,
         "env": sorted(spec.env.items()),
     }
+    if code:
+        data["code"] = spec.code_hash
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

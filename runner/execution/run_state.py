@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import functools
 import os
+import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from runner.dag.scheduler import Scheduler
 from runner.events import Event, LogLine
@@ -36,6 +37,7 @@ from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 
 Emit = Callable[[Event], None]
+T = TypeVar("T")
 DEFAULT_ENDPOINT_TIMEOUT = 60.0  # seconds a deployment's endpoint gets to answer HTTP
 
 
@@ -50,6 +52,10 @@ class RunOptions:
     labels: dict[str, str] = field(default_factory=dict)  # extra container labels (tests find theirs)
     endpoint_timeout: float = DEFAULT_ENDPOINT_TIMEOUT
     debug_nodes: tuple[str, ...] = ()  # run under debugpy, waiting for a debugger (runner.debug)
+    capture_locals: bool = False  # record each frame's locals at an uncaught Python exception
+    pause_before: tuple[str, ...] = ()  # run-time breakpoints: held before they start (runner.debug)
+    keep_code: bool = True  # keep the code snapshot in the artifact store (off: hashed only)
+    snapshot: str | None = None  # run this stored code snapshot instead of the folder (reproduce)
 
 
 @dataclass
@@ -131,3 +137,12 @@ class RunState:
 
 def task_nodes(plan: RunPlan) -> frozenset[str]:
     return frozenset(n for n, tpl in plan.nodes.items() if tpl.kind == "task")
+
+
+def drained(items: queue.Queue[T]) -> Iterator[T]:
+    """What another thread put on ``items`` so far, without waiting for more."""
+    while True:
+        try:
+            yield items.get_nowait()
+        except queue.Empty:
+            return

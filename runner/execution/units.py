@@ -24,18 +24,29 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from runner.events import CANCELLED, FAILED, PENDING, REUSED, RUNNING, SUCCEEDED, LogLine, MetadataRecord
+from runner.events import (
+    CANCELLED,
+    FAILED,
+    PENDING,
+    REUSED,
+    RUNNING,
+    SUCCEEDED,
+    LogLine,
+    MetadataRecord,
+    ReuseDecided,
+)
 from runner.execution.backend import Backend, Handle
 from runner.execution.plan import NodeTemplate
 from runner.execution.prepare import (
     NodeResult,
     PrepareError,
     RunContext,
-    adopt_reusable,
+    adopt,
     prepare_spec,
     reuse_key,
 )
-from runner.execution.run_state import Launch, Running, RunState
+from runner.execution.recording import CodeRecorder, Decision
+from runner.execution.run_state import Launch, Running, RunState, drained
 from runner.execution.spec import ExecutionSpec, OutputFile, container_name
 from runner.metadata import iso_time, parse_metadata_line, with_time
 
@@ -73,16 +84,20 @@ class UnitWatcher(Protocol):
     def line(self, unit: str, stream: str, text: str) -> None:
         """Each line it prints, before it is published."""
 
-    def finished(self, unit: str) -> None:
-        """It ended (before its outputs are collected)."""
+    def finished(self, unit: str, handle: Handle) -> None:
+        """It ended (before its outputs are collected and its container removed: the backend's
+        ``reports(handle)`` still has what the injected features wrote)."""
 
 
 class UnitRunner:
-    def __init__(self, state: RunState, backend: Backend, hooks: UnitHooks, watcher: UnitWatcher) -> None:
+    def __init__(
+        self, state: RunState, backend: Backend, hooks: UnitHooks, watcher: UnitWatcher, code: CodeRecorder
+    ) -> None:
         self.state = state
         self.backend = backend
         self._hooks = hooks
         self._watcher = watcher
+        self._code = code  # the run's code set, reuse decisions and reads (runner.execution.recording)
         self._pool = ThreadPoolExecutor(max_workers=state.options.concurrency, thread_name_prefix="launch")
         self._image_ids: dict[str, str] = {}  # image -> engine image id, looked up once per run
         self._notes: queue.Queue[tuple[str, str]] = queue.Queue()  # backend progress, any thread
@@ -112,7 +127,9 @@ class UnitRunner:
         if placement is not None:
             spec.host, spec.gpu_ids = placement.host, placement.gpu_ids
         self._watcher.prepare(spec)  # --debug: debugpy injected, no time limits
-        key = reuse_key(spec, self._image_identity(spec.image))
+        self._code.prepare(spec)  # runs from the run's code snapshot, its reads recorded
+        identity = self._image_identity(spec.image)
+        key, base = reuse_key(spec, identity), reuse_key(spec, identity, code=False)
         st.store.upsert_execution(
             spec.execution_id,
             run_id=st.run_id,
@@ -121,15 +138,15 @@ class UnitRunner:
             image=spec.image,
             command=spec.script,
             parameters=spec.parameters,
-            env=spec.env,
             reuse_key=key,
             inputs={k: [f.__dict__ for f in v] for k, v in spec.inputs.items()},
             status=PENDING,
             host=socket.gethostname() if spec.host == "local" else spec.host,
             backend=self.backend.name,
             log_path=str(st.log.path(unit)),
+            **self._code.fields(spec, base, identity),
         )
-        if st.options.reuse and not self._watcher.wants(unit) and self._reuse(spec, key):
+        if self._decide(unit, spec, base):
             return
         where = "" if placement is None else f" on host {spec.host}"
         if spec.gpu_ids:
@@ -187,11 +204,7 @@ class UnitRunner:
 
     def drain_notes(self) -> None:
         """The backend's progress lines (transfers, pulls) into the units' logs."""
-        while True:
-            try:
-                unit, text = self._notes.get_nowait()
-            except queue.Empty:
-                return
+        for unit, text in drained(self._notes):
             self.state.log.line(unit, text)
 
     def abort(self) -> None:
@@ -220,12 +233,34 @@ class UnitRunner:
         self.state.log.line(unit, f"error: {message}")
         self._hooks.finish(unit, FAILED, message=message)
 
-    def _reuse(self, spec: ExecutionSpec, key: str) -> bool:
+    def _decide(self, unit: str, spec: ExecutionSpec, base: str) -> bool:
+        """Reuse an earlier execution (True) or run it; either way the reason is recorded."""
         st = self.state
-        found = adopt_reusable(st.store, st.artifacts, spec, key)
-        if found is None:
+        node, child = st.split(unit)
+        if not st.options.reuse:
+            decision = Decision(None, "re-ran: reuse is off")
+        elif self._watcher.wants(unit):
+            decision = Decision(None, "re-ran: it runs under the debugger")
+        else:
+            decision = self._code.decide(spec, base, node)
+        reused = decision.prior is not None and self._reuse(spec, decision)
+        reason = (
+            decision.reason
+            if reused or decision.prior is None
+            else "re-ran: an output of the earlier one is gone"
+        )
+        st.store.upsert_execution(spec.execution_id, decision=reason)
+        st.log.line(unit, reason)
+        st.emit(ReuseDecided(st.run_id, node, reused, reason, time.time(), child))
+        return reused
+
+    def _reuse(self, spec: ExecutionSpec, decision: Decision) -> bool:
+        st = self.state
+        prior = decision.prior
+        assert prior is not None
+        result = adopt(st.store, st.artifacts, spec, prior)
+        if result is None:
             return False
-        prior, result = found
         st.results[spec.node] = result
         st.log.line(spec.node, f"reused execution {prior['id']} (run {prior['run_id']})")
         # Its metadata as if printed now, so live views (plots, a task's ranking) show it too.
@@ -274,9 +309,10 @@ class UnitRunner:
         st = self.state
         running = st.running.pop(unit)
         spec = running.spec
-        self._watcher.finished(unit)
+        self._watcher.finished(unit, running.handle)
         outputs: list[OutputFile] = []
         collect_error = ""
+        reports: dict[str, bytes] | None = None
         try:
             t0 = time.perf_counter()
             outputs = self.backend.collect(running.handle, st.artifacts, lambda m: st.log.warn(unit, m))
@@ -284,11 +320,13 @@ class UnitRunner:
                 size = sum(o.size for o in outputs)
                 took = time.perf_counter() - t0
                 st.log.line(unit, f"collected {len(outputs)} output(s), {size} bytes in {took:.3f} s")
+            reports = self._reports(unit, running.handle)
         except Exception as exc:
             collect_error = f"output collection failed: {exc}"
             st.log.warn(unit, collect_error)
         finally:
             self.backend.cleanup(running.handle)
+        self._code.completed(spec, reports)
         self.drain_notes()  # transfer progress before the "finished" line
         st.store.add_outputs(spec.execution_id, [o.__dict__ for o in outputs])
         metadata = st.store.metadata(spec.execution_id)
@@ -305,6 +343,17 @@ class UnitRunner:
             exit_code=exit_code,
             message=message,
         )
+
+    def _reports(self, unit: str, handle: Handle) -> dict[str, bytes] | None:
+        """What the injected features wrote (None: not known, so nothing is assumed)."""
+        fetch = getattr(self.backend, "reports", None)
+        if fetch is None or not handle.spec.inject:
+            return None
+        try:
+            return dict(fetch(handle))
+        except Exception as exc:  # the step's result stands; only its reads are unknown
+            self.state.log.warn(unit, f"could not read what the step read: {exc}")
+            return None
 
     def _image_identity(self, image: str) -> str:
         probe = getattr(self.backend, "image_identity", None)

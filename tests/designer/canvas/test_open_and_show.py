@@ -105,7 +105,8 @@ def test_problems_dock_lists_lint_and_selects_the_node(window, tmp_path: Path, q
 
 
 def test_run_gui_exits_cleanly(tmp_path: Path, example_yaml: Path) -> None:
-    """The real entry point, in a fresh interpreter: opens the file, quits, exit code 0 (STYLE 6.8)."""
+    """The real entry point, in a fresh interpreter: opens the file, quits, exit code 0
+    (docs/architecture.md "Shutdown")."""
     import os
     import subprocess
     import sys

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
 from runner.store.paths import HOME_ENV
 
@@ -93,3 +95,31 @@ def failed_run(
     handle = start_run(plan, options, network="none", pull="never", client=docker_client, home=home)
     assert handle.wait(120) == "failed"
     yield FailedRun(home, project, handle.run_id)
+
+
+@pytest.fixture
+def window_ui(
+    qtbot: Any, tmp_path: Path, home: Path, python_image: str, container_label: dict[str, str]
+) -> Any:
+    from designer.app import create_app
+    from designer.main_window import MainWindow
+    from designer.run.integration import attach_run_ui
+
+    create_app()
+    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    window.files.ask = lambda *a, **k: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
+    window.files.autosave_timer.stop()
+    qtbot.addWidget(window)
+    ui = attach_run_ui(window, home=home)
+    warnings: list[str] = []
+    ui.warn = lambda title, text: warnings.append(f"{title}: {text}")
+    ui.image_map = {"python:3.12-slim": python_image}
+    ui.labels = container_label
+    ui.start_kwargs = {"pull": "never"}  # the engine's default network: the debugger port is published
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    yield ui
+    ui.debug_ui.shutdown()
+    ui.shutdown()
+    window.close()

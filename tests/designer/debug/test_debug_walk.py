@@ -10,46 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
 
 from tests.support.dap_client import DapClient, attach_and_break
 
 pytestmark = [pytest.mark.docker, pytest.mark.gui]
 
 
-@pytest.fixture
-def window_ui(
-    qtbot: Any, tmp_path: Path, home: Path, python_image: str, container_label: dict[str, str]
-) -> Any:
-    from designer.app import create_app
-    from designer.main_window import MainWindow
-    from designer.run.integration import attach_run_ui
-
-    create_app()
-    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    window.files.ask = lambda *a, **k: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
-    window.files.autosave_timer.stop()
-    qtbot.addWidget(window)
-    ui = attach_run_ui(window, home=home)
-    warnings: list[str] = []
-    ui.warn = lambda title, text: warnings.append(f"{title}: {text}")
-    ui.image_map = {"python:3.12-slim": python_image}
-    ui.labels = container_label
-    ui.start_kwargs = {"pull": "never"}  # the engine's default network: the debugger port is published
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    yield ui
-    ui.debug_ui.shutdown()
-    ui.shutdown()
-    window.close()
-
-
 def test_failure_view_shell_and_debugger(qtbot: Any, window_ui: Any, failing_project: Path) -> None:
     ui = window_ui
     dbg = ui.debug_ui
     assert ui.window.files.open_path(failing_project / "valohai.yaml", confirm=False)
+    dbg.locals_action.setChecked(True)
     with qtbot.waitSignal(ui.controller.events.run_finished, timeout=120_000) as finished:
         assert ui.run_pipeline(dialog=False)
     assert finished.args[0].status == "failed"
@@ -65,6 +37,11 @@ def test_failure_view_shell_and_debugger(qtbot: Any, window_ui: Any, failing_pro
     assert current.text(0) == "model.py:4"  # the failing frame, mapped to the local file
     assert str((failing_project / "model.py").resolve()) in current.toolTip(0)
     assert "raise ValueError" in view.source.textCursor().block().text()
+    shown = {
+        view.locals.topLevelItem(i).text(0): view.locals.topLevelItem(i).text(1)
+        for i in range(view.locals.topLevelItemCount())
+    }
+    assert shown["widths"] == "[2, 2]" and shown["width"] == "3" and shown["rows"] == "['a,b', '1,2']"
     opened: list[tuple[str, int]] = []
     dbg.open_file = lambda path, line: opened.append((path, line)) or "opened"
     view.frames.itemActivated.emit(current, 0)
@@ -101,3 +78,36 @@ def test_failure_view_shell_and_debugger(qtbot: Any, window_ui: Any, failing_pro
         client.close()
     assert again.args[0].status == "failed"  # the bug is still there: the debugger changed nothing
     assert prompt.node == ""  # back to idle once the run ended
+
+
+def test_pause_before_a_node_shell_on_its_staged_inputs_then_continue(
+    qtbot: Any, window_ui: Any, failing_project: Path
+) -> None:
+    ui = window_ui
+    dbg = ui.debug_ui
+    assert ui.window.files.open_path(failing_project / "valohai.yaml", confirm=False)
+    ui.window.scene.select_node("train")
+    assert dbg.pause_action in ui.menu.actions() and dbg.pause_action.isEnabled()
+    dbg.pause_action.trigger()
+    assert ui.pause_before == {"train"} and dbg.pause_action.isChecked()
+    finished: list[Any] = []
+    ui.controller.events.run_finished.connect(finished.append)
+    assert ui.run_pipeline(dialog=False)
+    prompt = dbg.prompt
+    qtbot.waitUntil(lambda: prompt.node == "train" and prompt.go_on.isEnabled(), timeout=60_000)
+    assert "paused before it starts" in prompt.headline.text() and not prompt.vscode.isVisible()
+    assert ui.controller.states.state("train").status == "awaiting-approval"
+    qtbot.mouseClick(prompt.shell, Qt.MouseButton.LeftButton)
+    tab = dbg.terminals.tabs()[-1]
+    qtbot.waitUntil(lambda: tab.status == "open", timeout=30_000)
+    qtbot.keyClicks(tab.terminal, "cat /valohai/inputs/rows/rows.csv /valohai/config/parameters.json")
+    qtbot.keyClick(tab.terminal, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: "1,2" in tab.terminal.text() and '"epochs": 3' in tab.terminal.text(), timeout=10_000
+    )
+    assert not finished
+    qtbot.mouseClick(prompt.go_on, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(finished), timeout=60_000)
+    assert finished[0].status == "failed"  # it ran (and failed in model.py, as it does)
+    assert ui.history.execution(finished[0].run_id, "train")["exit_code"] == 1
+    assert prompt.node == ""

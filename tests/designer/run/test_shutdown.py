@@ -1,4 +1,5 @@
-"""STYLE 6.8: the main window with the run UI and two 1,000,000-point curves exits with code 0."""
+"""The main window with the run UI and two 1,000,000-point curves exits with code 0
+(docs/architecture.md "Shutdown")."""
 
 from __future__ import annotations
 

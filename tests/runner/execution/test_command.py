@@ -1,4 +1,4 @@
-"""Parameter resolution and command rendering against the contract's worked examples."""
+"""Parameter resolution and command rendering against worked examples of docs/runtime.md §6."""
 
 from __future__ import annotations
 

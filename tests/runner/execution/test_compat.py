@@ -1,4 +1,4 @@
-"""Contract §10: a valohai-utils step runs unchanged, in Docker and outside it, with equal results."""
+"""docs/runtime.md §10: a valohai-utils step runs unchanged, in Docker and outside it, with equal results."""
 
 from __future__ import annotations
 

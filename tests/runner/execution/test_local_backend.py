@@ -1,4 +1,4 @@
-"""The local-process backend (no Docker): contract env vars, outputs, failure, cancel, limits."""
+"""The local-process backend (no Docker): the env of docs/runtime.md §2, outputs, failure, cancel, limits."""
 
 from __future__ import annotations
 
