@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +200,9 @@ class RayTestCluster:
             except subprocess.TimeoutExpired:
                 os.killpg(keeper.pid, signal.SIGKILL)
                 keeper.wait(10)
-        for engine in self.engines.values():
-            engine.stop()
+        stops = [threading.Thread(target=engine.stop) for engine in self.engines.values()]
+        for stop in stops:  # each engine takes seconds to wind down: in parallel
+            stop.start()
+        for stop in stops:
+            stop.join()
         shutil.rmtree(self.root, ignore_errors=True)
