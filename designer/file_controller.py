@@ -55,6 +55,7 @@ class FileController(QObject):
         a.reload.triggered.connect(lambda: self.reload(ask_first=self.doc.modified))
         a.quit.triggered.connect(window.close)
         self.doc.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self._ending = False  # told to end (SIGTERM): close without asking, keep the autosave
 
     # --- prompts (replaced in tests) --------------------------------------------------------
     def ask(self, title: str, text: str, buttons: _Btn, default: _Btn) -> _Btn:
@@ -136,7 +137,7 @@ class FileController(QObject):
     def confirm_discard(self) -> bool:
         """True when it is fine to drop the document (saved, discarded, or unmodified)."""
         self.w.yaml_panel.flush()
-        if not self.doc.modified:
+        if not self.doc.modified or self._ending:
             return True
         name = self.doc.path.name if self.doc.path else "Untitled"
         answer = self.ask(
@@ -268,8 +269,16 @@ class FileController(QObject):
         """Clean close: remember the window, stop timers, drop the autosave."""
         self.w.settings.setValue("window/geometry", self.w.saveGeometry())
         self.w.settings.setValue("window/state", self.w.saveState())
-        self._forget_recovery()
+        if not self._ending:
+            self._forget_recovery()
         self.stop_watching()
+
+    def end_without_asking(self) -> None:
+        """The process was told to end (SIGTERM, SIGHUP): unsaved changes go to the autosave,
+        offered again at the next start, and closing asks nothing."""
+        self.w.yaml_panel.flush()
+        self.autosave()
+        self._ending = True
 
     def stop_watching(self) -> None:
         """No more autosaves and no more external-change checks (closing)."""
