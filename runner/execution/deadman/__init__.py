@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -136,6 +137,9 @@ def attach(api: Any, container_id: str, until: Callable[[float], bool]) -> Itera
 
     params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1, "logs": 1}
     sock = api.attach_socket(container_id, params=params)
-    send = getattr(sock, "sendall", None) or sock.write  # an SSH channel, or a local socket's file
-    Heartbeat(send, until, sock.close)
+    if hasattr(sock, "sendall"):  # an SSH channel
+        Heartbeat(sock.sendall, until, lambda: None)
+    else:  # the local engine's socket, as a read-only file: written through a socket of its own
+        writer = socket.socket(fileno=os.dup(sock.fileno()))
+        Heartbeat(writer.sendall, until, writer.close)
     return (demux_adaptor(*frame) for frame in frames_iter(sock, tty=False))

@@ -111,6 +111,18 @@ def test_a_step_sees_what_it_saw_without_the_watchdog(
 
 
 @pytest.mark.docker
+@pytest.mark.parametrize("backend", ["docker", "docker-archive"])
+def test_a_step_outlasting_the_timeout_runs_to_its_end_while_its_runner_lives(
+    backend: str, project: Any, run_yaml: Any, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The heartbeat keeps a step going: only a silent runner ends it."""
+    monkeypatch.setenv(deadman.TIMEOUT_ENV, "1.5")
+    path = project(f'- step: {{name: long, image: {BUSYBOX}, command: "sleep 4; echo done"}}\n')
+    outcome = run_yaml(path, step="long", backend=backend)
+    assert outcome.status == "succeeded", outcome.events
+
+
+@pytest.mark.docker
 @pytest.mark.parametrize(
     ("how", "limit"),
     [(signal.SIGKILL, 10.0), (signal.SIGSTOP, 10.0)],

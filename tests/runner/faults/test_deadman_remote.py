@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from runner.execution import deadman
 from tests.support.remote import register_host
-from tests.support.runner_process import runner_process, running_containers, seconds_until_stopped
+from tests.support.runner_process import runner_env, runner_process, running_containers, seconds_until_stopped
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
 
@@ -35,3 +36,15 @@ def test_a_dead_runner_leaves_no_step_running_on_a_remote_host(
         all=True, filters={"label": f"pipeline-designer.run-id={run_id}"}
     ):
         container.remove(force=True)  # the host's leftovers go at the next connect (runner.hosts)
+
+
+def test_a_remote_step_outlasting_the_timeout_runs_to_its_end(
+    sshd: Any, config_dir: Path, ssh_home: Path, home: Path, project: Any, docker_client: Any
+) -> None:
+    """The heartbeat crosses the SSH connection: a live runner's step is never cut short."""
+    register_host(sshd, "box", passphrase=False)
+    path = project('- step: {name: long, image: busybox, command: "sleep 5; echo done"}\n')
+    env = runner_env(home, **{deadman.TIMEOUT_ENV: "2"})
+    with runner_process(home, str(path), "--step", "long", "--host", "box", env=env) as runner:
+        out, err = runner.proc.communicate(timeout=120)
+        assert runner.proc.returncode == 0, out + err
