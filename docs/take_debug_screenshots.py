@@ -115,8 +115,8 @@ def main() -> int:
         dbg = ui.debug_ui
         window.scene.select_node("train")
         wait(app, lambda: dbg.failure.failure is not None)
+        ui.metrics_dock.hide()  # the debug docks get the window's whole width
         window.resizeDocks([dbg.failure_dock], [400], Qt.Orientation.Vertical)
-        window.resizeDocks([dbg.failure_dock], [820], Qt.Orientation.Horizontal)
         QTest.qWait(200)
         window.grab().save(str(out / "debug-failure.png"))
 
@@ -138,6 +138,7 @@ def main() -> int:
         window.grab().save(str(out / "debug-attach.png"))
         ui.cancel()
         wait(app, lambda: not ui.controller.busy)
+        ui.metrics_dock.show()
         dbg.shutdown()
         ui.shutdown()
         window.close()

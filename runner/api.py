@@ -62,6 +62,10 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     **{name: ("runner.hosts.errors", name) for name in ("HostAuthError", "HostError")},
     **{name: ("runner.triggers", name) for name in ("Trigger", "TriggerError", "load_triggers")},
     **{name: ("runner.triggers", name) for name in ("remove_trigger", "save_trigger", "stored_path")},
+    # What the store says about runs: side by side (diff), where files came from (lineage).
+    "compare": ("runner.store.compare", None),
+    "lineage": ("runner.store.lineage", None),
+    **{name: ("runner.execution.reproduce", name) for name in ("ReproduceError", "Reproduction")},
 }
 
 IMAGE_MAP_ENV = "PIPELINE_DESIGNER_IMAGE_MAP"
@@ -94,6 +98,7 @@ __all__ = [
     "load_text",
     "open_store",
     "parse_metadata_line",
+    "plan_reproduction",
     "plan_run",
     "rank_children",
     "resolve_edges",
@@ -221,6 +226,19 @@ class RunHandle:
         return self._thread is not None and not self._thread.is_alive()
 
 
+def plan_reproduction(target: str, home: Path | None = None) -> Any:
+    """A ``Reproduction`` of ``RUN`` or ``RUN/NODE`` (runner.execution.reproduce): its ``plan`` and
+    ``options()`` go to ``start_run``; ``check_in_store(run_id, home)`` then says, per execution,
+    whether outputs and final metrics came out identical. Raises ReproduceError."""
+    from runner.execution.reproduce import plan_reproduction as plan
+
+    _home, store, artifacts = open_store(home)
+    try:
+        return plan(store, artifacts, target)
+    finally:
+        store.close()
+
+
 def start_run(
     plan: RunPlan,
     options: RunOptions | None = None,
@@ -247,11 +265,18 @@ def start_run(
     unknown = sorted(set(approve) - set(plan.nodes))
     if unknown:
         raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
+    if options.debug_nodes and network == "none":  # it would wait for a debugger that cannot reach it
+        raise ValueError(
+            "--debug needs a network: the debugger's port is published on 127.0.0.1 (drop --network none)"
+        )
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
+    run_id = new_run_id()
     if hosts and hosts != ["local"]:
         try:
-            impl: Any = make_host_pool(hosts, home, artifacts, store, network, pull, local_client=client)
+            impl: Any = make_host_pool(
+                hosts, home, artifacts, store, network, pull, local_client=client, run_id=run_id
+            )
         except BaseException:
             store.close()
             raise
@@ -268,7 +293,7 @@ def start_run(
         if on_event is not None:
             on_event(event)
 
-    executor = Executor(plan, impl, store, artifacts, home, options, emit, new_run_id())
+    executor = Executor(plan, impl, store, artifacts, home, options, emit, run_id)
     executor.actions.preapprove(approve, approve_all)
     handle = RunHandle(executor.run_id, executor, notes=list(getattr(impl, "notes", [])))
     holder["h"] = handle

@@ -1,7 +1,8 @@
 """The debugging side of the run UI: Open Shell, Debug This Node, the failure view and the prompt.
 
 Added to ``RunUI`` (designer/run/integration.py) with its public attributes only: the window,
-``history``, ``controller``, ``shown_run``, ``menu``/``toolbar``, ``logs_dock`` and ``debug_nodes``.
+``history``, ``controller``, ``shown_run``, ``menu``/``toolbar``, ``logs_dock``, ``run_node(s)``
+and the next runs' ``debug_nodes``, ``capture_locals`` and ``pause_before``.
 Shells open in the Terminal dock; selecting a failed node shows its traceback in the Failure dock;
 a node run with Debug This Node shows its debugger address in the Debugger dock.
 """
@@ -108,9 +109,14 @@ class DebugUI(QObject):
         self.pause_action.triggered.connect(self._toggle_pause)
         menu = self.ui.menu
         first = menu.actions()[0] if menu.actions() else None
-        menu.insertActions(
-            first, [self.debug_action, self.shell_action, self.locals_action, self.rerun_action]
-        )
+        actions = [
+            self.debug_action,
+            self.shell_action,
+            self.locals_action,
+            self.rerun_action,
+            self.pause_action,
+        ]
+        menu.insertActions(first, actions)
         menu.insertSeparator(first)
         for dock in (self.terminal_dock, self.failure_dock, self.debugger_dock):
             menu.addAction(dock.toggleViewAction())

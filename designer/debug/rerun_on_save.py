@@ -1,8 +1,12 @@
 """Re-run on save: nodes whose code is saved run again on their upstream's latest outputs, like a
-notebook cell. One re-run per burst of saves (an editor writing several files, or a temp file and
-a rename); a newer save cancels a re-run still going and starts over. The code folder is watched
-(directories, so an editor's atomic save by rename is seen too) and a change counts only when a
-file's size or modification time really changed (our own .vscode/launch.json writes do not).
+notebook cell. When the node's last execution recorded what it read (the injected read
+recorder), only a save of one of those files (or a new file where it looked one up) counts;
+otherwise, and for the YAML itself, any code file of the folder does.
+
+One re-run per burst of saves (an editor writing several files, or a temp file and a rename); a
+newer save cancels a re-run still going and starts over. The code folder is watched (directories,
+so an editor's atomic save by rename is seen too) and a change counts only when a file's size or
+modification time really changed (our own .vscode/launch.json writes do not).
 """
 
 from __future__ import annotations
@@ -100,14 +104,39 @@ class RerunOnSave(QObject):
         for rel in changed:  # a file saved by rename is a new inode: watch it again
             if rel in now and str(self.root / rel) not in self._watcher.files():
                 self._watcher.addPath(str(self.root / rel))
-        if not changed:
+        nodes = {n for n in self.nodes if self._relevant(n, changed)}
+        if not nodes:
             return
-        self._pending = (set(self.nodes), changed)
+        self._pending = (nodes, changed)
         if self.ui.controller.busy:
             if self._ours is not None and self._ours == self.ui.controller.run_id:
                 self.ui.cancel()  # a newer save: the older re-run stops, this one starts after
             return  # a run of the user's own: the re-run waits for it
         self._start_pending()
+
+    def _relevant(self, node: str, changed: list[str]) -> bool:
+        """Whether ``node`` depends on one of the saved files (by its recorded reads, when whole)."""
+        doc_path = getattr(self.ui.window.document, "path", None)
+        if doc_path and self.root and any((self.root / rel) == Path(doc_path) for rel in changed):
+            return True  # the YAML: the node's command, parameters or inputs may have changed
+        reads = self._reads(node)
+        if not reads.get("complete"):
+            return bool(changed)
+        deps = set(reads.get("dependencies") or {})
+        for rel in changed:
+            folder, _, name = rel.rpartition("/")
+            folder = folder or "."
+            if f"f:{rel}" in deps or f"s:{rel}" in deps or f"d:{folder}" in deps:
+                return True
+            if any(d.startswith(f"m:{folder}:") and name.startswith(d.rsplit(":", 1)[1] + ".") for d in deps):
+                return True
+        return False
+
+    def _reads(self, node: str) -> dict[str, Any]:
+        run_id = self.ui.shown_run
+        row = self.ui.history.execution(run_id, node) if run_id else None
+        reads = (row or {}).get("reads")
+        return reads if isinstance(reads, dict) else {}
 
     def _busy_changed(self, busy: bool) -> None:
         if not busy:

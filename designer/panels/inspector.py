@@ -44,6 +44,12 @@ class InspectorPanel(QScrollArea):
         self.pipeline_button.clicked.connect(lambda: editor.scene.clearSelection())
         # The canvas's "Add deployment node here"
         editor.scene.deployment_requested.connect(lambda pos: self.pipeline_form.add_deployment_node(pos))
+        # The selected node's last run, in one line: which rule reused it or made it run again
+        # (set by the run UI, designer/run/versioning_ui.py).
+        self.run_note = QLabel(body)
+        self.run_note.setWordWrap(True)
+        self.run_note.setObjectName("inspector-run-note")
+        self.run_note.hide()
         self.empty = QLabel(_EMPTY, body)
         self.empty.setWordWrap(True)
         self.empty.setTextFormat(Qt.TextFormat.RichText)
@@ -70,12 +76,19 @@ class InspectorPanel(QScrollArea):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pipeline_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.run_note)
         layout.addWidget(self.empty)
         for w in self.forms:
             layout.addWidget(w)
         layout.addStretch(1)
         self.setWidget(body)
         self.refresh()
+
+    def set_run_note(self, text: str, tooltip: str = "") -> None:
+        """Show (or with "" hide) a line about the selected node's last run."""
+        self.run_note.setText(text)
+        self.run_note.setToolTip(tooltip)
+        self.run_note.setVisible(bool(text))
 
     def refresh(self) -> None:
         editor = self.editor

@@ -52,12 +52,19 @@ def plain_error(exc: BaseException) -> str:
 
 def report_text(report: HostReport) -> str:
     lines = [
-        f"Host {report.name}: connected in {report.connect_s:.1f} s",
+        f"Host {report.name}: connected in {report.connect_s:.1f} s ({report.route})",
         f"Docker engine {report.engine_version} (API {report.api_version}, {report.os})",
         f"Runtimes: {', '.join(report.runtimes) or 'none'}",
-        f"GPUs: {', '.join(report.gpus) if report.gpus else 'none'}"
-        + (f" ({report.gpu_note})" if report.gpu_note else ""),
     ]
+    if report.gpus:
+        lines.append(f"GPUs ({len(report.gpus)}, from nvidia-smi):")
+        lines += [f"    {gpu.describe()}" for gpu in report.gpus]
+        if report.gpu_note:
+            lines.append(f"Warning: {report.gpu_note}")
+    else:
+        lines.append(f"GPUs: none ({report.gpu_note})" if report.gpu_note else "GPUs: none")
+    if report.gpu_check:
+        lines.append(f"Warning: {report.gpu_check} (Use GPUs found declares those found)")
     if report.leftovers_removed:
         lines.append(f"Removed {report.leftovers_removed} container(s) left by earlier runs")
     if report.error:
@@ -132,16 +139,19 @@ class HostsDialog(QDialog):
                 ("Edit…", self.edit_host),
                 ("Remove", self.remove_host),
                 ("Test", self.test_host),
+                ("Use GPUs found", self.use_found_gpus),
             ],
         )
-        self.add_button, self.edit_button, self.remove_button, self.test_button = buttons
+        self.add_button, self.edit_button, self.remove_button, self.test_button, self.gpus_button = buttons
+        self.gpus_button.setToolTip("Declare the GPUs the last test found (nvidia-smi) as those runs may use")
+        self.reports: dict[str, HostReport] = {}  # the last test of each host
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)  # indeterminate: "working"
         self.busy.setTextVisible(False)
         self.busy.hide()
         self.output = QPlainTextEdit(self)
         self.output.setReadOnly(True)
-        self.output.setMaximumHeight(130)
+        self.output.setMaximumHeight(200)
         self.output.setPlaceholderText("Test a host to see its engine version and GPUs.")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
@@ -188,9 +198,12 @@ class HostsDialog(QDialog):
             self.table.selectRow(self.host_names().index(name))
 
     def _update_buttons(self) -> None:
-        chosen = self.selected() is not None and not self._working and self.key_box is None
+        name = self.selected()
+        chosen = name is not None and not self._working and self.key_box is None
         for button in (self.edit_button, self.remove_button, self.test_button):
             button.setEnabled(chosen)
+        report = self.reports.get(name or "")
+        self.gpus_button.setEnabled(chosen and report is not None and bool(report.gpus and report.gpu_check))
 
     # --- add / edit / remove --------------------------------------------------------------------
     def add_host(self) -> None:
@@ -339,7 +352,23 @@ class HostsDialog(QDialog):
         self._show(name, "testing…", f"Connecting to {name}…")
         self._run(lambda: service.test_host(name), lambda r: self._on_report(name, r), self._failer(name))
 
+    def use_found_gpus(self) -> None:
+        """The last test's GPUs become the host's GPU set (what runs may lease there)."""
+        name = self.selected()
+        report = self.reports.get(name or "")
+        if name is None or report is None or not report.gpus:
+            return
+        try:
+            service.use_found_gpus(name, report)
+        except HostConfigError as exc:
+            QMessageBox.warning(self, "GPUs not declared", str(exc))
+            return
+        self.refresh()
+        self.select(name)
+        self.output.appendPlainText(f"Runs now use the {len(report.gpus)} GPU(s) of {name}.")
+
     def _on_report(self, name: str, report: HostReport) -> None:
+        self.reports[name] = report
         ok = report.reachable and not report.error
         gpus = f", {len(report.gpus)} GPU(s)" if report.gpus else ""
         self._show(name, f"ok: Docker {report.engine_version}{gpus}" if ok else "failed", report_text(report))

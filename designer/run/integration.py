@@ -344,7 +344,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         self._load_metrics(a, ea)
         self._load_metrics(b, eb)
         self.metrics.show_only({(r, e["node"]) for r, ex in ((a, ea), (b, eb)) for e in ex})
-        self.compare_dialog = CompareDialog(a, b, param_diff(ea, eb), self.window)
+        self.compare_dialog = CompareDialog(a, b, param_diff(ea, eb), self.window, self.history.compare(a, b))
         self.compare_dialog.show()
         self.metrics_dock.raise_()
 
@@ -382,8 +382,10 @@ class RunUI(RunCommands, TaskViews, QObject):
 def attach_run_ui(window: QMainWindow, home: Path | None = None) -> RunUI:
     """Add the run UI to ``window``; ``home`` overrides the data folder (tests use a tmp dir)."""
     from designer.debug.debug_ui import DebugUI
+    from designer.run.versioning_ui import VersioningUI
 
     ui = RunUI(window, home)
     window.run_ui = ui  # type: ignore[attr-defined]  (keeps it alive with the window)
     ui.debug_ui = DebugUI(ui)  # type: ignore[attr-defined]  (shell, failure view, debugger prompt)
+    ui.versioning_ui = VersioningUI(ui)  # type: ignore[attr-defined]  (reproduce, lineage, reuse reasons)
     return ui

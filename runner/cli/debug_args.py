@@ -33,11 +33,17 @@ def add_debug_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def chosen_debug_nodes(given: list[str], nodes: Iterable[str], pipeline: str | None) -> tuple[str, ...]:
+def chosen_debug_nodes(
+    given: list[str], nodes: Iterable[str], pipeline: str | None, network: str | None = None
+) -> tuple[str, ...]:
     """``--debug`` (the step's one node) or ``--debug NODE`` of a pipeline."""
     nodes = list(nodes)
     if not given:
         return ()
+    if network == "none":
+        raise ValueError(
+            "--debug needs a network: the debugger's port is published on 127.0.0.1 (drop --network none)"
+        )
     if pipeline is None:
         if any(given):
             raise ValueError("--debug takes no NODE with --step (the step is the node)")

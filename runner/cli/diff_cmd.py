@@ -71,7 +71,10 @@ def _text(c: Comparison, out: IO[str], stat: bool) -> None:
             print(f"\n{e.node}: only in {'b' if e.a is None else 'a'}", file=out)
             continue
         if e.same:
-            print(f"\n{e.node}: the same", file=out)
+            print(
+                f"\n{e.node}: same parameters, image, inputs, environment, final metrics and outputs",
+                file=out,
+            )
             continue
         print(f"\n{e.node}:", file=out)
         for section in SECTIONS:

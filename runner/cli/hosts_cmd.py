@@ -32,6 +32,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--gpus", type=int, default=0, help="GPUs the runner may hand out on this host")
     add.add_argument("--max-parallel", type=int, default=4, help="nodes run at once on this host")
     add.add_argument(
+        "--gpu-access",
+        choices=("device-request", "env"),
+        default="device-request",
+        help="how a container gets its GPUs: a device request (docker run --gpus; default) or "
+        "NVIDIA_VISIBLE_DEVICES for an engine whose default runtime is nvidia",
+    )
+    add.add_argument(
         "--environment", action="append", default=[], help="valohai environment name this host serves"
     )
     add.add_argument("--replace", action="store_true", help="overwrite an existing entry")
@@ -40,7 +47,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     test = sub.add_parser("test", help="connect, show the engine and its GPUs, remove leftovers")
     test.add_argument("name")
     test.add_argument("--json", action="store_true")
-    test.add_argument("--gpu-image", default=None, help="image to run nvidia-smi in (default ubuntu:24.04)")
+    test.add_argument(
+        "--gpu-image",
+        default=None,
+        help="image already on the host in which to check that containers see the GPUs "
+        "(default ubuntu:24.04)",
+    )
+    test.add_argument(
+        "--use-gpus", action="store_true", help="declare the GPUs nvidia-smi lists as the ones runs may use"
+    )
     trust = sub.add_parser("trust", help="show the host's key fingerprint and trust it explicitly")
     trust.add_argument("name")
     trust.add_argument(
@@ -92,7 +107,13 @@ def _add(args: argparse.Namespace, out: IO[str]) -> int:
     from runner.hosts.registry import HostConfig, HostRegistry
 
     host = HostConfig(
-        args.name, args.url, args.identity, args.gpus, args.max_parallel, tuple(args.environment)
+        args.name,
+        args.url,
+        args.identity,
+        args.gpus,
+        args.max_parallel,
+        tuple(args.environment),
+        args.gpu_access,
     )
     from runner.hosts.ssh_config import resolve
 
@@ -112,7 +133,8 @@ def _list(args: argparse.Namespace, out: IO[str]) -> int:
         return 0
     for h in hosts.values():
         envs = f" env={','.join(h.environments)}" if h.environments else ""
-        print(f"{h.name:<16} {h.url:<36} gpus={h.gpus} max-parallel={h.max_parallel}{envs}", file=out)
+        access = "" if h.gpu_access == "device-request" else f" gpu-access={h.gpu_access}"
+        print(f"{h.name:<16} {h.url:<36} gpus={h.gpus} max-parallel={h.max_parallel}{envs}{access}", file=out)
     if not hosts:
         print("no hosts registered (`pipeline-designer hosts add NAME ssh://user@host`)", file=out)
     return 0
@@ -120,17 +142,30 @@ def _list(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _test(args: argparse.Namespace, out: IO[str]) -> int:
     from runner.hosts.health import GPU_PROBE_IMAGE
-    from runner.hosts.service import test_host
+    from runner.hosts.service import test_host, use_found_gpus
 
     report = test_host(args.name, gpu_image=args.gpu_image or GPU_PROBE_IMAGE)
+    if args.use_gpus:
+        use_found_gpus(args.name, report)
     if args.json:
         out.write(json.dumps(asdict(report), indent=2) + "\n")
         return 0
-    print(f"host {report.name}: connected in {report.connect_s:.2f} s", file=out)
+    print(f"host {report.name}: connected in {report.connect_s:.2f} s ({report.route})", file=out)
     print(f"  engine {report.engine_version} (API {report.api_version}, {report.os})", file=out)
     print(f"  runtimes: {', '.join(report.runtimes) or 'none'}", file=out)
-    gpus = "; ".join(report.gpus) if report.gpus else f"none ({report.gpu_note})"
-    print(f"  GPUs: {gpus}", file=out)
+    if report.gpus:
+        print(f"  GPUs ({len(report.gpus)}, nvidia-smi):", file=out)
+        for gpu in report.gpus:
+            print(f"    {gpu.describe()}", file=out)
+        if report.gpu_note:
+            print(f"  warning: {report.gpu_note}", file=out)
+    else:
+        print(f"  GPUs: none ({report.gpu_note})", file=out)
+    if args.use_gpus and report.gpus:
+        print(f"  declared: runs now use its {len(report.gpus)} GPU(s)", file=out)
+    elif report.gpu_check:
+        fix = f"`pipeline-designer hosts test {report.name} --use-gpus` declares those found"
+        print(f"  warning: {report.gpu_check}; {fix}", file=out)
     if report.leftovers_removed:
         print(f"  removed {report.leftovers_removed} leftover container(s)", file=out)
     return 0

@@ -180,7 +180,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         unknown = sorted(set(args.approve) - set(plan.nodes))
         if unknown:
             raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
-        debug_nodes = chosen_debug_nodes(args.debug, plan.nodes, args.pipeline)
+        debug_nodes = chosen_debug_nodes(args.debug, plan.nodes, args.pipeline, args.network)
         unknown = sorted(set(args.pause_before) - set(plan.nodes))
         if unknown:
             raise ValueError(f"--pause-before: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
@@ -369,7 +369,8 @@ class Progress:
             if event.node in self.nodes:
                 self.nodes[event.node]["metric"] = " ".join(items)[:60]
         elif isinstance(event, LogLine) and (
-            self.show_logs or (event.stream == "runner" and event.text.startswith(("error", "warning")))
+            self.show_logs
+            or (event.stream == "runner" and event.text.startswith(("error", "warning", "waiting for a GPU")))
         ):
             self._clear()
             print(f"  [{event.node} {event.stream}] {event.text}", file=self.out)

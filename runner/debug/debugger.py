@@ -22,6 +22,7 @@ from typing import Any
 
 from runner.events import DebuggerListening, Event
 from runner.execution.inject import DEBUG_ENV, DEBUG_PORT, LOCALS_ENV
+from runner.execution.naming import split_unit
 
 # What the locals hook writes in the reports folder (runner/execution/inject/site/_pd_locals.py).
 LOCALS_REPORT = "locals/record.json"
@@ -67,7 +68,12 @@ class DebugSessions:
         self._sessions: dict[str, _Session] = {}
 
     def wants(self, node: str) -> bool:
-        return node in self.nodes
+        """A node run with debug; of a task node, its first execution (the sweep's others run as
+        usual: one debugger, not one per execution)."""
+        if node in self.nodes:
+            return True
+        task, child = split_unit(node)
+        return child == 1 and task in self.nodes
 
     def prepare(self, spec: Any) -> None:
         """Before launch: inject debugpy, publish its port, lift the time limits; and the locals hook."""
@@ -169,6 +175,12 @@ class DebugSessions:
             self._keep_locals(node, handle)
         with self._lock:
             session = self._sessions.pop(node, None)
+        if session is not None and not session.listening and not session.error:
+            self.hooks.runner_line(
+                node,
+                "warning: nothing waited for the debugger: no Python of this node ran a script or module "
+                "of the code folder (/valohai/repository)",
+            )
         if session is not None:
             with contextlib.suppress(Exception):
                 session.close()

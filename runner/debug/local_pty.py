@@ -13,12 +13,15 @@ import termios
 
 
 class LocalTerminal:
-    def __init__(self, argv: list[str], cwd: str | None = None, banner: str = "") -> None:
+    def __init__(
+        self, argv: list[str], cwd: str | None = None, banner: str = "", size: tuple[int, int] = (24, 80)
+    ) -> None:
         self.banner = banner
         env = {**os.environ, "TERM": "xterm-256color"}
         pid, fd = pty.fork()
         if pid == 0:  # the child: exec at once (nothing else is safe in a forked threaded process)
             try:
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))  # before it looks
                 if cwd:
                     os.chdir(cwd)
                 os.execvpe(argv[0], argv, env)

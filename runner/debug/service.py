@@ -47,18 +47,28 @@ __all__ = [
 ]
 
 
+TAIL_BYTES = 2_000_000  # the end of a log holds its traceback; a huge log is not read whole
+
+
 def log_lines(log_path: str | Path, streams: tuple[str, ...] = ("stderr", "stdout")) -> list[str]:
-    """A node's log file (``<time> <stream> <text>`` lines) as the text of those streams."""
+    """The last TAIL_BYTES of a node's log file (``<time> <stream> <text>`` lines) as the text of
+    those streams."""
     out = []
     try:
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                _time, _, rest = line.rstrip("\n").partition(" ")
-                stream, _, text = rest.partition(" ")
-                if stream in streams:
-                    out.append(text)
+        with open(log_path, "rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - TAIL_BYTES))
+            data = fh.read()
     except OSError:
         return []
+    lines = data.decode("utf-8", "replace").splitlines()
+    if len(data) == TAIL_BYTES and lines:
+        lines = lines[1:]  # cut mid-line
+    for line in lines:
+        _time, _, rest = line.partition(" ")
+        stream, _, text = rest.partition(" ")
+        if stream in streams:
+            out.append(text)
     return out
 
 

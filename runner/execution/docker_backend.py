@@ -91,7 +91,11 @@ class _DockerBase:
             kwargs["ports"] = {f"{port}/tcp": ("127.0.0.1", None) for port in spec.publish}
         # The PYTHONPATH the step would have had: its own (the YAML's), else the image's.
         pythonpath = spec.env.get("PYTHONPATH") or self._image_env(spec.image, "PYTHONPATH")
-        env = {**container_env(spec), **inject.environment(spec.inject, pythonpath)}
+        env = {
+            **container_env(spec),
+            **inject.environment(spec.inject, pythonpath),
+            **kwargs.pop("environment", {}),
+        }
         watchdog = self._watchdog(spec.image)  # its binary is in the runner folder (launch)
         return self.client.containers.create(
             spec.image,
@@ -143,7 +147,7 @@ class _DockerBase:
         return local, lambda: None
 
     def _create_args(self, spec: ExecutionSpec) -> dict[str, Any]:
-        """Extra ``containers.create`` arguments (remote hosts add labels and device requests)."""
+        """Extra ``containers.create`` arguments (remote hosts add labels, GPUs, ``environment``)."""
         return {}
 
     def _where(self) -> str:

@@ -86,20 +86,24 @@ def make_host_pool(
     network: str | None = None,
     pull: str = "missing",
     local_client: Any = None,
+    run_id: str = "",
 ) -> Any:
     """Connect to the run's hosts (in parallel, each within the connect timeout) and pool them.
 
     A host whose key is unknown or changed stops the start (HostKeyError). An unreachable host
     is left out with a note when others remain, otherwise HostError names every reason.
-    Leftover containers of ours on each host (no active run) are removed now.
+    Leftover containers of ours on each host (no active run) are removed now. GPUs of a host
+    are leased on the host itself for ``run_id`` (runner.hosts.gpu_lease), shared with other runs.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     from runner.execution.docker_backend import DockerBindBackend, docker_client
     from runner.execution.placement import Slot
     from runner.execution.remote_backend import HostPool, RemoteBackend
+    from runner.execution.spec import container_name
     from runner.hosts.connection import HostLink
     from runner.hosts.errors import HostError
+    from runner.hosts.gpu_lease import GpuLeases
     from runner.hosts.health import remove_leftovers
     from runner.hosts.known_hosts import HostKeyError
     from runner.hosts.paths import client_id
@@ -158,4 +162,11 @@ def make_host_pool(
                 cfg, clients[name], workroot, artifacts, cid, network, pull, link=links[name]
             )
             slots.append(Slot(name, cfg.max_parallel, cfg.gpu_ids, cfg.environments))
-    return HostPool(backends, slots, notes)
+    with_gpus = {n: links[n] for n in clients if configs[n].gpu_ids}
+    leases = GpuLeases(
+        with_gpus,
+        {n: configs[n].gpu_ids for n in with_gpus},
+        run_id,
+        container_of=lambda unit: container_name(run_id, unit),
+    )
+    return HostPool(backends, slots, notes, leases)

@@ -55,6 +55,12 @@ class CodeRecorder:
     def start(self, run_id: str) -> CodeSet:
         if self.snapshot is not None:
             rows = self.store.snapshot_files(self.snapshot)
+            gone = [r["path"] for r in rows if r["sha256"] and not self.artifacts.has(r["sha256"])]
+            if not rows or gone:
+                what = f"its file {gone[0]} is" if gone else "it is"
+                raise RuntimeError(
+                    f"code snapshot {self.snapshot[:12]}: {what} no longer in the artifact store"
+                )
             self.code = codeset.from_snapshot(self.root, self.snapshot, rows, self._yaml_rel())
         else:
             self.code = codeset.build(self.root, self.store, self.artifacts, self.yaml_path, self.keep)

@@ -112,7 +112,9 @@ class RemoteBackend(DockerArchiveBackend):
 
     def _create_args(self, spec: ExecutionSpec) -> dict[str, Any]:
         args: dict[str, Any] = {"labels": {CLIENT_LABEL: self.client_id, HOST_LABEL: self.host.name}}
-        if spec.gpu_ids:
+        if spec.gpu_ids and self.host.gpu_access == "env":  # the engine's default runtime is nvidia
+            args["environment"] = {"NVIDIA_VISIBLE_DEVICES": ",".join(spec.gpu_ids)}
+        elif spec.gpu_ids:
             args["device_requests"] = device_requests(spec.gpu_ids)
         return args
 
@@ -218,9 +220,12 @@ class HostPool:
 
     isolated = True
 
-    def __init__(self, backends: dict[str, Any], slots: list[Slot], notes: list[str] | None = None) -> None:
+    def __init__(
+        self, backends: dict[str, Any], slots: list[Slot], notes: list[str] | None = None, leases: Any = None
+    ) -> None:
         self.backends = backends
-        self.placer = Placer(slots)
+        self.leases = leases  # GPU leases on the hosts (runner.hosts.gpu_lease.GpuLeases)
+        self.placer = Placer(slots, leases)
         self.notes = notes or []
         self.name = "ssh:" + ",".join(backends)
 
@@ -228,6 +233,8 @@ class HostPool:
         return self.backends[handle.spec.host]
 
     def set_reporter(self, report: Report) -> None:
+        if self.leases is not None:
+            self.leases.report = report  # "waiting for a GPU on gpubox: ..."
         for backend in self.backends.values():
             if hasattr(backend, "report"):
                 backend.report = report
@@ -270,6 +277,8 @@ class HostPool:
         return ""
 
     def close(self) -> None:
+        if self.leases is not None:
+            self.leases.close()
         for backend in self.backends.values():
             if hasattr(backend, "close"):
                 backend.close()

@@ -10,14 +10,16 @@ A host behind ProxyJump has one key per hop; each is trusted on its own, in hop 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import paramiko
 
+from runner.hosts.connection import target_host
 from runner.hosts.health import GPU_PROBE_IMAGE, HostReport, check_host
 from runner.hosts.hops import route_keys
 from runner.hosts.known_hosts import KnownHosts, fingerprint
 from runner.hosts.paths import client_id
+from runner.hosts.registry import GPU_ACCESS as GPU_ACCESS  # for the host form, via runner.api.hosts
 from runner.hosts.registry import HostConfig, HostRegistry
 from runner.hosts.secrets import KINDS, delete_secret, set_secret
 from runner.hosts.ssh_config import Route, resolve
@@ -68,14 +70,25 @@ def store_secret(name: str, kind: str, secret: str) -> None:
     set_secret(name, kind, secret)
 
 
+def describe_route(url: str, identity: str | None = None) -> str:
+    """How ``url`` resolves through the ssh config (no network): ``user@host:port via jump``;
+    raises HostConfigError for a route we cannot follow."""
+    return resolve(url, identity).describe()
+
+
 def route_of(name: str) -> Route:
     host = HostRegistry().get(name)
     return resolve(host.url, host.identity)
 
 
-def offered_keys(name: str) -> list[OfferedKey]:
-    """The keys of the route's hops up to the first one not trusted (all when all are)."""
-    host = HostRegistry().get(name)
+def offered_keys(target: str | HostConfig) -> list[OfferedKey]:
+    """The keys of the route's hops up to the first one not trusted (all when all are).
+
+    ``target``: a registered host, or an ad-hoc one (``"ssh://alias"``, a HostConfig), as
+    ``connection.connect`` takes it.
+    """
+    host = target_host(target)
+    name = host.name
     route = resolve(host.url, host.identity)
     known = KnownHosts()
     seen = route_keys(route, name, known)
@@ -95,14 +108,14 @@ def offered_keys(name: str) -> list[OfferedKey]:
     ]
 
 
-def offered_key(name: str) -> OfferedKey:
+def offered_key(target: str | HostConfig) -> OfferedKey:
     """The key to decide on next: the first hop's not trusted, else the target's (known)."""
-    return offered_keys(name)[-1]
+    return offered_keys(target)[-1]
 
 
-def trust_offered(name: str, offered: OfferedKey, replace: bool = False) -> None:
+def trust_offered(target: str | HostConfig, offered: OfferedKey, replace: bool = False) -> None:
     """Store the key the user accepted; a changed key needs ``replace`` (else HostKeyChangedError)."""
-    HostRegistry().get(name)  # only for registered hosts
+    target_host(target)  # a registered host, or an ad-hoc ssh:// target
     KnownHosts().trust_id(offered.host_id, offered.key, replace=replace)
 
 
@@ -121,6 +134,15 @@ def test_host(name: str, gpu_image: str = GPU_PROBE_IMAGE) -> HostReport:
         finally:
             store.close()
     return check_host(HostRegistry().get(name), client_id(), active, gpu_image=gpu_image)
+
+
+def use_found_gpus(name: str, report: HostReport) -> HostConfig:
+    """Declare the GPUs the host's nvidia-smi listed (``report``) as those runs may use."""
+    host = HostRegistry().get(name)
+    updated = replace(host, gpus=len(report.gpus))  # nvidia-smi numbers them 0..n-1
+    HostRegistry().add(updated, replace=True)
+    report.declared_gpus, report.gpu_check = list(updated.gpu_ids), ""
+    return updated
 
 
 test_host.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported

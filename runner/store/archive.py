@@ -27,6 +27,7 @@ FORMAT = 1
 TOP = "pipeline-designer-run"
 _BLOB = re.compile(rf"^{TOP}/blobs/([0-9a-f]{{64}})$")
 _LOG = re.compile(rf"^{TOP}/logs/([A-Za-z0-9._#~-]+)\.log$")
+_LOG_NAME = re.compile(r"^[A-Za-z0-9._#~-]+\.log$")
 MAX_JSON = 512 * 1024 * 1024  # rows of a run with very long metric histories still fit
 
 
@@ -47,6 +48,12 @@ def export_run(
     rows = store.rows_of_run(run_id)
     if not rows.get("runs"):
         raise ArchiveError(f"no run {run_id!r}")
+    for row in rows.get("executions", []):
+        # A reused execution read what the one it reused read; that one lives in another run.
+        if row.get("reads") is None and row.get("reused_from"):
+            original = store.execution_by_id(row["reused_from"])
+            if original and original.get("reads") is not None:
+                row["reads"] = json.dumps(original["reads"])
     blobs = sorted({r["sha256"] for r in store.referenced_blobs(run_id)})
     missing = [b for b in blobs if not artifacts.has(b)]
     tmp = dest.with_name(f".{dest.name}.partial")
@@ -112,7 +119,8 @@ def import_run(store: RunStore, artifacts: ArtifactStore, source: Path, log_root
         text = logs.get(row["id"])
         if text is not None:
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{row['id']}.log"
+            name = Path(str(row.get("log_path") or "")).name
+            path = folder / (name if _LOG_NAME.match(name) else f"{row['id']}.log")
             path.write_bytes(text)
             row["log_path"] = str(path)
         else:

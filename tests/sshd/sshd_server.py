@@ -104,9 +104,11 @@ class ThrowawaySshd:
         start_timeout: float = 10.0,
         password: str | None = None,
         extra_config: str = "",
+        path_first: Path | None = None,
     ) -> None:
         """``password``: also accept this password for the current user (see ``_password_shadow``);
-        ``extra_config``: more sshd_config lines (``SetEnv``, ``PermitOpen``, ...)."""
+        ``extra_config``: more sshd_config lines; ``path_first``: a folder put first on the PATH of
+        every session (tools the "host" has, such as an nvidia-smi)."""
         self._own_workdir = workdir is None
         self.workdir = Path(tempfile.mkdtemp(prefix="pd-sshd-")) if workdir is None else workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -123,6 +125,7 @@ class ThrowawaySshd:
         self.host_public_key = ""
         self.password = password
         self.extra_config = extra_config
+        self.path_first = path_first
 
     # -- set-up -----------------------------------------------------------------
     @property
@@ -177,10 +180,16 @@ Subsystem sftp internal-sftp
 # bash sources ~/.bashrc for commands run over ssh only when SHLVL is unset (shell level 1).
 # The test machine's root .bashrc runs `pyenv init`, whose rehash lock is left stale when a
 # test kills sshd mid-session, and then every later session hangs on it. Skip the rc file.
-SetEnv SHLVL=1
+SetEnv SHLVL=1{self._path_env()}
 {self.extra_config}
 """
         )
+
+    def _path_env(self) -> str:
+        # sshd takes only the first SetEnv line: every variable goes on that one.
+        if self.path_first is None:
+            return ""
+        return f" PATH={self.path_first}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     def start(self) -> ThrowawaySshd:
         if not os.path.isfile(SSHD):

@@ -87,8 +87,9 @@ def test_pause_before_a_node_shell_on_its_staged_inputs_then_continue(
     dbg = ui.debug_ui
     assert ui.window.files.open_path(failing_project / "valohai.yaml", confirm=False)
     ui.window.scene.select_node("train")
+    assert dbg.pause_action in ui.menu.actions() and dbg.pause_action.isEnabled()
     dbg.pause_action.trigger()
-    assert ui.pause_before == {"train"}
+    assert ui.pause_before == {"train"} and dbg.pause_action.isChecked()
     finished: list[Any] = []
     ui.controller.events.run_finished.connect(finished.append)
     assert ui.run_pipeline(dialog=False)

@@ -56,9 +56,15 @@ def test_saving_the_code_reruns_the_node(qtbot: Any, window_ui: Any, tmp_path: P
     ui.debug_ui.rerun_action.trigger()
     assert ui.debug_ui.rerun_action.isChecked() and rerun.nodes == {"train"}
 
-    # A burst: an editor writing a backup, the file, then touching it again.
     starts: list[Any] = []
     rerun.rerun_started.connect(lambda nodes, files: starts.append((nodes, files)))
+    # train's last execution recorded what it read: a file it never read does not re-run it.
+    reads = ui.history.execution(first.args[0].run_id, "train")["reads"]
+    assert reads["complete"] and "f:train.py" in reads["dependencies"], reads
+    (root / "notes.md").write_text("ideas\n")
+    qtbot.wait(600)
+    assert starts == [] and not ui.controller.busy
+    # A burst: an editor writing a backup, the file, then touching it again.
     with qtbot.waitSignal(ui.controller.events.run_finished, timeout=120_000) as second:
         (root / "train.py~").write_text(train(1.0))
         (root / "train.py").write_text(train(0.5))

@@ -166,3 +166,54 @@ def test_a_missing_passphrase_is_explained_and_entering_it_through_edit_fixes_it
         hosts_dialog.test_button.click()
     assert blocker.args == ["box", True], hosts_dialog.output.toPlainText()
     assert key.passphrase not in hosts_dialog.output.toPlainText()
+
+
+@pytest.mark.docker
+def test_behind_a_bastion_each_hop_key_is_asked_in_turn_then_the_gpus_are_offered(
+    hosts_dialog: Any, qtbot: Any, sshd: Any, ssh_home: Path, tmp_path: Path, memory_keyring: Any
+) -> None:
+    from tests.sshd.sshd_server import ThrowawaySshd
+    from tests.support.remote import fake_nvidia_smi, write_ssh_config
+
+    with ThrowawaySshd(path_first=fake_nvidia_smi(tmp_path / "bin")) as target:
+        write_ssh_config(
+            ssh_home,
+            f"""
+            Host gpubox
+                HostName 127.0.0.1
+                Port {target.port}
+                IdentityFile {target.key.path}
+                ProxyJump 127.0.0.1:{sshd.port}
+            Host 127.0.0.1
+                IdentityFile {sshd.key.path}
+            """,
+        )
+        hosts_dialog.add_button.click()
+        form = hosts_dialog.form
+        qtbot.keyClicks(form.name, "gpubox")
+        qtbot.keyClicks(form.url, "ssh://gpubox")
+        assert form.route.text() == f"→ {target.user}@127.0.0.1:{target.port} via 127.0.0.1:{sshd.port}"
+        form.gpus.setValue(4)
+        form.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        hosts_dialog.select("gpubox")
+
+        jump = _wait_key_box(hosts_dialog, qtbot)
+        assert "Jump host 127.0.0.1:" in jump.text() and "hop 1 of 2 on the way to gpubox" in jump.text()
+        assert fingerprint(fetch_host_key("127.0.0.1", sshd.port)) in jump.text()
+        jump.trust_button.click()
+        qtbot.waitUntil(lambda: hosts_dialog.key_box not in (None, jump), timeout=15_000)
+        own = hosts_dialog.key_box
+        assert "The host gpubox (hop 2 of 2)" in own.text()
+        assert fingerprint(fetch_host_key("127.0.0.1", target.port)) in own.text()
+        with qtbot.waitSignal(hosts_dialog.test_finished, timeout=60_000) as blocker:
+            own.trust_button.click()
+        text = hosts_dialog.output.toPlainText()
+        assert blocker.args == ["gpubox", True], text
+        assert f"via 127.0.0.1:{sshd.port}" in text and "GPUs (2, from nvidia-smi):" in text
+        assert "1: NVIDIA H100 80GB HBM3, 81559 MiB (40960 MiB used, 97% busy, 2 process(es))" in text
+        assert "Warning: declared 4 GPU(s) but the host has 2" in text
+        assert hosts_dialog.gpus_button.isEnabled()
+        hosts_dialog.gpus_button.click()
+        assert service.list_hosts()[0].gpus == 2 and hosts_dialog.table.item(0, 2).text() == "2"
+        assert "Runs now use the 2 GPU(s) of gpubox." in hosts_dialog.output.toPlainText()
+        assert not hosts_dialog.gpus_button.isEnabled()  # the set matches now

@@ -123,7 +123,7 @@ def test_shell_refuses_clearly(run_yaml, project, capfd: pytest.CaptureFixture[s
 def test_interactive_terminal_in_a_debug_container(run_yaml, project, home: Path) -> None:
     outcome = run_yaml(project(PIPELINE), pipeline="p")
     shell = open_shell(f"{outcome.run_id}/bad", network="none")
-    assert "debug container" in shell.banner and "not kept yet" in shell.banner
+    assert "debug container" in shell.banner and "the code this execution ran with (snapshot" in shell.banner
     term = shell.terminal()
     term.resize(30, 100)
     seen = bytearray()
@@ -212,4 +212,74 @@ def test_a_debug_container_whose_shell_process_died_is_removed_by_the_next_shell
     assert len(_debug_containers(docker_client, outcome.run_id)) == 1  # still there: nobody ended it
     shell = open_shell(f"{outcome.run_id}/bad", network="none")
     shell.close()
+    assert _debug_containers(docker_client, outcome.run_id) == []
+
+
+def test_the_debug_container_has_the_executions_own_code_when_its_snapshot_is_stored(
+    run_yaml, project, home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The code as it was when the node ran, even after the file changed since."""
+    from runner.api import open_store
+    from runner.execution.codeset import CodeFile, CodeSet
+
+    path = project(PIPELINE, **{"helper.txt": "as it ran\n"})
+    outcome = run_yaml(path, pipeline="p")
+    _home, store, artifacts = open_store(home)
+    sha, size = artifacts.put_file(path.parent / "helper.txt")
+    snapshot = CodeSet(path.parent, {"helper.txt": CodeFile("helper.txt", "F", size, sha)}, "snap-1")
+    if store.snapshot_files(snapshot.snapshot_id) == []:
+        store.add_snapshot(snapshot.snapshot_id, snapshot.manifest())
+    execution = store.execution(outcome.run_id, "good")
+    store.upsert_execution(execution["id"], snapshot_id=snapshot.snapshot_id)
+    store.close()
+    (path.parent / "helper.txt").write_text("edited since\n")
+    capfd.readouterr()
+    assert shell_cli("--network", "none", f"{outcome.run_id}/good", "--", "cat", "helper.txt") == 0
+    assert capfd.readouterr().out == "as it ran\n"
+    shell = open_shell(f"{outcome.run_id}/good", network="none")
+    assert "the code this execution ran with (snapshot snap-1)" in shell.banner
+    shell.close()
+
+
+def test_the_interactive_cli_shell_on_a_real_terminal(
+    run_yaml, project, home: Path, docker_client: Any
+) -> None:
+    """``pipeline-designer shell RUN/NODE`` with no command, under a pseudo-terminal as a user's
+    terminal: raw keys in, the window size followed (SIGWINCH), the shell's exit status out."""
+    import sys
+
+    from runner.debug.local_pty import LocalTerminal
+
+    outcome = run_yaml(project(PIPELINE), pipeline="p")
+    cli = [sys.executable, "-c", "from designer.cli import main; raise SystemExit(main())"]
+    term = LocalTerminal(
+        [*cli, "shell", "--network", "none", f"{outcome.run_id}/bad"], cwd=str(REPO), size=(30, 100)
+    )
+    seen = b""
+
+    def until(text: bytes) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 30
+        while text not in seen:
+            assert time.monotonic() < deadline, seen
+            chunk = term.read()
+            assert chunk, seen
+            seen += chunk
+
+    until(b"debug container")
+    until(b"# ")
+    term.write(b"stty size\r")
+    until(b"30 100")
+    term.resize(40, 120)
+    term.write(b"stty size; cat /valohai/config/parameters.json\r")
+    until(b"40 120")
+    until(b'"mode": "broken"')
+    term.write(b"exit 4\r")
+    until(b"exit 4")
+    deadline = time.monotonic() + 30
+    while chunk := term.read():  # to the end: the pty closes when the CLI exits
+        seen += chunk
+        assert time.monotonic() < deadline, seen
+    assert term.exit_code() == 4, seen
+    term.close()
     assert _debug_containers(docker_client, outcome.run_id) == []

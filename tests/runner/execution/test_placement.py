@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from runner.dag.scheduler import Scheduler
@@ -77,3 +79,36 @@ def test_scheduler_keeps_refused_nodes_pending_and_offers_them_again() -> None:
     seen: list[str] = []
     assert sched2.take_ready(lambda n: seen.append(n) or True) == ["a"]
     assert seen == ["a"]  # nothing is placed beyond the free concurrency
+
+
+class _Leases:
+    """A lease hook with a scripted host side: ``held`` GPUs belong to other runs."""
+
+    def __init__(self, held: dict[str, set[str]]) -> None:
+        self.held = held
+        self.asked: list[tuple[str, str, tuple[str, ...], int]] = []
+        self.given_back: list[tuple[str, str]] = []
+
+    def take(self, host: str, node: str, free: Sequence[str], count: int) -> tuple[str, ...] | None:
+        self.asked.append((host, node, tuple(free), count))
+        ids = tuple(g for g in free if g not in self.held.get(host, set()))[:count]
+        return ids if len(ids) == count else None
+
+    def give_back(self, host: str, node: str) -> None:
+        self.given_back.append((host, node))
+
+
+def test_gpus_held_by_other_runs_send_the_node_elsewhere_or_keep_it_waiting() -> None:
+    leases = _Leases({"big": {"0", "1"}})
+    placer = Placer([Slot("big", 4, ("0", "1", "2")), Slot("small", 4, ("0",))], leases)
+    assert placer.place("a", Demand(gpus=1)) == Placement("big", ("2",))  # 0 and 1 are someone else's
+    assert placer.place("b", Demand(gpus=1)) == Placement("small", ("0",))  # big asked first, refused
+    assert leases.asked[-2:] == [("big", "b", ("0", "1"), 1), ("small", "b", ("0",), 1)]
+    assert placer.place("c", Demand(gpus=1)) is None  # everything held: waits
+    assert placer.place("d", Demand()) == Placement("big")  # CPU work never asks for a lease
+    assert all(node != "d" for _h, node, _f, _n in leases.asked)
+    placer.release("a")
+    placer.release("d")
+    assert leases.given_back == [("big", "a")]
+    leases.held = {}
+    assert placer.place("c", Demand(gpus=2)) == Placement("big", ("0", "1"))

@@ -14,7 +14,7 @@ from docker.types import DeviceRequest
 from runner.execution.remote_backend import RemoteBackend
 from runner.execution.spec import ExecutionSpec
 from runner.hosts import paths
-from runner.hosts.health import CLIENT_LABEL, HOST_LABEL, device_requests, parse_nvidia_smi
+from runner.hosts.health import CLIENT_LABEL, HOST_LABEL, device_requests
 from runner.hosts.known_hosts import (
     HostKeyChangedError,
     KnownHosts,
@@ -129,16 +129,9 @@ def test_remote_container_gets_labels_and_device_requests(tmp_path: Path) -> Non
     assert backend._create_args(spec) == {"labels": {CLIENT_LABEL: "cid", HOST_LABEL: "gpu1"}}
     spec.gpu_ids = ("1", "3")
     assert backend._create_args(spec)["device_requests"][0]["DeviceIDs"] == ["1", "3"]
-
-
-def test_parse_nvidia_smi() -> None:
-    text = (
-        "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-5a1b2c3d-0000-1111-2222-333344445555)\n"
-        "GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-ffff)\n"
-        "No devices were found\n"
-    )
-    assert parse_nvidia_smi(text) == ["0: NVIDIA H100 80GB HBM3", "1: NVIDIA H100 80GB HBM3"]
-    assert parse_nvidia_smi("") == []
+    env_host = RemoteBackend(HostConfig("gpu2", "ssh://h", gpu_access="env"), None, tmp_path, None, "cid")  # type: ignore[arg-type]
+    args = env_host._create_args(spec)
+    assert args["environment"] == {"NVIDIA_VISIBLE_DEVICES": "1,3"} and "device_requests" not in args
 
 
 class _FakeImages:
