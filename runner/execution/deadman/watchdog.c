@@ -22,6 +22,8 @@ typedef unsigned long usize;
 #define SIGCHLD 17
 #define SIGKILL 9
 #define SIGTERM 15
+#define SIGPIPE 13
+#define SIG_IGN 1
 #define POLLIN 1
 #define EINTR 4
 #define EAGAIN 11
@@ -37,10 +39,13 @@ typedef unsigned long usize;
 #define SYS_kill 62
 #define SYS_setsid 112
 #define SYS_nanosleep 35
+#define SYS_rt_sigaction 13
 #define SYS_openat 257
 #define SYS_ppoll 271
 #define SYS_dup3 292
 #define SYS_exit_group 231
+#define SYS_pidfd_send_signal 424
+#define SYS_pidfd_open 434
 
 static long sys6(long n, long a, long b, long c, long d, long e, long f) {
     long ret;
@@ -68,10 +73,13 @@ __asm__(".text\n.global _start\n_start:\n"
 #define SYS_kill 129
 #define SYS_setsid 157
 #define SYS_nanosleep 101
+#define SYS_rt_sigaction 134
 #define SYS_openat 56
 #define SYS_ppoll 73
 #define SYS_dup3 24
 #define SYS_exit_group 94
+#define SYS_pidfd_send_signal 424
+#define SYS_pidfd_open 434
 
 static long sys6(long n, long a, long b, long c, long d, long e, long f) {
     register long x8 __asm__("x8") = n;
@@ -102,6 +110,12 @@ __asm__(".text\n.global _start\n_start:\n"
 struct timespec_k {
     long sec;
     long nsec;
+};
+struct sigaction_k {
+    long handler;
+    unsigned long flags;
+    long restorer;
+    unsigned long mask;
 };
 struct pollfd_k {
     int fd;
@@ -147,38 +161,50 @@ static long fork_k(void) {
 }
 
 /* The step's process group when it leads one (a local process started in a session of its
- * own: its children too), and the step itself. */
-static void signal_step(long step, int sig) {
+ * own: its children too), and the step itself. Through a pidfd when the kernel has them, so a
+ * pid the system has handed to another process since is never signalled. */
+static void signal_step(long step, long pidfd, int sig) {
+    if (pidfd >= 0 && sys4(SYS_pidfd_send_signal, pidfd, 0, 0, 0) != 0) return; /* it ended */
     sys2(SYS_kill, -step, sig);
-    sys2(SYS_kill, step, sig);
+    if (pidfd >= 0)
+        sys4(SYS_pidfd_send_signal, pidfd, sig, 0, 0);
+    else
+        sys2(SYS_kill, step, sig);
 }
 
 /* The monitor: a grandchild of the step's pid, adopted by init (so the step never sees an
- * extra child of its own), in a session of its own (a step's `kill 0` does not reach it). */
+ * extra child of its own), in a session of its own (a step's `kill 0` does not reach it). It
+ * ends quietly with the step (its pidfd becomes readable). */
 static __attribute__((noreturn)) void monitor(long step, long timeout_ms, long grace_ms) {
     char buf[256];
     const char *why = "the runner closed its connection";
-    struct pollfd_k p = {0, POLLIN, 0};
+    long pidfd = sys2(SYS_pidfd_open, step, 0);
+    struct pollfd_k p[2] = {{0, POLLIN, 0}, {(int)pidfd, POLLIN, 0}};
+    int n_fds = pidfd >= 0 ? 2 : 1;
+    /* Its stderr may be a pipe to the dead runner (a local process): saying why must not kill it. */
+    struct sigaction_k ignore = {SIG_IGN, 0, 0, 0};
+    sys4(SYS_rt_sigaction, SIGPIPE, &ignore, 0, 8);
     sys1(SYS_setsid, 0);
     sys1(SYS_close, 1);
     for (;;) {
         struct timespec_k t = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
-        p.revents = 0;
-        long r = sys5(SYS_ppoll, &p, 1, &t, 0, 8);
+        p[0].revents = p[1].revents = 0;
+        long r = sys5(SYS_ppoll, p, n_fds, &t, 0, 8);
         if (r == -EINTR) continue;
         if (r == 0) {
             why = "no heartbeat from the runner";
             break;
         }
         if (r < 0) break;
+        if (n_fds == 2 && p[1].revents) quit(0); /* the step ended on its own */
         long n = sys3(SYS_read, 0, buf, sizeof buf);
         if (n == -EINTR || n == -EAGAIN) continue;
         if (n <= 0) break;
     }
+    signal_step(step, pidfd, SIGTERM);
     say("pipeline-designer: ", why, ": stopping the step (its runner is gone)\n");
-    signal_step(step, SIGTERM);
     nap(grace_ms);
-    signal_step(step, SIGKILL);
+    signal_step(step, pidfd, SIGKILL);
     quit(0);
 }
 

@@ -168,3 +168,33 @@ def test_a_pid_handed_to_another_process_is_not_taken_for_the_runner(home: Path)
     store.close()
     text = _history(home)
     assert "r-reused  interrupted" in text and "r-mine  running" in text
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if (
+                proc.name.isdigit()
+                and marker in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            ):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_killed_runner_leaves_no_local_process_running(project: Any, home: Path) -> None:
+    """The local-process backend: the step and its children end with their runner too."""
+    marker = f"{os.getpid()}{time.monotonic_ns() % 1000}"  # sleep 299.<digits>: found by its args
+    path = project(
+        f'- step: {{name: sleepy, image: none, command: "echo started; sleep 299.{marker}; true"}}\n'
+    )
+    with runner_process(home, str(path), "--step", "sleepy", "--backend", "local") as runner:
+        runner.run_id()
+        assert _processes_with(f"sleep 299.{marker}")
+        os.kill(runner.proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _processes_with(f"sleep 299.{marker}") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _processes_with(f"sleep 299.{marker}"), "the step outlived its runner"
