@@ -38,7 +38,8 @@ STATUS_EXIT = {"succeeded": 0, "stopped": 0, "failed": 1, "cancelled": 130}
 EXIT_CODES = (
     "exit status: 0 when every node succeeded or a stop-pipeline action stopped the run; "
     "1 when a node failed, an error-pipeline action fired or an approval was refused; "
-    "2 for usage or config errors; 130 when cancelled (Ctrl-C), 143 (SIGTERM), 129 (SIGHUP)"
+    "2 for usage errors or a config with lint errors (nothing is started); 130 when cancelled "
+    "(Ctrl-C), 143 (SIGTERM), 129 (SIGHUP)"
 )
 
 
