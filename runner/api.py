@@ -148,7 +148,9 @@ def open_store(home: Path | None = None) -> tuple[Path, RunStore, ArtifactStore]
     home = home or data_dir()
     home.mkdir(parents=True, exist_ok=True)
     (home / HOME_MARKER).touch()
-    return home, RunStore(home / "runs.sqlite3"), ArtifactStore(home / "artifacts")
+    store = RunStore(home / "runs.sqlite3")
+    store.mark_dead_runs()  # a run whose process is gone reads as interrupted, at once
+    return home, store, ArtifactStore(home / "artifacts")
 
 
 def plan_run(
