@@ -60,6 +60,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "debug": ("runner.debug.service", None),  # shells in a node's world, failures, debugger attach
     "hosts": ("runner.hosts.service", None),  # host management
     "HostReport": ("runner.hosts.health", "HostReport"),
+    "ClusterReport": ("runner.ray.service", "ClusterReport"),  # a Ray cluster's test report
+    "describe_cluster": ("runner.ray.service", "describe"),
     "HostKeyError": ("runner.hosts.known_hosts", "HostKeyError"),
     **{name: ("runner.hosts.registry", name) for name in ("HostConfig", "HostConfigError", "HostRegistry")},
     "SecretStoreError": ("runner.hosts.secrets", "SecretStoreError"),

@@ -155,3 +155,27 @@ def check_cluster(host: HostConfig, client_id: str, active_runs: Iterable[str] =
         link.close()
         link.conn.close()
     return report
+
+
+def _count(free: float | None, total: float) -> str:
+    return f"{total:g}" if free is None else f"{free:g}/{total:g} free"
+
+
+def describe(report: ClusterReport) -> list[str]:
+    """The report in lines (``hosts test`` and the Hosts dialog)."""
+    lines = [f"Ray cluster {report.name}: connected in {report.connect_s:.1f} s (Ray {report.ray_version}, "
+             f"Python {report.python} on the head)"]  # fmt: skip
+    for n in report.nodes:
+        role = "head" if n.head and not n.worker else ("head+worker" if n.head else "worker")
+        if not n.alive:
+            lines.append(f"  {n.hostname} {n.address} ({n.id[:12]}): DEAD {n.death}".rstrip())
+            continue
+        figures = f"GPUs {_count(n.free_gpus, n.gpus)}, CPUs {_count(n.free_cpus, n.cpus)}"
+        if n.slots:
+            figures += f", slots {_count(n.free_slots, n.slots)}"
+        engine = f", Docker {n.docker}" if n.worker and n.docker else ""
+        lines.append(f"  {role} {n.hostname} {n.address} ({n.id[:12]}): {figures}{engine}")
+    lines += [f"  {note}" for note in report.notes[1:]]
+    if report.leftovers_removed:
+        lines.append(f"  removed {report.leftovers_removed} leftover container(s)")
+    return lines
