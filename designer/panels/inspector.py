@@ -15,7 +15,6 @@ from designer.panels.endpoint_form import DeploymentForm, EndpointForm
 from designer.panels.node_form import NodeForm
 from designer.panels.override_form import OverrideForm
 from designer.panels.pipeline_form import PipelineForm
-from designer.panels.section import node_step
 from designer.panels.step_form import StepForm
 from designer.panels.sweep_form import SweepForm
 
@@ -112,7 +111,7 @@ class InspectorPanel(QScrollArea):
             form.setEnabled(editor.can_edit)
 
     def _show_node(self, pipeline: str | None, node: str | None) -> None:
-        raw = self.editor.raw_node(pipeline, node) if pipeline and node else None
+        raw = self.editor.doc.node_body(pipeline, node) if pipeline and node else None
         kind = str((raw or {}).get("type") or "execution")
         self.node_form.setVisible(raw is not None)
         self.sweep_form.setVisible(raw is not None and kind == "task")
@@ -128,7 +127,7 @@ class InspectorPanel(QScrollArea):
             if kind == "deployment":
                 self.deployment_form.set_node(pipeline, node)
             else:
-                step = node_step(self.editor, raw)
+                step = self.editor.doc.node_step(raw)
                 step_name = step.get("name") if step else None
                 self.override_form.set_node(pipeline, node, step)
         self.step_form.set_step(str(step_name) if step_name else None)
@@ -137,6 +136,8 @@ class InspectorPanel(QScrollArea):
     def _show_endpoint(self, node: str | None, raw: dict | None) -> None:
         """A deployment node's first endpoint; the one picked in "Edit" while the node stays selected."""
         deployed = [str(e) for e in (raw or {}).get("endpoints") or []] if node else []
-        current = self.endpoint_form.endpoint if node is not None and node == self._endpoint_node else None
+        picked = self.endpoint_form.endpoint if node is not None and node == self._endpoint_node else None
+        # A renamed (or deleted) endpoint is gone under its old name: fall back to the node's first.
+        current = picked if picked in self.editor.doc.config.endpoints else None
         self._endpoint_node = node
         self.endpoint_form.set_endpoint(current or (deployed[0] if deployed else None))

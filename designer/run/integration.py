@@ -29,9 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.bridge.file_runs import FileRuns, file_key
 from designer.bridge.history import RunHistory
 from designer.bridge.run_controller import RunController
 from designer.run.compare_dialog import CompareDialog
+from designer.run.file_scope import FileScope
 from designer.run.hosts_dialog import HostsDialog
 from designer.run.live_controls import LiveControls
 from designer.run.logs_dock import LogsPanel
@@ -48,7 +50,7 @@ from runner.api import RunOptions, RunPlan, data_dir, image_map_from_env
 from runner.events import TERMINAL_STATUSES
 
 
-class RunUI(RunCommands, TaskViews, QObject):
+class RunUI(RunCommands, TaskViews, FileScope, QObject):
     def __init__(self, window: QMainWindow, home: Path | None = None) -> None:
         super().__init__(window)
         self.window: Any = window
@@ -67,7 +69,9 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.ask: Callable[[str, str], bool] = self._ask_box
         self.warn: Callable[[str, str], None] = lambda t, m: QMessageBox.warning(self.window, t, m)
         self.notifications: list[str] = []
-        self.shown_run: str | None = None
+        self.file_runs = FileRuns()
+        self._file = file_key(window.document.path)  # type: ignore[attr-defined]
+        self._run_file: str | None = None
         self.compare_dialog: CompareDialog | None = None
         self.hosts_dialog: HostsDialog | None = None
         self._build_panels()
@@ -92,6 +96,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.metrics = MetricsPanel(w)
         self.outputs = OutputsPanel(self.history, w)
         self.runs = RunsBrowser(self.history, w)
+        self.runs.set_file(self._file)
         bottom, right = Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.logs_dock = self._dock("Logs", "run-logs", self.logs, bottom)
         self.metrics_dock = self._dock("Metrics", "run-metrics", self.metrics, bottom)
@@ -198,6 +203,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         doc = self.window.document
         for signal in (doc.reset, doc.pipelines_changed, doc.node_added, doc.node_removed, doc.node_changed):
             signal.connect(self._resync.start)
+        doc.path_changed.connect(self._follow_file)
         self.runs_dock.visibilityChanged.connect(lambda shown: shown and self.runs.refresh())
         self.runs.run_selected.connect(self.show_run)
         self.runs.compare_requested.connect(self.compare_runs)
@@ -225,6 +231,7 @@ class RunUI(RunCommands, TaskViews, QObject):
             kwargs["hosts"] = hosts
         self.metrics.show_only(set())  # the new run's series get checked as they appear
         self.logs_dock.raise_()
+        self._run_file = self._file
         self.controller.start(plan, options, **kwargs)
         self.progress.setRange(0, len(plan.nodes))
         self.progress.setValue(0)
@@ -251,16 +258,21 @@ class RunUI(RunCommands, TaskViews, QObject):
 
     # --- run events -----------------------------------------------------------------------------
     def _on_run_started(self, run_id: str, nodes: tuple[str, ...]) -> None:
-        self.shown_run = run_id
+        self.file_runs.started(run_id, self._run_file or self._file)
         self._on_selection()
         self.window.statusBar().showMessage(f"Run {run_id} started ({len(nodes)} nodes)", 5000)
 
     def _on_records(self, events: list[Any]) -> None:
+        events = [e for e in events if self.is_here(e.run_id)]
+        if not events:
+            return  # another file's run: its file loads them from the store when shown again
         scene = self.window.scene
         names = scene.selected_node_names() if shiboken6.isValid(scene) else []
         self.metrics.add_records(events, focus=names[0] if len(names) == 1 else None)
 
     def _on_states(self, events: list[Any]) -> None:
+        if not any(self.is_here(e.run_id) for e in events):
+            return
         self._update_progress()
         names = self.window.scene.selected_node_names() if shiboken6.isValid(self.window.scene) else []
         if any(e.node in names and e.status in TERMINAL_STATUSES for e in events):
@@ -272,7 +284,8 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.progress.setValue(done)
 
     def _on_run_finished(self, event: Any) -> None:
-        self._update_progress()
+        if self.is_here(event.run_id):
+            self._update_progress()
         counts: dict[str, int] = {}
         for status in event.node_statuses.values():
             counts[status] = counts.get(status, 0) + 1
@@ -322,15 +335,11 @@ class RunUI(RunCommands, TaskViews, QObject):
         if run is None:
             self.warn("No such run", run_id)
             return
+        if not self._open_file_of(run):
+            return
         if run.get("pipeline") and run["pipeline"] in self.window.document.pipeline_names():
             self.window.show_pipeline(run["pipeline"])
-        executions = self.history.executions(run_id)
-        self.controller.states.load_executions(run_id, executions)
-        self.controller.details.load_executions(run_id, executions)
-        self._load_metrics(run_id, executions)
-        self.metrics.show_only({(run_id, e["node"]) for e in executions})
-        self.shown_run = run_id
-        self._on_selection()
+        self._display_run(run_id)
 
     def _load_metrics(self, run_id: str, executions: list[dict[str, Any]]) -> None:
         for e in executions:

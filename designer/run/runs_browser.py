@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -65,6 +67,11 @@ class RunsBrowser(QWidget):
         super().__init__(parent)
         self.history = history
         self.summaries: list[RunSummary] = []
+        # The open file's key (``file_runs.file_key``): its runs only, unless "All files"; None: all.
+        self.file: str | None = None
+        self.all_files = QCheckBox("All files", self)
+        self.all_files.setToolTip("Show the runs of every file, not only of the open one")
+        self.all_files.toggled.connect(self.refresh)
         self.keys_edit = QLineEdit("accuracy, loss", self)
         self.keys_edit.setToolTip("Metric keys to show (comma separated): the last value of each")
         self.keys_edit.editingFinished.connect(self.refresh)
@@ -84,6 +91,7 @@ class RunsBrowser(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Metrics:", self))
         bar.addWidget(self.keys_edit, 1)
+        bar.addWidget(self.all_files)
         for b in (refresh, self.load_b, self.compare_b):
             bar.addWidget(b)
         layout = QVBoxLayout(self)
@@ -95,13 +103,21 @@ class RunsBrowser(QWidget):
     def keys(self) -> list[str]:
         return [k.strip() for k in self.keys_edit.text().split(",") if k.strip()]
 
+    def set_file(self, file: str | None) -> None:
+        self.file = file
+        if self.isVisible():
+            self.refresh()
+
     def refresh(self) -> None:
-        self.summaries = self.history.runs()
+        everywhere = self.all_files.isChecked()
+        self.summaries = self.history.runs(file=None if everywhere else self.file)
         self.tree.clear()
         keys = self.keys()
         for s in self.summaries:
             took = format_elapsed(s.duration) if s.duration is not None else "–"
             what = f"pipeline {s.pipeline}" if s.pipeline else f"step {s.step}"
+            if everywhere and s.yaml_path:
+                what += f" · {Path(s.yaml_path).name}"
             started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(s.started))
             status = f"{STATUS_MARK.get(s.status, '·')} {s.status}"
             item = QTreeWidgetItem([s.id, what, status, started, took, metric_cell(s, keys)])
