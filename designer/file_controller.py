@@ -55,6 +55,7 @@ class FileController(QObject):
         a.reload.triggered.connect(lambda: self.reload(ask_first=self.doc.modified))
         a.quit.triggered.connect(window.close)
         self.doc.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self._ending = False  # told to end (SIGTERM): close without asking, keep the autosave
 
     # --- prompts (replaced in tests) --------------------------------------------------------
     def ask(self, title: str, text: str, buttons: _Btn, default: _Btn) -> _Btn:
@@ -150,6 +151,8 @@ class FileController(QObject):
     def confirm_discard(self) -> bool:
         """True when it is fine to drop the document (saved, discarded, or unmodified)."""
         self.w.yaml_panel.flush()
+        if self._ending:  # told to end (SIGTERM): the edits are in the autosave
+            return True
         name = self.doc.path.name if self.doc.path else "Untitled"
         problem = self.doc.text_problem
         broken = (
@@ -297,8 +300,16 @@ class FileController(QObject):
         """Clean close: remember the window, stop timers, drop the autosave."""
         self.w.settings.setValue("window/geometry", self.w.saveGeometry())
         self.w.settings.setValue("window/state", self.w.saveState())
-        self._forget_recovery()
+        if not self._ending:
+            self._forget_recovery()
         self.stop_watching()
+
+    def end_without_asking(self) -> None:
+        """The process was told to end (SIGTERM, SIGHUP): unsaved changes go to the autosave,
+        offered again at the next start, and closing asks nothing."""
+        self.w.yaml_panel.flush()
+        self.autosave()
+        self._ending = True
 
     def stop_watching(self) -> None:
         """No more autosaves and no more external-change checks (closing)."""

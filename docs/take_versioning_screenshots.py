@@ -12,7 +12,6 @@ its model consumed by both runs' evaluate).
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -23,13 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "docs"))
 
-from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from take_run_screenshots import run_and_wait  # noqa: E402
+from take_run_screenshots import example_window, run_and_wait  # noqa: E402
 
 from designer.app import create_app  # noqa: E402
-from designer.main_window import MainWindow  # noqa: E402
-from designer.run.integration import attach_run_ui  # noqa: E402
 
 PARAMS = {"train.epoch_delay": 0, "train.epochs": 10}
 
@@ -39,15 +35,7 @@ def main(out_dir: Path) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        shutil.copytree(ROOT / "examples", work / "example", ignore=shutil.ignore_patterns("__pycache__"))
-        os.environ["PIPELINE_DESIGNER_RECOVERY_DIR"] = str(work / "recovery")
-        window = MainWindow(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
-        window.resize(1500, 900)
-        window.show()
-        window.files.open_path(work / "example" / "valohai.yaml", confirm=False, recover=False)
-        ui = attach_run_ui(window, home=work / "home")
-        ui.start_kwargs = {"network": "none", "pull": "never"}
-        QTest.qWait(200)
+        window, ui = example_window(work, 1500, 900)
         run_and_wait(app, ui, PARAMS)
         first = ui.shown_run
         evaluate = work / "example" / "evaluate.py"

@@ -60,6 +60,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "debug": ("runner.debug.service", None),  # shells in a node's world, failures, debugger attach
     "hosts": ("runner.hosts.service", None),  # host management
     "HostReport": ("runner.hosts.health", "HostReport"),
+    "ClusterReport": ("runner.ray.service", "ClusterReport"),  # a Ray cluster's test report
+    "describe_cluster": ("runner.ray.service", "describe"),
     "HostKeyError": ("runner.hosts.known_hosts", "HostKeyError"),
     **{name: ("runner.hosts.registry", name) for name in ("HostConfig", "HostConfigError", "HostRegistry")},
     "SecretStoreError": ("runner.hosts.secrets", "SecretStoreError"),
@@ -148,7 +150,9 @@ def open_store(home: Path | None = None) -> tuple[Path, RunStore, ArtifactStore]
     home = home or data_dir()
     home.mkdir(parents=True, exist_ok=True)
     (home / HOME_MARKER).touch()
-    return home, RunStore(home / "runs.sqlite3"), ArtifactStore(home / "artifacts")
+    store = RunStore(home / "runs.sqlite3")
+    store.mark_dead_runs()  # a run whose process is gone reads as interrupted, at once
+    return home, store, ArtifactStore(home / "artifacts")
 
 
 def plan_run(
