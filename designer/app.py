@@ -62,7 +62,7 @@ def _shut_down(window: MainWindow) -> None:
 
 def run_self_test(path: str | None = None) -> int:
     """``--self-test``: open the example (or ``path``) offscreen, lint it, quit; 0 when all is well."""
-    from designer.welcome import check_engine, examples_dir
+    from designer.welcome import check_configured_engine, examples_dir
     from runner.config import ConfigLoadError, lint, load
     from runner.config.diagnostics import has_errors
 
@@ -89,7 +89,7 @@ def run_self_test(path: str | None = None) -> int:
         if not items:
             failures.append("the canvas shows nothing")
         print(f"self-test: {target}: pipeline {window.current_pipeline!r}, {items} canvas items")
-        engine = check_engine()  # informational: editing and linting work without an engine
+        engine = check_configured_engine()  # informational: editing and linting work without an engine
         fix = f" To fix: {engine.fix}" if engine.fix else ""
         print(f"self-test: Docker engine {engine.state.value}: {engine.detail}{fix}")
         _shut_down(window)

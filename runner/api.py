@@ -20,9 +20,30 @@ from typing import Any
 from runner.config import LoadedConfig, lint, load
 from runner.events import Event, LogLine
 from runner.execution.code import HOME_MARKER
+from runner.execution.engine_check import (
+    EngineReport,
+    EngineState,
+    check_configured_engine,
+    check_engine,
+    fix_command,
+)
+from runner.execution.engine_errors import (
+    EngineProblem,
+    ProblemKind,
+    describe_engine_error,
+    explain_engine_error,
+)
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
 from runner.execution.plan import PlanError, RunPlan, plan_pipeline, plan_step
+from runner.settings import (
+    Settings,
+    SettingsError,
+    load_settings,
+    run_target_hosts,
+    save_settings,
+    settings_path,
+)
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 from runner.store.paths import data_dir as default_data_dir
@@ -30,14 +51,29 @@ from runner.store.paths import data_dir as default_data_dir
 IMAGE_MAP_ENV = "PIPELINE_DESIGNER_IMAGE_MAP"
 
 __all__ = [
+    "EngineProblem",
+    "EngineReport",
+    "EngineState",
     "LoadedConfig",
+    "ProblemKind",
     "RunHandle",
     "RunOptions",
+    "Settings",
+    "SettingsError",
+    "check_configured_engine",
+    "check_engine",
+    "describe_engine_error",
+    "explain_engine_error",
+    "fix_command",
     "image_map_from_env",
     "lint",
     "load",
+    "load_settings",
     "open_store",
     "plan_run",
+    "run_target_hosts",
+    "save_settings",
+    "settings_path",
     "start_run",
 ]
 

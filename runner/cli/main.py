@@ -5,9 +5,27 @@ from __future__ import annotations
 import argparse
 
 from runner import __version__
-from runner.cli import completion_cmd, graph_cmd, history_cmd, hosts_cmd, lint_cmd, run_cmd, watch_cmd
+from runner.cli import (
+    completion_cmd,
+    graph_cmd,
+    history_cmd,
+    hosts_cmd,
+    lint_cmd,
+    run_cmd,
+    settings_cmd,
+    watch_cmd,
+)
 
-HEADLESS_COMMANDS = (lint_cmd, graph_cmd, run_cmd, watch_cmd, history_cmd, hosts_cmd, completion_cmd)
+HEADLESS_COMMANDS = (
+    lint_cmd,
+    graph_cmd,
+    run_cmd,
+    watch_cmd,
+    history_cmd,
+    hosts_cmd,
+    settings_cmd,
+    completion_cmd,
+)
 
 
 def build_parser(prog: str = "pipeline-designer") -> argparse.ArgumentParser:

@@ -26,6 +26,7 @@ from runner.events import (
     MetadataRecord,
 )
 from runner.execution.backend import Backend, Handle
+from runner.execution.engine_errors import describe_engine_error
 from runner.execution.plan import NodeTemplate, RunPlan
 from runner.execution.prepare import (
     NodeResult,
@@ -156,8 +157,13 @@ class UnitLifecycle:
             try:
                 handle = future.result()
             except Exception as exc:
-                self._runner_line(node, f"error: could not start: {exc}")
-                self._finish(node, FAILED, execution_id=spec.execution_id, message=f"could not start: {exc}")
+                why = describe_engine_error(
+                    exc, image=spec.image, network=getattr(self.backend, "network", None)
+                )
+                self._runner_line(node, f"error: could not start: {why}")
+                if why != str(exc):  # the engine's own words, for a bug report
+                    self._runner_line(node, f"engine said: {exc}")
+                self._finish(node, FAILED, execution_id=spec.execution_id, message=f"could not start: {why}")
                 continue
             log = open(self._log_path(node), "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in _complete)
             running = Running(handle, spec, key, log)
