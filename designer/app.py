@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 
 from designer.main_window import APP_NAME, MainWindow
-from designer.theme import apply_theme, follow_system_theme
+from designer.theme import apply_theme_choice, follow_system_theme, saved_theme
 
 ORGANIZATION = "pipeline-designer"
 
@@ -25,7 +25,7 @@ def create_app(argv: list[str] | None = None) -> QApplication:
         app = QApplication(argv if argv is not None else sys.argv[:1])
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APP_NAME)
-    apply_theme(app)
+    apply_theme_choice(saved_theme(), app)
     follow_system_theme(app)
     return app  # type: ignore[return-value]
 
@@ -33,18 +33,23 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 def _attach_run_ui(window: MainWindow) -> None:
     """The run side (issue 5): docks, Run menu and node badges; then restore the docks' layout."""
     from designer.run.integration import attach_run_ui
+    from designer.shortcuts import show_shortcuts_in_tooltips
 
     attach_run_ui(window)
     window.files.restore_geometry()  # again: the run docks did not exist at the first restore
+    show_shortcuts_in_tooltips(window)
 
 
 def _attach_welcome(window: MainWindow) -> None:
     """Help > Welcome, and the welcome screen at start-up (issue 8) when no file was opened."""
+    from designer.shortcuts import shortcuts_action
     from designer.welcome import show_on_start, show_welcome
 
     action = QAction("&Welcome…", window)
     action.triggered.connect(lambda: show_welcome(window))
-    window.menuBar().addMenu("&Help").addAction(action)
+    help_menu = window.menuBar().addMenu("&Help")
+    help_menu.addAction(action)
+    help_menu.addAction(shortcuts_action(window))
     if window.document.path is None and show_on_start(window):
         show_welcome(window)
 
@@ -112,6 +117,7 @@ def run_gui(path: str | None) -> int:
         else:
             window.files.open_path(target, confirm=False)
     window.show()
+    window.fit_to_screen()  # once shown: before, the dock layout holds the window at its own width
     if not path:  # an opened file has already been checked for its own autosave
         QTimer.singleShot(0, window.files.offer_recovery)
     QTimer.singleShot(0, partial(_attach_welcome, window))  # after recovery, which may open a file

@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
 from designer.document.commands import AddNode
+from designer.document.model_api import edits
 from designer.editor import node_name_for
 from designer.panels.new_step_dialog import NewStepDialog
 
@@ -23,6 +24,10 @@ class EditActions(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
+        # (title, question) -> yes?; tests replace it
+        self.confirm = lambda title, text: (
+            QMessageBox.question(window, title, text) == QMessageBox.StandardButton.Yes
+        )
         a, editor = window.actions, window.editor
         a.delete.triggered.connect(editor.delete_selection)
         a.auto_layout.triggered.connect(editor.auto_layout)
@@ -33,7 +38,11 @@ class EditActions(QObject):
         a.copy.triggered.connect(self.copy)
         a.paste.triggered.connect(self.paste)
         a.duplicate.triggered.connect(self.duplicate)
-        window.palette_panel.new_step_requested.connect(self.new_step)
+        palette = window.palette_panel
+        palette.new_step_requested.connect(self.new_step)
+        palette.step_edit_requested.connect(self.edit_step)
+        palette.node_requested.connect(self.add_node_of)
+        palette.step_delete_requested.connect(self.remove_step)
 
     def _guard(self, action: str, run) -> None:
         error = run()
@@ -74,6 +83,34 @@ class EditActions(QObject):
         if dialog.exec():
             name, image, command = dialog.values()
             self._guard("New Step", lambda: self.w.editor.add_step(name, image, command))
+
+    def edit_step(self, step: str) -> None:
+        """The step's editor in the Inspector, on its own."""
+        self.w.inspector_dock.show()
+        self.w.inspector_dock.raise_()
+        self.w.inspector.show_step(step)
+
+    def add_node_of(self, step: str) -> None:
+        """A node of ``step`` in the middle of the view (the editor picks a free name)."""
+        if self.w.current_pipeline is None:
+            QMessageBox.information(self.w, "Add Node", "Add a pipeline first (Pipeline ▸ New Pipeline…).")
+            return
+        view = self.w.view
+        self.w.editor.add_node(step, view.mapToScene(view.viewport().rect().center()))
+
+    def remove_step(self, step: str) -> None:
+        users = [
+            f"{p}.{n}"
+            for p in self.w.document.pipeline_names()
+            for n, node in (self.w.document.view(p).nodes.items() if self.w.document.view(p) else [])
+            if node.step == step
+        ]
+        note = f"\n\nNodes using it ({', '.join(users)}) will show a missing step." if users else ""
+        answer = QMessageBox.question(
+            self.w, "Delete Step", f"Delete the step “{step}”? You can undo this.{note}"
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self._guard("Delete Step", lambda: self.w.editor.edit(f"Delete step “{step}”", edits.remove_step))
 
     # --- clipboard: nodes travel as JSON (name, step, offset) ------------------------------
     def _selected_specs(self) -> list[dict[str, object]]:

@@ -25,6 +25,7 @@ from runner.execution.engine_check import (
     EngineState,
     check_configured_engine,
     check_engine,
+    engine_inventory,
     fix_command,
 )
 from runner.execution.engine_errors import (
@@ -36,7 +37,10 @@ from runner.execution.engine_errors import (
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
 from runner.execution.plan import PlanError, RunPlan, plan_pipeline, plan_step
+from runner.execution.staleness import definition_changes, plan_changes
+from runner.failure import last_error_line
 from runner.settings import (
+    THEMES,
     Settings,
     SettingsError,
     load_settings,
@@ -51,6 +55,7 @@ from runner.store.paths import data_dir as default_data_dir
 IMAGE_MAP_ENV = "PIPELINE_DESIGNER_IMAGE_MAP"
 
 __all__ = [
+    "THEMES",
     "EngineProblem",
     "EngineReport",
     "EngineState",
@@ -62,14 +67,18 @@ __all__ = [
     "SettingsError",
     "check_configured_engine",
     "check_engine",
+    "definition_changes",
     "describe_engine_error",
+    "engine_inventory",
     "explain_engine_error",
     "fix_command",
     "image_map_from_env",
+    "last_error_line",
     "lint",
     "load",
     "load_settings",
     "open_store",
+    "plan_changes",
     "plan_run",
     "run_target_hosts",
     "save_settings",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.api import open_store
-from runner.events import OK_STATUSES
+from runner.events import OK_STATUSES, TERMINAL_STATUSES
 
 LOG_TAIL_BYTES = 4 * 1024 * 1024  # a past node's log is read from its end, at most this much
 LAST_RECORDS = 200  # the runs browser's "last value" of a key looks this far back
@@ -117,6 +117,25 @@ class RunHistory:
             size = fh.tell()
             fh.seek(max(0, size - LOG_TAIL_BYTES))
             return fh.read().decode("utf-8", errors="replace")
+
+    def latest_executions(
+        self, nodes: list[str], pipeline: str | None, yaml_path: str | None, exclude_run: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Each node's newest finished execution in runs of the same pipeline/file (one store visit)."""
+        wanted, found = set(nodes), {}
+        with self._store() as (store, _a):
+            for run in store.runs(limit=200):
+                if run["id"] == exclude_run or run["pipeline"] != pipeline:
+                    continue
+                if yaml_path and run["yaml_path"] != yaml_path:
+                    continue
+                for row in store.executions(run["id"]):
+                    node = row["node"]
+                    if node in wanted and node not in found and row["status"] in TERMINAL_STATUSES:
+                        found[node] = row
+                if len(found) == len(wanted):
+                    break
+        return found
 
     def latest_ok_execution(
         self, node: str, pipeline: str | None, yaml_path: str | None, limit: int = 200

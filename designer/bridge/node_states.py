@@ -21,6 +21,8 @@ class NodeState:
     exit_code: int | None = None
     message: str = ""
     reused_from: str | None = None
+    from_run: str | None = None  # set on an earlier run's result shown beside a partial run
+    out_of_date: tuple[str, ...] = ()  # how the file differs from what that earlier run ran
 
     def elapsed(self, now: float | None = None) -> float | None:
         if self.started is None:
@@ -43,11 +45,27 @@ class NodeStateModel(QObject):
         super().__init__(parent)
         self.run_id: str | None = None
         self._states: dict[str, NodeState] = {}
+        # Nodes a partial run leaves out: their last result from an earlier run (never counted
+        # in progress or in "Re-run failed", which are about the run on screen).
+        self._earlier: dict[str, NodeState] = {}
 
     def reset(self, run_id: str | None, nodes: tuple[str, ...] | list[str] = ()) -> None:
         self.run_id = run_id
         self._states = {n: NodeState(QUEUED) for n in nodes}
+        self._earlier = {}
         self.states_reset.emit()
+
+    def set_earlier(self, states: dict[str, NodeState]) -> None:
+        """Show these earlier results (``from_run`` set) for nodes the run on screen leaves out."""
+        self._earlier = {n: s for n, s in states.items() if n not in self._states}
+        self.states_reset.emit()
+
+    def earlier(self) -> dict[str, NodeState]:
+        return dict(self._earlier)
+
+    def shown(self) -> dict[str, NodeState]:
+        """What the canvas shows: the run on screen, and earlier results for the other nodes."""
+        return {**self._earlier, **self._states}
 
     def apply(self, event: NodeStateChanged) -> None:
         if self.run_id is not None and event.run_id != self.run_id:
@@ -67,6 +85,7 @@ class NodeStateModel(QObject):
         """Show a past run (rows of the store's ``executions`` table; a task's execution rows,
         named ``<node>#<k>``, are RunDetails' business)."""
         self.run_id = run_id
+        self._earlier = {}
         self._states = {
             e["node"]: NodeState(
                 QUEUED if e["status"] == PENDING else e["status"],
@@ -82,6 +101,7 @@ class NodeStateModel(QObject):
         self.states_reset.emit()
 
     def state(self, node: str) -> NodeState | None:
+        """The node's state in the run on screen (None for an earlier result: see ``shown``)."""
         return self._states.get(node)
 
     def states(self) -> dict[str, NodeState]:

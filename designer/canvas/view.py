@@ -36,6 +36,10 @@ class CanvasView(QGraphicsView):
             "Drag a step from the Steps panel here to add a node.\n"
             "No steps yet? Use Pipeline ▸ New Step…, or open a valohai.yaml (Ctrl+O)."
         )
+        # The hint is drawn over the whole viewport but a new node repaints only its own area:
+        # repaint everything when the canvas stops (or starts) being empty.
+        self._was_empty = True
+        scene.changed.connect(self._on_scene_changed)
 
     @property
     def zoom(self) -> float:
@@ -66,8 +70,18 @@ class CanvasView(QGraphicsView):
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.25)
         painter.setFont(font)
-        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self.empty_hint)
+        area = self.viewport().rect().adjusted(24, 24, -24, -24)  # wrapped, never clipped at the sides
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_hint)
         painter.restore()
+
+    def is_empty(self) -> bool:
+        return not getattr(self.scene(), "node_items", None)
+
+    def _on_scene_changed(self, _regions: object) -> None:
+        empty = self.is_empty()
+        if empty != self._was_empty:
+            self._was_empty = empty
+            self.viewport().update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0

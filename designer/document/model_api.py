@@ -15,6 +15,7 @@ from runner.config import (
     lint,
     load_text,
     node_edits,
+    output_edits,
     pipeline_edits,
     task_edits,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "lint",
     "load_text",
     "node_edits",
+    "output_edits",
     "pipeline_edits",
     "resolve_edges",
     "task_edits",

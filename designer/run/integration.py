@@ -5,7 +5,8 @@ node, Run from here, Re-run failed, Cancel, Hosts…), node badges on the canvas
 the status bar and a tray message when a run ends while the window is inactive. It uses only the
 window's public attributes: ``document``, ``scene``, ``current_pipeline``, ``settings``,
 ``show_pipeline`` and (when present) ``problems_dock`` and ``inspector_dock``. Runs go to the
-target last chosen in the Run dialog (``run/target`` in the window's settings: local, a host, a pool).
+target last chosen in the Run dialog (``run/target`` in the window's settings: local, a host, a pool),
+else the default run target of Preferences; image map and network come from Preferences too.
 """
 
 from __future__ import annotations
@@ -32,19 +33,21 @@ from PySide6.QtWidgets import (
 from designer.bridge.history import RunHistory
 from designer.bridge.run_controller import RunController
 from designer.run.compare_dialog import CompareDialog
+from designer.run.earlier_results import earlier_results
+from designer.run.failures import FailureFinder
 from designer.run.hosts_dialog import HostsDialog
 from designer.run.live_controls import LiveControls
-from designer.run.logs_dock import LogsPanel
+from designer.run.logs_panel import LogsPanel
 from designer.run.metrics_dock import MetricsPanel
 from designer.run.outputs_panel import OutputsPanel
 from designer.run.run_commands import RunCommands
-from designer.run.run_dialog import LOCAL, target_hosts
+from designer.run.run_dialog import LOCAL, default_target, target_hosts
 from designer.run.run_icons import run_icon
 from designer.run.runs_browser import RunsBrowser, param_diff
 from designer.run.status_badge import BadgeOverlay
 from designer.run.task_views import TaskViews
 from designer.run.triggers_dialog import open_triggers_dialog
-from runner.api import RunOptions, image_map_from_env
+from runner.api import RunOptions, SettingsError, image_map_from_env, load_settings
 from runner.events import TERMINAL_STATUSES
 from runner.execution.plan import RunPlan
 from runner.store.paths import data_dir
@@ -57,9 +60,10 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.home = home
         self.history = RunHistory(home)
         self.controller = RunController(self)
-        # What each run gets; tests and the dialog adjust these.
-        self.image_map: dict[str, str] = image_map_from_env()
+        # What each run gets besides the saved settings (read at each start); tests adjust these.
+        self.image_map: dict[str, str] = {}  # over the settings' map and env PIPELINE_DESIGNER_IMAGE_MAP
         self.labels: dict[str, str] = {}
+        self.last_image_map: dict[str, str] = {}  # the image map of the last run started
         self.reuse = True
         self.start_kwargs: dict[str, Any] = {}
         # Prompts (tests replace them): ask(title, text) -> yes?, warn(title, text)
@@ -74,6 +78,10 @@ class RunUI(RunCommands, TaskViews, QObject):
         self._build_status()
         self._closed = False
         self.badges = BadgeOverlay(window.scene, self.controller.states, self)
+        self.failures = FailureFinder(
+            window, self.controller.states, self.logs, self.history, self.badges, lambda t, m: self.ask(t, m)
+        )
+        self.failures.install(self.controller.events, self.toolbar, self.menu, self.hosts_action)
         self.live = LiveControls(window, self.controller, self.menu, self.toolbar)
         self._connect()
 
@@ -209,8 +217,16 @@ class RunUI(RunCommands, TaskViews, QObject):
         if self.controller.busy:
             self.warn("A run is going on", "Cancel it or wait until it ends.")
             return False
-        options = RunOptions(image_map=dict(self.image_map), reuse=self.reuse, labels=dict(self.labels))
-        kwargs = {"home": self.home, **self.start_kwargs}
+        try:
+            saved = load_settings()
+        except SettingsError as exc:
+            self.warn(
+                "Preferences cannot be read", f"{exc}\n\nFix it in Edit ▸ Preferences (OK rewrites the file)."
+            )
+            return False
+        image_map = self.last_image_map = {**saved.image_map, **image_map_from_env(), **self.image_map}
+        options = RunOptions(image_map=image_map, reuse=self.reuse, labels=dict(self.labels))
+        kwargs = {"home": self.home, "network": saved.network, **self.start_kwargs}
         hosts = self.target_hosts()
         if hosts != [LOCAL]:
             kwargs["hosts"] = hosts
@@ -229,7 +245,7 @@ class RunUI(RunCommands, TaskViews, QObject):
 
     def target_hosts(self) -> list[str]:
         """Where runs go: the target last chosen in the Run dialog (``["local"]`` by default)."""
-        return target_hosts(str(self.window.settings.value("run/target", LOCAL)))
+        return target_hosts(str(self.window.settings.value("run/target", default_target())))
 
     def show_hosts(self) -> HostsDialog:
         """Run ▸ Hosts…: the host registry (non-modal; one at a time)."""
@@ -244,7 +260,12 @@ class RunUI(RunCommands, TaskViews, QObject):
     def _on_run_started(self, run_id: str, nodes: tuple[str, ...]) -> None:
         self.shown_run = run_id
         self._on_selection()
-        self.window.statusBar().showMessage(f"Run {run_id} started ({len(nodes)} nodes)", 5000)
+        count = f"{len(nodes)} node" + ("" if len(nodes) == 1 else "s")
+        self.window.statusBar().showMessage(f"Run {run_id} started ({count})", 5000)
+        # A partial run: the nodes it leaves out show their last result, and whether it is out of date.
+        self.controller.states.set_earlier(
+            earlier_results(self.history, self.window, run_id, nodes, self.last_image_map)
+        )
 
     def _on_records(self, events: list[Any]) -> None:
         scene = self.window.scene
@@ -272,6 +293,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.runs.refresh()
         self._on_selection()
         self._update_actions()
+        QTimer.singleShot(0, self.failures.offer_image_map)  # a missing image: offer to map it
         # Staged upstream outputs were copied into the artifact store when the run prepared them.
         shutil.rmtree((self.home or data_dir()) / "staging", ignore_errors=True)
 
@@ -321,6 +343,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         self._load_metrics(run_id, executions)
         self.metrics.show_only({(run_id, e["node"]) for e in executions})
         self.shown_run = run_id
+        self.failures.show_past_run(run_id)
         self._on_selection()
 
     def _load_metrics(self, run_id: str, executions: list[dict[str, Any]]) -> None:

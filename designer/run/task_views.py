@@ -15,7 +15,7 @@ import shiboken6
 from designer.bridge.history import RunHistory
 from designer.bridge.run_controller import RunController
 from designer.bridge.run_details import child_name, format_params
-from designer.run.logs_dock import Line, LogsPanel, parse_log_text
+from designer.run.logs_panel import Line, LogsPanel, parse_log_text
 from designer.run.metrics_dock import MetricsPanel
 from runner.events import ApprovalRequested
 

@@ -106,6 +106,19 @@ def start_test_container(
         client.close()
 
 
+def engine_inventory(timeout: float = PING_TIMEOUT_S) -> tuple[list[str], list[str]]:
+    """(image tags, network names) on the local engine, sorted; what Preferences offers."""
+    import docker
+
+    client = docker.from_env(timeout=timeout)
+    try:
+        tags = sorted({t for i in client.images.list() for t in i.tags if not t.endswith(":<none>")})
+        networks = sorted({str(n.name) for n in client.networks.list()})
+        return tags, networks
+    finally:
+        client.close()
+
+
 def _read_os_release() -> dict[str, str]:
     try:
         text = Path("/etc/os-release").read_text(encoding="utf-8")
@@ -212,6 +225,7 @@ __all__ = [
     "NoImageError",
     "check_configured_engine",
     "check_engine",
+    "engine_inventory",
     "fix_command",
     "ping_engine",
     "start_test_container",

@@ -102,7 +102,7 @@ def test_metrics_redraw_is_throttled_not_per_record(qtbot, metrics) -> None:
 
 
 def test_logs_panel_streams_searches_follows_and_copies(qtbot) -> None:
-    from designer.run.logs_dock import LogsPanel
+    from designer.run.logs_panel import LogsPanel
 
     panel = LogsPanel()
     qtbot.addWidget(panel)
@@ -272,7 +272,7 @@ def test_badges_follow_the_state_model_on_the_canvas(qtbot, tmp_path, monkeypatc
 
 
 def test_logs_view_is_throttled_but_keeps_every_line(qtbot) -> None:
-    from designer.run.logs_dock import LINES_PER_TICK, LogsPanel
+    from designer.run.logs_panel import LINES_PER_TICK, LogsPanel
 
     panel = LogsPanel()
     qtbot.addWidget(panel)
