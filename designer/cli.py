@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from runner.cli.main import build_parser, command_names
+from runner.store.schema import StoreError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,7 +23,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
-        return int(args.func(args) or 0)
+        try:
+            return int(args.func(args) or 0)
+        except StoreError as exc:  # a store too new for this version, or not a store at all
+            print(f"pipeline-designer: error: {exc}", file=sys.stderr)
+            return 2
     return _gui(args_list)
 
 

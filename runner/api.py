@@ -38,7 +38,6 @@ from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
 from runner.execution.plan import PlanError, RunPlan, plan_pipeline, plan_step
 from runner.execution.staleness import definition_changes, plan_changes
-from runner.failure import last_error_line
 from runner.settings import (
     THEMES,
     Settings,
@@ -73,7 +72,6 @@ __all__ = [
     "explain_engine_error",
     "fix_command",
     "image_map_from_env",
-    "last_error_line",
     "lint",
     "load",
     "load_settings",
@@ -96,6 +94,10 @@ def __getattr__(name: str) -> Any:
         from runner.hosts import service
 
         return service
+    if name == "debug":  # shells in a node's world, failures, debugger attach (runner.debug.service)
+        from runner.debug import service as debug_service
+
+        return debug_service
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

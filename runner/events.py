@@ -139,6 +139,19 @@ class EndpointStopped:
     time: float = 0.0
 
 
+@dataclass(frozen=True)
+class DebuggerListening:
+    """A node run with --debug waits for a debugger at ``host:port`` (always 127.0.0.1 here: a
+    remote host's port is forwarded over its SSH connection); ``script`` is the file it runs."""
+
+    run_id: str
+    node: str
+    host: str
+    port: int
+    script: str = ""
+    time: float = 0.0
+
+
 Event = (
     RunStarted
     | NodeStateChanged
@@ -151,4 +164,5 @@ Event = (
     | ApprovalResolved
     | EndpointReady
     | EndpointStopped
+    | DebuggerListening
 )

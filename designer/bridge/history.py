@@ -32,6 +32,8 @@ class RunSummary:
     ended: float | None
     yaml_path: str | None
     last_metrics: dict[str, Any] = field(default_factory=dict)  # node -> {key: last value}
+    tags: list[str] = field(default_factory=list)
+    note: str | None = None
 
     @property
     def duration(self) -> float | None:
@@ -54,13 +56,15 @@ class RunHistory:
         with self._store() as (_s, artifacts):
             return Path(artifacts.path_for(sha256))
 
-    def runs(self, limit: int = 100, with_metrics: bool = True) -> list[RunSummary]:
+    def runs(self, limit: int = 100, with_metrics: bool = True, **filters: Any) -> list[RunSummary]:
+        """``filters``: ``RunStore.runs``' (file, pipeline, status, tag, params)."""
         out = []
         with self._store() as (store, _a):
-            for r in store.runs(limit=limit):
+            for r in store.runs(limit=limit, **filters):
                 summary = RunSummary(
                     r["id"], r["pipeline"], r["step"], r["status"], r["started"], r["ended"], r["yaml_path"]
                 )
+                summary.tags, summary.note = list(r.get("tags") or []), r.get("note")
                 if with_metrics:
                     for e in store.executions(r["id"]):
                         last = self._last_values(store.path, e["id"])
@@ -87,6 +91,14 @@ class RunHistory:
             out.update(json.loads(text))
         out.pop("_time", None)
         return out
+
+    def set_tags(self, run_id: str, tags: list[str]) -> list[str]:
+        with self._store() as (store, _a):
+            return list(store.set_run_tags(run_id, tags))
+
+    def set_note(self, run_id: str, text: str) -> None:
+        with self._store() as (store, _a):
+            store.set_run_note(run_id, text)
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         with self._store() as (store, _a):

@@ -15,7 +15,6 @@ from runner.config import (
     lint,
     load_text,
     node_edits,
-    output_edits,
     pipeline_edits,
     task_edits,
 )
@@ -48,7 +47,6 @@ __all__ = [
     "lint",
     "load_text",
     "node_edits",
-    "output_edits",
     "pipeline_edits",
     "resolve_edges",
     "task_edits",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from designer.document.model_api import edits, output_edits
+from designer.document.model_api import edits
 from designer.panels.form_fields import LineField, TextField, problem_label, yaml_text
 from designer.panels.spec_table import Column, SpecTable
 from designer.panels.value_parsing import PARAM_TYPES, parse_default, parse_duration, parse_list, parse_number
@@ -137,13 +137,13 @@ class StepForm(QGroupBox):
         self.inputs.remove_requested.connect(
             lambda n: self._edit(f"Remove input “{n}”", edits.remove_input, n)
         )
-        self.outputs.field_edited.connect(lambda n, k, v: self._spec(output_edits.set_output_field, n, k, v))
+        self.outputs.field_edited.connect(lambda n, k, v: self._spec(edits.set_output_field, n, k, v))
         self.outputs.renamed.connect(
-            lambda o, n: self._edit(f"Rename output “{o}”", output_edits.rename_output, o, n)
+            lambda o, n: self._edit(f"Rename output “{o}”", edits.rename_output, o, n)
         )
-        self.outputs.add_requested.connect(lambda: self._add_spec(output_edits.add_output, "output", {}))
+        self.outputs.add_requested.connect(lambda: self._add_spec(edits.add_output, "output", {}))
         self.outputs.remove_requested.connect(
-            lambda n: self._edit(f"Remove output “{n}”", output_edits.remove_output, n)
+            lambda n: self._edit(f"Remove output “{n}”", edits.remove_output, n)
         )
         self.env.field_edited.connect(self._env_edited)
         self.env.renamed.connect(lambda o, n: self._env_edited(o, "name", n))

@@ -2,7 +2,8 @@
 
 ``FailureFinder`` is given the pieces it reads (window, node states, logs, history, badges) and a
 prompt; the run UI tells it when node states change and when a run ends. The line that says why
-a node failed is ``runner.api.last_error_line``, the same one every other view of a failure shows.
+a node failed is ``runner.api.debug.last_error_line``, the one the failure view shows too; it is
+given the step's own output and the runner's error lines, not its status lines.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from designer.bridge.node_states import NodeStateModel
 from designer.run.logs_panel import Line, LogsPanel, parse_log_text
 from designer.run.run_icons import run_icon
 from designer.run.status_badge import BadgeOverlay
-from runner.api import ProblemKind, explain_engine_error, last_error_line
+from runner import api
+from runner.api import ProblemKind, explain_engine_error
 
 NEXT_FAILURE_KEY = "F8"
 PREVIOUS_FAILURE_KEY = "Shift+F8"
@@ -96,7 +98,13 @@ class FailureFinder(QObject):
         if not lines:
             row = self.history.execution(run_id, node)
             lines = parse_log_text(self.history.log_text(row)) if row else []
-        return last_error_line((line.stream, line.text) for line in lines)
+        told = [
+            line.text
+            for line in lines
+            if (line.stream == "runner" and line.text.startswith("error"))
+            or (line.stream != "runner" and not line.is_metadata)
+        ]
+        return api.debug.last_error_line(told) or None
 
     def on_states(self, events: list[Any]) -> None:
         """A node of the run on screen failed: put its failing line on its badge."""

@@ -3,8 +3,8 @@
 ``--json`` output is a stable format for scripts (``"format": 1``; fields are only ever added):
 
 - ``history --json``: ``{"format": 1, "runs": [RUN, ...]}`` newest first, where RUN is
-  ``{"id", "pipeline", "step", "status", "started", "ended", "backend", "yaml_path"}``
-  (times are UTC ISO-8601 strings or null).
+  ``{"id", "pipeline", "step", "status", "started", "ended", "backend", "yaml_path", "tags",
+  "note"}`` (times are UTC ISO-8601 strings or null; ``tags`` a sorted list).
 - ``show RUN --json``: ``{"format": 1, "run": RUN, "executions": [EXECUTION, ...]}``;
   ``show RUN/NODE --json``: ``{"format": 1, "run": RUN, "execution": EXECUTION}``, where EXECUTION is
   ``{"id", "node", "step", "status", "exit_code", "started", "ended", "image", "command",
@@ -23,11 +23,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
+import os
 from pathlib import Path
 from typing import IO, Any
 
-from runner.metadata import iso_time, latest_values
+from runner.cli.store_access import LookupFailed, iso_or_none, resolve_target, store_command
+from runner.metadata import latest_values
 
 FORMAT = 1
 
@@ -36,6 +37,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser("history", help="list past runs")
     p.add_argument("--json", action="store_true", help="machine-readable output (documented format)")
     p.add_argument("--limit", type=int, default=50, help="how many runs (default 50)")
+    p.add_argument("--file", type=Path, help="only runs of this valohai.yaml")
+    p.add_argument("--pipeline", help="only runs of this pipeline")
+    p.add_argument(
+        "--status", action="append", default=[], help="only runs with this status (repeatable: any)"
+    )
+    p.add_argument("--tag", action="append", default=[], help="only runs tagged so (repeatable: all of them)")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="[NODE.]NAME=VALUE",
+        help="only runs where some execution (of NODE) had this parameter value (repeatable: all)",
+    )
     p.set_defaults(func=history)
     p = subparsers.add_parser("show", help="show a run or one of its executions")
     p.add_argument("target", metavar="RUN[/NODE]", help="run id (or 'latest'), optionally /NODE")
@@ -53,23 +67,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=outputs)
 
 
-class LookupFailed(Exception):
-    pass
-
-
-def _open() -> Any:
-    from runner.api import open_store
-
-    return open_store()
-
-
-def _time(value: float | None) -> str | None:
-    return iso_time(value) if value else None
-
-
 def _run_json(run: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id", "pipeline", "step", "status", "backend", "yaml_path")
-    return {**{k: run.get(k) for k in keys}, "started": _time(run["started"]), "ended": _time(run["ended"])}
+    keys = ("id", "pipeline", "step", "status", "backend", "yaml_path", "note")
+    return {
+        **{k: run.get(k) for k in keys},
+        "tags": run.get("tags", []),
+        "started": iso_or_none(run["started"]),
+        "ended": iso_or_none(run["ended"]),
+    }
 
 
 def _execution_json(store: Any, row: dict[str, Any]) -> dict[str, Any]:
@@ -92,8 +97,8 @@ def _execution_json(store: Any, row: dict[str, Any]) -> dict[str, Any]:
     outputs = [{k: o[k] for k in ("path", "sha256", "size", "properties")} for o in store.outputs(row["id"])]
     return {
         **{k: row.get(k) for k in keys},
-        "started": _time(row.get("started")),
-        "ended": _time(row.get("ended")),
+        "started": iso_or_none(row.get("started")),
+        "ended": iso_or_none(row.get("ended")),
         "outputs": outputs,
         "last_metadata": latest_values(store.metadata(row["id"])),
     }
@@ -117,43 +122,22 @@ def _task_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _resolve(store: Any, target: str, need_node: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    run_id, slash, node = target.partition("/")
-    run = store.run(run_id)
-    if run is None:
-        raise LookupFailed(f"no run {run_id!r} (see `pipeline-designer history`)")
-    if need_node and not node:
-        raise LookupFailed(f"give RUN/NODE, e.g. {run['id']}/<node>")
-    if not slash or not node:
-        return run, None
-    row = store.execution(run["id"], node)
-    if row is None:
-        nodes = ", ".join(e["node"] for e in store.executions(run["id"])) or "none"
-        raise LookupFailed(f"run {run['id']} has no node {node!r} (nodes: {nodes})")
-    return run, row
-
-
-def _guard(func: Any) -> Any:
-    def wrapper(args: argparse.Namespace, out: IO[str] | None = None) -> int:
-        _home, store, artifacts = _open()
-        try:
-            return int(func(args, out or sys.stdout, store, artifacts))
-        except LookupFailed as exc:
-            print(
-                f"pipeline-designer {args.command if hasattr(args, 'command') else ''}: error: {exc}",
-                file=sys.stderr,
-            )
-            return 1
-        finally:
-            store.close()
-
-    wrapper.__name__ = func.__name__
-    return wrapper
-
-
-@_guard
+@store_command
 def history(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) -> int:
-    runs = store.runs(limit=args.limit)
+    params: dict[str, Any] = {}
+    for item in args.param:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise LookupFailed(f"--param {item!r} is not [NODE.]NAME=VALUE")
+        params[key] = value  # text: matches the value it reads as (runner.store.run_filter)
+    runs = store.runs(
+        limit=args.limit,
+        file=os.path.abspath(args.file) if args.file else None,  # as the executor records it
+        pipeline=args.pipeline,
+        status=args.status,
+        tag=args.tag,
+        params=params,
+    )
     if args.json:
         json.dump({"format": FORMAT, "runs": [_run_json(r) for r in runs]}, out, indent=2)
         out.write("\n")
@@ -161,13 +145,14 @@ def history(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any)
     for run in runs:
         what = f"pipeline {run['pipeline']}" if run["pipeline"] else f"step {run['step']}"
         took = f"{run['ended'] - run['started']:.1f}s" if run["ended"] else "-"
-        print(f"{run['id']}  {run['status']:<11} {took:>8}  {what}", file=out)
+        tags = "  [" + ", ".join(run["tags"]) + "]" if run["tags"] else ""
+        print(f"{run['id']}  {run['status']:<11} {took:>8}  {what}{tags}", file=out)
     return 0
 
 
-@_guard
+@store_command
 def show(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) -> int:
-    run, row = _resolve(store, args.target, need_node=False)
+    run, row = resolve_target(store, args.target, need_node=False)
     if row is not None:
         data: dict[str, Any] = {
             "format": FORMAT,
@@ -183,6 +168,10 @@ def show(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) ->
         return 0
     r = data["run"]
     print(f"run {r['id']}: {r['status']}  started {r['started']}  ended {r['ended']}", file=out)
+    if r["tags"]:
+        print(f"tags: {', '.join(r['tags'])}", file=out)
+    if r["note"]:
+        print(f"note: {r['note']}", file=out)
     for ex in [data["execution"]] if row is not None else data["executions"]:
         print(
             f"\n{ex['node']} ({ex['step']}): {ex['status']}"
@@ -204,9 +193,9 @@ def show(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) ->
     return 0
 
 
-@_guard
+@store_command
 def metrics(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) -> int:
-    _run, row = _resolve(store, args.target, need_node=True)
+    _run, row = resolve_target(store, args.target, need_node=True)
     assert row is not None
     records = store.metadata(row["id"])
     if args.json:
@@ -221,9 +210,9 @@ def metrics(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any)
     return 0
 
 
-@_guard
+@store_command
 def outputs(args: argparse.Namespace, out: IO[str], store: Any, artifacts: Any) -> int:
-    _run, row = _resolve(store, args.target, need_node=True)
+    _run, row = resolve_target(store, args.target, need_node=True)
     assert row is not None
     dest = args.to.resolve()
     files = store.outputs(row["id"])

@@ -13,6 +13,8 @@ from runner.cli import (
     lint_cmd,
     run_cmd,
     settings_cmd,
+    shell_cmd,
+    tag_cmd,
     watch_cmd,
 )
 
@@ -22,7 +24,9 @@ HEADLESS_COMMANDS = (
     run_cmd,
     watch_cmd,
     history_cmd,
+    tag_cmd,
     hosts_cmd,
+    shell_cmd,
     settings_cmd,
     completion_cmd,
 )

@@ -20,6 +20,7 @@ from typing import IO, Any
 from runner.deploy.serve import add_serve_arguments, serve_endpoints
 from runner.events import (
     ApprovalRequested,
+    DebuggerListening,
     LogLine,
     MetadataRecord,
     NodeStateChanged,
@@ -142,6 +143,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--strict", action="store_true", help="join the step commands with && (stop at a failure)")
     add_engine_arguments(p)
     p.add_argument("--logs", action="store_true", help="print every log line as it arrives")
+    p.add_argument(
+        "--debug",
+        action="append",
+        nargs="?",
+        const="",
+        default=[],
+        metavar="NODE",
+        help="run the step (--step) or NODE (--pipeline; repeatable) with its Python waiting for a "
+        "debugger (debugpy, Debug Adapter Protocol); prints `debugger listening on 127.0.0.1:PORT`",
+    )
     add_approval_arguments(p, "asked on the terminal, or fail the node when not interactive")
     add_serve_arguments(p)  # --no-serve (deployment endpoints)
     p.set_defaults(func=run)
@@ -199,6 +210,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         unknown = sorted(set(args.approve) - set(plan.nodes))
         if unknown:
             raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
+        debug_nodes = _debug_nodes(args.debug, plan.nodes, args.pipeline)
     except ConfigLoadError as exc:
         print(exc.format(), file=sys.stderr)
         return 2
@@ -206,7 +218,11 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         print(f"pipeline-designer run: error: {exc}", file=sys.stderr)
         return 2
     options = RunOptions(
-        concurrency=args.concurrency, reuse=not args.no_reuse, strict=args.strict, image_map=image_map
+        concurrency=args.concurrency,
+        reuse=not args.no_reuse,
+        strict=args.strict,
+        image_map=image_map,
+        debug_nodes=debug_nodes,
     )
     try:
         handle = start_run(
@@ -239,6 +255,22 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
     # Endpoints of deployment nodes: print their URLs and serve until Ctrl-C (or stop them now).
     serve_endpoints(handle, out, serve=not args.no_serve and status == "succeeded", show_logs=args.logs)
     return STATUS_EXIT.get(status, 1)
+
+
+def _debug_nodes(given: list[str], nodes: Any, pipeline: str | None) -> tuple[str, ...]:
+    """``--debug`` (the step's one node) or ``--debug NODE`` of a pipeline."""
+    if not given:
+        return ()
+    if pipeline is None:
+        if any(given):
+            raise ValueError("--debug takes no NODE with --step (the step is the node)")
+        return tuple(nodes)
+    if not all(given):
+        raise ValueError(f"--debug needs a NODE with --pipeline (nodes: {', '.join(nodes)})")
+    unknown = sorted(set(given) - set(nodes))
+    if unknown:
+        raise ValueError(f"--debug: no node {', '.join(unknown)} (nodes: {', '.join(nodes)})")
+    return tuple(dict.fromkeys(given))
 
 
 def _follow(handle: Any, display: Progress, stdin: IO[str]) -> str:
@@ -324,6 +356,10 @@ class Progress:
             if not self.tty and event.status != "pending":
                 extra = f" ({event.message})" if event.message else ""
                 print(f"  {event.node}: {event.status}{extra}", file=self.out)
+        elif isinstance(event, DebuggerListening):  # one line a script (or a test) can wait for
+            self._clear()
+            where = f" ({event.node}: {event.script})" if event.script else f" ({event.node})"
+            print(f"debugger listening on {event.host}:{event.port}{where}", file=self.out, flush=True)
         elif isinstance(event, MetadataRecord):
             items = [f"{k}={v}" for k, v in event.record.items() if k != "_time"]
             if event.node in self.nodes:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
+from runner.config import query
 from runner.config.diagnostics import Diagnostic
 from runner.config.loader import ConfigPath, LoadedConfig
 from runner.config.sockets import ResolvedEdge, split_socket
@@ -77,7 +78,7 @@ def pipeline_checks(loaded: LoadedConfig) -> Iterator[Diagnostic]:
             "top-level-not-list",
         )
         return
-    ctx = _Ctx(loaded, *_named_items(data))
+    ctx = _Ctx(loaded, query.index(data, "step"), query.index(data, "task"))
     yield from _duplicate_keys(ctx)
     yield from _duplicate_steps(ctx, data)
     for index, item in enumerate(data):
@@ -87,19 +88,6 @@ def pipeline_checks(loaded: LoadedConfig) -> Iterator[Diagnostic]:
             body = item.get(key)
             if isinstance(body, dict):
                 yield from _check_pipeline(ctx, body, (index, key))
-
-
-def _named_items(data: list[Any]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    steps: dict[str, dict[str, Any]] = {}
-    tasks: dict[str, dict[str, Any]] = {}
-    for item in data:
-        if not isinstance(item, dict):
-            continue
-        for kind, table in (("step", steps), ("task", tasks)):
-            body = item.get(kind)
-            if isinstance(body, dict) and isinstance(body.get("name"), str):
-                table.setdefault(body["name"], body)
-    return steps, tasks
 
 
 def _duplicate_keys(ctx: _Ctx) -> Iterator[Diagnostic]:
@@ -138,10 +126,7 @@ def _names(items: Any) -> dict[str, dict[str, Any]]:
 
 
 def _node_step(ctx: _Ctx, node: dict[str, Any]) -> dict[str, Any] | None:
-    step_name = node.get("step")
-    if step_name is None and node.get("task") in ctx.tasks:
-        step_name = ctx.tasks[node["task"]].get("step")
-    return ctx.steps.get(step_name) if isinstance(step_name, str) else None
+    return query.node_step(ctx.loaded.data, node, steps=ctx.steps, tasks=ctx.tasks)
 
 
 def _parse_edge(raw: Any, index: int, base: ConfigPath) -> tuple[ResolvedEdge, ConfigPath, ConfigPath] | None:

@@ -56,8 +56,15 @@ class YamlDocument:
 
     @property
     def loaded(self) -> LoadedConfig:
-        """The parsed view of the current text (rebuilt after each edit)."""
+        """The parsed view of the current text (rebuilt after each edit, from the one parse
+        that also checked the edit)."""
         return self._loaded
+
+    @property
+    def config(self) -> Any:
+        """The typed valohai-yaml view of the current text (``loaded.config``: built once per
+        text, on first use), or None when the text is not a valid valohai.yaml."""
+        return self._loaded.config
 
     @property
     def modified(self) -> bool:
@@ -128,20 +135,30 @@ class YamlDocument:
             return
         intended = to_plain(tree)
         merged = self._merge(base, edited)
-        if _parses_to(merged, intended):
+        loaded = self._parse_if_means(merged, intended)
+        if loaded is not None:
             self.last_edit_rewrote_file = False
-            self._set_text(merged, keep_tree=True)
+            self._set_text(merged, keep_tree=True, loaded=loaded)
             return
         # The line-by-line merge went wrong somewhere: the plain dump is the next best.
         dumped = self._finish(edited.split("\n"))
         self._tree = None
-        if not _parses_to(dumped, intended):
+        loaded = self._parse_if_means(dumped, intended)
+        if loaded is None:
             raise EditError(
                 "This edit cannot be written without changing other parts of the file; "
                 "make it in the YAML view instead."
             )
         self.last_edit_rewrote_file = True
-        self._set_text(dumped)
+        self._set_text(dumped, loaded=loaded)
+
+    def _parse_if_means(self, text: str, intended: Any) -> LoadedConfig | None:
+        """The parse of ``text`` if it means ``intended``: the check and the next view in one parse."""
+        try:
+            loaded = load_text(text, self.path)
+        except ConfigLoadError:
+            return None
+        return loaded if loaded.data == intended else None
 
     def _merge(self, base: str, edited: str) -> str:
         return self._finish(merge_edit(self._body.split("\n"), base.split("\n"), edited.split("\n")))
@@ -172,8 +189,9 @@ class YamlDocument:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _set_text(self, text: str, *, keep_tree: bool = False) -> None:
-        loaded = load_text(text, self.path)  # raises on unreadable text: nothing is changed then
+    def _set_text(self, text: str, *, keep_tree: bool = False, loaded: LoadedConfig | None = None) -> None:
+        if loaded is None:
+            loaded = load_text(text, self.path)  # raises on unreadable text: nothing is changed then
         self._text = text
         self._loaded = loaded
         self._bom = text.startswith(BOM)
@@ -238,13 +256,6 @@ def to_plain(node: Any) -> Any:
         if isinstance(node, kind):
             return kind(node)
     return node
-
-
-def _parses_to(text: str, intended: Any) -> bool:
-    try:
-        return load_text(text).data == intended
-    except ConfigLoadError:
-        return False
 
 
 def _make_yaml(text: str) -> YAML:

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from runner.config import query
 from runner.config.errors import ConfigLoadError
 
 try:  # libyaml is ~10x faster; fall back to the pure-Python loader where it is missing
@@ -31,7 +32,7 @@ MAX_EXPANDED_NODES = 100_000
 DEFAULT_FILENAME = "valohai.yaml"
 BOM = "\ufeff"  # kept in the text so a save gives the same bytes back; stripped for parsing
 
-ConfigPath = tuple[str | int, ...]
+ConfigPath = query.ConfigPath
 
 
 @dataclass(frozen=True)
@@ -90,14 +91,9 @@ class LoadedConfig:
         return self._names("pipeline")
 
     def _names(self, kind: str) -> list[str]:
-        kinds = ("pipeline", "blueprint") if kind == "pipeline" else (kind,)
-        names = []
-        for item in self.data if isinstance(self.data, list) else []:
-            for k in kinds:
-                body = item.get(k) if isinstance(item, dict) else None
-                if isinstance(body, dict) and isinstance(body.get("name"), str):
-                    names.append(body["name"])
-        return names
+        return [
+            body["name"] for _i, body in query.items(self.data, kind) if isinstance(body.get("name"), str)
+        ]
 
     def locate(self, path: ConfigPath, *, key: bool = False) -> Mark:
         """The position of ``path``, or of its nearest located ancestor."""
@@ -110,26 +106,12 @@ class LoadedConfig:
 
     def top_level_index(self, kind: str, name: str) -> int | None:
         """Index of the top-level ``- <kind>:`` item named ``name``; ``pipeline`` finds ``blueprint`` too."""
-        kinds = ("pipeline", "blueprint") if kind == "pipeline" else (kind,)
-        if not isinstance(self.data, list):
-            return None
-        for index, item in enumerate(self.data):
-            if not isinstance(item, dict):
-                continue
-            for k in kinds:
-                body = item.get(k)
-                if isinstance(body, dict) and body.get("name") == name:
-                    return index
-        return None
+        path = query.item_path(self.data, kind, name)
+        return int(path[0]) if path else None
 
     def item_path(self, kind: str, name: str) -> ConfigPath:
         """Config path of a named top-level item's body, e.g. ``(3, "pipeline")``."""
-        index = self.top_level_index(kind, name)
-        if index is None:
-            return ()
-        item = self.data[index]
-        key = kind if kind in item else "blueprint"
-        return (index, key)
+        return query.item_path(self.data, kind, name)
 
 
 def resolve_path(path: str | os.PathLike[str]) -> Path:

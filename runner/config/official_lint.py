@@ -15,6 +15,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.exceptions import best_match, relevance
 
+from runner.config import query
 from runner.config.diagnostics import Diagnostic
 from runner.config.loader import ConfigPath, LoadedConfig
 from runner.config.schema import validator
@@ -193,16 +194,12 @@ def _place_text(loaded: LoadedConfig, text: str) -> dict[str, Any]:
             path = found
             break
     if path and path[1] in ("pipeline", "blueprint") and (node := _QUOTED["node"].search(text)):
-        nodes = _child(_child(loaded.data, path[0]), path[1])
-        for i, item in enumerate((nodes or {}).get("nodes") or []):
-            if isinstance(item, dict) and item.get("name") == node.group(1):
-                path = (*path, "nodes", i)
-                break
+        pipeline = loaded.data[path[0]][path[1]]
+        path = query.node_path(loaded.data, pipeline.get("name"), node.group(1)) or path
     elif path and path[1] == "step" and (param := _QUOTED["parameter"].search(text)):
-        params = (_child(_child(loaded.data, path[0]), "step") or {}).get("parameters") or []
-        for i, item in enumerate(params):
-            if isinstance(item, dict) and item.get("name") == param.group(1).strip():
-                path = (*path, "parameters", i)
-                break
+        step = loaded.data[path[0]]["step"]
+        wanted = param.group(1).strip()
+        index = query.named_index(step.get("parameters"), wanted)
+        path = path if index is None else (*path, "parameters", index)
     mark = loaded.locate(path)
     return {"line": mark.line, "column": mark.column, "path": path}

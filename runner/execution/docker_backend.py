@@ -20,6 +20,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from runner.execution import inject
 from runner.execution.backend import Handle, Poll, Warn, poll_handle
 from runner.execution.code import add_tree_to_tar, copy_tree
 from runner.execution.collect import collect_dir, collect_tar
@@ -84,12 +85,16 @@ class _DockerBase:
         kwargs: dict[str, Any] = self._create_args(spec)
         if self.network is not None:
             kwargs["network_mode"] = self.network
+        if spec.publish:  # only ever on the loopback of the engine's host
+            kwargs["ports"] = {f"{port}/tcp": ("127.0.0.1", None) for port in spec.publish}
+        pythonpath = self._image_env(spec.image, "PYTHONPATH")
+        env = {**container_env(spec), **inject.environment(spec.inject, pythonpath)}
         return self.client.containers.create(
             spec.image,
             command=script_argv(_SCRIPT, spec.script),
             entrypoint="",
             working_dir=f"{CONTAINER_ROOT}/repository",
-            environment=container_env(spec),
+            environment=env,
             labels={**spec.labels, **kwargs.pop("labels", {})},
             name=spec.container_name,
             volumes=volumes or {},
@@ -97,6 +102,33 @@ class _DockerBase:
             detach=True,
             **kwargs,
         )
+
+    def _image_env(self, image: str, name: str) -> str:
+        """A variable of the image's own environment ("" if unset): injection extends, never hides it."""
+        try:
+            env = self.client.images.get(image).attrs.get("Config", {}).get("Env") or []
+        except docker.errors.DockerException:
+            return ""
+        return next((e.partition("=")[2] for e in env if e.startswith(f"{name}=")), "")
+
+    def published_port(self, handle: Handle, port: int) -> int | None:
+        """The 127.0.0.1 port of the engine's host that a published container port got."""
+        container = handle.state.get("container")
+        if container is None:
+            return None
+        container.reload()
+        bound = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(f"{port}/tcp") or []
+        return next((int(b["HostPort"]) for b in bound if b.get("HostIp") in ("127.0.0.1", "")), None)
+
+    def forward_port(self, handle: Handle, port: int) -> tuple[int, Any]:
+        """A 127.0.0.1 port of this machine reaching the container's ``port``, and how to close it
+        (the local engine publishes on this machine already: nothing to close)."""
+        local = self.published_port(handle, port)
+        if local is None:
+            raise RuntimeError(
+                f"container port {port} is not published (network {self.network or 'default'})"
+            )
+        return local, lambda: None
 
     def _create_args(self, spec: ExecutionSpec) -> dict[str, Any]:
         """Extra ``containers.create`` arguments (remote hosts add labels and device requests)."""
@@ -182,6 +214,8 @@ class DockerBindBackend(_DockerBase):
             str(workdir / sub): {"bind": f"{CONTAINER_ROOT}/{sub}", "mode": mode}
             for sub, mode in mounts.items()
         }
+        for host_dir, container_dir in inject.mounts(spec.inject).items():
+            volumes[str(host_dir)] = {"bind": container_dir, "mode": "ro"}
         self._start(handle, self._create(spec, volumes))
         return handle
 
@@ -206,6 +240,8 @@ class DockerArchiveBackend(_DockerBase):
                     add_tree_to_tar(tar, spec.repository, "valohai/repository")
                     for sub in ("inputs", "outputs", "config", "runner"):
                         tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
+                    for host_dir, container_dir in inject.mounts(spec.inject).items():
+                        _add_folder(tar, host_dir, container_dir.lstrip("/"))
                 tarball.seek(0)
                 self._upload(handle, container, tarball)
         except Exception:
@@ -226,6 +262,20 @@ class DockerArchiveBackend(_DockerBase):
     def _counted(self, handle: Handle, chunks: Any) -> Any:
         """Hook to report download progress; the local engine needs none."""
         return chunks
+
+
+def _add_folder(tar: tarfile.TarFile, root: Path, arcroot: str) -> None:
+    """A runner-owned folder (an injected feature) into the archive, read-only for the step."""
+
+    def readonly(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        rel = info.name[len(arcroot) :].lstrip("/")
+        if inject.skip_in_archive(rel):
+            return None
+        info.mode &= 0o555
+        info.uid = info.gid = 0
+        return info
+
+    tar.add(root, arcname=arcroot, filter=readonly)
 
 
 def _add_dir(tar: tarfile.TarFile, name: str) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.dag.scheduler import Scheduler
+from runner.debug.debugger import DebugHooks, DebugSessions
 from runner.deploy.deployments import DEFAULT_TIMEOUT, Deployments
 from runner.events import (
     CANCELLED,
@@ -62,6 +63,7 @@ class RunOptions:
     keep_workdirs: bool = False
     labels: dict[str, str] = field(default_factory=dict)  # extra container labels (tests find theirs)
     endpoint_timeout: float = DEFAULT_TIMEOUT  # seconds a deployment's endpoint gets to answer HTTP
+    debug_nodes: tuple[str, ...] = ()  # run under debugpy, waiting for a debugger (runner.debug)
 
 
 def new_run_id() -> str:
@@ -132,6 +134,10 @@ class Executor(UnitLifecycle):
             self.options.grace,
         )
         self._log_dir = data_dir / "logs" / self.run_id
+        # --debug nodes: debugpy injected, its port published/forwarded (runner.debug.debugger).
+        self.debug = DebugSessions(
+            self.run_id, self.options.debug_nodes, backend, DebugHooks(self._runner_line, self._emit)
+        )
 
     # public ------------------------------------------------------------------
     def cancel(self) -> None:
@@ -146,7 +152,7 @@ class Executor(UnitLifecycle):
             self.run_id,
             pipeline=self.plan.pipeline,
             step=step,
-            yaml_path=str(self.plan.yaml_path or self.plan.root_dir),
+            yaml_path=os.path.abspath(self.plan.yaml_path or self.plan.root_dir),  # history --file
             started=time.time(),
             backend=self.backend.name,
             options={"concurrency": self.options.concurrency, "reuse": self.options.reuse},
@@ -174,6 +180,7 @@ class Executor(UnitLifecycle):
         finally:
             # Whatever happened, nothing keeps running and the run gets a final status.
             self._abort_running()
+            self.debug.close()
             # Endpoints serve on after the run, unless it was cancelled (or crashed).
             self.deployments.close(keep=not crashed and self._sched.overall() != CANCELLED)
             status = FAILED if crashed else self._sched.overall()

@@ -42,6 +42,7 @@ from runner.metadata import iso_time, parse_metadata_line, with_time
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from runner.debug.debugger import DebugSessions
     from runner.execution.actions import ActionGate
     from runner.execution.executor import RunOptions
     from runner.execution.on_error import ErrorPolicy
@@ -74,6 +75,7 @@ class UnitLifecycle:
     artifacts: ArtifactStore
     options: RunOptions
     actions: ActionGate
+    debug: DebugSessions
     _wakeup: threading.Event
     _running: dict[str, Running]
     _launching: dict[str, tuple[Future[Handle], ExecutionSpec, str]]
@@ -118,6 +120,7 @@ class UnitLifecycle:
         placement = self._placements.get(node)
         if placement is not None:
             spec.host, spec.gpu_ids = placement.host, placement.gpu_ids
+        self.debug.prepare(spec)  # --debug: debugpy injected, no time limits
         key = reuse_key(spec, self._image_identity(spec.image))
         self.store.upsert_execution(
             spec.execution_id,
@@ -135,7 +138,7 @@ class UnitLifecycle:
             backend=self.backend.name,
             log_path=str(self._log_path(node)),
         )
-        if self.options.reuse and self._reuse(spec, key):
+        if self.options.reuse and not self.debug.wants(node) and self._reuse(spec, key):
             return
         where = "" if placement is None else f" on host {spec.host}"
         if spec.gpu_ids:
@@ -170,6 +173,7 @@ class UnitLifecycle:
             self._running[node] = running
             self.store.upsert_execution(spec.execution_id, status=RUNNING, started=handle.started)
             self._node_event(node, RUNNING, time.time())
+            self.debug.launched(node, handle)
             if cancelling:
                 self._terminate(node, running, "cancelled")
 
@@ -201,6 +205,7 @@ class UnitLifecycle:
         task_node, child = self._tasks.split(node)
         for stream, text, when in poll.lines:
             running.log.write(f"{iso_time(when)} {stream} {text}\n")
+            self.debug.line(node, stream, text)
             self._emit(LogLine(self.run_id, task_node, stream, text, when, child))
             record = parse_metadata_line(text) if stream == "stdout" else None
             if record is not None:
@@ -232,6 +237,7 @@ class UnitLifecycle:
     def _complete(self, node: str, exit_code: int | None, error: str | None) -> None:
         running = self._running.pop(node)
         spec = running.spec
+        self.debug.finished(node)
         outputs: list[OutputFile] = []
         collect_error = ""
         try:

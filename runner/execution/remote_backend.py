@@ -176,6 +176,25 @@ class RemoteBackend(DockerArchiveBackend):
         except Exception as exc:
             raise HostError(f"{self._where()[1:]}: fetching the outputs failed: {_short(exc)}") from None
 
+    def forward_port(self, handle: Handle, port: int) -> tuple[int, Any]:
+        """The container port, published on the host's loopback, forwarded here over SSH."""
+        from runner.debug.forward import Forward
+        from runner.hosts.ssh import open_ssh
+
+        remote = self.published_port(handle, port)
+        if remote is None:
+            raise HostError(f"{self._where()[1:]}: container port {port} is not published")
+        client = open_ssh(self.host)
+        transport = client.get_transport()
+        assert transport is not None
+        forward = Forward(transport, remote)
+
+        def close() -> None:
+            forward.close()
+            client.close()
+
+        return forward.port, close
+
     def terminate(self, handle: Handle, grace: float = 2.0) -> None:
         with contextlib.suppress(Exception):  # host gone: the next connect removes the container
             super().terminate(handle, grace)
@@ -224,6 +243,9 @@ class HostPool:
 
     def cleanup(self, handle: Handle) -> None:
         self._of(handle).cleanup(handle)
+
+    def forward_port(self, handle: Handle, port: int) -> tuple[int, Any]:
+        return self._of(handle).forward_port(handle, port)  # type: ignore[no-any-return]
 
     def remove_leftovers(self, run_id: str) -> int:
         removed = 0

@@ -55,6 +55,9 @@ class ExecutionSpec:
     extra_labels: dict[str, str] = field(default_factory=dict)
     host: str = "local"  # where it runs: "local" or a registered host name
     gpu_ids: tuple[str, ...] = ()  # GPUs of that host given to it (device_requests)
+    # Runner features injected into its Python (runner.execution.inject): variable -> value.
+    inject: dict[str, str] = field(default_factory=dict)
+    publish: tuple[int, ...] = ()  # container ports published on 127.0.0.1 of its host (debugger)
 
     @property
     def container_name(self) -> str:

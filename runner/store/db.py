@@ -1,7 +1,8 @@
 """SQLite (WAL) store of runs, executions, outputs and metadata records.
 
-One connection guarded by a lock, so the executor thread and a caller thread may share it;
-other processes (``history`` while a run goes on) read concurrently thanks to WAL.
+The connection, its lock and the schema's migrations: runner.store.connection and
+runner.store.schema. What an execution ran with (code snapshots) and lineage queries:
+runner.store.records.
 """
 
 from __future__ import annotations
@@ -9,103 +10,100 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY, pipeline TEXT, step TEXT, yaml_path TEXT, status TEXT NOT NULL,
-    started REAL NOT NULL, ended REAL, pid INTEGER, host TEXT, backend TEXT, options TEXT
-);
-CREATE TABLE IF NOT EXISTS executions (
-    id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(id), node TEXT NOT NULL,
-    step TEXT, image TEXT, command TEXT, parameters TEXT, inputs TEXT, env TEXT,
-    reuse_key TEXT, status TEXT NOT NULL, exit_code INTEGER, started REAL, ended REAL,
-    host TEXT, backend TEXT, reused_from TEXT, message TEXT, log_path TEXT,
-    UNIQUE (run_id, node)
-);
-CREATE INDEX IF NOT EXISTS executions_reuse ON executions (reuse_key, status);
-CREATE TABLE IF NOT EXISTS outputs (
-    execution_id TEXT NOT NULL REFERENCES executions(id), path TEXT NOT NULL,
-    sha256 TEXT NOT NULL, size INTEGER NOT NULL, properties TEXT,
-    PRIMARY KEY (execution_id, path)
-);
-CREATE TABLE IF NOT EXISTS metadata (
-    execution_id TEXT NOT NULL REFERENCES executions(id), seq INTEGER NOT NULL,
-    time REAL NOT NULL, record TEXT NOT NULL, PRIMARY KEY (execution_id, seq)
-);
-"""
-
-_JSON_COLUMNS = ("parameters", "inputs", "env", "options", "properties", "record")
+from runner.store.connection import StoreConnection, encode
+from runner.store.records import ExecutionRecords
+from runner.store.run_filter import run_filter
+from runner.store.schema import input_rows
 
 
-def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    out = dict(row)
-    for key in _JSON_COLUMNS:
-        if out.get(key) is not None:
-            out[key] = json.loads(out[key])
-    return out
-
-
-class RunStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        with self._lock:
-            return [r for r in (_row(x) for x in self._db.execute(sql, args).fetchall()) if r]
-
+class RunStore(ExecutionRecords, StoreConnection):
     # runs -----------------------------------------------------------------
     def create_run(self, run_id: str, **fields: Any) -> None:
-        fields = {"status": "running", "pid": os.getpid(), "host": socket.gethostname(), **fields}
-        if "options" in fields:
-            fields["options"] = json.dumps(fields["options"])
-        cols = ", ".join(["id", *fields])
-        marks = ", ".join("?" * (len(fields) + 1))
+        fields = encode({"status": "running", "pid": os.getpid(), "host": socket.gethostname(), **fields})
         with self._tx() as db:
-            db.execute(f"INSERT INTO runs ({cols}) VALUES ({marks})", (run_id, *fields.values()))
+            self._insert_or_update(db, "runs", run_id, fields)
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        """Set columns of a run (its code snapshot, git state, YAML text once they are known)."""
+        with self._tx() as db:
+            self._insert_or_update(db, "runs", run_id, encode(fields))
 
     def finish_run(self, run_id: str, status: str, ended: float) -> None:
         with self._tx() as db:
             db.execute("UPDATE runs SET status=?, ended=? WHERE id=?", (status, ended, run_id))
 
-    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
-        return self._query("SELECT * FROM runs ORDER BY started DESC LIMIT ?", (limit,))
+    def runs(
+        self,
+        limit: int = 50,
+        *,
+        file: str | None = None,
+        pipeline: str | None = None,
+        status: str | Iterable[str] | None = None,
+        tag: str | Iterable[str] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Runs newest first, each with its ``tags`` (a sorted list); the filters combine (AND).
+
+        ``file``: the run's YAML path as recorded (absolute); ``status``: one or any of several;
+        ``tag``: carries this tag (several: all of them); ``params``: ``{"lr": 0.1}`` some
+        execution of the run had that parameter value, ``{"train.lr": 0.1}`` node train had it
+        (values compare as JSON values, and text as the value it reads as: "0.10" == 0.1).
+        """
+        where, args = run_filter(file, pipeline, status, tag, params)
+        rows = self._query(f"SELECT * FROM runs {where} ORDER BY started DESC LIMIT ?", (*args, limit))
+        tags = self._tags_of([r["id"] for r in rows])
+        for row in rows:
+            row["tags"] = tags.get(row["id"], [])
+        return rows
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         if run_id == "latest":
             rows = self.runs(limit=1)
             return rows[0] if rows else None
         rows = self._query("SELECT * FROM runs WHERE id=?", (run_id,))
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        rows[0]["tags"] = self.run_tags(run_id)
+        return rows[0]
+
+    def set_run_tags(self, run_id: str, tags: Iterable[str]) -> list[str]:
+        """Replace the run's tags (whitespace trimmed, empty and duplicate ones dropped);
+        returns them sorted. KeyError for an unknown run."""
+        clean = sorted({t.strip() for t in tags if t and t.strip()})
+        with self._tx() as db:
+            if not db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone():
+                raise KeyError(f"no run {run_id!r}")
+            db.execute("DELETE FROM run_tags WHERE run_id=?", (run_id,))
+            db.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?)", [(run_id, t) for t in clean])
+        return clean
+
+    def set_run_note(self, run_id: str, text: str | None) -> None:
+        """The run's free-text note ("" or None removes it). KeyError for an unknown run."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE runs SET note=? WHERE id=?", (text or None, run_id))
+            if cur.rowcount == 0:
+                raise KeyError(f"no run {run_id!r}")
+
+    def run_tags(self, run_id: str) -> list[str]:
+        return self._tags_of([run_id]).get(run_id, [])
+
+    def all_tags(self) -> list[str]:
+        """Every tag some run carries (a filter's choices)."""
+        return [r["tag"] for r in self._query("SELECT DISTINCT tag FROM run_tags ORDER BY tag")]
+
+    def _tags_of(self, run_ids: list[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(run_ids), 500):  # SQLite's host-parameter limit
+            chunk = run_ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for r in self._query(
+                f"SELECT run_id, tag FROM run_tags WHERE run_id IN ({marks}) ORDER BY tag", tuple(chunk)
+            ):
+                out.setdefault(r["run_id"], []).append(r["tag"])
+        return out
 
     def stale_runs(self) -> list[dict[str, Any]]:
         """Runs still marked running whose process on this host is gone (killed mid-run)."""
@@ -128,19 +126,15 @@ class RunStore:
 
     # executions -------------------------------------------------------------
     def upsert_execution(self, execution_id: str, **fields: Any) -> None:
-        for key in ("parameters", "inputs", "env"):
-            if key in fields:
-                fields[key] = json.dumps(fields[key])
+        inputs = fields.get("inputs")
         with self._tx() as db:
-            exists = db.execute("SELECT 1 FROM executions WHERE id=?", (execution_id,)).fetchone()
-            if exists:
-                sets = ", ".join(f"{k}=?" for k in fields)
-                db.execute(f"UPDATE executions SET {sets} WHERE id=?", (*fields.values(), execution_id))
-            else:
-                cols = ", ".join(["id", *fields])
-                marks = ", ".join("?" * (len(fields) + 1))
-                db.execute(
-                    f"INSERT INTO executions ({cols}) VALUES ({marks})", (execution_id, *fields.values())
+            self._insert_or_update(db, "executions", execution_id, encode(fields))
+            if inputs is not None:  # indexed by content for lineage (runner.store.records)
+                db.execute("DELETE FROM execution_inputs WHERE execution_id=?", (execution_id,))
+                db.executemany(
+                    "INSERT OR IGNORE INTO execution_inputs (execution_id, input, name, sha256, size, uri) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    input_rows(execution_id, inputs),
                 )
 
     def executions(self, run_id: str) -> list[dict[str, Any]]:
@@ -148,6 +142,10 @@ class RunStore:
 
     def execution(self, run_id: str, node: str) -> dict[str, Any] | None:
         rows = self._query("SELECT * FROM executions WHERE run_id=? AND node=?", (run_id, node))
+        return rows[0] if rows else None
+
+    def execution_by_id(self, execution_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT * FROM executions WHERE id=?", (execution_id,))
         return rows[0] if rows else None
 
     def find_reusable(self, reuse_key: str) -> dict[str, Any] | None:

@@ -1,0 +1,113 @@
+"""What an execution ran with, and what came from where: code snapshots, the hash cache of
+code files, reuse candidates and lineage queries by content hash.
+
+A code snapshot is a manifest (path, kind, sha256, size, link target) whose files are blobs of
+the artifact store; its id is the sha256 of the manifest, so identical folders share one row
+and every run referencing a blob is found through ``snapshot_files`` (and the ``blob_refs``
+view, which lists every blob any run or execution references).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from runner.store.connection import StoreConnection
+
+
+class ExecutionRecords(StoreConnection):
+    # code snapshots ------------------------------------------------------------------
+    def has_snapshot(self, snapshot_id: str) -> bool:
+        return bool(self._query("SELECT 1 FROM code_snapshots WHERE id=?", (snapshot_id,)))
+
+    def add_snapshot(self, snapshot_id: str, files: Iterable[dict[str, Any]]) -> None:
+        """Record a snapshot's manifest once (``files``: path, kind F/X/L, sha256, size, target)."""
+        rows = [
+            (snapshot_id, f["path"], f["kind"], f.get("sha256"), f["size"], f.get("target")) for f in files
+        ]
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM code_snapshots WHERE id=?", (snapshot_id,)).fetchone():
+                return
+            db.execute(
+                "INSERT INTO code_snapshots (id, created, files, bytes) VALUES (?, ?, ?, ?)",
+                (snapshot_id, time.time(), len(rows), sum(r[4] for r in rows)),
+            )
+            db.executemany(
+                "INSERT INTO snapshot_files (snapshot_id, path, kind, sha256, size, target) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def snapshot_files(self, snapshot_id: str) -> list[dict[str, Any]]:
+        return self._query(
+            "SELECT path, kind, sha256, size, target FROM snapshot_files WHERE snapshot_id=? ORDER BY path",
+            (snapshot_id,),
+        )
+
+    # the hash cache of code files ------------------------------------------------------
+    def cached_hashes(self, prefix: str) -> dict[str, tuple[int, int, int, str]]:
+        """Absolute path -> (size, mtime_ns, inode, sha256) for files under ``prefix``."""
+        rows = self._query(
+            "SELECT path, size, mtime_ns, inode, sha256 FROM file_hashes WHERE path >= ? AND path < ?",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        return {r["path"]: (r["size"], r["mtime_ns"], r["inode"], r["sha256"]) for r in rows}
+
+    def put_hashes(self, rows: Iterable[tuple[str, int, int, int, str]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO file_hashes (path, size, mtime_ns, inode, sha256) "
+                "VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    # reuse -------------------------------------------------------------------------------
+    def reuse_candidates(self, base_key: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Succeeded executions that ran (not reused) with this key of everything but the
+        code, newest first: one of them is reusable if the code it depended on is unchanged."""
+        return self._query(
+            "SELECT * FROM executions WHERE base_key=? AND status='succeeded' AND reused_from IS NULL "
+            "ORDER BY ended DESC LIMIT ?",
+            (base_key, limit),
+        )
+
+    def previous_execution(self, node: str, step: str | None, before: float) -> dict[str, Any] | None:
+        """The newest execution of the same node and step that ran before ``before`` (to say
+        what changed when nothing could be reused)."""
+        rows = self._query(
+            "SELECT * FROM executions WHERE node=? AND step IS ? AND base_key IS NOT NULL "
+            "AND status IN ('succeeded', 'failed') AND reused_from IS NULL AND started < ? "
+            "ORDER BY started DESC LIMIT 1",
+            (node, step, before),
+        )
+        return rows[0] if rows else None
+
+    # lineage -----------------------------------------------------------------------------
+    def producers(self, sha256: str) -> list[dict[str, Any]]:
+        """Executions that wrote a file with this content (oldest first), reuses included,
+        each with the output ``path``."""
+        return self._query(
+            "SELECT e.*, o.path AS output_path FROM outputs o JOIN executions e ON e.id = o.execution_id "
+            "WHERE o.sha256=? ORDER BY e.started, e.ended",
+            (sha256,),
+        )
+
+    def consumers(self, sha256: str) -> list[dict[str, Any]]:
+        """Executions that got a file with this content as an input (oldest first), each with
+        its ``input`` name and the file ``input_name``."""
+        return self._query(
+            "SELECT e.*, i.input AS input, i.name AS input_name FROM execution_inputs i "
+            "JOIN executions e ON e.id = i.execution_id WHERE i.sha256=? ORDER BY e.started, e.ended",
+            (sha256,),
+        )
+
+    def referenced_blobs(self, run_id: str) -> list[dict[str, Any]]:
+        """Every blob a run references (outputs, inputs, code, YAML text, git diff), with its role."""
+        return self._query(
+            "SELECT DISTINCT sha256, execution_id, role FROM blob_refs WHERE run_id=? ORDER BY role, sha256",
+            (run_id,),
+        )

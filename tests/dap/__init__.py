@@ -1,0 +1,1 @@
+"""A Debug Adapter Protocol test client (tests of --debug, local and remote)."""
