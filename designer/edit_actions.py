@@ -106,11 +106,10 @@ class EditActions(QObject):
             if node.step == step
         ]
         note = f"\n\nNodes using it ({', '.join(users)}) will show a missing step." if users else ""
-        answer = QMessageBox.question(
-            self.w, "Delete Step", f"Delete the step “{step}”? You can undo this.{note}"
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self._guard("Delete Step", lambda: self.w.editor.edit(f"Delete step “{step}”", edits.remove_step))
+        if self.confirm("Delete Step", f"Delete the step “{step}”? You can undo this.{note}"):
+            self._guard(
+                "Delete Step", lambda: self.w.editor.edit(f"Delete step “{step}”", edits.remove_step, step)
+            )
 
     # --- clipboard: nodes travel as JSON (name, step, offset) ------------------------------
     def _selected_specs(self) -> list[dict[str, object]]:

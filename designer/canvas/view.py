@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QPainter, QPalette, QWheelEvent
+from PySide6.QtCore import QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPalette, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from designer.canvas.panning import Panning
@@ -58,18 +58,25 @@ class CanvasView(QGraphicsView):
         self.translate(delta.x(), delta.y())
         self.zoom_changed.emit(self.zoom)
 
+    def _hint_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        return font
+
+    def hint_rect(self) -> QRect:
+        """Where the empty-canvas hint is drawn: wrapped to the viewport, inside its margins."""
+        area = self.viewport().rect().adjusted(24, 24, -24, -24)
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        return QFontMetrics(self._hint_font()).boundingRect(area, int(flags), self.empty_hint)
+
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         """On an empty canvas, say how to start."""
-        scene = self.scene()
-        if getattr(scene, "node_items", None):
+        if not self.is_empty():
             return
         painter.save()
         painter.resetTransform()
-        color = self.palette().color(QPalette.ColorRole.PlaceholderText)
-        painter.setPen(color)
-        font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        painter.setFont(font)
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.setFont(self._hint_font())
         area = self.viewport().rect().adjusted(24, 24, -24, -24)  # wrapped, never clipped at the sides
         painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_hint)
         painter.restore()

@@ -59,7 +59,9 @@ _ENGINE_DOWN = (
 )
 _BRIDGE = re.compile(r"could not find bridge|bridge \S+ not found|no such network interface", re.I)
 _NETWORK = re.compile(r"network (\S+) not found", re.I)
-_NO_IMAGE = re.compile(r"no such image: ([^\s\")]+)|image ['\"]?([^\s'\"]+)['\"]? is not on the engine", re.I)
+_NO_IMAGE = re.compile(
+    r"no such image: ([^\s\")]+)|image ['\"]?([^\s'\"]+)['\"]? is not on the (?:docker )?engine", re.I
+)
 _FROM_IMAGE = re.compile(r"fromImage=([^&\s\":]+)")
 _TAG = re.compile(r"[?&]tag=([^&\s\"]+)")
 
@@ -132,7 +134,9 @@ def _missing_image(text: str, image: str | None) -> str | None:
 
 def _image_problem(text: str, low: str, image: str | None) -> EngineProblem | None:
     pulling = "images/create" in low or "pull" in low
-    missing = "no such image" in low or "is not on the engine" in low or "imagenotfound" in low
+    missing = (
+        "no such image" in low or "imagenotfound" in low or re.search(r"is not on the (docker )?engine", low)
+    )
     if not (pulling or missing):
         return None
     name = _missing_image(text, image)

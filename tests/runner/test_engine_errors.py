@@ -38,6 +38,10 @@ def test_image_not_pullable_offers_the_image_map() -> None:
     assert problem.image == "python:3.12-slim"
     assert "no registry could be reached" in problem.message
     assert "Preferences ▸ Image mapping" in problem.fix and "settings map python:3.12-slim" in problem.fix
+    # A node's stored message (the explained text) reads back as the same problem: the designer
+    # offers the mapping from it after the run.
+    again = explain_engine_error(f"could not start: {problem}")
+    assert again is not None and again.kind is ProblemKind.IMAGE_MISSING and again.image == "python:3.12-slim"
     denied = explain_engine_error(PULL_DENIED)
     assert denied is not None and denied.image == "acme/private:1" and "docker login" in denied.message
 
