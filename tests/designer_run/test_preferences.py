@@ -134,7 +134,7 @@ def test_missing_image_offers_the_mapping_and_the_next_run_uses_it(
         assert ui.run_pipeline(dialog=False)
     assert blocker.args[0].status == "succeeded"
     ui.window.scene.select_node("hello")
-    assert any("hello from the container" in line.text for line in ui.logs.lines()), [ui.logs.shown, ui.logs.lines()]
+    assert any("hello from the container" in line.text for line in ui.logs.lines()), ui.logs.lines()
 
 
 def test_default_run_target_is_what_runs_use(qtbot, make_run_window, config: Path) -> None:
