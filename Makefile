@@ -67,6 +67,7 @@ test:
 	@$(MAKE) --no-print-directory packages venv engine images
 	@rc=0; \
 		$(TIMED) ruff $(VENV)/bin/ruff check . || rc=1; \
+		$(TIMED) imports $(VENV)/bin/lint-imports --no-cache || rc=1; \
 		echo "---- set-up timings ----"; cat "$(PD_TIMINGS)"; \
 		$(PY) -m pytest $(PYTEST_ARGS) || rc=1; \
 		exit $$rc  # pytest's summary stays the last line CI reads

@@ -202,7 +202,8 @@ def main() -> int:
         )
     else:
         print("print-to-plot latency: no point arrived")
-    # Panels were shut down explicitly above (STYLE 6.8: clear plots, close, drop references).
+    # Panels were shut down explicitly above: clear plots, close, drop references
+    # (docs/architecture.md "Shutdown").
     missed = [
         name
         for name, good in (

@@ -5,6 +5,8 @@
 2. Transfer: a 200 MB file into a container through the archive API over SSH (put_archive,
    tar prepared beforehand) vs ``scp`` of the same file over the same sshd. Target >= 0.5 of scp.
    Outputs the other way (get_archive vs scp from the host) are printed too.
+3. ProxyJump: the same no-op node (and chain) on the host reached through a second sshd as the
+   bastion (an ~/.ssh/config alias with ProxyJump) vs directly, alternating, same run.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def _transfer(server: ThrowawaySshd, host: HostConfig, root: Path) -> tuple[floa
     tar_path = root / "big.tar"
     with tarfile.open(tar_path, "w") as tar:
         tar.add(data, arcname="big.bin")
-    ssh_config = server.client_home(root / "sshhome") / ".ssh" / "config"
+    ssh_config = server.client_home(root / "scphome") / ".ssh" / "config"
     remote_dir = root / "remote"
     remote_dir.mkdir()
     scp = ["scp", "-q", "-F", str(ssh_config)]
@@ -87,15 +89,53 @@ def _transfer(server: ThrowawaySshd, host: HostConfig, root: Path) -> tuple[floa
     return api_up, scp_up, api_down, scp_down
 
 
+def _jump_host(root: Path, server: ThrowawaySshd, bastion: ThrowawaySshd) -> None:
+    """``bench-jump``: the same host as an ssh config alias behind ``bastion``."""
+    ssh_dir = root / "sshhome" / ".ssh"
+    ssh_dir.mkdir(parents=True)
+    (ssh_dir / "config").write_text(
+        f"Host bench-jump\n  HostName 127.0.0.1\n  Port {server.port}\n  IdentityFile {server.key.path}\n"
+        f"  ProxyJump 127.0.0.1:{bastion.port}\nHost 127.0.0.1\n  IdentityFile {bastion.key.path}\n"
+    )
+    HostRegistry().add(HostConfig("bench-jump", "ssh://bench-jump"))
+    KnownHosts().trust("127.0.0.1", bastion.port, fetch_host_key("127.0.0.1", bastion.port))
+
+
+def _jump_rounds(path: Path, chain: Path, local: object) -> None:
+    direct, jumped = [], []
+    _node_seconds(path, ["bench-jump"], local)  # warm-up
+    for _ in range(ROUNDS):
+        direct.append(_node_seconds(path, ["bench"], local))
+        jumped.append(_node_seconds(path, ["bench-jump"], local))
+    chains: dict[str, list[float]] = {"bench": [], "bench-jump": []}
+    for _ in range(3):  # alternating, so a busy moment of the machine hits both alike
+        for name, times in chains.items():
+            times.append(_node_seconds(chain, [name], local, "chain"))
+    chain_direct, chain_jump = median(chains["bench"]), median(chains["bench-jump"])
+    d, j = median(direct), median(jumped)
+    print(
+        f"remote_ssh: no-op node direct median {d:.3f} s, through a ProxyJump bastion {j:.3f} s "
+        f"(ratio {j / d:.2f}, +{j - d:.3f} s per run: one more SSH handshake and login)"
+    )
+    print(
+        f"remote_ssh: chain of {NODES} no-op nodes direct {chain_direct:.3f} s, through the bastion "
+        f"{chain_jump:.3f} s (ratio {chain_jump / chain_direct:.2f}, "
+        f"+{(chain_jump - chain_direct) / NODES:.3f} s per node)"
+    )
+
+
 def main() -> int:
     root = workspace("remote")
     os.environ["PIPELINE_DESIGNER_CONFIG"] = str(root / "config")
+    os.environ["HOME"] = str(root / "sshhome")  # our own ~/.ssh/config, not the user's
+    os.environ.pop("SSH_AUTH_SOCK", None)
     local = docker.from_env()
     path = write_yaml(root, "- step: {name: noop, image: busybox, command: 'true'}\n")
-    with ThrowawaySshd() as server:
+    with ThrowawaySshd() as server, ThrowawaySshd() as bastion:
         host = HostConfig("bench", server.base_url, identity=str(server.key.path))
         HostRegistry().add(host)
         KnownHosts().trust("127.0.0.1", server.port, fetch_host_key("127.0.0.1", server.port))
+        _jump_host(root, server, bastion)
         _node_seconds(path, None, local)
         _node_seconds(path, ["bench"], local)  # warm-up both
         ours_local, ours_ssh = [], []
@@ -107,6 +147,7 @@ def main() -> int:
         chain.write_text(CHAIN)
         chain_local = median([_node_seconds(chain, None, local, "chain") for _ in range(3)])
         chain_ssh = median([_node_seconds(chain, ["bench"], local, "chain") for _ in range(3)])
+        _jump_rounds(path, chain, local)
         api_up, scp_up, api_down, scp_down = _transfer(server, host, root)
     overhead = median(ours_ssh) - median(ours_local)
     print(

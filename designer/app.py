@@ -55,7 +55,8 @@ def _attach_welcome(window: MainWindow) -> None:
 
 
 def _shut_down(window: MainWindow) -> None:
-    """Close explicitly before Python finalizes (STYLE 6.8): close, drop references, collect."""
+    """Close explicitly before Python finalizes: close, drop references, collect
+    (docs/architecture.md "Shutdown")."""
     from designer.welcome import wait_for_checks
 
     window.close()
@@ -68,8 +69,7 @@ def _shut_down(window: MainWindow) -> None:
 def run_self_test(path: str | None = None) -> int:
     """``--self-test``: open the example (or ``path``) offscreen, lint it, quit; 0 when all is well."""
     from designer.welcome import check_configured_engine, examples_dir
-    from runner.config import ConfigLoadError, lint, load
-    from runner.config.diagnostics import has_errors
+    from runner.api import ConfigLoadError, has_errors, lint, load
 
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # read when the QApplication is created
     target = Path(path) if path else examples_dir() / "valohai.yaml"

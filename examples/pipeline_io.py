@@ -13,6 +13,7 @@ import csv
 import json
 import os
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +88,13 @@ def write_table(
         writer.writerow([*features, label])
         for row, name in zip(x, y, strict=True):
             writer.writerow([*(f"{v:.5f}" for v in row), name])
+
+
+def save_arrays(path: Path, **arrays: np.ndarray) -> None:
+    """``np.savez`` with a fixed timestamp in the zip: the same model gives the same bytes, so a
+    reproduced run's model.npz can be compared by content (np.savez stamps the current time)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with archive.open(info, "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.asanyarray(array), allow_pickle=False)

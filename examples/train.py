@@ -11,7 +11,7 @@ import json
 import time
 
 import numpy as np
-from pipeline_io import input_files, log_metrics, outputs_dir, parse_parameters, read_table
+from pipeline_io import input_files, log_metrics, outputs_dir, parse_parameters, read_table, save_arrays
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -84,7 +84,7 @@ def main() -> None:
         time.sleep(args.epoch_delay)  # slow enough for a live plot to draw each point
 
     out = outputs_dir()
-    np.savez(out / "model.npz", weights=w, bias=b, classes=np.array(classes), features=np.array(features))
+    save_arrays(out / "model.npz", weights=w, bias=b, classes=np.array(classes), features=np.array(features))
     summary = {"classes": classes, "features": features, "epochs": args.epochs, "optimizer": args.optimizer,
                "learning_rate": args.learning_rate, "loss": loss, "accuracy": accuracy}  # fmt: skip
     (out / "model.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -1,14 +1,21 @@
-"""The facade the designer (and the CLI) use to run pipelines. No Qt in here.
+"""The runner's public API: what the designer (and scripts) use. No Qt in here.
 
     handle = start_run("valohai.yaml", pipeline="train", on_event=print)
     handle.cancel(); status = handle.wait()
 
-Events are delivered to ``on_event`` (called on the runner thread: keep it quick) and to the
-thread-safe ``handle.events`` queue, which ends with a RunFinished event.
+Events (``runner.events``, frozen dataclasses, the other public module) are delivered to
+``on_event`` (called on the runner thread: keep it quick) and to the thread-safe
+``handle.events`` queue, which ends with a RunFinished event.
+
+Besides running, it names the model (load, lint, the edit functions, the typed views), the run
+history's helpers and host management. ``designer/`` imports the runner only from here and
+``runner.events``; an import-linter contract in pyproject.toml holds it to that
+(docs/architecture.md, "Packages and their rules").
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import queue
 import threading
@@ -17,7 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.config import LoadedConfig, lint, load
+from runner.config import ConfigLoadError, Diagnostic, LoadedConfig, lint, load, load_text
+from runner.config.checks import ALLOWED_TARGETS
+from runner.config.diagnostics import has_errors
+from runner.config.errors import CycleError, EdgeError, EditError
+from runner.config.sockets import ResolvedEdge, resolve_edges
+from runner.dag import PipelineGraph
 from runner.events import Event, LogLine
 from runner.execution.code import HOME_MARKER
 from runner.execution.engine_check import (
@@ -36,8 +48,12 @@ from runner.execution.engine_errors import (
 )
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
+from runner.execution.inputs import safe_file_name
+from runner.execution.naming import is_earlier_attempt, split_unit, unit_name
 from runner.execution.plan import PlanError, RunPlan, plan_pipeline, plan_step
 from runner.execution.staleness import definition_changes, plan_changes
+from runner.execution.sweep import SweepError, expand_blueprint
+from runner.metadata import latest_values, parse_metadata_line, rank_children
 from runner.settings import (
     THEMES,
     Settings,
@@ -49,9 +65,35 @@ from runner.settings import (
 )
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
-from runner.store.paths import data_dir as default_data_dir
+from runner.store.paths import data_dir
+from runner.store.schema import StoreError
+
+# name -> (module, attribute; None: the module itself), imported on first use: ruamel.yaml for
+# the edits, paramiko and the Docker SDK for hosts and debugging.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    **{name: (f"runner.config.{name}", None) for name in ("edits", "endpoint_edits", "node_edits")},
+    **{name: (f"runner.config.{name}", None) for name in ("pipeline_edits", "task_edits")},
+    "YamlDocument": ("runner.config.document", "YamlDocument"),
+    "Layout": ("runner.config.sidecar", "Layout"),
+    "SidecarError": ("runner.config.sidecar", "SidecarError"),
+    "layered_layout": ("runner.dag.layout", "layered_layout"),
+    "debug": ("runner.debug.service", None),  # shells in a node's world, failures, debugger attach
+    "hosts": ("runner.hosts.service", None),  # host management
+    "HostReport": ("runner.hosts.health", "HostReport"),
+    "HostKeyError": ("runner.hosts.known_hosts", "HostKeyError"),
+    **{name: ("runner.hosts.registry", name) for name in ("HostConfig", "HostConfigError", "HostRegistry")},
+    "SecretStoreError": ("runner.hosts.secrets", "SecretStoreError"),
+    **{name: ("runner.hosts.errors", name) for name in ("HostAuthError", "HostError")},
+    **{name: ("runner.triggers", name) for name in ("Trigger", "TriggerError", "load_triggers")},
+    **{name: ("runner.triggers", name) for name in ("remove_trigger", "save_trigger", "stored_path")},
+    # What the store says about runs: side by side (diff), where files came from (lineage).
+    "compare": ("runner.store.compare", None),
+    "lineage": ("runner.store.lineage", None),
+    **{name: ("runner.execution.reproduce", name) for name in ("ReproduceError", "Reproduction")},
+}
 
 IMAGE_MAP_ENV = "PIPELINE_DESIGNER_IMAGE_MAP"
+
 
 __all__ = [
     "THEMES",
@@ -71,7 +113,24 @@ __all__ = [
     "engine_inventory",
     "explain_engine_error",
     "fix_command",
+    "ALLOWED_TARGETS",
+    "ConfigLoadError",
+    "CycleError",
+    "Diagnostic",
+    "EdgeError",
+    "EditError",
+    "PipelineGraph",
+    "PlanError",
+    "ResolvedEdge",
+    "RunPlan",
+    "StoreError",
+    "SweepError",
+    "data_dir",
+    "expand_blueprint",
+    "has_errors",
     "image_map_from_env",
+    "is_earlier_attempt",
+    "latest_values",
     "lint",
     "load",
     "load_settings",
@@ -81,24 +140,30 @@ __all__ = [
     "run_target_hosts",
     "save_settings",
     "settings_path",
+    "load_text",
+    "parse_metadata_line",
+    "plan_reproduction",
+    "rank_children",
+    "resolve_edges",
+    "safe_file_name",
+    "split_unit",
     "start_run",
+    "unit_name",
+    *_LAZY,
 ]
 
 MAX_UNREAD_AFTER_RUN = 10_000  # queued events a finished run's handle keeps for a reader
 
 
 def __getattr__(name: str) -> Any:
-    """``runner.api.hosts``: host management (runner.hosts.service), imported on first use
-    because it pulls in paramiko and the Docker SDK."""
-    if name == "hosts":
-        from runner.hosts import service
-
-        return service
-    if name == "debug":  # shells in a node's world, failures, debugger attach (runner.debug.service)
-        from runner.debug import service as debug_service
-
-        return debug_service
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """The names of ``_LAZY``, imported on first use (``from runner.api import hosts`` too)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
 
 
 def image_map_from_env(text: str | None = None) -> dict[str, str]:
@@ -118,7 +183,7 @@ def parse_image_map(pairs: list[str]) -> dict[str, str]:
 
 
 def open_store(home: Path | None = None) -> tuple[Path, RunStore, ArtifactStore]:
-    home = home or default_data_dir()
+    home = home or data_dir()
     home.mkdir(parents=True, exist_ok=True)
     (home / HOME_MARKER).touch()
     return home, RunStore(home / "runs.sqlite3"), ArtifactStore(home / "artifacts")
@@ -150,6 +215,7 @@ def plan_run(
         assert step is not None
         plan = plan_step(loaded.config, step, loaded.root_dir, params, inputs)
     plan.yaml_path = loaded.path
+    plan.yaml_text = loaded.text
     return plan
 
 
@@ -179,6 +245,11 @@ class RunHandle:
         """Thread-safe: fail a node awaiting approval with ``message``; its descendants are skipped."""
         self.executor.actions.reject(node, message)
 
+    def set_parameters(self, node: str, values: dict[str, Any], timeout: float = 10) -> None:
+        """Thread-safe: parameter values for ``node`` when it starts (a node paused before its start
+        runs with them once continued); ValueError for an unknown node."""
+        self.executor.call_soon(lambda: self.executor.set_parameters(node, dict(values))).result(timeout)
+
     def awaiting_approval(self) -> dict[str, str]:
         """Nodes awaiting approval now -> "node-starting" or "node-complete"."""
         return self.executor.actions.awaiting()
@@ -194,6 +265,19 @@ class RunHandle:
     @property
     def done(self) -> bool:
         return self._thread is not None and not self._thread.is_alive()
+
+
+def plan_reproduction(target: str, home: Path | None = None) -> Any:
+    """A ``Reproduction`` of ``RUN`` or ``RUN/NODE`` (runner.execution.reproduce): its ``plan`` and
+    ``options()`` go to ``start_run``; ``check_in_store(run_id, home)`` then says, per execution,
+    whether outputs and final metrics came out identical. Raises ReproduceError."""
+    from runner.execution.reproduce import plan_reproduction as plan
+
+    _home, store, artifacts = open_store(home)
+    try:
+        return plan(store, artifacts, target)
+    finally:
+        store.close()
 
 
 def start_run(
@@ -222,11 +306,18 @@ def start_run(
     unknown = sorted(set(approve) - set(plan.nodes))
     if unknown:
         raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
+    if options.debug_nodes and network == "none":  # it would wait for a debugger that cannot reach it
+        raise ValueError(
+            "--debug needs a network: the debugger's port is published on 127.0.0.1 (drop --network none)"
+        )
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
+    run_id = new_run_id()
     if hosts and hosts != ["local"]:
         try:
-            impl: Any = make_host_pool(hosts, home, artifacts, store, network, pull, local_client=client)
+            impl: Any = make_host_pool(
+                hosts, home, artifacts, store, network, pull, local_client=client, run_id=run_id
+            )
         except BaseException:
             store.close()
             raise
@@ -243,7 +334,7 @@ def start_run(
         if on_event is not None:
             on_event(event)
 
-    executor = Executor(plan, impl, store, artifacts, home, options, emit, new_run_id())
+    executor = Executor(plan, impl, store, artifacts, home, options, emit, run_id)
     executor.actions.preapprove(approve, approve_all)
     handle = RunHandle(executor.run_id, executor, notes=list(getattr(impl, "notes", [])))
     holder["h"] = handle

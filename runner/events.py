@@ -60,7 +60,7 @@ class LogLine:
 
 @dataclass(frozen=True)
 class MetadataRecord:
-    """A stdout line that was a JSON object (contract §7); ``record`` includes ``_time``."""
+    """A stdout line that was a JSON object (docs/runtime.md §7); ``record`` includes ``_time``."""
 
     run_id: str
     node: str
@@ -152,6 +152,20 @@ class DebuggerListening:
     time: float = 0.0
 
 
+@dataclass(frozen=True)
+class ReuseDecided:
+    """Why a unit is reused or runs: which rule decided (``reused`` is True when an earlier
+    execution stands for it). ``reason``: "reused: none of the 3 files train read changed",
+    "re-ran: train.py changed", "ran: no earlier execution of train"."""
+
+    run_id: str
+    node: str
+    reused: bool
+    reason: str
+    time: float
+    child: int | None = None  # 1-based execution of a task node
+
+
 Event = (
     RunStarted
     | NodeStateChanged
@@ -165,4 +179,5 @@ Event = (
     | EndpointReady
     | EndpointStopped
     | DebuggerListening
+    | ReuseDecided
 )

@@ -1,8 +1,9 @@
-"""Metadata line parser (contract §7): a stdout line that is exactly one JSON object."""
+"""Metadata line parser (docs/runtime.md §7): a stdout line that is exactly one JSON object."""
 
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,19 +47,20 @@ def latest_values(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def rank_children(
     records_by_child: dict[int, list[dict[str, Any]]], metric: str, descending: bool = True
-) -> list[tuple[int, Any]]:
-    """A task's executions ranked by the latest value of ``metric`` (best first).
+) -> list[tuple[int, float | None]]:
+    """A task's executions ranked by the latest value of ``metric``: ``(child, score)``, best first.
 
-    Children that never printed it (value None) or printed a non-number (NaN included) come
-    last, in child order; ties keep child order.
+    The one ranking of a task's executions (runner.api exports it for the designer). Only a
+    finite number is a score: children that never printed the metric, or printed a non-number,
+    NaN or an infinity, come last with score None, in child order; ties keep child order.
     """
     scored: list[tuple[int, float]] = []
-    missing: list[tuple[int, Any]] = []
+    missing: list[tuple[int, float | None]] = []
     for child in sorted(records_by_child):
         value = latest_values(records_by_child[child]).get(metric)
-        if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
-            scored.append((child, value))
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            scored.append((child, float(value)))
         else:
-            missing.append((child, value))
+            missing.append((child, None))
     scored.sort(key=lambda cv: -cv[1] if descending else cv[1])
     return [*scored, *missing]

@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from runner.config.document import atomic_write
 from runner.hosts.paths import config_dir
 
 SETTINGS_FILE = "settings.json"
@@ -112,6 +111,8 @@ def _from_json(data: dict[str, Any], path: Path) -> Settings:
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Check and write ``settings`` atomically; returns the file written."""
+    from runner.config.document import atomic_write  # ruamel.yaml comes with it: only when saving
+
     settings.check()
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,11 +12,14 @@ import contextlib
 import os
 import shutil
 import tempfile
+import textwrap
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.images import BUSYBOX, PYTHON
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never read or change the user's own settings or host registry (a test that needs its
@@ -24,10 +27,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PIPELINE_DESIGNER_CONFIG"] = _CONFIG = tempfile.mkdtemp(prefix="pd-test-config-")
 atexit.register(shutil.rmtree, _CONFIG, True)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# Tags built locally by tests/images/build.sh (no registry is reachable in CI).
-BUSYBOX_IMAGE = "pipeline-designer-test/busybox:1"
-PYTHON_IMAGE = "pipeline-designer-test/python:1"
 TEST_LABEL = "pipeline-designer.test-session"
 
 
@@ -67,12 +66,12 @@ def _require_image(client: object, tag: str) -> str:
 
 @pytest.fixture(scope="session")
 def busybox_image(docker_client: object) -> str:
-    return _require_image(docker_client, BUSYBOX_IMAGE)
+    return _require_image(docker_client, BUSYBOX)
 
 
 @pytest.fixture(scope="session")
 def python_image(docker_client: object) -> str:
-    return _require_image(docker_client, PYTHON_IMAGE)
+    return _require_image(docker_client, PYTHON)
 
 
 @pytest.fixture
@@ -88,3 +87,83 @@ def container_label(docker_client: object) -> Iterator[dict[str, str]]:
     for container in leftovers:
         with contextlib.suppress(NotFound):  # removed meanwhile by its own run
             container.remove(force=True)
+
+
+# --- per-test folders and secrets: nothing a test writes reaches the user's own ---------------
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private data dir (run store, artifacts, logs) and designer recovery folder."""
+    from runner.store.paths import HOME_ENV
+
+    path = tmp_path / "home"
+    monkeypatch.setenv(HOME_ENV, str(path))
+    monkeypatch.setenv("PIPELINE_DESIGNER_RECOVERY_DIR", str(tmp_path / "recovery"))
+    return path
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private config dir: the host registry and known_hosts the test writes are its own."""
+    from runner.hosts.paths import CONFIG_ENV
+
+    path = tmp_path / "config"
+    monkeypatch.setenv(CONFIG_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def ssh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME with an empty ~/.ssh and no ssh-agent: the developer's own ssh config, keys and agent
+    never reach a test (tests write the config they mean, ``tests.support.remote.write_ssh_config``)."""
+    path = tmp_path / "sshhome"
+    (path / ".ssh").mkdir(parents=True, mode=0o700)
+    monkeypatch.setenv("HOME", str(path))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    return path
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[object]:
+    """An in-process keyring for the test, the previous backend restored after."""
+    import keyring
+
+    from tests.support.remote import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        yield ring
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[..., Path]:
+    """Write a valohai.yaml plus extra files (both dedented) into a project folder; returns the YAML path."""
+
+    def make(yaml_text: str, **files: str) -> Path:
+        root = tmp_path / "project"
+        root.mkdir(exist_ok=True)
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(textwrap.dedent(text))
+        path = root / "valohai.yaml"
+        path.write_text(textwrap.dedent(yaml_text))
+        return path
+
+    return make
+
+
+@pytest.fixture
+def sshd() -> Iterator[object]:
+    """The throwaway sshd on 127.0.0.1 (skips without sshd; fails instead when CI=true)."""
+    from tests.support.remote import start_sshd
+
+    server = start_sshd()
+    try:
+        yield server
+    finally:
+        server.__exit__(None, None, None)

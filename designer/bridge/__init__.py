@@ -1,1 +1,1 @@
-"""Runner ↔ Qt: the only package that touches runner threads (STYLE 6.1, 6.4)."""
+"""Runner ↔ Qt: the only package that touches runner threads (docs/architecture.md, "Threads")."""

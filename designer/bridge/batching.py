@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from runner.events import (
     ApprovalRequested,
     ApprovalResolved,
+    DebuggerListening,
     EndpointReady,
     EndpointStopped,
     Event,
@@ -41,6 +42,7 @@ class Batch:
     endpoints: list[EndpointEvent] = field(default_factory=list)
     logs: list[LogLine] = field(default_factory=list)
     records: list[MetadataRecord] = field(default_factory=list)
+    debuggers: list[DebuggerListening] = field(default_factory=list)
     finished: RunFinished | None = None
 
     def add(self, event: Event) -> None:
@@ -57,6 +59,8 @@ class Batch:
             self.approvals.append(event)
         elif isinstance(event, EndpointReady | EndpointStopped):
             self.endpoints.append(event)
+        elif isinstance(event, DebuggerListening):
+            self.debuggers.append(event)
         elif isinstance(event, RunStarted):
             self.started = event
         elif isinstance(event, RunFinished):
@@ -72,6 +76,7 @@ class Batch:
             or self.endpoints
             or self.logs
             or self.records
+            or self.debuggers
             or self.finished
         )
 

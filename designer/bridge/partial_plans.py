@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from designer.bridge.history import RunHistory
-from runner.execution.inputs import safe_file_name
-from runner.execution.plan import PlanError, RunPlan
-from runner.metadata import latest_values
+from runner.api import PlanError, RunPlan, latest_values, safe_file_name
 
 
 class MissingUpstream(PlanError):

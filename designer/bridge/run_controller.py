@@ -15,9 +15,8 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from designer.bridge.batching import BATCH_SECONDS, Batch, drain, next_batch
 from designer.bridge.node_states import NodeStateModel
 from designer.bridge.run_details import RunDetails
-from runner.api import RunHandle, RunOptions, start_run
+from runner.api import RunHandle, RunOptions, RunPlan, start_run
 from runner.events import EndpointReady, EndpointStopped, RunFinished
-from runner.execution.plan import RunPlan
 
 _STRAGGLERS: list[QThread] = []  # worker threads still ending after a timed-out shutdown
 
@@ -45,6 +44,8 @@ class RunEvents(QObject):
     endpoints_changed = Signal(object)
     # approve / reject / stop endpoints failed: (message)
     action_failed = Signal(str)
+    # A batch of DebuggerListening events (nodes run with debug waiting for a debugger)
+    debuggers_listening = Signal(object)
 
     def emit_batch(self, batch: Batch) -> None:
         """Any thread: one signal per kind, in an order the slots can rely on (a task's
@@ -59,6 +60,7 @@ class RunEvents(QObject):
             (self.endpoints_changed, batch.endpoints),
             (self.logs_arrived, batch.logs),
             (self.records_arrived, batch.records),
+            (self.debuggers_listening, batch.debuggers),
         ):
             if events:
                 signal.emit(events)

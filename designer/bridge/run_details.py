@@ -13,6 +13,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from runner.api import is_earlier_attempt
+from runner.api import split_unit as split_child  # the runner's names: "train#3", "train~1"
+from runner.api import unit_name as child_name  # noqa: F401 (imported from here by the docks)
 from runner.events import (
     OK_STATUSES,
     RUNNING,
@@ -25,25 +28,6 @@ from runner.events import (
     TaskExpanded,
     TaskProgress,
 )
-
-
-def split_child(name: str) -> tuple[str, int | None]:
-    """``"train#3"`` -> ``("train", 3)``; a plain node name -> ``(name, None)``."""
-    node, sep, k = name.rpartition("#")
-    if sep and node and k.isdigit():
-        return node, int(k)
-    return name, None
-
-
-def is_earlier_attempt(name: str) -> bool:
-    """A store row of a retried node's first attempt (``"train~1"``, ``"t#2~1"``): history only."""
-    base, sep, n = name.rpartition("~")
-    return bool(sep and base and n.isdigit())
-
-
-def child_name(node: str, child: int | None) -> str:
-    """The store's row name of a task's execution (the node's own name for ``None``)."""
-    return node if child is None else f"{node}#{child}"
 
 
 def format_params(params: dict[str, Any]) -> str:

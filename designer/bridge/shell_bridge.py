@@ -15,6 +15,23 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 
+class _State:
+    """The session and its state, plain Python: closing works even once the QObject is gone."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.session: Any = None
+        self.size: tuple[int, int] | None = None
+        self.closed = False
+
+    def close(self, *_: object) -> None:
+        with self.lock:
+            self.closed = True
+            session = self.session
+        if session is not None:
+            session.close()
+
+
 class ShellConnection(QObject):
     # The session is open: (its banner text)
     opened = Signal(str)
@@ -27,10 +44,9 @@ class ShellConnection(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._session: Any = None
-        self._lock = threading.Lock()
-        self._size: tuple[int, int] | None = None
-        self._closed = False
+        self.state = _State()
+        # Destroyed with its tab or window without close(): the session (a container) still ends.
+        self.destroyed.connect(self.state.close)
 
     def start(self, open_session: Callable[[], Any]) -> None:
         threading.Thread(target=self._run, args=(open_session,), name="shell", daemon=True).start()
@@ -41,9 +57,10 @@ class ShellConnection(QObject):
         except Exception as exc:  # ShellError, engine or host errors: the tab shows the reason
             self.failed.emit(str(exc) or type(exc).__name__)
             return
-        with self._lock:
-            self._session = session
-            size, closed = self._size, self._closed
+        state = self.state
+        with state.lock:
+            state.session = session
+            size, closed = state.size, state.closed
         if closed:
             session.close()
             return
@@ -57,22 +74,18 @@ class ShellConnection(QObject):
         self.ended.emit(code)
 
     def write(self, data: bytes) -> None:
-        with self._lock:
-            session = self._session
+        with self.state.lock:
+            session = self.state.session
         if session is not None:
             session.write(data)
 
     def resize(self, rows: int, cols: int) -> None:
-        with self._lock:
-            self._size = (rows, cols)
-            session = self._session
+        with self.state.lock:
+            self.state.size = (rows, cols)
+            session = self.state.session
         if session is not None:
             session.resize(rows, cols)
 
     def close(self) -> None:
         """Ends the session (a debug container is removed); safe from any state."""
-        with self._lock:
-            self._closed = True
-            session = self._session
-        if session is not None:
-            session.close()
+        self.state.close()

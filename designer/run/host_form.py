@@ -1,4 +1,5 @@
-"""Add / edit one remote host: name, ssh:// URL, identity file, GPUs, max-parallel, a secret.
+"""Add / edit one remote host: name, ssh:// URL (an ~/.ssh/config alias, shown resolved), identity
+file, GPUs and how containers get them, max-parallel, a secret.
 
 The password / passphrase field is only read by the Hosts dialog, which hands it to the keyring
 (``runner.hosts.service.store_secret``) and clears it; it never reaches the registry or settings.
@@ -7,6 +8,7 @@ The password / passphrase field is only read by the Hosts dialog, which hands it
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -20,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from runner.hosts.registry import HostConfig, HostConfigError
+from runner.api import HostConfig, HostConfigError
+from runner.api import hosts as service
 
 
 class HostForm(QDialog):
@@ -32,13 +35,22 @@ class HostForm(QDialog):
         self.config: HostConfig | None = None
         self.name = QLineEdit(self)
         self.url = QLineEdit(self)
-        self.url.setPlaceholderText("ssh://user@host[:port]")
+        self.url.setPlaceholderText("ssh://alias (of ~/.ssh/config) or ssh://user@host[:port]")
+        # How the URL resolves through the ssh config (no network): HostName, User, Port, jumps.
+        self.route = QLabel(self)
+        self.route.setWordWrap(True)
+        self.route.setStyleSheet("color: palette(placeholder-text)")
         self.identity = QLineEdit(self)
         self.identity.setPlaceholderText("private key file (optional)")
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
         self.gpus = QSpinBox(self)
         self.gpus.setRange(0, 64)
+        self.gpu_access = QComboBox(self)
+        self.gpu_access.addItem("Device request (docker run --gpus)", service.GPU_ACCESS[0])
+        self.gpu_access.addItem(
+            "NVIDIA_VISIBLE_DEVICES (engine's default runtime is nvidia)", service.GPU_ACCESS[1]
+        )
         self.max_parallel = QSpinBox(self)
         self.max_parallel.setRange(1, 256)
         self.max_parallel.setValue(4)
@@ -53,6 +65,7 @@ class HostForm(QDialog):
             self.url.setText(host.url)
             self.identity.setText(host.identity or "")
             self.gpus.setValue(host.gpus)
+            self.gpu_access.setCurrentIndex(max(self.gpu_access.findData(host.gpu_access), 0))
             self.max_parallel.setValue(host.max_parallel)
         self.environments = host.environments if host else ()
         identity_row = QHBoxLayout()
@@ -61,8 +74,10 @@ class HostForm(QDialog):
         form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("URL", self.url)
+        form.addRow("", self.route)
         form.addRow("Identity file", identity_row)
         form.addRow("GPUs", self.gpus)
+        form.addRow("GPU access", self.gpu_access)
         form.addRow("Max parallel", self.max_parallel)
         form.addRow("Password / passphrase", self.secret)
         self.error = QLabel(self)
@@ -77,6 +92,19 @@ class HostForm(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self.url.textChanged.connect(self._show_route)
+        self.identity.textChanged.connect(self._show_route)
+        self._show_route()
+
+    def _show_route(self) -> None:
+        url = self.url.text().strip()
+        if not url:
+            self.route.setText("")
+            return
+        try:
+            self.route.setText("→ " + service.describe_route(url, self.identity.text().strip() or None))
+        except HostConfigError as exc:
+            self.route.setText(str(exc))
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Private key file")
@@ -90,6 +118,9 @@ class HostForm(QDialog):
 
     def accept(self) -> None:
         try:
+            service.describe_route(
+                self.url.text().strip(), self.identity.text().strip() or None
+            )  # followable
             self.config = HostConfig(
                 self.name.text().strip(),
                 self.url.text().strip(),
@@ -97,6 +128,7 @@ class HostForm(QDialog):
                 gpus=self.gpus.value(),
                 max_parallel=self.max_parallel.value(),
                 environments=self.environments,
+                gpu_access=str(self.gpu_access.currentData()),
             )
         except HostConfigError as exc:
             self.error.setText(str(exc))

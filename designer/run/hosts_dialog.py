@@ -27,12 +27,16 @@ from PySide6.QtWidgets import (
 
 from designer.panels.form_fields import table_with_buttons
 from designer.run.host_form import HostForm
-from runner.hosts import service
-from runner.hosts.health import HostReport
-from runner.hosts.known_hosts import HostKeyError
-from runner.hosts.registry import HostConfig, HostConfigError
-from runner.hosts.secrets import SecretStoreError
-from runner.hosts.ssh import HostAuthError, HostError
+from runner.api import (
+    HostAuthError,
+    HostConfig,
+    HostConfigError,
+    HostError,
+    HostKeyError,
+    HostReport,
+    SecretStoreError,
+)
+from runner.api import hosts as service
 
 COLUMNS = ["Name", "URL", "GPUs", "Max parallel", "Status"]
 
@@ -48,17 +52,33 @@ def plain_error(exc: BaseException) -> str:
 
 def report_text(report: HostReport) -> str:
     lines = [
-        f"Host {report.name}: connected in {report.connect_s:.1f} s",
+        f"Host {report.name}: connected in {report.connect_s:.1f} s ({report.route})",
         f"Docker engine {report.engine_version} (API {report.api_version}, {report.os})",
         f"Runtimes: {', '.join(report.runtimes) or 'none'}",
-        f"GPUs: {', '.join(report.gpus) if report.gpus else 'none'}"
-        + (f" ({report.gpu_note})" if report.gpu_note else ""),
     ]
+    if report.gpus:
+        lines.append(f"GPUs ({len(report.gpus)}, from nvidia-smi):")
+        lines += [f"    {gpu.describe()}" for gpu in report.gpus]
+        if report.gpu_note:
+            lines.append(f"Warning: {report.gpu_note}")
+    else:
+        lines.append(f"GPUs: none ({report.gpu_note})" if report.gpu_note else "GPUs: none")
+    if report.gpu_check:
+        lines.append(f"Warning: {report.gpu_check} (Use GPUs found declares those found)")
     if report.leftovers_removed:
         lines.append(f"Removed {report.leftovers_removed} container(s) left by earlier runs")
     if report.error:
         lines.append(f"Error: {report.error}")
     return "\n".join(lines)
+
+
+def _who(offered: service.OfferedKey) -> str:
+    """ "The host gpubox", or "Jump host bastion (hop 1 of 2 on the way to gpubox)"."""
+    if offered.hops == 1:
+        return f"The host {offered.host}"
+    if offered.is_target:
+        return f"The host {offered.host} (hop {offered.hop} of {offered.hops})"
+    return f"Jump host {offered.label} (hop {offered.hop} of {offered.hops} on the way to {offered.host})"
 
 
 class _Signals(QObject):
@@ -119,16 +139,19 @@ class HostsDialog(QDialog):
                 ("Edit…", self.edit_host),
                 ("Remove", self.remove_host),
                 ("Test", self.test_host),
+                ("Use GPUs found", self.use_found_gpus),
             ],
         )
-        self.add_button, self.edit_button, self.remove_button, self.test_button = buttons
+        self.add_button, self.edit_button, self.remove_button, self.test_button, self.gpus_button = buttons
+        self.gpus_button.setToolTip("Declare the GPUs the last test found (nvidia-smi) as those runs may use")
+        self.reports: dict[str, HostReport] = {}  # the last test of each host
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)  # indeterminate: "working"
         self.busy.setTextVisible(False)
         self.busy.hide()
         self.output = QPlainTextEdit(self)
         self.output.setReadOnly(True)
-        self.output.setMaximumHeight(130)
+        self.output.setMaximumHeight(200)
         self.output.setPlaceholderText("Test a host to see its engine version and GPUs.")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
@@ -175,9 +198,12 @@ class HostsDialog(QDialog):
             self.table.selectRow(self.host_names().index(name))
 
     def _update_buttons(self) -> None:
-        chosen = self.selected() is not None and not self._working and self.key_box is None
+        name = self.selected()
+        chosen = name is not None and not self._working and self.key_box is None
         for button in (self.edit_button, self.remove_button, self.test_button):
             button.setEnabled(chosen)
+        report = self.reports.get(name or "")
+        self.gpus_button.setEnabled(chosen and report is not None and bool(report.gpus and report.gpu_check))
 
     # --- add / edit / remove --------------------------------------------------------------------
     def add_host(self) -> None:
@@ -248,20 +274,24 @@ class HostsDialog(QDialog):
         self._update_buttons()
 
     def test_host(self) -> None:
-        """Check the host key first (prompting for an unknown one), then connect and report."""
+        """Check the host keys first (prompting for each unknown one), then connect and report."""
         name = self.selected()
-        if name is None:
-            return
-        self._show(name, "checking…", f"Checking the host key of {name}…")
+        if name is not None:
+            self._check_keys(name)
+
+    def _check_keys(self, name: str) -> None:
+        """The route's next key to decide on: each jump host's, then the host's own."""
+        self._show(name, "checking…", f"Checking the host keys on the way to {name}…")
         self._run(lambda: service.offered_key(name), lambda o: self._on_key(name, o), self._failer(name))
 
     def _on_key(self, name: str, offered: service.OfferedKey) -> None:
+        who = _who(offered)
         if offered.changed:
-            self._show(name, "KEY CHANGED", f"Refused: the host key of {name} changed.")
+            self._show(name, "KEY CHANGED", f"Refused: the host key of {who} changed.")
             self._key_box(
                 QMessageBox.Icon.Critical,
                 "HOST KEY CHANGED",
-                f"The host {name} ({offered.host_id}) now offers a different key:\n\n"
+                f"{who} ({offered.host_id}) now offers a different key:\n\n"
                 f"{offered.key_type} {offered.fingerprint}\n\nTrusted until now:\n"
                 + "\n".join(offered.trusted)
                 + "\n\nSomeone may be intercepting the connection, or the host was reinstalled. "
@@ -274,7 +304,7 @@ class HostsDialog(QDialog):
             box = self._key_box(
                 QMessageBox.Icon.Question,
                 "Unknown host key",
-                f"The host {name} ({offered.host_id}) offers a key that is not trusted yet:\n\n"
+                f"{who} ({offered.host_id}) offers a key that is not trusted yet:\n\n"
                 f"{offered.key_type}\n{offered.fingerprint}\n\n"
                 "Check this fingerprint with the host's owner. Trust it?",
                 trust=True,
@@ -313,13 +343,32 @@ class HostsDialog(QDialog):
         except (HostKeyError, HostConfigError, OSError) as exc:
             self._failer(name)(exc)
             return
-        self._connect(name)
+        if offered.is_target:
+            self._connect(name)
+        else:
+            self._check_keys(name)  # the next hop of the route
 
     def _connect(self, name: str) -> None:
         self._show(name, "testing…", f"Connecting to {name}…")
         self._run(lambda: service.test_host(name), lambda r: self._on_report(name, r), self._failer(name))
 
+    def use_found_gpus(self) -> None:
+        """The last test's GPUs become the host's GPU set (what runs may lease there)."""
+        name = self.selected()
+        report = self.reports.get(name or "")
+        if name is None or report is None or not report.gpus:
+            return
+        try:
+            service.use_found_gpus(name, report)
+        except HostConfigError as exc:
+            QMessageBox.warning(self, "GPUs not declared", str(exc))
+            return
+        self.refresh()
+        self.select(name)
+        self.output.appendPlainText(f"Runs now use the {len(report.gpus)} GPU(s) of {name}.")
+
     def _on_report(self, name: str, report: HostReport) -> None:
+        self.reports[name] = report
         ok = report.reachable and not report.error
         gpus = f", {len(report.gpus)} GPU(s)" if report.gpus else ""
         self._show(name, f"ok: Docker {report.engine_version}{gpus}" if ok else "failed", report_text(report))

@@ -47,10 +47,8 @@ from designer.run.runs_browser import RunsBrowser, param_diff
 from designer.run.status_badge import BadgeOverlay
 from designer.run.task_views import TaskViews
 from designer.run.triggers_dialog import open_triggers_dialog
-from runner.api import RunOptions, SettingsError, image_map_from_env, load_settings
+from runner.api import RunOptions, RunPlan, SettingsError, data_dir, image_map_from_env, load_settings
 from runner.events import TERMINAL_STATUSES
-from runner.execution.plan import RunPlan
-from runner.store.paths import data_dir
 
 
 class RunUI(RunCommands, TaskViews, QObject):
@@ -66,6 +64,9 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.last_image_map: dict[str, str] = {}  # the image map of the last run started
         self.reuse = True
         self.start_kwargs: dict[str, Any] = {}
+        self.debug_nodes: tuple[str, ...] = ()  # the next run's nodes waiting for a debugger
+        self.capture_locals = False  # Run ▸ Capture Locals on Failure (designer/debug/debug_ui.py)
+        self.pause_before: set[str] = set()  # Run ▸ Pause Before This Node: run-time breakpoints
         # Prompts (tests replace them): ask(title, text) -> yes?, warn(title, text)
         self.ask: Callable[[str, str], bool] = self._ask_box
         self.warn: Callable[[str, str], None] = lambda t, m: QMessageBox.warning(self.window, t, m)
@@ -225,7 +226,15 @@ class RunUI(RunCommands, TaskViews, QObject):
             )
             return False
         image_map = self.last_image_map = {**saved.image_map, **image_map_from_env(), **self.image_map}
-        options = RunOptions(image_map=image_map, reuse=self.reuse, labels=dict(self.labels))
+        options = RunOptions(
+            image_map=image_map,
+            reuse=self.reuse,
+            labels=dict(self.labels),
+            debug_nodes=self.debug_nodes,
+            capture_locals=self.capture_locals,
+            pause_before=tuple(sorted(self.pause_before)),
+        )
+        self.debug_nodes = ()
         kwargs = {"home": self.home, "network": saved.network, **self.start_kwargs}
         hosts = self.target_hosts()
         if hosts != [LOCAL]:
@@ -380,7 +389,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         return False
 
     def shutdown(self) -> None:
-        """Cancel a run, stop timers and clear plots (STYLE 6.8); safe to call twice."""
+        """Cancel a run, stop timers and clear plots (docs/architecture.md "Shutdown"); safe to call twice."""
         if self._closed:
             return
         self._closed = True
@@ -395,6 +404,9 @@ class RunUI(RunCommands, TaskViews, QObject):
 
 def attach_run_ui(window: QMainWindow, home: Path | None = None) -> RunUI:
     """Add the run UI to ``window``; ``home`` overrides the data folder (tests use a tmp dir)."""
+    from designer.debug.debug_ui import DebugUI
+
     ui = RunUI(window, home)
     window.run_ui = ui  # type: ignore[attr-defined]  (keeps it alive with the window)
+    ui.debug_ui = DebugUI(ui)  # type: ignore[attr-defined]  (shell, failure view, debugger prompt)
     return ui

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.bridge.run_details import child_name, split_child
-from runner.metadata import parse_metadata_line
+from runner.api import parse_metadata_line
 
 MAX_LINES = 200_000  # per shown log; older lines scroll away (the full log stays on disk)
 LINES_PER_TICK = 1500  # lines added to the view per 50 ms tick at most (~30,000 lines/s)

@@ -1,7 +1,8 @@
 """The pyqtgraph plot of the metrics dock: curves per (node/run, key), redrawn on a timer.
 
 Data arrive whenever they like (``MetricSource.add_records``); a 25 Hz ``QTimer`` calls
-``setData`` only for curves whose source changed (STYLE 6.4: throttle drawing, never data).
+``setData`` only for curves whose source changed (throttle drawing, never data:
+docs/architecture.md, "A printed metric to the plot").
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ class MetricsPlot(QObject):
         return {ident: (curve.x, curve.y) for ident, curve in self._curves.items()}
 
     def stop(self) -> None:
-        """Stop the timer and drop every curve (STYLE 6.8: clear plots before exit)."""
+        """Stop the timer and drop every curve (docs/architecture.md "Shutdown")."""
         self._timer.stop()
         self.set_curves([])
         self.item.clear()

@@ -12,9 +12,7 @@ from designer.bridge.history import RunHistory
 from designer.bridge.partial_plans import MissingUpstream, ancestors, descendants, failed_nodes, subset_plan
 from designer.bridge.run_controller import RunController
 from designer.run.run_dialog import RunDialog
-from runner.api import plan_run
-from runner.execution.plan import RunPlan
-from runner.store.paths import data_dir
+from runner.api import RunPlan, data_dir, plan_run
 
 
 class RunCommands:
@@ -68,6 +66,18 @@ class RunCommands:
 
     def run_node(self, node: str | None = None) -> bool:
         return self._run_subset(node, lambda plan, n: {n}, upstream_prompt=True)
+
+    def run_nodes(self, nodes: set[str]) -> bool:
+        """Run these nodes on their upstream's latest outputs (no question asked: a warning when an
+        upstream has none); what re-run on save uses."""
+        plan = self._full_plan()
+        if plan is None:
+            return False
+        missing = sorted(nodes - set(plan.nodes))
+        if missing:
+            self.warn("Cannot run", f"no node {', '.join(missing)} in pipeline {plan.pipeline!r}")
+            return False
+        return self._start_subset(plan, set(nodes), upstream_prompt=False)
 
     def run_from_here(self, node: str | None = None) -> bool:
         return self._run_subset(node, descendants, upstream_prompt=True)

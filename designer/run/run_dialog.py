@@ -32,7 +32,7 @@ POOL = "Several hosts (pool)…"
 
 def registered_hosts() -> list[str]:
     """Names in the host registry (an unreadable registry offers no remote hosts)."""
-    from runner.hosts.registry import HostConfigError, HostRegistry
+    from runner.api import HostConfigError, HostRegistry
 
     try:
         return sorted(HostRegistry().load())

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.run.ranking import rank_children
 from designer.run.series import MetricSource
+from runner.api import rank_children
 
 COLUMNS = ["Rank", "Execution", "Parameters", "Value", "Status"]
 BEST = "#dafbe1"  # light green row (light palette)

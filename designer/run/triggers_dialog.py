@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from designer.panels.form_fields import table_with_buttons
-from runner.config.sidecar import SidecarError
-from runner.triggers import (
+from runner.api import (
+    SidecarError,
     Trigger,
     TriggerError,
     load_triggers,
@@ -393,7 +393,7 @@ def open_triggers_dialog(
 
 
 def _pipelines_of(yaml_path: Path) -> list[str]:
-    from runner.config import ConfigLoadError, load
+    from runner.api import ConfigLoadError, load
 
     try:
         config = load(yaml_path).config

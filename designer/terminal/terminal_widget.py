@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QFontDatabase,
     QFontMetrics,
     QGuiApplication,
+    QInputMethodEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -171,6 +172,12 @@ class TerminalWidget(QWidget):
             self.typed.emit(data)
             return
         super().keyPressEvent(event)
+
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:
+        """Text composed by an input method (accents, CJK) goes to the process when committed."""
+        if event.commitString():
+            self.typed.emit(event.commitString().encode())
+        event.accept()
 
     def copy(self) -> None:
         text = self.selected_text()

@@ -5,12 +5,17 @@
 - ``history --json``: ``{"format": 1, "runs": [RUN, ...]}`` newest first, where RUN is
   ``{"id", "pipeline", "step", "status", "started", "ended", "backend", "yaml_path", "tags",
   "note"}`` (times are UTC ISO-8601 strings or null; ``tags`` a sorted list).
-- ``show RUN --json``: ``{"format": 1, "run": RUN, "executions": [EXECUTION, ...]}``;
+- ``show RUN --json``: ``{"format": 1, "run": RUN, "executions": [EXECUTION, ...]}`` (RUN here
+  also has ``"snapshot_id"``, ``"git"``: ``{"commit", "branch", "dirty", "untracked",
+  "diff_sha256"}`` or null, ``"runner_version"``);
   ``show RUN/NODE --json``: ``{"format": 1, "run": RUN, "execution": EXECUTION}``, where EXECUTION is
   ``{"id", "node", "step", "status", "exit_code", "started", "ended", "image", "command",
   "parameters", "inputs": {name: [{"name", "sha256", "size", "uri"}]}, "outputs": [{"path",
   "sha256", "size", "properties"}], "reused_from", "message", "last_metadata": {key: value},
-  "log_path", "host", "backend"}``.
+  "log_path", "host", "backend", "decision", "image_digest", "snapshot_id", "gpu_ids", "env",
+  "runner_version", "reads": {"complete": true, "files": [...]} or {"complete": false, "why"}
+  or null}``; ``decision`` says why it was reused or ran ("reused: none of the 3 files train read
+  changed", "re-ran: train.py changed"); ``env`` shows secret-looking values as ``<hidden>``.
 - ``metrics RUN/NODE --json``: ``{"format": 1, "records": [{..., "_time"}, ...]}`` in print order.
 
 ``RUN`` may be ``latest``. A task node's executions are rows named ``NODE#K`` (``train#3``;
@@ -28,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from runner.cli.store_access import LookupFailed, iso_or_none, resolve_target, store_command
+from runner.execution.naming import split_unit
 from runner.metadata import latest_values
 
 FORMAT = 1
@@ -68,7 +74,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run_json(run: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id", "pipeline", "step", "status", "backend", "yaml_path", "note")
+    keys = (
+        "id",
+        "pipeline",
+        "step",
+        "status",
+        "backend",
+        "yaml_path",
+        "note",
+        "snapshot_id",
+        "git",
+        "runner_version",
+    )
     return {
         **{k: run.get(k) for k in keys},
         "tags": run.get("tags", []),
@@ -93,6 +110,12 @@ def _execution_json(store: Any, row: dict[str, Any]) -> dict[str, Any]:
         "log_path",
         "host",
         "backend",
+        "decision",
+        "image_digest",
+        "snapshot_id",
+        "gpu_ids",
+        "env",
+        "runner_version",
     )
     outputs = [{k: o[k] for k in ("path", "sha256", "size", "properties")} for o in store.outputs(row["id"])]
     return {
@@ -101,7 +124,26 @@ def _execution_json(store: Any, row: dict[str, Any]) -> dict[str, Any]:
         "ended": iso_or_none(row.get("ended")),
         "outputs": outputs,
         "last_metadata": latest_values(store.metadata(row["id"])),
+        "reads": _reads_json(_reads_of(store, row)),
     }
+
+
+def _reads_of(store: Any, row: dict[str, Any]) -> dict[str, Any] | None:
+    """A reused execution read what the one it reused read."""
+    if row.get("reads") is None and row.get("reused_from"):
+        original = store.execution_by_id(row["reused_from"])
+        return original.get("reads") if original else None
+    return row.get("reads")
+
+
+def _reads_json(reads: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the execution read of its code folder: the files, or why that is not known."""
+    if not reads:
+        return None
+    if not reads.get("complete"):
+        return {"complete": False, "why": reads.get("why", "")}
+    deps = reads.get("dependencies") or {}
+    return {"complete": True, "files": sorted(d[2:] for d in deps if d.startswith("f:"))}
 
 
 def _task_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -110,9 +152,9 @@ def _task_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     nodes = {r["node"] for r in rows}
     plain = []
     for row in rows:
-        parent, sep, k = row["node"].rpartition("#")
-        if sep and k.isdigit() and parent in nodes:
-            children.setdefault(parent, []).append((int(k), row))
+        parent, k = split_unit(row["node"], nodes)
+        if k is not None:
+            children.setdefault(parent, []).append((k, row))
         else:
             plain.append(row)
     out = []
@@ -172,15 +214,26 @@ def show(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) ->
         print(f"tags: {', '.join(r['tags'])}", file=out)
     if r["note"]:
         print(f"note: {r['note']}", file=out)
+    git = r.get("git")
+    if git:
+        dirty = " (uncommitted changes)" if git.get("dirty") else ""
+        print(f"git: {git.get('branch') or 'detached'} {git['commit'][:12]}{dirty}", file=out)
     for ex in [data["execution"]] if row is not None else data["executions"]:
         print(
             f"\n{ex['node']} ({ex['step']}): {ex['status']}"
             + (f" - {ex['message']}" if ex["message"] else ""),
             file=out,
         )
-        for key in ("image", "exit_code", "started", "ended", "reused_from", "log_path"):
+        if ex.get("decision"):
+            print(f"  {ex['decision']}", file=out)
+        for key in ("image", "image_digest", "exit_code", "started", "ended", "reused_from", "log_path"):
             if ex.get(key) is not None:
                 print(f"  {key}: {ex[key]}", file=out)
+        reads = ex.get("reads")
+        if reads and reads["complete"]:
+            print(f"  read: {', '.join(reads['files']) or 'no file of the code folder'}", file=out)
+        elif reads:
+            print(f"  read: not known ({reads['why']}): the whole code folder counts", file=out)
         if ex.get("parameters"):
             print(f"  parameters: {json.dumps(ex['parameters'])}", file=out)
         for name, files in (ex.get("inputs") or {}).items():

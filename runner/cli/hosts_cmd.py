@@ -19,12 +19,25 @@ EXIT_HOST_KEY = 3
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("hosts", help="remote Docker hosts reached over SSH")
     sub = p.add_subparsers(dest="hosts_command", metavar="ACTION", required=True)
-    add = sub.add_parser("add", help="register a host (ssh://user@host[:port])")
+    add = sub.add_parser(
+        "add", help="register a host (ssh://ALIAS of ~/.ssh/config, or ssh://user@host[:port])"
+    )
     add.add_argument("name")
-    add.add_argument("url", help="ssh://user@host[:port]")
+    add.add_argument(
+        "url",
+        help="ssh://ALIAS (HostName, User, Port, IdentityFile, ProxyJump... from ~/.ssh/config) "
+        "or ssh://user@host[:port]",
+    )
     add.add_argument("--identity", help="private key file (its passphrase goes in the keyring)")
     add.add_argument("--gpus", type=int, default=0, help="GPUs the runner may hand out on this host")
     add.add_argument("--max-parallel", type=int, default=4, help="nodes run at once on this host")
+    add.add_argument(
+        "--gpu-access",
+        choices=("device-request", "env"),
+        default="device-request",
+        help="how a container gets its GPUs: a device request (docker run --gpus; default) or "
+        "NVIDIA_VISIBLE_DEVICES for an engine whose default runtime is nvidia",
+    )
     add.add_argument(
         "--environment", action="append", default=[], help="valohai environment name this host serves"
     )
@@ -34,11 +47,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     test = sub.add_parser("test", help="connect, show the engine and its GPUs, remove leftovers")
     test.add_argument("name")
     test.add_argument("--json", action="store_true")
-    test.add_argument("--gpu-image", default=None, help="image to run nvidia-smi in (default ubuntu:24.04)")
+    test.add_argument(
+        "--gpu-image",
+        default=None,
+        help="image already on the host in which to check that containers see the GPUs "
+        "(default ubuntu:24.04)",
+    )
+    test.add_argument(
+        "--use-gpus", action="store_true", help="declare the GPUs nvidia-smi lists as the ones runs may use"
+    )
     trust = sub.add_parser("trust", help="show the host's key fingerprint and trust it explicitly")
     trust.add_argument("name")
     trust.add_argument(
-        "--fingerprint", help="accept only this SHA256:... fingerprint (no prompt; for scripts)"
+        "--fingerprint",
+        action="append",
+        help="accept only this SHA256:... fingerprint (no prompt; for scripts); "
+        "behind ProxyJump once per hop, in hop order",
     )
     trust.add_argument("--replace", action="store_true", help="replace a CHANGED key (after checking it)")
     secret = sub.add_parser("secret", help="store the SSH password or key passphrase in the keyring")
@@ -83,10 +107,19 @@ def _add(args: argparse.Namespace, out: IO[str]) -> int:
     from runner.hosts.registry import HostConfig, HostRegistry
 
     host = HostConfig(
-        args.name, args.url, args.identity, args.gpus, args.max_parallel, tuple(args.environment)
+        args.name,
+        args.url,
+        args.identity,
+        args.gpus,
+        args.max_parallel,
+        tuple(args.environment),
+        args.gpu_access,
     )
+    from runner.hosts.ssh_config import resolve
+
+    route = resolve(host.url, host.identity)  # a broken ssh config entry is refused now, not at run time
     HostRegistry().add(host, replace=args.replace)
-    print(f"added host {host.name} ({host.url})", file=out)
+    print(f"added host {host.name} ({host.url}: {route.describe()})", file=out)
     print(f"next: `pipeline-designer hosts trust {host.name}` to check and accept its host key", file=out)
     return 0
 
@@ -100,7 +133,8 @@ def _list(args: argparse.Namespace, out: IO[str]) -> int:
         return 0
     for h in hosts.values():
         envs = f" env={','.join(h.environments)}" if h.environments else ""
-        print(f"{h.name:<16} {h.url:<36} gpus={h.gpus} max-parallel={h.max_parallel}{envs}", file=out)
+        access = "" if h.gpu_access == "device-request" else f" gpu-access={h.gpu_access}"
+        print(f"{h.name:<16} {h.url:<36} gpus={h.gpus} max-parallel={h.max_parallel}{envs}{access}", file=out)
     if not hosts:
         print("no hosts registered (`pipeline-designer hosts add NAME ssh://user@host`)", file=out)
     return 0
@@ -108,51 +142,97 @@ def _list(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _test(args: argparse.Namespace, out: IO[str]) -> int:
     from runner.hosts.health import GPU_PROBE_IMAGE
-    from runner.hosts.service import test_host
+    from runner.hosts.service import test_host, use_found_gpus
 
     report = test_host(args.name, gpu_image=args.gpu_image or GPU_PROBE_IMAGE)
+    if args.use_gpus:
+        use_found_gpus(args.name, report)
     if args.json:
         out.write(json.dumps(asdict(report), indent=2) + "\n")
         return 0
-    print(f"host {report.name}: connected in {report.connect_s:.2f} s", file=out)
+    print(f"host {report.name}: connected in {report.connect_s:.2f} s ({report.route})", file=out)
     print(f"  engine {report.engine_version} (API {report.api_version}, {report.os})", file=out)
     print(f"  runtimes: {', '.join(report.runtimes) or 'none'}", file=out)
-    gpus = "; ".join(report.gpus) if report.gpus else f"none ({report.gpu_note})"
-    print(f"  GPUs: {gpus}", file=out)
+    if report.gpus:
+        print(f"  GPUs ({len(report.gpus)}, nvidia-smi):", file=out)
+        for gpu in report.gpus:
+            print(f"    {gpu.describe()}", file=out)
+        if report.gpu_note:
+            print(f"  warning: {report.gpu_note}", file=out)
+    else:
+        print(f"  GPUs: none ({report.gpu_note})", file=out)
+    if args.use_gpus and report.gpus:
+        print(f"  declared: runs now use its {len(report.gpus)} GPU(s)", file=out)
+    elif report.gpu_check:
+        fix = f"`pipeline-designer hosts test {report.name} --use-gpus` declares those found"
+        print(f"  warning: {report.gpu_check}; {fix}", file=out)
     if report.leftovers_removed:
         print(f"  removed {report.leftovers_removed} leftover container(s)", file=out)
     return 0
 
 
 def _trust(args: argparse.Namespace, out: IO[str]) -> int:
+    """Walk the route hop by hop: each key not trusted yet is shown and asked about in turn."""
     from runner.hosts.known_hosts import HostKeyChangedError, KnownHosts
-    from runner.hosts.service import offered_key, trust_offered
+    from runner.hosts.service import offered_keys, route_of, trust_offered
 
-    offered = offered_key(args.name)
-    if offered.known:
-        print(f"{offered.host_id}: {offered.key_type} {offered.fingerprint} is already trusted", file=out)
-        return 0
-    if offered.changed and not args.replace:
-        old = ", ".join(offered.trusted)
-        raise HostKeyChangedError(offered.host_id, offered.key_type, old, offered.fingerprint)
-    print(
-        f"host {args.name} ({offered.host_id}) offers a {offered.key_type} key with fingerprint\n"
-        f"    {offered.fingerprint}",
-        file=out,
-    )
-    if args.fingerprint is not None:
-        if args.fingerprint.strip() != offered.fingerprint:
-            print(
-                f"error: that is not the fingerprint you gave ({args.fingerprint}); NOT trusted",
-                file=sys.stderr,
-            )
+    route = route_of(args.name)
+    given = [f.strip() for f in args.fingerprint or []]
+    if given and len(given) != len(route.hops):
+        hops = ", ".join(h.label for h in route.hops)
+        print(
+            f"error: the route to {args.name} has {len(route.hops)} hop(s) ({hops}): give --fingerprint "
+            "once per hop, in that order",
+            file=sys.stderr,
+        )
+        return 2
+    if route.jumps:
+        print(f"route to {args.name}: " + " → ".join(h.label for h in route.hops), file=out)
+    shown: set[int] = set()
+    while True:
+        offered = offered_keys(args.name)
+        for key in offered:
+            if key.known and key.hop not in shown:
+                shown.add(key.hop)
+                print(f"{_hop_name(key)}: {key.key_type} {key.fingerprint} is already trusted", file=out)
+                if given and given[key.hop - 1] != key.fingerprint:
+                    print(
+                        f"error: that is not the fingerprint you gave ({given[key.hop - 1]})", file=sys.stderr
+                    )
+                    return EXIT_HOST_KEY
+        last = offered[-1]
+        if last.known:
+            return 0
+        if last.hop in shown:  # trusted a moment ago, still refused: never loop on it
+            print(f"error: {_hop_name(last)} is still not trusted", file=sys.stderr)
             return EXIT_HOST_KEY
-    elif not _confirm("Is this the host's real key? Type 'yes' to trust it: "):
-        print("not trusted", file=out)
-        return EXIT_HOST_KEY
-    trust_offered(args.name, offered, replace=args.replace)
-    print(f"trusted {offered.host_id} {offered.fingerprint} (stored in {KnownHosts().path})", file=out)
-    return 0
+        shown.add(last.hop)
+        if last.changed and not args.replace:
+            old = ", ".join(last.trusted)
+            raise HostKeyChangedError(last.host_id, last.key_type, old, last.fingerprint, args.name)
+        print(
+            f"{_hop_name(last)} offers a {last.key_type} key with fingerprint\n    {last.fingerprint}",
+            file=out,
+        )
+        if given:
+            if given[last.hop - 1] != last.fingerprint:
+                print(
+                    f"error: that is not the fingerprint you gave ({given[last.hop - 1]}); NOT trusted",
+                    file=sys.stderr,
+                )
+                return EXIT_HOST_KEY
+        elif not _confirm("Is this the host's real key? Type 'yes' to trust it: "):
+            print("not trusted", file=out)
+            return EXIT_HOST_KEY
+        trust_offered(args.name, last, replace=args.replace)
+        print(f"trusted {last.host_id} {last.fingerprint} (stored in {KnownHosts().path})", file=out)
+
+
+def _hop_name(key: Any) -> str:
+    if key.hops == 1:
+        return f"host {key.host} ({key.host_id})"
+    role = "host" if key.is_target else "jump host"
+    return f"hop {key.hop}/{key.hops}: {role} {key.label}"
 
 
 def _confirm(prompt: str) -> bool:

@@ -6,11 +6,15 @@ import argparse
 
 from runner import __version__
 from runner.cli import (
+    archive_cmd,
     completion_cmd,
+    diff_cmd,
     graph_cmd,
     history_cmd,
     hosts_cmd,
+    lineage_cmd,
     lint_cmd,
+    reproduce_cmd,
     run_cmd,
     settings_cmd,
     shell_cmd,
@@ -25,6 +29,10 @@ HEADLESS_COMMANDS = (
     watch_cmd,
     history_cmd,
     tag_cmd,
+    reproduce_cmd,
+    diff_cmd,
+    lineage_cmd,
+    archive_cmd,
     hosts_cmd,
     shell_cmd,
     settings_cmd,

@@ -17,6 +17,7 @@ import sys
 import time
 from typing import IO, Any
 
+from runner.cli.debug_args import add_debug_arguments, chosen_debug_nodes
 from runner.deploy.serve import add_serve_arguments, serve_endpoints
 from runner.events import (
     ApprovalRequested,
@@ -28,6 +29,7 @@ from runner.events import (
     RunStarted,
     TaskProgress,
 )
+from runner.execution.naming import unit_name
 
 STATUS_EXIT = {"succeeded": 0, "stopped": 0, "failed": 1, "cancelled": 130}
 EXIT_CODES = (
@@ -143,16 +145,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--strict", action="store_true", help="join the step commands with && (stop at a failure)")
     add_engine_arguments(p)
     p.add_argument("--logs", action="store_true", help="print every log line as it arrives")
-    p.add_argument(
-        "--debug",
-        action="append",
-        nargs="?",
-        const="",
-        default=[],
-        metavar="NODE",
-        help="run the step (--step) or NODE (--pipeline; repeatable) with its Python waiting for a "
-        "debugger (debugpy, Debug Adapter Protocol); prints `debugger listening on 127.0.0.1:PORT`",
-    )
+    add_debug_arguments(p)  # --debug [NODE], --capture-locals
     add_approval_arguments(p, "asked on the terminal, or fail the node when not interactive")
     add_serve_arguments(p)  # --no-serve (deployment endpoints)
     p.set_defaults(func=run)
@@ -210,7 +203,10 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         unknown = sorted(set(args.approve) - set(plan.nodes))
         if unknown:
             raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
-        debug_nodes = _debug_nodes(args.debug, plan.nodes, args.pipeline)
+        debug_nodes = chosen_debug_nodes(args.debug, plan.nodes, args.pipeline, args.network)
+        unknown = sorted(set(args.pause_before) - set(plan.nodes))
+        if unknown:
+            raise ValueError(f"--pause-before: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
     except ConfigLoadError as exc:
         print(exc.format(), file=sys.stderr)
         return 2
@@ -223,6 +219,8 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         strict=args.strict,
         image_map=image_map,
         debug_nodes=debug_nodes,
+        capture_locals=args.capture_locals,
+        pause_before=tuple(args.pause_before),
     )
     try:
         handle = start_run(
@@ -255,22 +253,6 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
     # Endpoints of deployment nodes: print their URLs and serve until Ctrl-C (or stop them now).
     serve_endpoints(handle, out, serve=not args.no_serve and status == "succeeded", show_logs=args.logs)
     return STATUS_EXIT.get(status, 1)
-
-
-def _debug_nodes(given: list[str], nodes: Any, pipeline: str | None) -> tuple[str, ...]:
-    """``--debug`` (the step's one node) or ``--debug NODE`` of a pipeline."""
-    if not given:
-        return ()
-    if pipeline is None:
-        if any(given):
-            raise ValueError("--debug takes no NODE with --step (the step is the node)")
-        return tuple(nodes)
-    if not all(given):
-        raise ValueError(f"--debug needs a NODE with --pipeline (nodes: {', '.join(nodes)})")
-    unknown = sorted(set(given) - set(nodes))
-    if unknown:
-        raise ValueError(f"--debug: no node {', '.join(unknown)} (nodes: {', '.join(nodes)})")
-    return tuple(dict.fromkeys(given))
 
 
 def _follow(handle: Any, display: Progress, stdin: IO[str]) -> str:
@@ -341,7 +323,7 @@ class Progress:
         elif isinstance(event, NodeStateChanged) and event.child is not None:  # a task's execution
             if not self.tty and event.status not in ("pending", "running"):
                 extra = f" ({event.message})" if event.message else ""
-                print(f"  {event.node}#{event.child}: {event.status}{extra}", file=self.out)
+                print(f"  {unit_name(event.node, event.child)}: {event.status}{extra}", file=self.out)
         elif isinstance(event, TaskProgress):
             if event.node in self.nodes:
                 self.nodes[event.node]["task"] = event
@@ -365,7 +347,8 @@ class Progress:
             if event.node in self.nodes:
                 self.nodes[event.node]["metric"] = " ".join(items)[:60]
         elif isinstance(event, LogLine) and (
-            self.show_logs or (event.stream == "runner" and event.text.startswith(("error", "warning")))
+            self.show_logs
+            or (event.stream == "runner" and event.text.startswith(("error", "warning", "waiting for a GPU")))
         ):
             self._clear()
             print(f"  [{event.node} {event.stream}] {event.text}", file=self.out)

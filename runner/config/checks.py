@@ -222,7 +222,7 @@ def _check_actions(ctx: _Ctx, node: dict[str, Any], npath: ConfigPath) -> Iterat
     actions = node.get("actions")
     if not isinstance(actions, list) or not actions:
         return
-    from runner.execution.actions import check_expression  # leval: only for files with actions
+    from runner.execution.conditions import check_expression  # leval: only for files with actions
 
     for j, action in enumerate(actions):
         conditions = action.get("if") if isinstance(action, dict) else None

@@ -36,6 +36,10 @@ class YamlDocument:
         # True when the last edit could not be merged line by line and the whole file was
         # re-dumped (same data, normalised formatting). Rare; tests watch it.
         self.last_edit_rewrote_file = False
+        # Why the last edit could not be written as patches of the text (and went through
+        # the ruamel.yaml re-dump instead); None when it was patched exactly.
+        self.last_edit_fallback: str | None = None
+        self._cst: Any = None
         self._set_text(text)
         self.saved_text = text
 
@@ -105,6 +109,24 @@ class YamlDocument:
         dump it came from: if the two would not parse to the same data, the dump wins, so
         an edit can lose formatting but never meaning.
         """
+        from runner.config.exact import PatchImpossible, exact_edit
+
+        try:
+            done = _shaped(lambda: exact_edit(self._loaded, self._cst, self._style, mutate))
+        except PatchImpossible as why:
+            self.last_edit_fallback = str(why)
+        else:
+            self.last_edit_fallback = None
+            self.last_edit_rewrote_file = False
+            if done is not None:
+                text, loaded, self._cst = done
+                self._set_text(text, loaded=loaded, keep_cst=True)
+            return
+        self._apply_by_redump(mutate)
+
+    def _apply_by_redump(self, mutate: Callable[[Any], None]) -> None:
+        """The fallback where a patch is impossible: edit the ruamel.yaml tree and merge its
+        re-dump line by line (``last_edit_fallback`` says why)."""
         if self._loaded.duplicate_keys:
             path, mark = self._loaded.duplicate_keys[0]
             raise EditError(
@@ -114,22 +136,9 @@ class YamlDocument:
         tree = self.tree
         base = self._dump(tree)
         try:
-            mutate(tree)
-            _replace_emptied_containers(tree)
-            edited = self._dump(tree)
-        except EditError:
-            self._tree = None  # a half-done mutation must not leak into the next edit
-            raise
-        except (TypeError, KeyError, AttributeError, IndexError, ValueError) as exc:
-            # The edit functions expect the schema's shapes (lists of mappings...); a file
-            # that lint rejects can have anything there. Refuse with a typed error.
-            self._tree = None
-            raise EditError(
-                "This part of the file does not have the shape a valohai.yaml needs "
-                f"({type(exc).__name__}: {exc}); fix it in the YAML view, where lint points at it."
-            ) from exc
+            edited = _shaped(lambda: (mutate(tree), _replace_emptied_containers(tree), self._dump(tree))[2])
         except BaseException:
-            self._tree = None
+            self._tree = None  # a half-done mutation must not leak into the next edit
             raise
         if edited == base:
             return
@@ -189,7 +198,14 @@ class YamlDocument:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _set_text(self, text: str, *, keep_tree: bool = False, loaded: LoadedConfig | None = None) -> None:
+    def _set_text(
+        self,
+        text: str,
+        *,
+        keep_tree: bool = False,
+        loaded: LoadedConfig | None = None,
+        keep_cst: bool = False,
+    ) -> None:
         if loaded is None:
             loaded = load_text(text, self.path)  # raises on unreadable text: nothing is changed then
         self._text = text
@@ -198,18 +214,35 @@ class YamlDocument:
         self._newline = "\r\n" if "\r\n" in text else "\n"
         self._body = text.removeprefix(BOM).replace("\r\n", "\n")
         self._final_newline = self._body.endswith("\n") or not self._body
+        if not keep_cst:
+            self._cst = None  # the syntax tree for exact edits: parsed at the next edit
+            self._style_cache = None
         if keep_tree:
             return  # the tree already holds this content; its dump is the next base
         self._tree = None
-        self._yaml = _make_yaml(self._body)
-        # ruamel applies one dash offset everywhere; valohai files put top-level dashes at
-        # column 0 but indent nested lists. Dump with the nested offset, then shift back.
-        offset = self._yaml.sequence_dash_offset
-        self._root_shift = offset if offset and re.search(r"^- ", self._body, re.M) else 0
+        self._yaml_cache = None
+
+    @property
+    def _yaml(self) -> YAML:
+        if self._yaml_cache is None:
+            self._yaml_cache = _make_yaml(self._body)
+            # ruamel applies one dash offset everywhere; valohai files put top-level dashes at
+            # column 0 but indent nested lists. Dump with the nested offset, then shift back.
+            offset = self._yaml_cache.sequence_dash_offset
+            self._root_shift = offset if offset and re.search(r"^- ", self._body, re.M) else 0
+        return self._yaml_cache
+
+    def _style(self) -> Any:
+        from runner.config.render import Style
+
+        if self._style_cache is None:
+            mapping, offset = guess_indent(self._body)
+            self._style_cache = Style(indent=mapping, offset=offset)
+        return self._style_cache
 
     def _dump(self, tree: Any) -> str:
         stream = io.StringIO()
-        self._yaml.dump(tree, stream)
+        self._yaml.dump(tree, stream)  # sets _root_shift too
         text = stream.getvalue()
         if self._root_shift:
             pad = " " * self._root_shift
@@ -221,6 +254,21 @@ class YamlDocument:
                 for line in text.split("\n")
             )
         return text
+
+
+def _shaped(run: Callable[[], Any]) -> Any:
+    """``run()``, its stumbles on shapes the schema does not allow turned into an EditError."""
+    try:
+        return run()
+    except EditError:
+        raise
+    except (TypeError, KeyError, AttributeError, IndexError, ValueError) as exc:
+        # The edit functions expect the schema's shapes (lists of mappings...); a file
+        # that lint rejects can have anything there. Refuse with a typed error.
+        raise EditError(
+            "This part of the file does not have the shape a valohai.yaml needs "
+            f"({type(exc).__name__}: {exc}); fix it in the YAML view, where lint points at it."
+        ) from exc
 
 
 def _replace_emptied_containers(node: Any) -> None:

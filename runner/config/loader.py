@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,8 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 MAX_BYTES = 5 * 1024 * 1024
-# An alias bomb is small on disk and explodes when expanded: cap the expanded size.
-# A generated 500-step, 500-node config has ~15,000; this leaves room for 6x that.
+# An alias bomb is small on disk and explodes when expanded: cap the values that aliases add
+# (a file without aliases is limited only by its size). Real files reuse a few small anchors.
 MAX_EXPANDED_NODES = 100_000
 DEFAULT_FILENAME = "valohai.yaml"
 BOM = "\ufeff"  # kept in the text so a save gives the same bytes back; stripped for parsing
@@ -43,16 +43,57 @@ class Mark:
     column: int
 
 
-@dataclass
 class LoadedConfig:
-    """One parsed valohai.yaml: its text, plain data, positions and valohai-yaml view."""
+    """One parsed valohai.yaml: its text, plain data, positions and valohai-yaml view.
 
-    text: str
-    data: Any
-    path: Path | None = None
-    marks: dict[ConfigPath, Mark] = field(default_factory=dict)
-    key_marks: dict[ConfigPath, Mark] = field(default_factory=dict)
-    duplicate_keys: list[tuple[ConfigPath, Mark]] = field(default_factory=list)
+    ``marks`` (where each value starts), ``key_marks`` (where each mapping key starts) and
+    ``duplicate_keys`` come with the parse; a view built from an exact edit finds them on
+    first use instead, so an edit pays only for what it changed.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        data: Any,
+        path: Path | None = None,
+        marks: dict[ConfigPath, Mark] | None = None,
+        key_marks: dict[ConfigPath, Mark] | None = None,
+        duplicate_keys: list[tuple[ConfigPath, Mark]] | None = None,
+        *,
+        has_aliases: bool = False,
+        positions_known: bool = True,
+    ) -> None:
+        self.text = text
+        self.data = data
+        self.path = path
+        self.has_aliases = has_aliases  # the text reuses nodes (aliases, merge keys)
+        self._marks = marks if marks is not None else {}
+        self._key_marks = key_marks if key_marks is not None else {}
+        self._duplicate_keys = duplicate_keys if duplicate_keys is not None else []
+        self._positions_known = positions_known
+
+    def _positions(self) -> None:
+        if self._positions_known:
+            return
+        self._positions_known = True
+        fresh = load_text(self.text, self.path)
+        self._marks, self._key_marks = fresh._marks, fresh._key_marks
+        self._duplicate_keys = fresh._duplicate_keys
+
+    @property
+    def marks(self) -> dict[ConfigPath, Mark]:
+        self._positions()
+        return self._marks
+
+    @property
+    def key_marks(self) -> dict[ConfigPath, Mark]:
+        self._positions()
+        return self._key_marks
+
+    @property
+    def duplicate_keys(self) -> list[tuple[ConfigPath, Mark]]:
+        self._positions()
+        return self._duplicate_keys
 
     @property
     def root_dir(self) -> Path:
@@ -97,9 +138,10 @@ class LoadedConfig:
 
     def locate(self, path: ConfigPath, *, key: bool = False) -> Mark:
         """The position of ``path``, or of its nearest located ancestor."""
-        table = self.key_marks if key else self.marks
+        marks = self.marks
+        table = self.key_marks if key else marks
         for end in range(len(path), -1, -1):
-            mark = table.get(path[:end]) or self.marks.get(path[:end])
+            mark = table.get(path[:end]) or marks.get(path[:end])
             if mark is not None:
                 return mark
         return Mark(1, 1)
@@ -195,7 +237,7 @@ def load_text(text: str, path: Path | None = None) -> LoadedConfig:
         node = loader.get_single_node()
         if node is None:
             return loaded  # an empty file: lint says what to put in it
-        _check_expansion(node, path)
+        loaded.has_aliases = _check_expansion(node, path)
         # Before constructing: PyYAML flattens merge keys (<<) into node.value in place.
         _collect_marks(node, (), loaded)
         loaded.data = loader.construct_document(node)
@@ -224,8 +266,13 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: Path | None) -> ConfigLoadErr
     )
 
 
-def _check_expansion(root: yaml.Node, path: Path | None) -> None:
-    """Refuse alias bombs and recursive aliases without expanding anything."""
+def _check_expansion(root: yaml.Node, path: Path | None) -> bool:
+    """Refuse alias bombs and recursive aliases without expanding anything; True when the
+    text reuses a node at all.
+
+    Only what aliases add counts: the expanded size minus the nodes written in the text, so
+    a large plain file is limited by its size alone.
+    """
     sizes: dict[int, int] = {}
     on_stack: set[int] = set()
 
@@ -252,18 +299,18 @@ def _check_expansion(root: yaml.Node, path: Path | None) -> None:
             )
             for child in children:
                 total += size(child)
-                if total > MAX_EXPANDED_NODES:
-                    break
             on_stack.discard(key)
         sizes[key] = total
         return total
 
-    if size(root) > MAX_EXPANDED_NODES:
+    added = size(root) - len(sizes)
+    if added > MAX_EXPANDED_NODES:
         raise ConfigLoadError(
             f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values (an alias bomb?)",
             file=path,
             hint="use fewer nested anchors and aliases",
         )
+    return added > 0
 
 
 def _collect_marks(root: yaml.Node, prefix: ConfigPath, loaded: LoadedConfig) -> None:

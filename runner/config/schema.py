@@ -2,7 +2,7 @@
 
 jsonschema resolves ``$ref`` through the ``referencing`` library on every visit, which made
 validating a 500-step file take ~2 s. The schema has no recursive references, so inlining
-them once gives the same verdicts (tests/config/test_schema.py compares the two validators
+them once gives the same verdicts (tests/runner/config/test_schema.py compares the two validators
 on every corpus file) about 8x faster.
 """
 

@@ -5,11 +5,15 @@ it listens on a container port published on 127.0.0.1 of its host (forwarded ove
 remote host) and waits for the debugger. It has no time limit and is never reused; its
 "debugger listening on 127.0.0.1:PORT" is announced once debugpy really listens (the hook's
 marker line on stderr), and the forward closes with the node.
+
+With ``capture_locals`` every unit also gets the locals hook; its record (the injection's reports
+folder) is kept beside the unit's log, where the failure view finds it (runner.debug.failure).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -17,7 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.events import DebuggerListening, Event
-from runner.execution.inject import DEBUG_ENV, DEBUG_PORT
+from runner.execution.inject import DEBUG_ENV, DEBUG_PORT, LOCALS_ENV
+from runner.execution.naming import split_unit
+
+# What the locals hook writes in the reports folder (runner/execution/inject/site/_pd_locals.py).
+LOCALS_REPORT = "locals/record.json"
+MAX_LOCALS_RECORD = 256 * 1024  # ours caps itself far below: a bigger file is not ours
+
+# Why a node with a run-time breakpoint waits (the approval's reason: "node-starting: <this>").
+BREAKPOINT = "paused before this node (breakpoint); inputs staged"
 
 # The line the injected hook prints once debugpy listens (runner/execution/inject/site/_pd_debug.py).
 MARKER = "pipeline-designer: debugger listening on port"
@@ -29,6 +41,8 @@ class DebugHooks:
 
     runner_line: Callable[[str, str], None]
     emit: Callable[[Event], None]
+    # Where a unit's captured locals go (the file beside its log: runner.debug.failure reads it)
+    locals_path: Callable[[str], Any] | None = None
 
 
 class _Session:
@@ -42,25 +56,53 @@ class _Session:
 
 
 class DebugSessions:
-    def __init__(self, run_id: str, nodes: Iterable[str], backend: Any, hooks: DebugHooks) -> None:
+    def __init__(
+        self, run_id: str, nodes: Iterable[str], backend: Any, hooks: DebugHooks, capture_locals: bool = False
+    ) -> None:
         self.run_id = run_id
         self.nodes = frozenset(nodes)
+        self.capture_locals = capture_locals
         self.backend = backend
         self.hooks = hooks
         self._lock = threading.Lock()
         self._sessions: dict[str, _Session] = {}
 
     def wants(self, node: str) -> bool:
-        return node in self.nodes
+        """A node run with debug; of a task node, its first execution (the sweep's others run as
+        usual: one debugger, not one per execution)."""
+        if node in self.nodes:
+            return True
+        task, child = split_unit(node)
+        return child == 1 and task in self.nodes
 
     def prepare(self, spec: Any) -> None:
-        """Before launch: inject debugpy, publish its port, lift the time limits."""
+        """Before launch: inject debugpy, publish its port, lift the time limits; and the locals hook."""
+        if self.capture_locals:
+            spec.inject[LOCALS_ENV] = "1"
         if not self.wants(spec.node):
             return
         spec.inject[DEBUG_ENV] = str(DEBUG_PORT)
         spec.publish = (*spec.publish, DEBUG_PORT)
         spec.time_limit = None  # paused at a breakpoint is not hanging
         spec.no_output_timeout = None
+
+    def stage(self, store: Any, spec: Any, backend: str, log_path: Any) -> None:
+        """A node paused before its start: its world (image, staged inputs, parameters) goes into
+        the store now, so a shell can open on it while it waits."""
+        store.upsert_execution(
+            spec.execution_id,
+            run_id=self.run_id,
+            node=spec.node,
+            step=spec.step,
+            image=spec.image,
+            command=spec.script,
+            parameters=spec.parameters,
+            env=spec.env,
+            inputs={k: [f.__dict__ for f in v] for k, v in spec.inputs.items()},
+            status="pending",
+            backend=backend,
+            log_path=str(log_path),
+        )
 
     def launched(self, node: str, handle: Any) -> None:
         """The container runs: find (and for a remote host, forward) its debugger port, off the loop."""
@@ -94,6 +136,28 @@ class DebugSessions:
             session.script = text.rpartition("(")[2].rstrip(")") if text.endswith(")") else ""
         self._announce(node, session)
 
+    def _keep_locals(self, node: str, handle: Any) -> None:
+        """The locals hook's record (untrusted: checked, size-capped) goes beside the node's log."""
+        if self.hooks.locals_path is None:
+            return
+        try:
+            data = self.backend.reports(handle).get(LOCALS_REPORT)
+        except Exception as exc:  # the container or host went away: the failure itself still shows
+            self.hooks.runner_line(node, f"warning: the captured locals could not be fetched: {exc}")
+            return
+        if not data or len(data) > MAX_LOCALS_RECORD:
+            return
+        try:
+            record = json.loads(data)
+        except ValueError:
+            return
+        if not isinstance(record, dict) or not isinstance(record.get("frames"), list):
+            return
+        with contextlib.suppress(OSError):
+            self.hooks.locals_path(node).write_text(json.dumps(record), encoding="utf-8")
+            count = len(record["frames"])
+            self.hooks.runner_line(node, f"captured the locals of {count} frame(s) at the failure")
+
     def _announce(self, node: str, session: _Session) -> None:
         with self._lock:
             if session.announced or not session.listening or session.port is None:
@@ -106,9 +170,17 @@ class DebugSessions:
             DebuggerListening(self.run_id, node, "127.0.0.1", session.port, session.script, time.time())
         )
 
-    def finished(self, node: str) -> None:
+    def finished(self, node: str, handle: Any = None) -> None:
+        if self.capture_locals and handle is not None:
+            self._keep_locals(node, handle)
         with self._lock:
             session = self._sessions.pop(node, None)
+        if session is not None and not session.listening and not session.error:
+            self.hooks.runner_line(
+                node,
+                "warning: nothing waited for the debugger: no Python of this node ran a script or module "
+                "of the code folder (/valohai/repository)",
+            )
         if session is not None:
             with contextlib.suppress(Exception):
                 session.close()

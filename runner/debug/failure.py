@@ -162,6 +162,32 @@ def last_error_line(lines: Iterable[str]) -> str:
     return last
 
 
+def locals_path(log_path: Path) -> Path:
+    """Where an execution's captured locals are kept: beside its log."""
+    return Path(log_path).with_suffix(".locals.json")
+
+
+def attach_locals(failure: Failure, record: dict[str, object]) -> Failure:
+    """``failure`` with the captured locals of its frames (matched by file and line; untrusted
+    text: strings only, capped again here)."""
+    captured = record.get("frames")
+    if not isinstance(captured, list):
+        return failure
+    by_index: dict[int, dict[str, str]] = {}
+    used: set[int] = set()
+    for entry in captured:
+        if not isinstance(entry, dict) or not isinstance(entry.get("locals"), dict):
+            continue
+        for index in range(len(failure.frames) - 1, -1, -1):  # innermost first: recursion repeats frames
+            frame = failure.frames[index]
+            if index not in used and frame.file == entry.get("file") and frame.line == entry.get("line"):
+                used.add(index)
+                values = list(entry["locals"].items())[:100]
+                by_index[index] = {str(k)[:200]: str(v)[:2000] for k, v in values}
+                break
+    return Failure(failure.exception, failure.message, failure.frames, by_index)
+
+
 def source_context(path: Path, line: int, around: int = 3) -> list[tuple[int, str]]:
     """Lines ``line-around .. line+around`` of a local file as (number, text); [] if unreadable."""
     try:

@@ -6,23 +6,39 @@ failure = debug.failure_of(home, run_id, node) # the traceback of a failed node,
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from runner.debug.attach_config import write_vscode_launch
+from runner.debug.attach_config import AttachConfigError, write_vscode_launch
+from runner.debug.debugger import BREAKPOINT
 from runner.debug.editor import editor_command
-from runner.debug.failure import Failure, Frame, last_error_line, parse_traceback, source_context
+from runner.debug.failure import (
+    Failure,
+    Frame,
+    attach_locals,
+    last_error_line,
+    locals_path,
+    parse_traceback,
+    source_context,
+)
+from runner.debug.local_pty import LocalTerminal
 from runner.debug.shell import Shell, open_shell
 from runner.debug.world import ShellError, code_root
 
 __all__ = [
+    "BREAKPOINT",
+    "AttachConfigError",
     "Failure",
     "Frame",
     "Shell",
     "ShellError",
+    "code_root",
     "editor_command",
     "failure_of",
     "last_error_line",
+    "locals_path",
     "log_lines",
+    "open_local_terminal",
     "open_shell",
     "open_terminal",
     "parse_traceback",
@@ -31,18 +47,28 @@ __all__ = [
 ]
 
 
+TAIL_BYTES = 2_000_000  # the end of a log holds its traceback; a huge log is not read whole
+
+
 def log_lines(log_path: str | Path, streams: tuple[str, ...] = ("stderr", "stdout")) -> list[str]:
-    """A node's log file (``<time> <stream> <text>`` lines) as the text of those streams."""
+    """The last TAIL_BYTES of a node's log file (``<time> <stream> <text>`` lines) as the text of
+    those streams."""
     out = []
     try:
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                _time, _, rest = line.rstrip("\n").partition(" ")
-                stream, _, text = rest.partition(" ")
-                if stream in streams:
-                    out.append(text)
+        with open(log_path, "rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - TAIL_BYTES))
+            data = fh.read()
     except OSError:
         return []
+    lines = data.decode("utf-8", "replace").splitlines()
+    if len(data) == TAIL_BYTES and lines:
+        lines = lines[1:]  # cut mid-line
+    for line in lines:
+        _time, _, rest = line.partition(" ")
+        stream, _, text = rest.partition(" ")
+        if stream in streams:
+            out.append(text)
     return out
 
 
@@ -50,7 +76,15 @@ def failure_of(execution: dict, run: dict | None = None) -> Failure | None:  # t
     """The Python traceback that ended a failed execution (a store row), frames mapped to the
     run's code folder; None when its log has none."""
     root = code_root(run) if run else None
-    return parse_traceback(log_lines(execution.get("log_path") or "", ("stderr",)), root)
+    log = execution.get("log_path") or ""
+    failure = parse_traceback(log_lines(log, ("stderr",)), root)
+    if failure is None or not log:
+        return failure
+    try:
+        record = json.loads(locals_path(Path(log)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return failure  # none captured (the run did not ask), or unreadable
+    return attach_locals(failure, record) if isinstance(record, dict) else failure
 
 
 class _OwnedTerminal:
@@ -91,3 +125,8 @@ def open_terminal(
 ) -> _OwnedTerminal:
     """An interactive shell (pseudo-terminal) in ``RUN/NODE``'s world; raises ShellError."""
     return _OwnedTerminal(open_shell(target, home=home, labels=labels, network=network), argv)
+
+
+def open_local_terminal(argv: list[str], cwd: str | None = None) -> LocalTerminal:
+    """``argv`` on this machine under a pseudo-terminal (a terminal editor)."""
+    return LocalTerminal(argv, cwd)

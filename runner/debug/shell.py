@@ -13,8 +13,10 @@ A remote node's shell goes through that host's SSH connection to its Docker engi
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import shutil
+import socket
 import tarfile
 import tempfile
 import time
@@ -37,8 +39,12 @@ from runner.debug.world import ShellError, World, load_world, missing_files, spl
 from runner.events import RUNNING
 from runner.execution.spec import CONTAINER_ROOT, container_env, container_name
 from runner.store.artifacts import ArtifactStore
+from runner.store.db import pid_alive
 
 DEBUG_LABEL = "pipeline-designer.debug-of"
+# host:pid of the process holding the shell. A tty container outlives its attached client (closing
+# the connection does not end the shell), so the next shell removes those whose holder is gone.
+OWNER_LABEL = "pipeline-designer.debug-owner"
 _LOCAL_MOUNTS = {"repository": "rw", "inputs": "ro", "config": "ro", "outputs": "ro", "runner": "ro"}
 
 
@@ -148,7 +154,7 @@ class Shell:
                 entrypoint="",
                 working_dir=f"{CONTAINER_ROOT}/repository",
                 environment={**container_env(spec), **TERM_ENV},
-                labels={DEBUG_LABEL: spec.execution_id, **self.labels},
+                labels={DEBUG_LABEL: spec.execution_id, OWNER_LABEL: _owner(), **self.labels},
                 name=f"vh-debug-{token}",
                 tty=tty,
                 stdin_open=tty,
@@ -215,6 +221,7 @@ def open_shell(
     workroot = home / "debug"
     workroot.mkdir(parents=True, exist_ok=True)
     _sweep(workroot)
+    remove_orphans(client)
     return Shell(world, client, artifacts, workroot, labels, network, own_client=own)
 
 
@@ -227,6 +234,25 @@ def _host_client(name: str) -> Any:
         return docker_client(HostRegistry().get(name))
     except (HostError, HostKeyError, HostConfigError) as exc:
         raise ShellError(f"cannot reach host {name!r} where the node ran: {exc}") from None
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def remove_orphans(client: Any) -> list[str]:
+    """Debug containers of this machine whose holding process has ended (killed, crashed)."""
+    removed = []
+    with contextlib.suppress(Exception):
+        found = client.containers.list(all=True, ignore_removed=True, filters={"label": OWNER_LABEL})
+        for container in found:
+            host, _, pid = container.labels.get(OWNER_LABEL, "").rpartition(":")
+            if host != socket.gethostname() or not pid.isdigit() or pid_alive(int(pid)):
+                continue
+            with contextlib.suppress(docker.errors.APIError):
+                container.remove(force=True)
+                removed.append(container.name)
+    return removed
 
 
 def _sweep(workroot: Path, older_than: float = 24 * 3600) -> None:

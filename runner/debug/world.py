@@ -1,8 +1,9 @@
 """An execution's world rebuilt from the store: what a debug container of it needs.
 
 The execution's image, environment, parameters and config files, its input files and its
-outputs (from the artifact store, by checksum), and its code. The code is the current folder:
-the store keeps no per-execution code snapshot yet, and the shell says so.
+outputs (from the artifact store, by checksum), and its code: the execution's own code snapshot
+when the store has it (its files by checksum), else a copy of the current folder; the shell says
+which.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from runner.execution.spec import CONTAINER_ROOT, ExecutionSpec, InputFile, Outp
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 
-CODE_NOTE = "the current folder (the code this execution ran with is not kept yet)"
+CODE_NOTE = "a copy of the current folder (the store has no code snapshot of this execution)"
+SNAPSHOT_NOTE = "the code this execution ran with (snapshot {id})"
 
 
 class ShellError(RuntimeError):
@@ -34,6 +36,7 @@ class World:
     outputs: list[OutputFile]
     host: str  # "local", or the registered host it ran on
     code_note: str = CODE_NOTE
+    snapshot: Any = None  # its code snapshot (runner.execution.codeset.CodeSet), when stored
 
     @property
     def node(self) -> str:
@@ -85,7 +88,15 @@ def load_world(store: RunStore, run_ref: str, node: str) -> World:
     outputs = [
         OutputFile(o["path"], o["sha256"], o["size"], o["properties"]) for o in store.outputs(row["id"])
     ]
-    return World(run, row, spec, outputs, _host_of(run, row))
+    world = World(run, row, spec, outputs, _host_of(run, row))
+    snapshot = row.get("snapshot_id") or run.get("snapshot_id")
+    rows = store.snapshot_files(snapshot) if snapshot else []
+    if rows:
+        from runner.execution.codeset import from_snapshot
+
+        world.snapshot = from_snapshot(root, snapshot, rows)
+        world.code_note = SNAPSHOT_NOTE.format(id=snapshot[:12])
+    return world
 
 
 def code_root(run: dict[str, Any]) -> Path:
@@ -121,7 +132,9 @@ def write_world(world: World, workdir: Path, artifacts: ArtifactStore, link: boo
     ``link``: hard links to the artifact store (only behind read-only mounts), else copies.
     """
     spec = world.spec
-    if spec.repository.is_dir():
+    if world.snapshot is not None:
+        world.snapshot.copy_to(workdir / "repository", artifacts)
+    elif spec.repository.is_dir():
         copy_tree(spec.repository, workdir / "repository")
     else:
         (workdir / "repository").mkdir(parents=True)

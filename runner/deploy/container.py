@@ -34,7 +34,7 @@ from runner.execution.code import add_tree_to_tar
 from runner.execution.docker_backend import _add_dir, _DockerBase
 from runner.execution.spec import RUN_LABEL, ExecutionSpec
 from runner.store.artifacts import ArtifactStore
-from runner.store.db import _pid_alive
+from runner.store.db import pid_alive
 
 _WSGI_SOURCE = Path(__file__).with_name("wsgi_serve.py")
 
@@ -131,7 +131,7 @@ def remove_orphan_endpoints(client: Any) -> list[str]:
     for container in client.containers.list(all=True, ignore_removed=True, filters={"label": ENDPOINT_LABEL}):
         labels = container.labels or {}
         pid = labels.get(OWNER_PID_LABEL, "")
-        if labels.get(OWNER_HOST_LABEL) == host and pid.isdigit() and not _pid_alive(int(pid)):
+        if labels.get(OWNER_HOST_LABEL) == host and pid.isdigit() and not pid_alive(int(pid)):
             orphans.append(container)
     return _remove(orphans)
 

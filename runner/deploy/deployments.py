@@ -16,10 +16,8 @@ import contextlib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from runner.deploy.endpoint import DeployError, EndpointSpec, endpoint_specs
@@ -30,15 +28,14 @@ from runner.events import (
     SUCCEEDED,
     EndpointReady,
     EndpointStopped,
-    Event,
     LogLine,
     NodeStateChanged,
 )
 from runner.execution.backend import Handle
-from runner.execution.prepare import NodeResult, RunContext
+from runner.execution.prepare import RunContext
+from runner.execution.run_state import RunState
 from runner.metadata import iso_time
 
-DEFAULT_TIMEOUT = 60.0  # seconds an endpoint gets to answer HTTP
 _TAIL = 20  # log lines quoted in a failed node's message
 
 
@@ -66,25 +63,18 @@ class _NodeDeploy:
 
 
 class Deployments:
-    def __init__(
-        self,
-        run_id: str,
-        backend: Any,
-        emit: Callable[[Event], None],
-        log_path: Callable[[str], Path],
-        wakeup: threading.Event,
-        cancelled: threading.Event,
-        timeout: float = DEFAULT_TIMEOUT,
-        grace: float = 2.0,
-    ) -> None:
-        self.run_id = run_id
-        self.timeout = timeout
-        self.grace = grace
+    """The run's deployment nodes; ``state`` is the run's (RunState), ``backend`` runs its steps."""
+
+    def __init__(self, state: RunState, backend: Any) -> None:
+        self.run_id = state.run_id
+        self.timeout = state.options.endpoint_timeout
+        self.grace = state.options.grace
         self._backend = backend
-        self._emit = emit
-        self._log_path = log_path
-        self._wakeup = wakeup
-        self._cancelled = cancelled  # the run's stop event
+        self._emit = state.emit
+        self._log_path = state.log.path
+        self._wakeup = state.wakeup
+        self._cancelled = state.stop  # the run's stop event
+        self._results = state.results  # what the upstream nodes hand on
         self._abort = threading.Event()  # stop_all(): in-flight deployments give up
         self._lock = threading.RLock()  # the live list and log writes (loop, follower, stop_all)
         self._engine: Any = None
@@ -95,14 +85,12 @@ class Deployments:
         self._follower: threading.Thread | None = None
 
     # executor side (loop thread) ---------------------------------------------------------
-    def start(
-        self, ctx: RunContext, node: str, endpoints: dict[str, Any], results: dict[str, NodeResult]
-    ) -> None:
+    def start(self, ctx: RunContext, node: str, endpoints: dict[str, Any]) -> None:
         """Begin deploying ``node``'s endpoints; ``collect`` reports how it ended."""
         nd = _NodeDeploy(node)
         self._pending[node] = nd
         try:
-            specs = endpoint_specs(ctx, node, endpoints, results)
+            specs = endpoint_specs(ctx, node, endpoints, self._results)
         except DeployError as exc:
             nd.error = str(exc)
             return

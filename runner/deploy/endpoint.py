@@ -60,7 +60,7 @@ class EndpointSpec:
 
     @property
     def env(self) -> dict[str, str]:
-        # Contract §1/§2: VALOHAI_PORT is what tells valohai-utils "this is a deployment".
+        # docs/runtime.md §2: VALOHAI_PORT is what tells valohai-utils "this is a deployment".
         return {"VALOHAI_PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
 
 

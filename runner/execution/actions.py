@@ -7,7 +7,7 @@
 
 Conditions use leval's ``CommonBooleanEvaluator`` (the evaluator valohai uses: dashed names,
 weak typing, ``and/or/not``, ``in``, ``is None``, ``abs/min/max``). Names:
-``metadata.<key>`` (the node's latest value of each key, contract §7; nested objects and dotted
+``metadata.<key>`` (the node's latest value of each key, docs/runtime.md §7; nested objects and dotted
 keys as ``metadata.a.b``), ``parameter.<name>`` and ``parameters.<name>`` (resolved values).
 Dashes are part of a name when written without spaces: ``parameter.learning-rate > 0.01``
 (so subtraction needs spaces: ``metadata.a - 1``). Keys with other characters (``val/acc``)
@@ -24,19 +24,16 @@ error-pipeline > stop-pipeline > require-approval > noop. A stop/error-pipeline 
 node-error decides before the node's ``on-error`` (runner.execution.on_error): no retry then.
 
 Task nodes: node-complete/node-error are evaluated once for the task node as a whole, over
-``task_metadata`` of its executions (see there).
+``task_metadata`` of its executions (runner.execution.conditions).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from leval.excs import NoSuchValue
-from leval.extras.common_boolean_evaluator import DASH_SEP, KEYWORD_PREFIX, CommonBooleanEvaluator
 
 from runner.events import (
     AWAITING_APPROVAL,
@@ -49,11 +46,12 @@ from runner.events import (
     ApprovalResolved,
     Event,
 )
+from runner.execution.conditions import ActionError, condition_values, evaluate
 from runner.metadata import latest_values
 
 if TYPE_CHECKING:
-    from runner.dag.scheduler import Scheduler
     from runner.execution.plan import RunPlan
+    from runner.execution.run_state import RunState
 
 STARTING, COMPLETE, ERROR = "node-starting", "node-complete", "node-error"
 NOOP, STOP, ERROR_PIPELINE, APPROVAL = "noop", "stop-pipeline", "error-pipeline", "require-approval"
@@ -61,117 +59,9 @@ _RANK = {NOOP: 0, APPROVAL: 1, STOP: 2, ERROR_PIPELINE: 3}  # the strongest matc
 REJECTED = "rejected"
 
 
-class ActionError(ValueError):
-    """An action's ``if`` is not a valid expression; the message names node and expression."""
-
-
-# conditions -----------------------------------------------------------------------------------
-_Universe: Any = CommonBooleanEvaluator.universe_class
-
-
-class _MissingValue(NoSuchValue):
-    def __init__(self, name: str | tuple[str, ...]) -> None:
-        parts = name if isinstance(name, tuple) else (name,)
-        self.display = ".".join(p.replace(DASH_SEP, "-").replace(KEYWORD_PREFIX, "") for p in parts)
-        super().__init__(f"no value {self.display}")
-
-
-class _TracingUniverse(_Universe):  # type: ignore[misc]
-    """Names the missing value in user terms (``metadata.val-acc``, not leval's rewrite)."""
-
-    def get_value(self, name: str | tuple[str, ...]) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise _MissingValue(name) from None
-
-
-class _Evaluator(CommonBooleanEvaluator):
-    universe_class = _TracingUniverse
-
-
-_EVALUATOR = _Evaluator()
-
-
-@dataclass(frozen=True)
-class Verdict:
-    holds: bool
-    missing: tuple[str, ...] = ()  # names that had no value
-    problem: str = ""  # an evaluation error (e.g. comparing None with a number)
-
-
-def check_expression(expression: str) -> str | None:
-    """None if ``expression`` is a valid condition, else leval's complaint."""
-    try:
-        _EVALUATOR.verify(str(expression))
-    except Exception as exc:  # leval raises SyntaxError, InvalidOperation and friends
-        return f"{type(exc).__name__}: {exc}"
-    return None
-
-
-def condition_values(
-    metadata: Mapping[str, Any], parameters: Mapping[str, Any]
-) -> dict[tuple[str, ...], Any]:
-    """The names a condition can use: ``metadata.*``, ``parameter.*`` and ``parameters.*``."""
-    values: dict[tuple[str, ...], Any] = {}
-    for name, value in parameters.items():
-        values["parameter", name] = values["parameters", name] = value
-    stack: list[tuple[tuple[str, ...], Any]] = [(("metadata", *k.split(".")), v) for k, v in metadata.items()]
-    while stack:  # nested objects are reachable too: metadata.cm.data
-        path, value = stack.pop()
-        values.setdefault(path, value)
-        if isinstance(value, dict):
-            stack.extend(((*path, *str(k).split(".")), v) for k, v in value.items())
-    return values
-
-
-def evaluate(expressions: Sequence[str], values: Mapping[Any, Any]) -> Verdict:
-    """All ``expressions`` must hold (no expression: holds). Raises ActionError on bad syntax."""
-    for expression in expressions:
-        problem = check_expression(expression)
-        if problem is not None:
-            raise ActionError(f"{expression!r} is not a valid expression ({problem})")
-        try:
-            if not _EVALUATOR.evaluate(str(expression), dict(values)):
-                return Verdict(False)
-        except _MissingValue as exc:
-            return Verdict(False, missing=(exc.display,))
-        except Exception as exc:  # a type mismatch at run time: the condition does not hold
-            return Verdict(False, problem=f"{expression!r}: {exc}")
-    return Verdict(True)
-
-
-def task_metadata(children: Iterable[Sequence[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """The metadata a task node's node-complete/node-error actions see.
-
-    ``children``: each execution's records, in the order the executions *finished*. The records
-    are chained in that order, so ``metadata.<key>`` is the latest value of the key in the
-    execution that finished last among those that printed it (for one execution: its own
-    latest value, as for an execution node)."""
-    return [record for records in children for record in records]
-
-
 def node_actions(plan: RunPlan) -> dict[str, list[Any]]:
     """Each node's valohai_yaml ``NodeAction`` list (``NodeTemplate.actions``)."""
     return {name: list(tpl.actions) for name, tpl in plan.nodes.items()}
-
-
-def attach_actions(plan: RunPlan, pipeline: Any) -> None:
-    """Copy the pipeline nodes' actions onto the plan, refusing an invalid ``if`` up front.
-
-    Raises ActionError naming the node and the expression."""
-    for node in getattr(pipeline, "nodes", []):
-        actions = list(getattr(node, "actions", None) or [])
-        for action in actions:
-            for expression in action.if_:
-                problem = check_expression(expression)
-                if problem is not None:
-                    raise ActionError(
-                        f"pipeline {plan.pipeline!r} node {node.name!r}: action `if` {expression!r} "
-                        f"is not a valid expression ({problem})"
-                    )
-        if node.name in plan.nodes:
-            plan.nodes[node.name].actions = actions
 
 
 # the gate ---------------------------------------------------------------------------------------
@@ -186,17 +76,13 @@ class Decision:
         return f"{self.when}: {self.expression or 'always'}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ActionHooks:
-    """What the gate needs from the executor (all called on the executor's loop thread)."""
+    """What the gate needs from the rest of the run (called on the executor's loop thread)."""
 
     finish: Callable[..., None]  # finish(node, status, execution_id=None, **info): records + scheduler
     set_status: Callable[..., None]  # set_status(node, status, execution_id=None, message=...)
-    log: Callable[[str, str], None]  # a "runner" line in the node's log
-    emit: Callable[[Event], None]
     cancel: Callable[[], None]  # stop launching, terminate running nodes (they end "cancelled")
-    release: Callable[[str], None] = lambda _node: None  # give back a node's host placement
-    wakeup: Callable[[], None] = lambda: None  # approve/reject from another thread
 
 
 @dataclass
@@ -210,11 +96,15 @@ class _Held:
 class ActionGate:
     """Evaluates node actions and applies them to the scheduler; approvals from any thread."""
 
-    def __init__(self, plan: RunPlan, scheduler: Scheduler, run_id: str, hooks: ActionHooks) -> None:
-        self._actions = node_actions(plan)
-        self._sched = scheduler
-        self._run_id = run_id
+    def __init__(self, state: RunState, hooks: ActionHooks) -> None:
+        self._actions = node_actions(state.plan)
+        self._sched = state.scheduler
+        self._run_id = state.run_id
         self._hooks = hooks
+        self._log: Callable[[str, str], None] = state.log.line  # a "runner" line in the node's log
+        self._emit: Callable[[Event], None] = state.emit
+        self._release: Callable[[str], None] = state.placements.release  # a held node's host slot
+        self._wakeup = state.wakeup  # approve/reject come from other threads
         self._lock = threading.Lock()
         self._held: dict[str, _Held] = {}  # guarded by _lock (read by approve/reject)
         self._answers: dict[str, tuple[bool, str]] = {}  # guarded by _lock
@@ -247,7 +137,7 @@ class ActionGate:
                 listed = f"awaiting: {', '.join(waiting)}" if waiting else "no node is"
                 raise ValueError(f"node {node!r} is not awaiting approval ({listed})")
             self._answers[node] = (approved, message)
-        self._hooks.wakeup()
+        self._wakeup.set()
 
     # loop thread --------------------------------------------------------------------------------
     def decide(
@@ -263,20 +153,18 @@ class ActionGate:
             except ActionError as exc:
                 raise ActionError(f"node {node!r}: action `if` {exc}") from None
             for name in verdict.missing:
-                self._hooks.log(node, f"warning: action ({when}): no value for {name}; condition is false")
+                self._log(node, f"warning: action ({when}): no value for {name}; condition is false")
             if verdict.problem:
-                self._hooks.log(node, f"warning: action ({when}): {verdict.problem}; condition is false")
+                self._log(node, f"warning: action ({when}): {verdict.problem}; condition is false")
             if not verdict.holds:
                 continue
             for then in action.then:
                 if then not in _RANK:
                     known = ", ".join(sorted(_RANK))
-                    self._hooks.log(
-                        node, f"warning: action ({when}): unknown then {then!r} ignored ({known})"
-                    )
+                    self._log(node, f"warning: action ({when}): unknown then {then!r} ignored ({known})")
                     continue
                 decision = Decision(then, when, " and ".join(map(str, action.if_)))
-                self._hooks.log(node, f"action {then} ({decision.reason})")
+                self._log(node, f"action {then} ({decision.reason})")
                 if _RANK[then] > _RANK[chosen.then]:
                     chosen = decision
         return chosen
@@ -288,7 +176,7 @@ class ActionGate:
         try:
             decision = self.decide(node, STARTING, [], parameters)
         except ActionError as exc:
-            self._hooks.log(node, f"error: {exc}")
+            self._log(node, f"error: {exc}")
             self._hooks.finish(node, FAILED, execution_id=execution_id, message=str(exc))
             return False
         if decision.then in (STOP, ERROR_PIPELINE):
@@ -302,6 +190,14 @@ class ActionGate:
             self._hold(node, decision, _Held(STARTING, execution_id, PENDING))
             return False
         return True
+
+    def hold_at_start(self, node: str, execution_id: str | None, why: str) -> bool:
+        """A run-time breakpoint (pause before this node): held like a node-starting approval, and
+        let go by ``approve`` (continue) or ``reject``. True once it was let go."""
+        if node in self._approved:
+            return True
+        self._hold(node, Decision(APPROVAL, STARTING, why), _Held(STARTING, execution_id, PENDING))
+        return False
 
     def on_complete(
         self,
@@ -319,14 +215,14 @@ class ActionGate:
         try:
             decision = self.decide(node, when, metadata, parameters) if when else Decision()
         except ActionError as exc:
-            self._hooks.log(node, f"error: {exc}")
+            self._log(node, f"error: {exc}")
             status, info["message"] = FAILED, str(exc)
             decision = Decision()
         if decision.then == APPROVAL and when == COMPLETE and not self._pass(node):
             self._hold(node, decision, _Held(COMPLETE, execution_id, status, info))
             return
         if decision.then == APPROVAL and when == ERROR:
-            self._hooks.log(node, "warning: require-approval on node-error does nothing (the node failed)")
+            self._log(node, "warning: require-approval on node-error does nothing (the node failed)")
         if node in self._approved and status in OK_STATUSES and not info.get("message"):
             info["message"] = "approved"
         if decision.then in (STOP, ERROR_PIPELINE):  # decides before the node's on-error
@@ -349,8 +245,8 @@ class ActionGate:
             hold = held.get(node)
             if hold is None or self._sched.status.get(node) != AWAITING_APPROVAL:
                 continue
-            self._hooks.log(node, f"{message} ({hold.when})")
-            self._hooks.emit(ApprovalResolved(self._run_id, node, approved, time.time()))
+            self._log(node, f"{message} ({hold.when})")
+            self._emit(ApprovalResolved(self._run_id, node, approved, time.time()))
             if not approved:
                 self._hooks.finish(node, FAILED, execution_id=hold.execution_id, message=message)
             elif hold.when == STARTING:
@@ -367,21 +263,21 @@ class ActionGate:
         """Approved in advance (--approve): note it and go on."""
         if not (self._approve_all or node in self._preapproved):
             return False
-        self._hooks.log(node, "require-approval: approved in advance")
+        self._log(node, "require-approval: approved in advance")
         self._approved.add(node)
-        self._hooks.emit(ApprovalResolved(self._run_id, node, True, time.time()))
+        self._emit(ApprovalResolved(self._run_id, node, True, time.time()))
         return True
 
     def _hold(self, node: str, decision: Decision, hold: _Held) -> None:
-        self._hooks.release(node)
+        self._release(node)
         self._sched.hold(node)
         with self._lock:
             self._held[node] = hold
         self._hooks.set_status(
             node, AWAITING_APPROVAL, execution_id=hold.execution_id, message=decision.reason
         )
-        self._hooks.log(node, f"waiting for approval ({decision.reason})")
-        self._hooks.emit(ApprovalRequested(self._run_id, node, decision.when, decision.reason, time.time()))
+        self._log(node, f"waiting for approval ({decision.reason})")
+        self._emit(ApprovalRequested(self._run_id, node, decision.when, decision.reason, time.time()))
 
     def _stop(self, node: str, decision: Decision, first: Callable[[str], None] | None = None) -> None:
         message = f"pipeline stopped by action of node {node}" + (

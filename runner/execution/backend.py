@@ -1,7 +1,29 @@
-"""The backend interface: ``launch`` / ``poll`` / ``terminate`` (+ ``collect`` / ``cleanup``).
+"""The backend interface: all a new backend (local engine, SSH hosts, Ray, ...) implements.
 
-A backend is a class; the executor never branches on which one it has. Log output arrives
-on reader threads and is buffered into lines here; ``poll`` hands them over without blocking.
+A backend is a class; the executor never branches on which one it has. It runs *units* (a
+plain node or a task node's execution, runner.execution.naming) from an ``ExecutionSpec``; the
+unit runner (runner.execution.units) is its only caller. ``Backend`` below is required:
+
+- ``launch(spec, wakeup)`` -> ``Handle``: on the unit runner's pool, so it may block while it
+  uploads and starts, but never waits for the step. Output arrives on the backend's reader
+  threads through ``Handle.feed``/``finish``, which set ``wakeup``.
+- ``poll(handle)``: on the loop thread, never blocks (``poll_handle`` is the usual one).
+- ``terminate(handle, grace)``: any thread; SIGTERM, then SIGKILL after ``grace`` seconds.
+- ``collect(handle, artifacts, warn)``: once finished, the outputs into the artifact store.
+- ``cleanup(handle)``, ``remove_leftovers(run_id)``: nothing of the run is left behind.
+
+Optional members, looked up by name where they are used:
+
+- ``placer`` (runner.execution.placement.Placer): the backend spreads units over hosts; the
+  run's concurrency is capped at its capacity and each unit's ``spec.host``/``spec.gpu_ids``
+  come from its placement before ``launch``.
+- ``image_identity(image) -> str``: the engine's id of an image, part of the reuse key (without
+  it an image is known by its name only).
+- ``set_reporter(report)``: ``report(unit, text)`` from any thread puts a progress line
+  (transfers, pulls) into the unit's log.
+- ``notes`` (start-up notes for the user) and ``close()`` (end of the run): runner.api.
+
+Register a new backend by name in runner.execution.factory.
 """
 
 from __future__ import annotations

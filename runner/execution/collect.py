@@ -1,4 +1,4 @@
-"""Output collection that never leaves the outputs folder (contract §4).
+"""Output collection that never leaves the outputs folder (docs/runtime.md §4).
 
 Symlinks, hard links, devices and archive entries outside the folder are refused with a
 warning; sidecars (``valohai.metadata.jsonl``, ``<file>.metadata.json``) become properties.

@@ -1,4 +1,4 @@
-"""Parameter resolution and command rendering (contract §5 and §6).
+"""Parameter resolution and command rendering (docs/runtime.md §5 and §6).
 
 Values: explicit (CLI, pipeline parameter, edge) > node override default > step default, flags
 included. Rendering goes through valohai-yaml's own ``build_command`` so quoting and pass-as
@@ -86,7 +86,7 @@ def render_command(
 
 
 def build_script(commands: list[str], strict: bool = False) -> str:
-    """Join the rendered lines into one script (contract §5.3).
+    """Join the rendered lines into one script (docs/runtime.md §5).
 
     Default: newline-joined, exit code = the last command's. ``strict``: ``&&``-joined, stop at
     the first failure. A leading ``#!`` line of the first command stays the script's shebang.

@@ -22,7 +22,6 @@ import docker.errors
 
 from runner.execution import inject
 from runner.execution.backend import Handle, Poll, Warn, poll_handle
-from runner.execution.code import add_tree_to_tar, copy_tree
 from runner.execution.collect import collect_dir, collect_tar
 from runner.execution.command import script_argv
 from runner.execution.spec import (
@@ -31,7 +30,9 @@ from runner.execution.spec import (
     SCRIPT_NAME,
     ExecutionSpec,
     OutputFile,
+    add_code_to_tar,
     container_env,
+    place_code,
     write_tree,
 )
 from runner.store.artifacts import ArtifactStore
@@ -87,8 +88,13 @@ class _DockerBase:
             kwargs["network_mode"] = self.network
         if spec.publish:  # only ever on the loopback of the engine's host
             kwargs["ports"] = {f"{port}/tcp": ("127.0.0.1", None) for port in spec.publish}
-        pythonpath = self._image_env(spec.image, "PYTHONPATH")
-        env = {**container_env(spec), **inject.environment(spec.inject, pythonpath)}
+        # The PYTHONPATH the step would have had: its own (the YAML's), else the image's.
+        pythonpath = spec.env.get("PYTHONPATH") or self._image_env(spec.image, "PYTHONPATH")
+        env = {
+            **container_env(spec),
+            **inject.environment(spec.inject, pythonpath),
+            **kwargs.pop("environment", {}),
+        }
         return self.client.containers.create(
             spec.image,
             command=script_argv(_SCRIPT, spec.script),
@@ -131,7 +137,7 @@ class _DockerBase:
         return local, lambda: None
 
     def _create_args(self, spec: ExecutionSpec) -> dict[str, Any]:
-        """Extra ``containers.create`` arguments (remote hosts add labels and device requests)."""
+        """Extra ``containers.create`` arguments (remote hosts add labels, GPUs, ``environment``)."""
         return {}
 
     def _where(self) -> str:
@@ -207,7 +213,7 @@ class DockerBindBackend(_DockerBase):
         handle = Handle(spec, wakeup=wakeup)
         workdir = self.workroot / spec.run_id / spec.container_name
         handle.state["workdir"] = workdir
-        copy_tree(spec.repository, workdir / "repository")
+        place_code(spec, workdir / "repository", self.artifacts)
         write_tree(spec, workdir, CONTAINER_ROOT, self.artifacts)
         mounts = {"repository": "rw", "inputs": "ro", "outputs": "rw", "config": "ro", "runner": "ro"}
         volumes = {
@@ -216,11 +222,20 @@ class DockerBindBackend(_DockerBase):
         }
         for host_dir, container_dir in inject.mounts(spec.inject).items():
             volumes[str(host_dir)] = {"bind": container_dir, "mode": "ro"}
+        if spec.inject:  # the features' writable folder (runner.execution.inject)
+            reports = workdir / "runner-reports"
+            reports.mkdir(exist_ok=True)
+            reports.chmod(0o777)  # images whose user is not root
+            volumes[str(reports)] = {"bind": inject.REPORTS_CONTAINER_DIR, "mode": "rw"}
         self._start(handle, self._create(spec, volumes))
         return handle
 
     def collect(self, handle: Handle, artifacts: ArtifactStore, warn: Warn) -> list[OutputFile]:
         return collect_dir(handle.state["workdir"] / "outputs", artifacts, warn, move=True)
+
+    def reports(self, handle: Handle) -> dict[str, bytes]:
+        """What the injected features wrote (runner.execution.inject), before cleanup."""
+        return inject.read_reports(handle.state["workdir"] / "runner-reports")
 
 
 class DockerArchiveBackend(_DockerBase):
@@ -237,11 +252,13 @@ class DockerArchiveBackend(_DockerBase):
                 write_tree(spec, Path(tmp), CONTAINER_ROOT, self.artifacts)
                 with tarfile.open(fileobj=tarball, mode="w") as tar:
                     _add_dir(tar, "valohai/repository")
-                    add_tree_to_tar(tar, spec.repository, "valohai/repository")
+                    add_code_to_tar(spec, tar, "valohai/repository", self.artifacts)
                     for sub in ("inputs", "outputs", "config", "runner"):
                         tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
                     for host_dir, container_dir in inject.mounts(spec.inject).items():
                         _add_folder(tar, host_dir, container_dir.lstrip("/"))
+                    if spec.inject:  # the features' writable folder
+                        _add_dir(tar, inject.REPORTS_CONTAINER_DIR.lstrip("/"), mode=0o777)
                 tarball.seek(0)
                 self._upload(handle, container, tarball)
         except Exception:
@@ -263,6 +280,15 @@ class DockerArchiveBackend(_DockerBase):
         """Hook to report download progress; the local engine needs none."""
         return chunks
 
+    def reports(self, handle: Handle) -> dict[str, bytes]:
+        """What the injected features wrote (runner.execution.inject), before cleanup."""
+        if not handle.spec.inject or handle.state.get("container") is None:
+            return {}
+        root = inject.REPORTS_CONTAINER_DIR
+        chunks, _stat = handle.state["container"].get_archive(root, chunk_size=1 << 20)
+        reader = io.BufferedReader(_ChunkReader(chunks), 1 << 20)
+        return inject.reports_from_tar(reader, root.rsplit("/", 1)[-1])
+
 
 def _add_folder(tar: tarfile.TarFile, root: Path, arcroot: str) -> None:
     """A runner-owned folder (an injected feature) into the archive, read-only for the step."""
@@ -278,10 +304,10 @@ def _add_folder(tar: tarfile.TarFile, root: Path, arcroot: str) -> None:
     tar.add(root, arcname=arcroot, filter=readonly)
 
 
-def _add_dir(tar: tarfile.TarFile, name: str) -> None:
+def _add_dir(tar: tarfile.TarFile, name: str, mode: int = 0o755) -> None:
     info = tarfile.TarInfo(name)
     info.type = tarfile.DIRTYPE
-    info.mode = 0o755
+    info.mode = mode
     tar.addfile(info)
 
 

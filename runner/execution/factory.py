@@ -64,23 +64,28 @@ def make_host_pool(
     network: str | None = None,
     pull: str = "missing",
     local_client: Any = None,
+    run_id: str = "",
 ) -> Any:
     """Connect to the run's hosts (in parallel, each within the connect timeout) and pool them.
 
     A host whose key is unknown or changed stops the start (HostKeyError). An unreachable host
     is left out with a note when others remain, otherwise HostError names every reason.
-    Leftover containers of ours on each host (no active run) are removed now.
+    Leftover containers of ours on each host (no active run) are removed now. GPUs of a host
+    are leased on the host itself for ``run_id`` (runner.hosts.gpu_lease), shared with other runs.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     from runner.execution.docker_backend import DockerBindBackend, docker_client
     from runner.execution.placement import Slot
     from runner.execution.remote_backend import HostPool, RemoteBackend
+    from runner.execution.spec import container_name
+    from runner.hosts.connection import HostLink
+    from runner.hosts.errors import HostError
+    from runner.hosts.gpu_lease import GpuLeases
     from runner.hosts.health import remove_leftovers
     from runner.hosts.known_hosts import HostKeyError
     from runner.hosts.paths import client_id
     from runner.hosts.registry import HostRegistry
-    from runner.hosts.ssh import HostError
     from runner.hosts.ssh import docker_client as ssh_client
 
     names = list(dict.fromkeys(n.strip() for n in names if n.strip()))
@@ -91,7 +96,8 @@ def make_host_pool(
     clients: dict[str, Any] = {}
     errors: dict[str, BaseException] = {}
     with ThreadPoolExecutor(max(len(configs), 1), thread_name_prefix="connect") as pool:
-        futures = {n: pool.submit(ssh_client, cfg) for n, cfg in configs.items()}
+        links = {n: HostLink(cfg) for n, cfg in configs.items()}  # one connection per host, shared
+        futures = {n: pool.submit(ssh_client, cfg, link=links[n]) for n, cfg in configs.items()}
         for name, future in futures.items():
             try:
                 clients[name] = future.result()
@@ -102,12 +108,16 @@ def make_host_pool(
     ):
         for client in clients.values():
             client.close()
+        for link in links.values():
+            link.close()
         key_error = next((e for e in errors.values() if isinstance(e, HostKeyError)), None)
         if key_error is not None:
             raise key_error
         if len(errors) == 1:
             raise next(iter(errors.values()))
         raise HostError("no host of this run is reachable: " + "; ".join(str(e) for e in errors.values()))
+    for name in errors:
+        links[name].close()
     notes = [f"left out of this run: {exc}" for exc in errors.values()]
     active = {r["id"] for r in store.runs(1000) if r["status"] == "running"}
     active -= {r["id"] for r in store.stale_runs()}
@@ -126,6 +136,15 @@ def make_host_pool(
                 notes.append(
                     f"host {name}: removed {len(removed)} leftover container(s): {', '.join(removed)}"
                 )
-            backends[name] = RemoteBackend(cfg, clients[name], workroot, artifacts, cid, network, pull)
+            backends[name] = RemoteBackend(
+                cfg, clients[name], workroot, artifacts, cid, network, pull, link=links[name]
+            )
             slots.append(Slot(name, cfg.max_parallel, cfg.gpu_ids, cfg.environments))
-    return HostPool(backends, slots, notes)
+    with_gpus = {n: links[n] for n in clients if configs[n].gpu_ids}
+    leases = GpuLeases(
+        with_gpus,
+        {n: configs[n].gpu_ids for n in with_gpus},
+        run_id,
+        container_of=lambda unit: container_name(run_id, unit),
+    )
+    return HostPool(backends, slots, notes, leases)

@@ -41,6 +41,8 @@ def resolve_source(
     allow_outside: bool = False,
 ) -> list[InputFile]:
     scheme = urllib.parse.urlsplit(source).scheme.lower()
+    if scheme == "artifact":
+        return [_stored(input_name, source, artifacts)]
     if scheme in ("http", "https"):
         return [_download(input_name, source, artifacts, cache_dir, log)]
     if len(scheme) > 1:  # one letter would be a Windows drive
@@ -81,6 +83,28 @@ def _local(
         sha, size = artifacts.put_file(path)
         out.append(InputFile(safe_file_name(name, f"input {input_name!r}"), sha, size, path.as_uri()))
     return out
+
+
+def artifact_uri(sha256: str, name: str) -> str:
+    """An input source naming a stored file by content (a reproduction's inputs)."""
+    return f"artifact://sha256/{sha256}/{urllib.parse.quote(name)}"
+
+
+def _stored(input_name: str, source: str, artifacts: ArtifactStore) -> InputFile:
+    parts = urllib.parse.urlsplit(source)
+    sha, _, name = parts.path.lstrip("/").partition("/")
+    if parts.netloc != "sha256" or not name:
+        raise InputError(f"input {input_name!r}: {source!r} is not artifact://sha256/<hex>/<name>")
+    try:
+        path = artifacts.path_for(sha)
+    except ValueError:
+        raise InputError(f"input {input_name!r}: {source!r} does not name a sha256") from None
+    if not path.is_file():
+        raise InputError(
+            f"input {input_name!r}: the stored file {sha[:16]}... is no longer in the artifact store"
+        )
+    name = safe_file_name(urllib.parse.unquote(name), f"input {input_name!r}")
+    return InputFile(name, sha, path.stat().st_size, source)
 
 
 def _download(input_name: str, url: str, artifacts: ArtifactStore, cache_dir: Path, log: Log) -> InputFile:

@@ -1,7 +1,7 @@
 """Local-process backend for machines without Docker. NOT ISOLATED: the step runs as you.
 
-The execution tree mirrors the container layout in a temp folder, and the contract's
-``VH_*_DIR`` variables point there (the only redirection valohai-utils has). Commands
+The execution tree mirrors the container layout in a temp folder, and the
+``VH_*_DIR`` variables (docs/runtime.md §2) point there (the only redirection valohai-utils has). Commands
 that hard-code ``/valohai/...`` paths will not find their files with this backend.
 """
 
@@ -16,11 +16,18 @@ import threading
 import time
 from pathlib import Path
 
+from runner.execution import inject
 from runner.execution.backend import Handle, Poll, Warn, poll_handle
-from runner.execution.code import copy_tree
 from runner.execution.collect import collect_dir
 from runner.execution.command import script_argv
-from runner.execution.spec import SCRIPT_NAME, ExecutionSpec, OutputFile, container_env, write_tree
+from runner.execution.spec import (
+    SCRIPT_NAME,
+    ExecutionSpec,
+    OutputFile,
+    container_env,
+    place_code,
+    write_tree,
+)
 from runner.store.artifacts import ArtifactStore
 
 
@@ -36,11 +43,16 @@ class LocalProcessBackend:
         handle = Handle(spec, wakeup=wakeup)
         workdir = self.workroot / spec.run_id / spec.container_name
         handle.state["workdir"] = workdir
-        copy_tree(spec.repository, workdir / "repository")
+        place_code(spec, workdir / "repository", self.artifacts)
         # copies: a step running as this user could otherwise write through into the store
         write_tree(spec, workdir, str(workdir), self.artifacts, link=False)
         env = {**os.environ, **container_env(spec, root=str(workdir))}
-        for key in ("VALOHAI_PORT", "VH_FLAT_LOCAL_OUTPUTS"):  # contract §2: must stay unset
+        if spec.inject:  # the runner's features (runner.execution.inject): our site folder first
+            reports = workdir / "runner-reports"
+            reports.mkdir(exist_ok=True)
+            base = spec.env.get("PYTHONPATH") or os.environ.get("PYTHONPATH", "")
+            env.update(inject.environment(spec.inject, base, str(inject.SITE_DIR), str(reports)))
+        for key in ("VALOHAI_PORT", "VH_FLAT_LOCAL_OUTPUTS"):  # docs/runtime.md §2: must stay unset
             env.pop(key, None)
         proc = subprocess.Popen(
             script_argv(str(workdir / "runner" / SCRIPT_NAME), spec.script),
@@ -90,6 +102,9 @@ class LocalProcessBackend:
 
     def collect(self, handle: Handle, artifacts: ArtifactStore, warn: Warn) -> list[OutputFile]:
         return collect_dir(handle.state["workdir"] / "outputs", artifacts, warn, move=True)
+
+    def reports(self, handle: Handle) -> dict[str, bytes]:
+        return inject.read_reports(handle.state["workdir"] / "runner-reports")
 
     def cleanup(self, handle: Handle) -> None:
         workdir = handle.state.get("workdir")

@@ -3,12 +3,17 @@
 The executor asks ``place(node, demand)`` when the scheduler offers a ready node: a Placement,
 or None when every suitable host is busy (the node stays pending). ``release`` frees the slot
 and GPUs when the node finishes. ``NoHostError`` means no host of the run can ever take it.
+
+GPUs are shared with other runs (and other people) through ``leases``, a hook that asks the host
+itself (runner.hosts.gpu_lease): this bookkeeping offers the GPUs free in this run, the hook
+returns those it could lease there, or None (held elsewhere: the node waits).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 class NoHostError(ValueError):
@@ -40,9 +45,17 @@ def gpus_requested(devices: Mapping[str, int] | None) -> int:
     return sum(int(n) for key, n in (devices or {}).items() if "gpu" in key.lower() and n)
 
 
+class GpuLeaseHook(Protocol):
+    def take(self, host: str, node: str, free: Sequence[str], count: int) -> tuple[str, ...] | None:
+        """``count`` of ``free`` leased to ``node``, or None (all held elsewhere: wait)."""
+
+    def give_back(self, host: str, node: str) -> None: ...
+
+
 @dataclass
 class Placer:
     slots: list[Slot]
+    leases: GpuLeaseHook | None = None
     _running: dict[str, int] = field(default_factory=dict)
     _gpus_in_use: dict[str, set[str]] = field(default_factory=dict)
     _placed: dict[str, Placement] = field(default_factory=dict)
@@ -87,11 +100,22 @@ class Placer:
         if not free:
             return None
         # CPU work prefers hosts without GPUs, then the least loaded; GPU work the most free GPUs.
-        if demand.gpus:
-            slot = max(free, key=lambda s: (len(s.gpu_ids) - len(self._gpus_in_use[s.name]), -self._load(s)))
-        else:
-            slot = min(free, key=lambda s: (bool(s.gpu_ids), self._load(s)))
-        ids = tuple(g for g in slot.gpu_ids if g not in self._gpus_in_use[slot.name])[: demand.gpus]
+        if not demand.gpus:
+            return self._take(node, min(free, key=lambda s: (bool(s.gpu_ids), self._load(s))), ())
+        free.sort(
+            key=lambda s: (len(s.gpu_ids) - len(self._gpus_in_use[s.name]), -self._load(s)), reverse=True
+        )
+        for slot in free:
+            ids: tuple[str, ...] | None = tuple(
+                g for g in slot.gpu_ids if g not in self._gpus_in_use[slot.name]
+            )
+            if self.leases is not None:
+                ids = self.leases.take(slot.name, node, ids, demand.gpus)
+            if ids is not None:
+                return self._take(node, slot, ids[: demand.gpus])
+        return None
+
+    def _take(self, node: str, slot: Slot, ids: tuple[str, ...]) -> Placement:
         self._running[slot.name] += 1
         self._gpus_in_use[slot.name].update(ids)
         placement = Placement(slot.name, ids)
@@ -107,6 +131,8 @@ class Placer:
             return
         self._running[placement.host] -= 1
         self._gpus_in_use[placement.host].difference_update(placement.gpu_ids)
+        if placement.gpu_ids and self.leases is not None:
+            self.leases.give_back(placement.host, node)
 
     def placement(self, node: str) -> Placement | None:
         return self._placed.get(node)
@@ -117,3 +143,47 @@ class Placer:
 
     def hosts(self) -> Iterable[str]:
         return [s.name for s in self.slots]
+
+
+class RunPlacements:
+    """One run's placements per unit, over the backend's placer (None: one engine, no placing).
+
+    ``place`` is asked when a unit may start: True when it was placed, or when no host can
+    ever take it (``unplaceable`` then says why, and the unit fails with that reason); False
+    when every suitable host is busy (ask again later). Used on the executor's loop thread.
+    """
+
+    def __init__(self, placer: Placer | None) -> None:
+        self._placer = placer
+        self._placed: dict[str, Placement] = {}
+        self._unplaceable: dict[str, str] = {}
+
+    @property
+    def active(self) -> bool:
+        return self._placer is not None
+
+    def place(self, unit: str, gpus: int, environment: str | None) -> bool:
+        if self._placer is None:
+            return True
+        try:
+            placement = self._placer.place(unit, self._placer.demand(gpus, environment))
+        except NoHostError as exc:
+            self._unplaceable[unit] = str(exc)
+            return True
+        if placement is None:
+            return False
+        self._placed[unit] = placement
+        return True
+
+    def of(self, unit: str) -> Placement | None:
+        return self._placed.get(unit)
+
+    def unplaceable(self, unit: str) -> str | None:
+        """Why no host of the run can take ``unit`` (None: it can be placed)."""
+        return self._unplaceable.get(unit)
+
+    def release(self, unit: str) -> None:
+        """Give back the unit's host slot and GPUs (it finished, or awaits approval)."""
+        if self._placer is not None:
+            self._placer.release(unit)
+            self._placed.pop(unit, None)

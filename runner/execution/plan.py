@@ -17,7 +17,7 @@ from valohai_yaml.objs.pipelines.override import Override
 from valohai_yaml.objs.step import Step
 
 from runner.config.sockets import ResolvedEdge, resolve_edges
-from runner.execution.actions import ActionError, attach_actions
+from runner.execution.conditions import ActionError, check_expression
 from runner.execution.placement import gpus_requested
 from runner.execution.sweep import Sweep, SweepError, expand, sweep_from_task
 
@@ -51,7 +51,7 @@ class NodeTemplate:
 
     def spread(self, values: dict[str, Any]) -> dict[str, list[Any]]:
         """List values for parameters that are not ``multiple``: a task node runs one
-        execution per item (contract §8); an execution node passes them on as they are."""
+        execution per item (docs/runtime.md §8); an execution node passes them on as they are."""
         if self.sweep is None:
             return {}
         return {
@@ -69,6 +69,7 @@ class RunPlan:
     root_dir: Path
     reuse_executions: bool = False
     yaml_path: Path | None = None
+    yaml_text: str | None = None  # the text planned from (unsaved edits included), kept per run
 
     @property
     def on_error(self) -> dict[str, str]:
@@ -274,3 +275,21 @@ def _apply_params(
         if pname not in nodes[node].parameters:
             raise PlanError(f"--param {key}: node {node!r} has no parameter {pname!r}")
         nodes[node].explicit[pname] = value
+
+
+def attach_actions(plan: RunPlan, pipeline: Any) -> None:
+    """Copy the pipeline nodes' actions onto the plan, refusing an invalid ``if`` up front.
+
+    Raises ActionError naming the node and the expression."""
+    for node in getattr(pipeline, "nodes", []):
+        actions = list(getattr(node, "actions", None) or [])
+        for action in actions:
+            for expression in action.if_:
+                problem = check_expression(expression)
+                if problem is not None:
+                    raise ActionError(
+                        f"pipeline {plan.pipeline!r} node {node.name!r}: action `if` {expression!r} "
+                        f"is not a valid expression ({problem})"
+                    )
+        if node.name in plan.nodes:
+            plan.nodes[node.name].actions = actions

@@ -190,14 +190,11 @@ def execution_id(run_id: str, unit: str, attempt: int = 1) -> str:
     return base if attempt == 1 else f"{base}-{attempt}"
 
 
-def adopt_reusable(
-    store: RunStore, artifacts: ArtifactStore, spec: ExecutionSpec, key: str
-) -> tuple[dict[str, Any], NodeResult] | None:
-    """A past success with reuse key ``key`` whose outputs are all still stored: its outputs and
-    metadata are recorded for ``spec``'s execution; returns (that execution's row, the result)."""
-    prior = store.find_reusable(key)
-    if prior is None:
-        return None
+def adopt(
+    store: RunStore, artifacts: ArtifactStore, spec: ExecutionSpec, prior: dict[str, Any]
+) -> NodeResult | None:
+    """Let the past success ``prior`` stand for ``spec``'s execution: its outputs and metadata are
+    recorded for it (None when an output is no longer stored)."""
     outputs = store.outputs(prior["id"])
     if not all(artifacts.has(o["sha256"]) for o in outputs):
         return None
@@ -206,14 +203,15 @@ def adopt_reusable(
     for seq, record in enumerate(metadata):
         store.add_metadata(spec.execution_id, seq, time.time(), record)
     files = [OutputFile(o["path"], o["sha256"], o["size"], o["properties"]) for o in outputs]
-    return prior, NodeResult(files, metadata, spec.parameters, spec.inputs)
+    return NodeResult(files, metadata, spec.parameters, spec.inputs)
 
 
-def reuse_key(spec: ExecutionSpec, image_identity: str = "") -> str:
+def reuse_key(spec: ExecutionSpec, image_identity: str = "", code: bool = True) -> str:
     """Hash of (step, image, final command, parameters, input sha256s, code tree, env vars).
 
     ``image_identity`` (the engine's image id) makes a rebuilt image under the same tag count
-    as a change.
+    as a change. ``code=False``: everything but the code (the key reuse candidates share;
+    runner.execution.recording then compares what each of them read).
     """
     data = {
         "step": spec.step,
@@ -222,7 +220,8 @@ def reuse_key(spec: ExecutionSpec, image_identity: str = "") -> str:
         "script": spec.script,
         "parameters": spec.parameters,
         "inputs": {k: sorted((f.name, f.sha256) for f in v) for k, v in sorted(spec.inputs.items())},
-        "code": spec.code_hash,
         "env": sorted(spec.env.items()),
     }
+    if code:
+        data["code"] = spec.code_hash
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

@@ -21,9 +21,10 @@ from runner.execution.backend import Handle, Poll, Warn
 from runner.execution.docker_backend import DockerArchiveBackend, ImageMissingError
 from runner.execution.placement import Placer, Slot
 from runner.execution.spec import ExecutionSpec, OutputFile
+from runner.hosts.connection import HostLink
+from runner.hosts.errors import HostError
 from runner.hosts.health import CLIENT_LABEL, HOST_LABEL, device_requests
 from runner.hosts.registry import HostConfig
-from runner.hosts.ssh import HostError
 from runner.store.artifacts import ArtifactStore
 
 Report = Callable[[str, str], None]  # (node, text): a runner log line for that node
@@ -93,23 +94,27 @@ class RemoteBackend(DockerArchiveBackend):
         client_id: str,
         network: str | None = None,
         pull: str = "missing",
+        link: HostLink | None = None,
     ) -> None:
         super().__init__(client, workroot, artifacts, network=network, pull=pull)
         self.host = host
+        self.link = link  # the host's SSH connection, shared with the Docker client
         self.client_id = client_id
         self.report: Report | None = None
         self._tls = threading.local()  # the node and stage of the launch on this thread
         self._pull_lock = threading.Lock()
 
     def _where(self) -> str:
-        return f" on host {self.host.name!r} ({self.host.hostname}:{self.host.port})"
+        return f" on host {self.host.name!r} ({self.host.url})"
 
     def _stage(self, text: str) -> None:
         self._tls.stage = text
 
     def _create_args(self, spec: ExecutionSpec) -> dict[str, Any]:
         args: dict[str, Any] = {"labels": {CLIENT_LABEL: self.client_id, HOST_LABEL: self.host.name}}
-        if spec.gpu_ids:
+        if spec.gpu_ids and self.host.gpu_access == "env":  # the engine's default runtime is nvidia
+            args["environment"] = {"NVIDIA_VISIBLE_DEVICES": ",".join(spec.gpu_ids)}
+        elif spec.gpu_ids:
             args["device_requests"] = device_requests(spec.gpu_ids)
         return args
 
@@ -177,23 +182,23 @@ class RemoteBackend(DockerArchiveBackend):
             raise HostError(f"{self._where()[1:]}: fetching the outputs failed: {_short(exc)}") from None
 
     def forward_port(self, handle: Handle, port: int) -> tuple[int, Any]:
-        """The container port, published on the host's loopback, forwarded here over SSH."""
-        from runner.debug.forward import Forward
-        from runner.hosts.ssh import open_ssh
+        """The container port, published on the host's loopback, forwarded here over SSH (on the
+        run's connection to the host when there is one)."""
+        from runner.hosts.connection import connect
 
         remote = self.published_port(handle, port)
         if remote is None:
             raise HostError(f"{self._where()[1:]}: container port {port} is not published")
-        client = open_ssh(self.host)
-        transport = client.get_transport()
-        assert transport is not None
-        forward = Forward(transport, remote)
+        own = self.link is None
+        conn = connect(self.host) if own else self.link.get()  # type: ignore[union-attr]
+        forward = conn.forward(remote)
 
         def close() -> None:
             forward.close()
-            client.close()
+            if own:
+                conn.close()
 
-        return forward.port, close
+        return forward.local_port, close
 
     def terminate(self, handle: Handle, grace: float = 2.0) -> None:
         with contextlib.suppress(Exception):  # host gone: the next connect removes the container
@@ -206,6 +211,8 @@ class RemoteBackend(DockerArchiveBackend):
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.client.close()
+        if self.link is not None:
+            self.link.close()
 
 
 class HostPool:
@@ -213,9 +220,12 @@ class HostPool:
 
     isolated = True
 
-    def __init__(self, backends: dict[str, Any], slots: list[Slot], notes: list[str] | None = None) -> None:
+    def __init__(
+        self, backends: dict[str, Any], slots: list[Slot], notes: list[str] | None = None, leases: Any = None
+    ) -> None:
         self.backends = backends
-        self.placer = Placer(slots)
+        self.leases = leases  # GPU leases on the hosts (runner.hosts.gpu_lease.GpuLeases)
+        self.placer = Placer(slots, leases)
         self.notes = notes or []
         self.name = "ssh:" + ",".join(backends)
 
@@ -223,6 +233,8 @@ class HostPool:
         return self.backends[handle.spec.host]
 
     def set_reporter(self, report: Report) -> None:
+        if self.leases is not None:
+            self.leases.report = report  # "waiting for a GPU on gpubox: ..."
         for backend in self.backends.values():
             if hasattr(backend, "report"):
                 backend.report = report
@@ -244,6 +256,9 @@ class HostPool:
     def cleanup(self, handle: Handle) -> None:
         self._of(handle).cleanup(handle)
 
+    def reports(self, handle: Handle) -> dict[str, bytes]:
+        return self._of(handle).reports(handle)  # type: ignore[no-any-return]
+
     def forward_port(self, handle: Handle, port: int) -> tuple[int, Any]:
         return self._of(handle).forward_port(handle, port)  # type: ignore[no-any-return]
 
@@ -262,6 +277,8 @@ class HostPool:
         return ""
 
     def close(self) -> None:
+        if self.leases is not None:
+            self.leases.close()
         for backend in self.backends.values():
             if hasattr(backend, "close"):
                 backend.close()

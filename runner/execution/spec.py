@@ -1,14 +1,17 @@
-"""What one execution needs, independent of the backend, and the files it sees (contract §1-§3)."""
+"""What one execution needs, independent of the backend, and the files it sees (docs/runtime.md §1-§3)."""
 
 from __future__ import annotations
 
 import json
 import re
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from runner.execution.code import add_tree_to_tar, copy_tree
 
 CONTAINER_ROOT = "/valohai"
 RUN_LABEL = "pipeline-designer.run-id"
@@ -57,6 +60,9 @@ class ExecutionSpec:
     gpu_ids: tuple[str, ...] = ()  # GPUs of that host given to it (device_requests)
     # Runner features injected into its Python (runner.execution.inject): variable -> value.
     inject: dict[str, str] = field(default_factory=dict)
+    # The run's code set (runner.execution.codeset.CodeSet): the repository is laid out from it,
+    # exactly as recorded; None: copied from ``repository`` as it is now.
+    code: Any = None
     publish: tuple[int, ...] = ()  # container ports published on 127.0.0.1 of its host (debugger)
 
     @property
@@ -78,7 +84,7 @@ def container_name(run_id: str, node: str) -> str:
 
 
 def container_env(spec: ExecutionSpec, root: str = CONTAINER_ROOT) -> dict[str, str]:
-    """Contract §2: the VH_* variables (pointing under ``root``) plus the step's own."""
+    """docs/runtime.md §2: the VH_* variables (pointing under ``root``) plus the step's own."""
     env = {
         "VH_JOB_ID": f"exec-{spec.execution_id}",
         "VH_EXECUTION_ID": spec.execution_id,
@@ -96,7 +102,7 @@ def container_env(spec: ExecutionSpec, root: str = CONTAINER_ROOT) -> dict[str, 
 
 
 def config_files(spec: ExecutionSpec, root: str = CONTAINER_ROOT) -> dict[str, str]:
-    """parameters/inputs/execution JSON plus their YAML twins (contract §3)."""
+    """parameters/inputs/execution JSON plus their YAML twins (docs/runtime.md §3)."""
     inputs = {
         name: {
             "files": [
@@ -135,6 +141,21 @@ def config_files(spec: ExecutionSpec, root: str = CONTAINER_ROOT) -> dict[str, s
         out[f"{stem}.json"] = json.dumps(data, indent=2) + "\n"
         out[f"{stem}.yaml"] = yaml.safe_dump(data, sort_keys=False)
     return out
+
+
+def place_code(spec: ExecutionSpec, dest: Path, artifacts: Any) -> None:
+    """The execution's ``repository`` folder: its recorded code set, or the folder's code now."""
+    if spec.code is not None:
+        spec.code.copy_to(dest, artifacts)
+    else:
+        copy_tree(spec.repository, dest)
+
+
+def add_code_to_tar(spec: ExecutionSpec, tar: tarfile.TarFile, arcroot: str, artifacts: Any) -> None:
+    if spec.code is not None:
+        spec.code.add_to_tar(tar, arcroot, artifacts)
+    else:
+        add_tree_to_tar(tar, spec.repository, arcroot)
 
 
 def write_tree(spec: ExecutionSpec, workdir: Path, root: str, artifacts: Any, link: bool = True) -> None:

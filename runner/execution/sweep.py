@@ -206,7 +206,7 @@ def _values(sweep: Sweep, v: Variant, types: Mapping[str, str]) -> list[Any]:
         if "value" not in v.rules:
             raise SweepError(f"{sweep.where}: parameter {v.name!r} (single) needs rules.value")
         value = v.rules["value"]
-        raw = list(value) if isinstance(value, list) else [value]  # a list value spreads (contract §8)
+        raw = list(value) if isinstance(value, list) else [value]  # a list value spreads (docs/runtime.md §8)
     elif v.style == "multiple":
         raw = v.rules.get("items")
         if not isinstance(raw, list) or not raw:

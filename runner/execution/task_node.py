@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leval.excs import NoSuchValue
 from leval.simple import simple_eval
@@ -43,15 +44,14 @@ from runner.events import (
     TaskExpanded,
     TaskProgress,
 )
-from runner.execution.actions import task_metadata
-from runner.execution.placement import NoHostError
+from runner.execution.conditions import task_metadata
+from runner.execution.naming import unit_name
+from runner.execution.plan import NodeTemplate
 from runner.execution.prepare import NodeResult, PrepareError, RunContext, edge_parameters
+from runner.execution.run_state import RunState
 from runner.execution.spec import OutputFile
 from runner.execution.sweep import Sweep, SweepError, expand
 from runner.metadata import latest_values
-
-if TYPE_CHECKING:
-    from runner.execution.executor import Executor
 
 
 @dataclass
@@ -76,47 +76,49 @@ class _Task:
         return sum(c.status in statuses for c in self.children)
 
 
-def unit_name(node: str, child: int) -> str:
-    return f"{node}#{child}"
+@dataclass(frozen=True)
+class TaskHooks:
+    """What task nodes need from the rest of the run (called on the loop thread)."""
+
+    launch: Callable[[RunContext, NodeTemplate, str, dict[str, Any]], None]  # one execution (unit runner)
+    terminate: Callable[[str, str], None]  # stop a running execution with this reason
+    attempt: Callable[[str], int]  # 1, or 2 when on-error: retry runs the task node again
+    starting: Callable[[str, Mapping[str, Any], str], bool]  # node-starting actions: False holds or stops it
+    complete: Callable[..., None]  # node-complete/-error actions of the task node, then finish
+    finish: Callable[..., None]  # finish(unit, status, execution_id=None, **info)
 
 
 class TaskRunner:
-    """The executor's task machinery; it drives the executor's own unit methods."""
+    """The run's task nodes: expands their sweeps and drives their executions."""
 
-    def __init__(self, executor: Executor) -> None:
-        self.ex = executor
+    def __init__(self, state: RunState, hooks: TaskHooks) -> None:
+        self.state = state
+        self._hooks = hooks
         self.tasks: dict[str, _Task] = {}
-
-    def split(self, unit: str) -> tuple[str, int | None]:
-        """``"train#3"`` -> ``("train", 3)`` for a task's child; ``(unit, None)`` otherwise."""
-        node, sep, k = unit.rpartition("#")
-        if sep and node in self.tasks and k.isdigit():
-            return node, int(k)
-        return unit, None
 
     # the executor calls these ------------------------------------------------
     def start(self, ctx: RunContext, node: str) -> None:
         """The task node is ready: expand its sweep (edges resolved first)."""
-        ex, tpl = self.ex, self.ex.plan.nodes[node]
+        st, tpl = self.state, self.state.plan.nodes[node]
         sweep = tpl.sweep or Sweep(where=f"node {node!r}")
         row_id = self._row_id(node)
         try:
-            values = {**edge_parameters(ctx, node, ex._results), **tpl.explicit}
+            values = {**edge_parameters(ctx, node, st.results), **tpl.explicit}
         except PrepareError as exc:
-            ex._runner_line(node, f"error: {exc}")
-            ex._finish(node, FAILED, execution_id=row_id, message=str(exc))
+            st.log.line(node, f"error: {exc}")
+            self._hooks.finish(node, FAILED, execution_id=row_id, message=str(exc))
             return
         # node-starting conditions see every parameter: defaults (after overrides) under the
         # values given to the task (lists, for what it sweeps over)
         defaults = {k: p.default for k, p in tpl.parameters.items() if p.default is not None}
-        retried = ex._errors.attempt(node) > 1  # on-error: retry does not ask node-starting again
-        if not retried and not ex.actions.on_starting(node, {**defaults, **values}, row_id):
+        retried = self._hooks.attempt(node) > 1  # on-error: retry does not ask node-starting again
+        if not retried and not self._hooks.starting(node, {**defaults, **values}, row_id):
             return  # a node-starting action holds the whole task for approval, or stopped the run
         now = time.time()
-        ex.store.upsert_execution(
-            row_id, run_id=ex.run_id, node=node, step=tpl.step, status=RUNNING, started=now
+        st.store.upsert_execution(
+            row_id, run_id=st.run_id, node=node, step=tpl.step, status=RUNNING, started=now
         )
-        ex._emit(NodeStateChanged(ex.run_id, node, RUNNING, now))
+        st.emit(NodeStateChanged(st.run_id, node, RUNNING, now))
         try:
             spread = tpl.spread(values)
             # A single value given for a varied parameter (pipeline parameter, edge) replaces the variant.
@@ -124,17 +126,17 @@ class TaskRunner:
             spread.update({k: [v] for k, v in values.items() if k in varied and k not in spread})
             combos = expand(sweep, {n: p.type for n, p in tpl.parameters.items()}, spread)
         except (PrepareError, SweepError) as exc:
-            ex._runner_line(node, f"error: {exc}")
-            ex._finish(node, FAILED, execution_id=row_id, message=str(exc))
+            st.log.line(node, f"error: {exc}")
+            self._hooks.finish(node, FAILED, execution_id=row_id, message=str(exc))
             return
         task = _Task(node, sweep, [_Child(i, c) for i, c in enumerate(combos, 1)])
         self.tasks[node] = task
-        ex._runner_line(
+        st.log.line(
             node,
             f"task: {len(combos)} execution(s) ({sweep.type}, on-child-error {sweep.on_child_error}"
             + (f", stop-condition {sweep.stop_condition!r})" if sweep.stop_condition else ")"),
         )
-        ex._emit(TaskExpanded(ex.run_id, node, tuple(c.params for c in task.children), time.time()))
+        st.emit(TaskExpanded(st.run_id, node, tuple(c.params for c in task.children), time.time()))
         self._progress(task)
 
     def restart(self, ctx: RunContext, node: str) -> None:
@@ -144,8 +146,8 @@ class TaskRunner:
         self.start(ctx, node)
 
     def _row_id(self, node: str) -> str:
-        attempt = self.ex._errors.attempt(node)
-        return f"{self.ex.run_id}-{node}" + (f"-{attempt}" if attempt > 1 else "")
+        attempt = self._hooks.attempt(node)
+        return f"{self.state.run_id}-{node}" + (f"-{attempt}" if attempt > 1 else "")
 
     def tick(self, ctx: RunContext) -> bool:
         """Start children while there are free slots; finish tasks whose children are done.
@@ -154,7 +156,7 @@ class TaskRunner:
         for task in list(self.tasks.values()):
             if task.done:
                 continue
-            if self.ex._stop.is_set() and not task.stop_reason:
+            if self.state.stop.is_set() and not task.stop_reason:
                 task.stop_reason = "run cancelled"
             if task.stop_reason:
                 self._stop_children(task)
@@ -167,7 +169,7 @@ class TaskRunner:
 
     def on_status(self, unit: str, status: str) -> None:
         """A child's state changed (the executor emitted its NodeStateChanged)."""
-        node, k = self.split(unit)
+        node, k = self.state.split(unit)
         if k is None:
             return
         task = self.tasks[node]
@@ -176,18 +178,18 @@ class TaskRunner:
             task.finished.append(k)
         if status == FAILED and task.sweep.on_child_error == "stop-all-and-error" and not task.stop_reason:
             task.stop_reason = f"execution {k} failed (on-child-error: stop-all-and-error)"
-            self.ex._runner_line(node, f"stopping the other executions: {task.stop_reason}")
-        if status in OK_STATUSES and unit in self.ex._results:  # reused children print nothing live
-            self._check_condition(task, k, latest_values(self.ex._results[unit].metadata))
+            self.state.log.line(node, f"stopping the other executions: {task.stop_reason}")
+        if status in OK_STATUSES and unit in self.state.results:  # reused children print nothing live
+            self._check_condition(task, k, latest_values(self.state.results[unit].metadata))
         self._sync_slots()
         self._progress(task)
 
     def on_metadata(self, unit: str, record: dict[str, Any]) -> None:
         """A running child printed a metadata line: check the stop-condition on its latest values."""
-        node, k = self.split(unit)
+        node, k = self.state.split(unit)
         if k is not None and self.tasks[node].sweep.stop_condition and not self.tasks[node].stop_reason:
-            running = self.ex._running.get(unit)
-            metadata = self.ex.store.metadata(running.spec.execution_id) if running else [record]
+            running = self.state.running.get(unit)
+            metadata = self.state.store.metadata(running.spec.execution_id) if running else [record]
             self._check_condition(self.tasks[node], k, latest_values(metadata))
 
     def abort(self) -> None:
@@ -195,54 +197,41 @@ class TaskRunner:
         for task in self.tasks.values():
             if not task.done:
                 task.done = True
-                self.ex._finish(task.node, CANCELLED, message="aborted")
+                self._hooks.finish(task.node, CANCELLED, message="aborted")
 
     # internals ---------------------------------------------------------------
     def _launch_more(self, ctx: RunContext, task: _Task) -> bool:
-        ex, tpl = self.ex, self.ex.plan.nodes[task.node]
+        st, tpl = self.state, self.state.plan.nodes[task.node]
         started = False
         for child in task.children:
             if child.status != PENDING:
                 continue
             active = task.count({RUNNING})
-            if task.stop_reason or (active and ex._sched.free <= 0):
+            if task.stop_reason or (active and st.scheduler.free <= 0):
                 break
             if task.sweep.maximum_queued and active >= task.sweep.maximum_queued:
                 break
             unit = unit_name(task.node, child.index)
-            if ex._placer is not None:
-                try:
-                    placement = ex._placer.place(unit, ex._placer.demand(tpl.gpus, tpl.environment))
-                except NoHostError as exc:
-                    placement, ex._unplaceable[unit] = None, str(exc)
-                if placement is None and unit not in ex._unplaceable:
-                    break  # hosts busy: try again on the next tick
-                if placement is not None:
-                    ex._placements[unit] = placement
+            if not st.placements.place(unit, tpl.gpus, tpl.environment):
+                break  # hosts busy: try again on the next tick
             child.status = RUNNING
             self._sync_slots()
             started = True
-            ctx.log = ex._node_logger(unit)
-            if unit in ex._unplaceable:
-                message = f"cannot be placed: {ex._unplaceable[unit]}"
-                ex._runner_line(unit, f"error: {message}")
-                ex._finish(unit, FAILED, message=message)
-                continue
-            ex._launch_unit(ctx, tpl, unit, child.params)
+            self._hooks.launch(ctx, tpl, unit, child.params)  # fails it at once if no host can take it
         return started
 
     def _stop_children(self, task: _Task) -> None:
-        for unit, running in list(self.ex._running.items()):
-            node, k = self.split(unit)
+        for unit in list(self.state.running):
+            node, k = self.state.split(unit)
             if node == task.node and k != task.met_by:
-                self.ex._terminate(unit, running, f"cancelled: {task.stop_reason}")
+                self._hooks.terminate(unit, f"cancelled: {task.stop_reason}")
 
     def _check_condition(self, task: _Task, k: int, latest: dict[str, Any]) -> None:
         expr = task.sweep.stop_condition
         if not expr or task.stop_reason or task.bad_condition:
             return
-        result = self.ex._results.get(unit_name(task.node, k))
-        running = self.ex._running.get(unit_name(task.node, k))
+        result = self.state.results.get(unit_name(task.node, k))
+        running = self.state.running.get(unit_name(task.node, k))
         params = running.spec.parameters if running else (result.parameters if result else {})
         values: dict[Any, Any] = {("metadata", key): v for key, v in latest.items()}
         values.update({("parameter", key): v for key, v in params.items()})
@@ -252,12 +241,12 @@ class TaskRunner:
             return  # the key was not printed (yet)
         except Exception as exc:
             task.bad_condition = True
-            self.ex._runner_line(task.node, f"warning: stop-condition {expr!r} cannot be evaluated: {exc}")
+            self.state.log.line(task.node, f"warning: stop-condition {expr!r} cannot be evaluated: {exc}")
             return
         if met:
             task.met_by = k
             task.stop_reason = f"stop-condition {expr!r} met by execution {k}"
-            self.ex._runner_line(task.node, f"{task.stop_reason}: no more executions start")
+            self.state.log.line(task.node, f"{task.stop_reason}: no more executions start")
 
     def _complete(self, task: _Task) -> None:
         task.done = True
@@ -268,7 +257,8 @@ class TaskRunner:
         summary = f"{ok} ok, {failed} failed"
         if task.count({PENDING, CANCELLED}):
             summary += f", {task.count({PENDING, CANCELLED})} not run or stopped"
-        if self.ex._stop.is_set():
+        st = self.state
+        if st.stop.is_set():
             status = CANCELLED
         elif task.met_by is not None and children[task.met_by - 1].status in OK_STATUSES:
             status, summary = SUCCEEDED, f"{task.stop_reason}; {summary}"
@@ -277,23 +267,23 @@ class TaskRunner:
         else:
             status = SUCCEEDED if ok else FAILED
         result = self._merge(task)
-        self.ex._results[task.node] = result
+        st.results[task.node] = result
         row_id = self._row_id(task.node)
-        self.ex.store.add_outputs(row_id, [o.__dict__ for o in result.outputs])
-        self.ex._runner_line(task.node, f"task finished: {status} ({summary})")
+        st.store.add_outputs(row_id, [o.__dict__ for o in result.outputs])
+        st.log.line(task.node, f"task finished: {status} ({summary})")
         units = [unit_name(task.node, k) for k in task.finished]
-        metadata = task_metadata(self.ex._results[u].metadata for u in units if u in self.ex._results)
-        # node-complete/node-error actions of the task node (they may hold it for approval), then _finish
-        self.ex.actions.on_complete(
+        metadata = task_metadata(st.results[u].metadata for u in units if u in st.results)
+        # node-complete/node-error actions of the task node (they may hold it for approval), then finish
+        self._hooks.complete(
             task.node, status, metadata, result.parameters, execution_id=row_id, message=summary
         )
 
     def _merge(self, task: _Task) -> NodeResult:
         """What downstream edges of the task node get from its successful children."""
         results = [
-            (c.index, self.ex._results[unit_name(task.node, c.index)])
+            (c.index, self.state.results[unit_name(task.node, c.index)])
             for c in task.children
-            if c.status in OK_STATUSES and unit_name(task.node, c.index) in self.ex._results
+            if c.status in OK_STATUSES and unit_name(task.node, c.index) in self.state.results
         ]
         clashes = Counter(o.path for _k, r in results for o in r.outputs)
         outputs: list[OutputFile] = []
@@ -303,7 +293,7 @@ class TaskRunner:
             )
         renamed = sorted(p for p, n in clashes.items() if n > 1)
         if renamed:
-            self.ex._runner_line(
+            self.state.log.line(
                 task.node,
                 f"outputs written by several executions renamed NAME-<execution>.EXT: {', '.join(renamed)}",
             )
@@ -318,14 +308,14 @@ class TaskRunner:
 
     def _sync_slots(self) -> None:
         # A running task node holds one scheduler slot; each running child beyond the first, one more.
-        self.ex._sched.extra_slots = sum(
+        self.state.scheduler.extra_slots = sum(
             max(t.count({RUNNING}), 1) - 1 for t in self.tasks.values() if not t.done
         )
 
     def _progress(self, task: _Task) -> None:
-        self.ex._emit(
+        self.state.emit(
             TaskProgress(
-                self.ex.run_id,
+                self.state.run_id,
                 task.node,
                 total=len(task.children),
                 running=task.count({RUNNING}),

@@ -1,8 +1,9 @@
 """Host keys, checked against OUR known_hosts file (config dir) only; trusted explicitly.
 
 paramiko's own policies either accept unknown keys (AutoAdd/Warning) or raise a bare
-SSHException. Here an unknown key raises ``UnknownHostKeyError`` carrying the fingerprint
-for the GUI/CLI to show, and a changed key raises ``HostKeyChangedError``. Nothing is
+SSHException. Here (``KnownHosts.check``, called for every hop of a route before logging in)
+an unknown key raises ``UnknownHostKeyError`` carrying the fingerprint for the GUI/CLI to show,
+and a changed key raises ``HostKeyChangedError``. Nothing is
 written to the file except by ``KnownHosts.trust`` (the ``hosts trust`` command / dialog).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -39,22 +41,22 @@ class HostKeyError(paramiko.SSHException):
 
 
 class UnknownHostKeyError(HostKeyError):
-    def __init__(self, host: str, key_type: str, fp: str) -> None:
+    def __init__(self, host: str, key_type: str, fp: str, name: str = "NAME") -> None:
         self.host, self.key_type, self.fingerprint = host, key_type, fp
         super().__init__(
             f"unknown host key for {host}: {key_type} {fp}. Check it with the host's owner, then "
-            f"trust it explicitly (`pipeline-designer hosts trust NAME`)"
+            f"trust it explicitly (`pipeline-designer hosts trust {name}`)"
         )
 
 
 class HostKeyChangedError(HostKeyError):
-    def __init__(self, host: str, key_type: str, expected: str, offered: str) -> None:
+    def __init__(self, host: str, key_type: str, expected: str, offered: str, name: str = "NAME") -> None:
         self.host, self.key_type = host, key_type
         self.expected, self.offered = expected, offered
         super().__init__(
             f"HOST KEY CHANGED for {host}! Expected {expected}, the server offered {key_type} {offered}. "
             "Someone may be intercepting the connection (or the host was reinstalled). Connection refused; "
-            "if the change is legitimate, run `pipeline-designer hosts trust NAME --replace`"
+            f"if the change is legitimate, run `pipeline-designer hosts trust {name} --replace`"
         )
 
 
@@ -69,12 +71,18 @@ class KnownHosts:
         return keys
 
     def lookup(self, hostname: str, port: int) -> dict[str, paramiko.PKey]:
-        found = self.load().lookup(host_id(hostname, port))
+        return self.lookup_id(host_id(hostname, port))
+
+    def lookup_id(self, hid: str) -> dict[str, paramiko.PKey]:
+        """The trusted keys (by type) of host id ``hid`` (see ``host_id``)."""
+        found = self.load().lookup(hid)
         return dict(found) if found else {}
 
     def trust(self, hostname: str, port: int, key: paramiko.PKey, replace: bool = False) -> None:
         """Store ``key`` for the host; an existing different key is only replaced with ``replace``."""
-        hid = host_id(hostname, port)
+        self.trust_id(host_id(hostname, port), key, replace)
+
+    def trust_id(self, hid: str, key: paramiko.PKey, replace: bool = False) -> None:
         with _LOCK:
             keys = self.load()
             current = keys.lookup(hid)
@@ -85,30 +93,21 @@ class KnownHosts:
                 del keys[hid]
             keys.add(hid, key.get_name(), key)
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            keys.save(str(self.path))
-            self.path.chmod(0o600)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            keys.save(str(tmp))  # then renamed: a crash never leaves half a known_hosts
+            tmp.chmod(0o600)
+            os.replace(tmp, self.path)
 
-    def check(self, hid: str, key: paramiko.PKey) -> None:
-        """Raise unless ``key`` is the trusted key for host id ``hid`` (see ``host_id``)."""
-        found = self.load().lookup(hid)
-        known = dict(found) if found else {}
+    def check(self, hid: str, key: paramiko.PKey, name: str = "NAME") -> None:
+        """Raise unless ``key`` is the trusted key for host id ``hid`` (see ``host_id``);
+        ``name`` is the registered host the messages tell the user to trust."""
+        known = self.lookup_id(hid)
         if not known:
-            raise UnknownHostKeyError(hid, key.get_name(), fingerprint(key))
+            raise UnknownHostKeyError(hid, key.get_name(), fingerprint(key), name)
         if any(k.asbytes() == key.asbytes() for k in known.values()):
             return
         expected = ", ".join(f"{t} {fingerprint(k)}" for t, k in known.items())
-        raise HostKeyChangedError(hid, key.get_name(), expected, fingerprint(key))
-
-
-class CheckPolicy(paramiko.MissingHostKeyPolicy):
-    """The client's own key table stays empty, so paramiko asks this policy about every server
-    key (``hostname`` is already ``[host]:port``): pass only a key from our file."""
-
-    def __init__(self, known: KnownHosts) -> None:
-        self.known = known
-
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
-        self.known.check(hostname, key)
+        raise HostKeyChangedError(hid, key.get_name(), expected, fingerprint(key), name)
 
 
 def fetch_host_key(hostname: str, port: int, timeout: float = 8.0) -> paramiko.PKey:

@@ -15,6 +15,9 @@ from runner.hosts.paths import config_dir
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 RESERVED = ("local",)
+# How a container gets its GPUs: a device request (`docker run --gpus`), or the variable
+# NVIDIA_VISIBLE_DEVICES read by an engine whose default runtime is nvidia.
+GPU_ACCESS = ("device-request", "env")
 FILE_NAME = "hosts.json"
 
 
@@ -30,6 +33,7 @@ class HostConfig:
     gpus: int = 0
     max_parallel: int = 4
     environments: tuple[str, ...] = ()  # valohai environment names this host serves
+    gpu_access: str = "device-request"  # see GPU_ACCESS
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name) or self.name in RESERVED:
@@ -41,6 +45,8 @@ class HostConfig:
             raise HostConfigError(f"host {self.name!r}: --gpus must be 0 or more")
         if self.max_parallel < 1:
             raise HostConfigError(f"host {self.name!r}: --max-parallel must be at least 1")
+        if self.gpu_access not in GPU_ACCESS:
+            raise HostConfigError(f"host {self.name!r}: --gpu-access is one of {', '.join(GPU_ACCESS)}")
 
     @property
     def hostname(self) -> str:
@@ -65,7 +71,7 @@ class HostConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HostConfig:
-        known = {"name", "url", "identity", "gpus", "max_parallel", "environments"}
+        known = {"name", "url", "identity", "gpus", "max_parallel", "environments", "gpu_access"}
         if not isinstance(data, dict) or not {"name", "url"} <= data.keys():
             raise HostConfigError(f"host entry {data!r} needs at least name and url")
         kwargs = {k: v for k, v in data.items() if k in known}

@@ -1,18 +1,14 @@
-"""A Docker client over SSH, with OUR host-key check and keyring secrets.
+"""A Docker client on a host's SSH connection (connection.py: our host-key checks, our logins).
 
 The SDK's ``ssh://`` transport builds its own paramiko client (system known_hosts, ~/.ssh
-config). ``TrustedSSHAdapter`` replaces that client with one from ``open_ssh`` and reconnects
-through it (same checks) when the connection has dropped. Each HTTP connection is one
-``docker system dial-stdio`` channel on the shared SSH transport.
+config, no jump hosts). ``TrustedSSHAdapter`` replaces that client with a ``Connection`` and
+reconnects through ``connect`` (same checks) when the connection has dropped. Each HTTP
+connection is one ``docker system dial-stdio`` channel on the shared SSH transport.
 """
 
 from __future__ import annotations
 
-import logging
-import socket
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import docker
@@ -20,107 +16,17 @@ import paramiko
 import urllib3.connection
 from docker.transport.sshconn import SSHConnectionPool, SSHHTTPAdapter
 
-from runner.hosts.known_hosts import CheckPolicy, HostKeyError, KnownHosts
+from runner.hosts.connection import HostLink
+from runner.hosts.errors import HostAuthError, HostError, HostUnreachableError
+from runner.hosts.hops import reason
+from runner.hosts.known_hosts import KnownHosts
 from runner.hosts.registry import HostConfig
-from runner.hosts.secrets import get_secret
 
-CONNECT_TIMEOUT = 8.0  # an unreachable host must be reported within 10 s
-LIVENESS_INTERVAL = 5.0  # seconds between keepalive requests the server must answer
-LIVENESS_TIMEOUT = 10.0  # no answer in this long: the link is dead
-RECONNECT_BACKOFF = 20.0  # after a failed reconnect, requests fail at once for this long
+__all__ = ["HostAuthError", "HostError", "HostUnreachableError", "docker_client"]
+
 WINDOW = 16 << 20  # large SSH window and HTTP blocks: archive transfers are bulk data
 BLOCK = 1 << 20
 MAX_PACKET = 256 << 10  # the server may send bigger packets: fewer Python-level steps per MB
-
-
-class HostError(RuntimeError):
-    """A host could not be used; the message names the host and what was being done."""
-
-
-class HostUnreachableError(HostError):
-    pass
-
-
-class HostAuthError(HostError):
-    pass
-
-
-def open_ssh(
-    host: HostConfig, known: KnownHosts | None = None, timeout: float | None = None
-) -> paramiko.SSHClient:
-    """Connect and authenticate; raises HostKeyError, HostUnreachableError or HostAuthError."""
-    timeout = timeout or CONNECT_TIMEOUT
-    logging.getLogger("paramiko").setLevel(logging.CRITICAL)  # its tracebacks would flood the logs
-    known = known or KnownHosts()
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(CheckPolicy(known))
-    where = f"host {host.name!r} ({host.hostname}:{host.port})"
-    try:
-        client.connect(
-            host.hostname,
-            port=host.port,
-            username=host.user,
-            key_filename=host.identity,
-            passphrase=get_secret(host.name, "passphrase"),
-            password=get_secret(host.name, "password"),
-            look_for_keys=host.identity is None,
-            allow_agent=host.identity is None,
-            timeout=timeout,
-            banner_timeout=timeout,
-            auth_timeout=timeout,
-        )
-    except HostKeyError:
-        client.close()
-        raise
-    except paramiko.PasswordRequiredException:
-        client.close()
-        raise HostAuthError(
-            f"{where}: the key {host.identity} needs a passphrase and none is in the keyring "
-            f"(`pipeline-designer hosts secret {host.name} passphrase`)"
-        ) from None
-    except paramiko.AuthenticationException as exc:
-        client.close()
-        raise HostAuthError(f"{where}: authentication failed ({type(exc).__name__})") from None
-    except (OSError, paramiko.SSHException, EOFError) as exc:
-        client.close()
-        raise HostUnreachableError(f"{where} is unreachable: {_reason(exc)}") from None
-    transport = client.get_transport()
-    assert transport is not None
-    transport.default_window_size = WINDOW
-    threading.Thread(
-        target=_watchdog, args=(transport,), name=f"ssh-watchdog-{host.name}", daemon=True
-    ).start()
-    return client
-
-
-def _watchdog(transport: paramiko.Transport) -> None:
-    """Close a link whose peer stopped answering (host gone without a FIN: cable, sleep, crash).
-
-    Attach streams read without a timeout, so without this a half-open connection would hang a
-    node forever; closed, every stream ends and the next request reports the host unreachable.
-    """
-    while transport.is_active():
-        time.sleep(LIVENESS_INTERVAL)
-        probe = threading.Thread(
-            target=transport.global_request,
-            args=("keepalive@openssh.com",),
-            kwargs={"wait": True},
-            daemon=True,
-        )
-        probe.start()
-        probe.join(LIVENESS_TIMEOUT)
-        if probe.is_alive() and transport.is_active():
-            transport.close()
-            return
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return f"no answer within {CONNECT_TIMEOUT:g} s"
-    if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
-        return "connection refused (is sshd running there, on that port?)"
-    text = str(exc) or type(exc).__name__
-    return text.splitlines()[0][:200]
 
 
 class _BulkConnection(urllib3.connection.HTTPConnection):
@@ -193,35 +99,24 @@ class _BulkPool(SSHConnectionPool):
 
 
 class TrustedSSHAdapter(SSHHTTPAdapter):
-    def __init__(self, connect: Callable[[], paramiko.SSHClient], timeout: float, max_pool_size: int) -> None:
-        self._connect_fn = connect
-        self._failed: tuple[float, HostError] | None = None
+    """The SDK's SSH adapter on a ``HostLink``: the link's connection, reopened when it dropped."""
+
+    def __init__(self, link: HostLink, timeout: float, max_pool_size: int, owns_link: bool) -> None:
+        self.link, self.owns_link = link, owns_link
         super().__init__("ssh://pipeline-designer", timeout=timeout, max_pool_size=max_pool_size)
 
     def _create_paramiko_client(self, base_url: str) -> None:
         self.ssh_params: dict[str, Any] = {}
 
     def _connect(self) -> None:
-        # After a failed reconnect, fail fast for a while: every request of a node whose host
-        # went away (wait, fetch outputs, remove) would otherwise wait a connect timeout again.
-        if self._failed is not None and time.monotonic() < self._failed[0]:
-            raise self._failed[1]
-        try:
-            self.ssh_client = self._connect_fn()
-        except HostError as exc:
-            self.ssh_client = None
-            self._failed = (time.monotonic() + RECONNECT_BACKOFF, exc)
-            raise
-        self._failed = None
+        self.ssh_client = self.link.get()  # same host-key and auth checks as the first time
 
     def get_connection(self, url: Any, proxies: Any = None) -> _BulkPool:
         with self.pools.lock:
-            transport = self.ssh_client.get_transport() if self.ssh_client else None
-            if transport is None or not transport.is_active():
+            if self.ssh_client is None or not self.ssh_client.alive:
                 self.pools.clear()
-                if self.ssh_client is not None:
-                    self.ssh_client.close()
-                self._connect()  # same host-key and auth checks as the first time
+                self.ssh_client = None
+                self._connect()
             # One pool for all URLs: the SDK keys pools by the full request URL, so every new
             # endpoint paid a fresh channel and a `docker system dial-stdio` process (~0.5 s).
             pool: _BulkPool | None = self.pools.get("engine")
@@ -230,15 +125,21 @@ class TrustedSSHAdapter(SSHHTTPAdapter):
                 self.pools["engine"] = pool
         return pool
 
+    def close(self) -> None:
+        self.ssh_client = None  # the link's, closed with the link
+        super().close()
+        if self.owns_link:
+            self.link.close()
+
 
 def docker_client(
-    host: HostConfig, known: KnownHosts | None = None, timeout: float = 60
+    host: HostConfig, known: KnownHosts | None = None, timeout: float = 60, link: HostLink | None = None
 ) -> docker.DockerClient:
-    """A DockerClient for the host's engine; connects now (raising the typed errors above)."""
-    known = known or KnownHosts()
-    adapter = TrustedSSHAdapter(
-        lambda: open_ssh(host, known), timeout, max_pool_size=host.max_parallel * 4 + 8
-    )
+    """A DockerClient for the host's engine, on ``link`` (or a link of its own, closed with the
+    client); connects now (raising the typed errors of ``connect``) and again after a drop."""
+    own = link is None
+    link = link or HostLink(host, known)
+    adapter = TrustedSSHAdapter(link, timeout, max_pool_size=host.max_parallel * 4 + 8, owns_link=own)
     # Built for an ssh:// URL with shell-out (which connects lazily), then the adapter is swapped
     # for ours before any request; the API version is asked of the engine through it.
     client = docker.DockerClient(
@@ -252,8 +153,10 @@ def docker_client(
         api._version = api._retrieve_server_version()
     except Exception as exc:
         client.close()
+        if isinstance(exc, HostError):
+            raise
         raise HostUnreachableError(
-            f"host {host.name!r}: SSH works but the Docker engine did not answer ({_reason(exc)}); "
+            f"host {host.name!r}: SSH works but the Docker engine did not answer ({reason(exc)}); "
             "is docker installed and is the user allowed to use it?"
         ) from None
     return client

@@ -110,7 +110,7 @@ class RunStore(ExecutionRecords, StoreConnection):
         host = socket.gethostname()
         stale = []
         for run in self._query("SELECT * FROM runs WHERE status='running'"):
-            if run["host"] == host and run["pid"] and _pid_alive(run["pid"]):
+            if run["host"] == host and run["pid"] and pid_alive(run["pid"]):
                 continue
             stale.append(run)
         return stale
@@ -182,7 +182,7 @@ class RunStore(ExecutionRecords, StoreConnection):
         return [r["record"] for r in rows]
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -111,3 +111,75 @@ class ExecutionRecords(StoreConnection):
             "SELECT DISTINCT sha256, execution_id, role FROM blob_refs WHERE run_id=? ORDER BY role, sha256",
             (run_id,),
         )
+
+    # export and import ----------------------------------------------------------------
+    def rows_of_run(self, run_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row that belongs to a run, table by table, as stored (JSON columns as text):
+        the run, its executions, whatever refers to them or to its code snapshots. Tables added
+        by later migrations come along when they have a run_id, execution_id or snapshot_id."""
+        with self._lock:
+            db = self._db
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            executions = [r[0] for r in db.execute("SELECT id FROM executions WHERE run_id=?", (run_id,))]
+            snapshots = {
+                r[0]
+                for r in db.execute(
+                    "SELECT snapshot_id FROM runs WHERE id=? "
+                    "UNION SELECT snapshot_id FROM executions WHERE run_id=?",
+                    (run_id, run_id),
+                )
+                if r[0]
+            }
+            out: dict[str, list[dict[str, Any]]] = {}
+            for table in tables:
+                if table.startswith("sqlite_") or table in _MACHINE_LOCAL:
+                    continue
+                cols = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+                column, ids = _owner(table, cols, run_id, executions, snapshots)
+                if column is None:
+                    continue
+                rows: list[dict[str, Any]] = []
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    marks = ", ".join("?" * len(chunk))
+                    cur = db.execute(f"SELECT * FROM {table} WHERE {column} IN ({marks})", tuple(chunk))
+                    rows.extend(dict(zip(cols, r, strict=True)) for r in cur.fetchall())
+                out[table] = rows
+            return out
+
+    def insert_rows(self, tables: dict[str, list[dict[str, Any]]]) -> None:
+        """Add exported rows (``rows_of_run``'s shape) in one transaction; columns this store
+        lacks are dropped, rows already present are kept as they are."""
+        with self._tx() as db:
+            known = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            for table, rows in tables.items():
+                if table not in known or table in _MACHINE_LOCAL or not rows:
+                    continue
+                cols = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+                for row in rows:
+                    keep = {k: v for k, v in row.items() if k in cols}
+                    names = ", ".join(keep)
+                    marks = ", ".join("?" * len(keep))
+                    db.execute(
+                        f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", tuple(keep.values())
+                    )
+
+
+_MACHINE_LOCAL = {"file_hashes"}  # about this machine's files, not about a run
+
+
+def _owner(
+    table: str, cols: list[str], run_id: str, executions: list[str], snapshots: set[str]
+) -> tuple[str | None, list[str]]:
+    """Which column ties a table's rows to the run, and the values it takes."""
+    if table == "runs":
+        return "id", [run_id]
+    if table == "code_snapshots":
+        return "id", sorted(snapshots)
+    if "run_id" in cols:
+        return "run_id", [run_id]
+    if "execution_id" in cols:
+        return "execution_id", executions
+    if "snapshot_id" in cols:
+        return "snapshot_id", sorted(snapshots)
+    return None, []

@@ -19,8 +19,8 @@ Adding a table, a column or an index (the only kinds of change a migration makes
    must survive the upgrade as they were.
 3. Never edit or renumber a migration that is on main: stores out there have run it. If main
    gained a migration with your number while you worked, renumber yours before landing.
-4. ``tests/runner/test_store_schema.py`` upgrades the fixture store written before versions
-   existed (``tests/runner/fixtures/store-v0``) through every migration and checks every row
+4. ``tests/runner/store/test_store_schema.py`` upgrades the fixture store written before versions
+   existed (``tests/runner/store/fixtures/store-v0``) through every migration and checks every row
    survives; add an assertion there for what your migration must hold.
 """
 

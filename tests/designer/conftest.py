@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO
+
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
@@ -67,11 +68,6 @@ def make_window(qtbot, tmp_path: Path, prompts: Prompts, monkeypatch: pytest.Mon
 @pytest.fixture
 def window(make_window):
     return make_window()
-
-
-def corpus_files() -> list[Path]:
-    files = sorted(CORPUS.rglob("*.yaml")) + sorted((REPO / "tests" / "data").rglob("*.yaml"))
-    return [f for f in files if f.is_file()]
 
 
 @pytest.fixture

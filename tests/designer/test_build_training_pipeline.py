@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import valohai_yaml
-from designer_helpers import drag_edge, drop_step
 from PySide6.QtCore import Qt
 
 from designer.document.model_api import edits
+from tests.support.widgets import drag_edge, drop_step
 
 pytestmark = pytest.mark.gui
 

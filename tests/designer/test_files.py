@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 import valohai_yaml
-from conftest import corpus_files
 from PySide6.QtWidgets import QMessageBox
 
 from designer.document.model_api import ConfigLoadError, edits
 from runner.config import load
+from tests.support.corpus import all_files
 
 pytestmark = pytest.mark.gui
 Btn = QMessageBox.StandardButton
-FILES = corpus_files()
+FILES = all_files()
 
 
 def _parsed(text: str):

@@ -1,4 +1,4 @@
-"""Guard against the Qt binding's reference-count bug (STYLE.md 6.8).
+"""Guard against the Qt binding's reference-count bug (docs/architecture.md "Shutdown").
 
 PySide6-Essentials 6.12.0 on CPython 3.11 drops a reference to ``None`` on every call of a
 C++ method returning void, and to ``True`` on plot repaints: after a few thousand calls the

@@ -20,7 +20,9 @@ import pytest
 import valohai_yaml
 from valohai_yaml.lint import lint_file
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.support.paths import REPO
+
+EXAMPLES = REPO / "examples"
 YAML = EXAMPLES / "valohai.yaml"
 FAST = {"epoch_delay": 0.0}  # the example pauses between epochs for live plots; tests need not
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from sshd.sshd_server import HOST, SshdUnavailable, ThrowawaySshd
+
+from tests.sshd.sshd_server import HOST, SshdUnavailable, ThrowawaySshd
 
 pytestmark = pytest.mark.sshd
 DOCKER_SOCK = "/var/run/docker.sock"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO
+
 PACKAGING = REPO / "packaging"
 APP_ID = "io.github.pipelinedesigner.PipelineDesigner"
 DESKTOP = PACKAGING / f"{APP_ID}.desktop"

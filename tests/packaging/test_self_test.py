@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.paths import REPO
 
 
 def _self_test(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,35 +10,7 @@ from typing import Any
 import pytest
 
 from runner.events import Event, MetadataRecord, NodeStateChanged
-from runner.store.paths import HOME_ENV
-
-BUSYBOX = "pipeline-designer-test/busybox:1"
-PYTHON = "pipeline-designer-test/python:1"
-IMAGE_MAP = {"busybox": BUSYBOX, "python:3.12-slim": PYTHON}
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "home"
-    monkeypatch.setenv(HOME_ENV, str(path))
-    return path
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Callable[..., Path]:
-    """Write a valohai.yaml (dedented) plus extra files; returns the YAML path."""
-
-    def make(yaml_text: str, **files: str) -> Path:
-        root = tmp_path / "project"
-        root.mkdir(exist_ok=True)
-        for name, text in files.items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text)
-        path = root / "valohai.yaml"
-        path.write_text(textwrap.dedent(yaml_text))
-        return path
-
-    return make
+from tests.support.images import IMAGE_MAP
 
 
 @dataclass

@@ -98,7 +98,17 @@ def _started_with(argument: str) -> list[int]:
 class ThrowawaySshd:
     """One sshd process with its own keys and config; use as a context manager."""
 
-    def __init__(self, workdir: Path | None = None, start_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        workdir: Path | None = None,
+        start_timeout: float = 10.0,
+        password: str | None = None,
+        extra_config: str = "",
+        path_first: Path | None = None,
+    ) -> None:
+        """``password``: also accept this password for the current user (see ``_password_shadow``);
+        ``extra_config``: more sshd_config lines; ``path_first``: a folder put first on the PATH of
+        every session (tools the "host" has, such as an nvidia-smi)."""
         self._own_workdir = workdir is None
         self.workdir = Path(tempfile.mkdtemp(prefix="pd-sshd-")) if workdir is None else workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -113,6 +123,9 @@ class ThrowawaySshd:
         self.key: ClientKey
         self.key_with_passphrase: ClientKey
         self.host_public_key = ""
+        self.password = password
+        self.extra_config = extra_config
+        self.path_first = path_first
 
     # -- set-up -----------------------------------------------------------------
     @property
@@ -145,9 +158,9 @@ ListenAddress {HOST}
 HostKey {self.host_key_path}
 PidFile {w / "sshd.pid"}
 AuthorizedKeysFile {w / "authorized_keys"}
-PermitRootLogin prohibit-password
+PermitRootLogin {"yes" if self.password else "prohibit-password"}
 PubkeyAuthentication yes
-PasswordAuthentication no
+PasswordAuthentication {"yes" if self.password else "no"}
 KbdInteractiveAuthentication no
 # PAM would need the system's login stack; key checks need none of it.
 UsePAM no
@@ -167,9 +180,16 @@ Subsystem sftp internal-sftp
 # bash sources ~/.bashrc for commands run over ssh only when SHLVL is unset (shell level 1).
 # The test machine's root .bashrc runs `pyenv init`, whose rehash lock is left stale when a
 # test kills sshd mid-session, and then every later session hangs on it. Skip the rc file.
-SetEnv SHLVL=1
+SetEnv SHLVL=1{self._path_env()}
+{self.extra_config}
 """
         )
+
+    def _path_env(self) -> str:
+        # sshd takes only the first SetEnv line: every variable goes on that one.
+        if self.path_first is None:
+            return ""
+        return f" PATH={self.path_first}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     def start(self) -> ThrowawaySshd:
         if not os.path.isfile(SSHD):
@@ -190,11 +210,40 @@ SetEnv SHLVL=1
                 return self
         raise SshdUnavailable(f"sshd did not start: {last_error}")
 
+    def _password_shadow(self) -> list[str]:
+        """The command prefix that shows sshd a shadow file where the user has ``password``.
+
+        sshd (without PAM) checks passwords against /etc/shadow. A copy with this user's hash
+        replaced is bind-mounted over it in a private mount namespace (``unshare --mount``):
+        only this sshd and its children see it; the system's file is never touched.
+        """
+        if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("openssl") is None:
+            raise SshdUnavailable("a password login test needs root, unshare and openssl")
+        digest = subprocess.run(
+            ["openssl", "passwd", "-6", "-stdin"],
+            input=self.password,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        lines = []
+        for line in Path("/etc/shadow").read_text().splitlines():
+            fields = line.split(":")
+            if fields[0] == self.user:
+                fields[1] = digest
+            lines.append(":".join(fields))
+        shadow = self.workdir / "shadow"
+        shadow.write_text("\n".join(lines) + "\n")
+        shadow.chmod(0o600)
+        script = f'mount --bind "{shadow}" /etc/shadow && exec "$@"'
+        return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
+
     def _launch(self) -> str:
         """Start sshd and wait for its banner; return an error text, or '' when it is up."""
         log = self.log_path.open("ab")
+        prefix = self._password_shadow() if self.password else []
         self._proc = subprocess.Popen(
-            [SSHD, "-D", "-e", "-f", str(self.config_path)],
+            [*prefix, SSHD, "-D", "-e", "-f", str(self.config_path)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

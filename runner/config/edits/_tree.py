@@ -106,11 +106,22 @@ def same_value(current: Any, value: Any) -> bool:
     return bool(plain == value and type(plain) is type(value))
 
 
+def insert_key(mapping: Any, position: int, key: str, value: Any) -> None:
+    """Put ``key: value`` at ``position`` among a mapping's keys (plain dicts keep their order)."""
+    if hasattr(mapping, "insert"):  # a ruamel mapping (the re-dump fallback): keeps its comments
+        mapping.insert(position, key, value)
+        return
+    pairs = [(k, v) for k, v in mapping.items() if k != key]
+    pairs.insert(position, (key, value))
+    mapping.clear()
+    mapping.update(pairs)
+
+
 def replace_key(mapping: Any, old: str, new: str, value: Any) -> None:
     """Put ``new: value`` where ``old`` was (keeps the mapping's key order)."""
     position = list(mapping).index(old)
     del mapping[old]
-    mapping.insert(position, new, value)
+    insert_key(mapping, position, new, value)
 
 
 def rename_key(mapping: Any, old: str, new: str) -> None:

@@ -20,6 +20,7 @@ from runner.config.edits._tree import (
     drop_if_empty,
     find,
     has_named,
+    insert_key,
     named,
     replace_items,
     replace_key,
@@ -145,6 +146,6 @@ def set_pipeline_parameter_targets(doc: YamlDocument, pipeline: str, name: str, 
             replace_key(param, key, "targets", block_list(targets))
         else:
             position = 1 if "name" in param else 0
-            param.insert(position, "targets", block_list(targets))
+            insert_key(param, position, "targets", block_list(targets))
 
     doc.apply(mutate)

@@ -21,13 +21,18 @@ def _type(qtbot: Any, widget: TerminalWidget, text: str) -> None:
     qtbot.keyClick(widget, Qt.Key.Key_Return)
 
 
-def test_shell_in_a_failed_nodes_container(qtbot: Any, failed_run: Any, docker_client: Any) -> None:
+def test_shell_in_a_failed_nodes_container(
+    qtbot: Any, failed_run: Any, docker_client: Any, container_label: dict[str, str]
+) -> None:
     panel = TerminalPanel()
     qtbot.addWidget(panel)
     panel.resize(900, 420)
     panel.show()
     target = f"{failed_run.run_id}/train"
-    tab = panel.open("train", lambda: debug.open_terminal(target, home=failed_run.home, network="none"))
+    tab = panel.open(
+        "train",
+        lambda: debug.open_terminal(target, home=failed_run.home, network="none", labels=container_label),
+    )
     term = tab.terminal
     qtbot.waitUntil(lambda: tab.status == "open", timeout=20_000)
     assert "debug container" in term.text()
@@ -49,10 +54,14 @@ def test_shell_in_a_failed_nodes_container(qtbot: Any, failed_run: Any, docker_c
     row = next(y for y, line in enumerate(term.screen.display) if line.startswith("RED"))
     assert term.screen.buffer[row][0].fg == "red"
     # Ctrl+C reaches the process: the sleep stops, the shell goes on.
-    _type(qtbot, term, "sleep 100")
+    _type(qtbot, term, "sleep 100; echo not-interrupted")
+    qtbot.waitUntil(lambda: "sleep 100" in term.text(), timeout=10_000)
+    qtbot.wait(500)  # the shell has read the line and started sleep (a ^C before would flush it)
     qtbot.keyClick(term, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "^C" in term.text(), timeout=10_000)
     _type(qtbot, term, "echo after-$((40+2))")
     qtbot.waitUntil(lambda: "after-42" in term.text(), timeout=10_000)
+    assert "\nnot-interrupted" not in term.text()  # the whole line was interrupted
     # Cursor keys: Up brings back the last command.
     qtbot.keyClick(term, Qt.Key.Key_Up)
     qtbot.keyClick(term, Qt.Key.Key_Return)

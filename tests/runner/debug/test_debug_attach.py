@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dap.dap_client import DapClient, attach_and_break
-from dap.debug_cli import LISTENING, run_debug_cli
 
 from runner.cli.main import build_parser
 from runner.store.db import RunStore
+from tests.support.dap_client import DapClient, attach_and_break
+from tests.support.debug_cli import LISTENING, run_debug_cli
 
 pytestmark = pytest.mark.docker
 
@@ -84,3 +85,99 @@ def test_debug_option_is_checked(project, home: Path, capsys: pytest.CaptureFixt
         args = build_parser().parse_args(["run", str(path), *extra])
         assert args.func(args, io.StringIO()) == 2
         assert message in capsys.readouterr().err
+
+
+def test_cancelling_a_node_paused_in_the_debugger_ends_the_session(
+    project, home: Path, python_image: str, docker_client: Any, container_label: dict[str, str]
+) -> None:
+    from runner.api import RunOptions, plan_run, start_run
+    from runner.events import DebuggerListening
+
+    path = project(STEP, **{"train.py": TRAIN})
+    options = RunOptions(
+        image_map={"python:3.12-slim": python_image}, labels=container_label, debug_nodes=("train",)
+    )
+    handle = start_run(plan_run(path, step="train"), options, pull="never", client=docker_client)
+    try:
+        event = handle.events.get(timeout=60)
+        while not isinstance(event, DebuggerListening):
+            event = handle.events.get(timeout=60)
+        client = DapClient("127.0.0.1", event.port)
+        attach_and_break(client, str(path.parent), "train.py", 4)
+        handle.cancel()
+        assert handle.wait(60) == "cancelled"
+        deadline = time.monotonic() + 10
+        while not client.closed and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.closed  # the debugger's connection ends with the node
+        client.close()
+    finally:
+        handle.cancel()
+        handle.wait(30)
+    left = docker_client.containers.list(
+        all=True, filters={"label": f"pipeline-designer.run-id={handle.run_id}"}
+    )
+    assert left == []
+
+
+def test_a_debug_node_that_never_runs_our_script_says_so(
+    project, home: Path, python_image: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = project(
+        """
+        - step:
+            name: shell-only
+            image: python:3.12-slim
+            command: python3 -c "print('no script of ours')"
+        """
+    )
+    argv = ["run", str(path), "--step", "shell-only", "--debug", "--pull", "never", "--logs",
+            "--image-map", f"python:3.12-slim={python_image}"]  # fmt: skip
+    out = io.StringIO()
+    args = build_parser().parse_args(argv)
+    assert args.func(args, out) == 0  # it ran to its end instead of waiting forever
+    assert "nothing waited for the debugger" in out.getvalue()
+    args = build_parser().parse_args([*argv, "--network", "none"])
+    assert args.func(args, io.StringIO()) == 2
+    assert "--debug needs a network" in capsys.readouterr().err
+
+
+SWEEP = """
+- step:
+    name: fit
+    image: python:3.12-slim
+    command: python3 fit.py {parameters}
+    parameters:
+      - {name: lr, type: float, default: 0.1}
+- pipeline:
+    name: sweep
+    nodes:
+      - {name: train, type: task, step: fit}
+    edges: []
+"""
+FIT = """\
+import json, sys
+lr = float(sys.argv[1].split("=")[1])
+print(json.dumps({"lr": lr}))
+"""
+
+
+def test_debugging_a_task_node_debugs_its_first_execution(project, home: Path, python_image: str) -> None:
+    path = project(SWEEP, **{"fit.py": FIT})
+    out, thread, code = run_debug_cli(
+        ["run", str(path), "--pipeline", "sweep", "--debug", "train", "--pull", "never",
+         "--param", "train.lr=[0.1, 0.2]", "--image-map", f"python:3.12-slim={python_image}"]
+    )  # fmt: skip
+    match = out.wait_for(LISTENING)
+    assert "(train#1: fit.py)" in "".join(out.lines)
+    client = DapClient("127.0.0.1", int(match.group(1)))
+    try:
+        thread_id, local_vars = attach_and_break(client, str(path.parent), "fit.py", 3)
+        assert local_vars["lr"] == "0.1"
+        client.request("continue", threadId=thread_id)
+        client.event("terminated", timeout=60)
+    finally:
+        client.close()
+    thread.join(60)
+    assert code == [0], "".join(out.lines)
+    assert len(LISTENING.findall("".join(out.lines))) == 1  # the sweep's second execution just ran

@@ -19,6 +19,7 @@ from runner.debug.shell import DEBUG_LABEL, open_shell
 from runner.debug.world import ShellError
 
 pytestmark = pytest.mark.docker
+REPO = Path(__file__).resolve().parents[3]
 
 PIPELINE = r"""
 - step:
@@ -63,9 +64,10 @@ def shell_cli(*argv: str) -> int:
     return int(args.func(args))
 
 
-def _no_debug_containers(docker_client: Any) -> list[str]:
-    found = docker_client.containers.list(all=True, filters={"label": DEBUG_LABEL})
-    return [c.name for c in found]
+def _debug_containers(docker_client: Any, *run_ids: str) -> list[str]:
+    """Debug containers of these runs' executions (their ids start with the run id)."""
+    found = docker_client.containers.list(all=True, ignore_removed=True, filters={"label": DEBUG_LABEL})
+    return [c.name for c in found if c.labels.get(DEBUG_LABEL, "").startswith(run_ids)]
 
 
 def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
@@ -75,7 +77,6 @@ def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
     first = run_yaml(path, pipeline="p")
     assert first.statuses()["good"] == "succeeded"
     assert first.statuses()["bad"] == "failed"
-    before = set(_no_debug_containers(docker_client))
 
     for node, mode in (("good", "ok"), ("bad", "broken")):
         capfd.readouterr()
@@ -103,7 +104,7 @@ def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
     capfd.readouterr()
     assert shell_cli("--network", "none", "latest/good", "--", "sh", "-c", CHECK) == 0
     assert capfd.readouterr().out.splitlines()[0] == "table.csv"
-    assert set(_no_debug_containers(docker_client)) == before
+    assert _debug_containers(docker_client, first.run_id, second.run_id) == []
     assert not list((home / "debug").iterdir())
 
 
@@ -122,7 +123,7 @@ def test_shell_refuses_clearly(run_yaml, project, capfd: pytest.CaptureFixture[s
 def test_interactive_terminal_in_a_debug_container(run_yaml, project, home: Path) -> None:
     outcome = run_yaml(project(PIPELINE), pipeline="p")
     shell = open_shell(f"{outcome.run_id}/bad", network="none")
-    assert "debug container" in shell.banner and "not kept yet" in shell.banner
+    assert "debug container" in shell.banner and "the code this execution ran with (snapshot" in shell.banner
     term = shell.terminal()
     term.resize(30, 100)
     seen = bytearray()
@@ -170,13 +171,71 @@ def test_shell_in_a_running_node_uses_its_own_container(
             time.sleep(0.2)
         assert shell.live is not None
         assert "running container" in shell.banner
-        chunks: list[bytes] = []
-        code = shell.run(
-            ["sh", "-c", "echo $GREETING; pwd; echo oops >&2; exit 4"], lambda s, d: chunks.append(d)
-        )
+        streams: dict[str, bytes] = {"stdout": b"", "stderr": b""}
+
+        def sink(stream: str, data: bytes) -> None:
+            streams[stream] += data
+
+        code = shell.run(["sh", "-c", "echo $GREETING; pwd; echo oops >&2; exit 4"], sink)
         assert code == 4
-        assert b"".join(chunks).decode().split() == ["hello", "/valohai/repository", "oops"]
+        # Separate streams: only the order within each is defined.
+        assert streams == {"stdout": b"hello\n/valohai/repository\n", "stderr": b"oops\n"}
         shell.close()
     finally:
         handle.cancel()
         handle.wait(30)
+
+
+def test_a_debug_container_whose_shell_process_died_is_removed_by_the_next_shell(
+    run_yaml, project, home: Path, docker_client: Any, tmp_path: Path
+) -> None:
+    """A tty container outlives a killed client: the next shell cleans it up."""
+    import subprocess
+    import sys
+
+    outcome = run_yaml(project(PIPELINE), pipeline="p")
+    script = tmp_path / "hold.py"
+    script.write_text(
+        "import sys, time\n"
+        "from runner.debug.shell import open_shell\n"
+        f"term = open_shell({outcome.run_id + '/good'!r}, network='none').terminal()\n"
+        "print('open', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        assert len(_debug_containers(docker_client, outcome.run_id)) == 1
+    finally:
+        holder.kill()
+        holder.wait()
+    assert len(_debug_containers(docker_client, outcome.run_id)) == 1  # still there: nobody ended it
+    shell = open_shell(f"{outcome.run_id}/bad", network="none")
+    shell.close()
+    assert _debug_containers(docker_client, outcome.run_id) == []
+
+
+def test_the_debug_container_has_the_executions_own_code_when_its_snapshot_is_stored(
+    run_yaml, project, home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The code as it was when the node ran, even after the file changed since."""
+    from runner.api import open_store
+    from runner.execution.codeset import CodeFile, CodeSet
+
+    path = project(PIPELINE, **{"helper.txt": "as it ran\n"})
+    outcome = run_yaml(path, pipeline="p")
+    _home, store, artifacts = open_store(home)
+    sha, size = artifacts.put_file(path.parent / "helper.txt")
+    snapshot = CodeSet(path.parent, {"helper.txt": CodeFile("helper.txt", "F", size, sha)}, "snap-1")
+    if store.snapshot_files(snapshot.snapshot_id) == []:
+        store.add_snapshot(snapshot.snapshot_id, snapshot.manifest())
+    execution = store.execution(outcome.run_id, "good")
+    store.upsert_execution(execution["id"], snapshot_id=snapshot.snapshot_id)
+    store.close()
+    (path.parent / "helper.txt").write_text("edited since\n")
+    capfd.readouterr()
+    assert shell_cli("--network", "none", f"{outcome.run_id}/good", "--", "cat", "helper.txt") == 0
+    assert capfd.readouterr().out == "as it ran\n"
+    shell = open_shell(f"{outcome.run_id}/good", network="none")
+    assert "the code this execution ran with (snapshot snap-1)" in shell.banner
+    shell.close()

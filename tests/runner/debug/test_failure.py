@@ -99,3 +99,16 @@ def test_paths_never_escape_the_code_folder(tmp_path: Path) -> None:
     assert map_to_local("/etc/passwd", root) is None
     assert map_to_local("train.py", root) == (root / "train.py").resolve()
     assert map_to_local("/valohai/repository/train.py", None) is None
+
+
+def test_the_traceback_at_the_end_of_a_huge_log_is_found_without_reading_it_all(tmp_path: Path) -> None:
+    from runner.debug.service import TAIL_BYTES, failure_of
+
+    log = tmp_path / "node.log"
+    with open(log, "w") as fh:
+        filler = "2026-01-01T00:00:00Z stdout " + "x" * 200 + "\n"
+        fh.write(filler * (TAIL_BYTES // len(filler) * 3))
+        for line in LOG.splitlines():
+            fh.write(f"2026-01-01T00:00:01Z stderr {line}\n")
+    failure = failure_of({"log_path": str(log)}, None)
+    assert failure is not None and failure.headline == "ValueError: shapes (3,) and (4,) not aligned:"

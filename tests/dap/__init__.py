@@ -1,1 +1,0 @@
-"""A Debug Adapter Protocol test client (tests of --debug, local and remote)."""

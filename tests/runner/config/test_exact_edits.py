@@ -1,0 +1,124 @@
+"""Exact edits: the patterns that used to re-dump or refuse the whole file, each patched at
+the spans the edit concerns (every other byte kept) and checked to mean what it intends."""
+
+from __future__ import annotations
+
+import difflib
+
+import pytest
+
+from runner.config import edits, load_text
+from runner.config.document import YamlDocument
+from runner.config.errors import EditError
+
+
+def _changes(before: str, after: str) -> tuple[list[str], list[str]]:
+    removed, added = [], []
+    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
+        if line.startswith("- "):
+            removed.append(line[2:])
+        elif line.startswith("+ "):
+            added.append(line[2:])
+    return removed, added
+
+
+MIXED = """\
+- step:
+    name: a
+    image: busybox
+    command:
+    - echo a
+    parameters:
+    - name: n
+      default: 1
+- step:<SP>
+    name: b
+    image: busybox
+    command:
+      - echo {parameter:n}
+    parameters:
+      - name: n
+        default: 2
+- pipeline:
+    name: p
+    parameters:
+      - name: shared
+        targets:
+          - first.parameter.n
+          - second.parameter.n
+        default: 3
+    nodes: [{name: first, type: execution, step: a}, {name: second, type: execution, step: b,
+             override: {parameters: [{name: n, default: 4}]}}]
+    edges:
+      - [
+          first.parameter.n,
+          second.parameter.n
+        ]
+""".replace("<SP>", " ")  # a trailing space after "- step:" that an edit must keep
+
+
+def test_a_file_with_mixed_indentation_and_flow_nodes_is_patched_in_place() -> None:
+    doc = YamlDocument.from_text(MIXED)
+    edits.rename_node(doc, "p", "first", "start")
+    assert doc.last_edit_fallback is None
+    removed, added = _changes(MIXED, doc.text)
+    assert all("first" in line for line in removed) and all("start" in line for line in added)
+    assert len(removed) == 3  # the node, a target, the multi-line edge's own line
+    assert "          start.parameter.n," in doc.text.splitlines()  # the flow edge keeps its lines
+    edits.rename_node(doc, "p", "start", "first")
+    assert doc.text == MIXED
+
+
+def test_a_node_added_to_a_flow_list_is_written_in_flow_style() -> None:
+    doc = YamlDocument.from_text(MIXED)
+    edits.add_node(doc, "p", "third", "a")
+    assert doc.last_edit_fallback is None
+    removed, added = _changes(MIXED, doc.text)
+    assert len(removed) == len(added) == 1 and "{name: third, type: execution, step: a}" in added[0]
+    edits.remove_node(doc, "p", "third")
+    assert doc.text == MIXED
+
+
+def test_structural_edits_next_to_pipeline_parameters_and_overrides() -> None:
+    doc = YamlDocument.from_text(MIXED)
+    edits.remove_node(doc, "p", "second")
+    assert doc.last_edit_fallback is None
+    data = load_text(doc.text).data
+    pipeline = data[2]["pipeline"]
+    assert [n["name"] for n in pipeline["nodes"]] == ["first"] and pipeline["edges"] == []
+    assert pipeline["parameters"][0]["targets"] == ["first.parameter.n"]
+    assert doc.text.splitlines()[:17] == MIXED.splitlines()[:17]  # the steps, trailing space included
+
+
+REPEATED = """\
+- step:
+    name: dup
+    image: python:3.11
+    command: echo
+    image: python:3.12
+- step:
+    name: other
+    image: busybox
+    command: echo
+"""
+
+
+def test_a_repeated_key_blocks_only_edits_inside_its_mapping() -> None:
+    doc = YamlDocument.from_text(REPEATED)
+    with pytest.raises(EditError, match=r'"image" appears twice in this mapping \(lines 3 and 5\)'):
+        edits.set_step_field(doc, "dup", "command", "echo hi")
+    assert doc.text == REPEATED
+    edits.set_step_field(doc, "other", "image", "alpine")
+    assert doc.text == REPEATED.replace("image: busybox", "image: alpine")
+    assert doc.loaded.duplicate_keys  # lint still reports the repeat
+
+
+def test_crlf_and_no_final_newline_stay() -> None:
+    text = "- step:\r\n    name: s\r\n    image: busybox\r\n    command: echo"
+    doc = YamlDocument.from_text(text)
+    edits.add_parameter(doc, "s", {"name": "n", "default": 1})
+    assert doc.last_edit_fallback is None
+    assert doc.text.startswith(text) and "\n" not in doc.text.replace("\r\n", "")
+    assert load_text(doc.text).data[0]["step"]["parameters"] == [
+        {"type": "string", "name": "n", "default": 1}
+    ]
