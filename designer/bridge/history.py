@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.api import open_store
+from runner.api import is_earlier_attempt, open_store, split_unit
 from runner.events import OK_STATUSES, TERMINAL_STATUSES
 
 LOG_TAIL_BYTES = 4 * 1024 * 1024  # a past node's log is read from its end, at most this much
@@ -34,6 +34,7 @@ class RunSummary:
     last_metrics: dict[str, Any] = field(default_factory=dict)  # node -> {key: last value}
     tags: list[str] = field(default_factory=list)
     note: str | None = None
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)  # node -> its parameter values
 
     @property
     def duration(self) -> float | None:
@@ -70,6 +71,8 @@ class RunHistory:
                         last = self._last_values(store.path, e["id"])
                         if last:
                             summary.last_metrics[e["node"]] = last
+                        if split_unit(e["node"])[1] is None and not is_earlier_attempt(e["node"]):
+                            summary.params[e["node"]] = dict(e.get("parameters") or {})
                 out.append(summary)
         return out
 
@@ -91,6 +94,11 @@ class RunHistory:
             out.update(json.loads(text))
         out.pop("_time", None)
         return out
+
+    def all_tags(self) -> list[str]:
+        """Every tag some run carries (the tag filter's choices)."""
+        with self._store() as (store, _a):
+            return list(store.all_tags())
 
     def set_tags(self, run_id: str, tags: list[str]) -> list[str]:
         with self._store() as (store, _a):

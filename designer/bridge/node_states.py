@@ -24,6 +24,19 @@ class NodeState:
     from_run: str | None = None  # set on an earlier run's result shown beside a partial run
     out_of_date: tuple[str, ...] = ()  # how the file differs from what that earlier run ran
 
+    @classmethod
+    def from_row(cls, row: dict, **extra: object) -> NodeState:
+        """The state a row of the store's ``executions`` table records (``extra``: more fields)."""
+        return cls(
+            QUEUED if row["status"] == PENDING else row["status"],
+            row.get("started"),
+            row.get("ended"),
+            row.get("exit_code"),
+            row.get("message") or "",
+            row.get("reused_from"),
+            **extra,  # type: ignore[arg-type]
+        )
+
     def elapsed(self, now: float | None = None) -> float | None:
         if self.started is None:
             return None
@@ -87,14 +100,7 @@ class NodeStateModel(QObject):
         self.run_id = run_id
         self._earlier = {}
         self._states = {
-            e["node"]: NodeState(
-                QUEUED if e["status"] == PENDING else e["status"],
-                e.get("started"),
-                e.get("ended"),
-                e.get("exit_code"),
-                e.get("message") or "",
-                e.get("reused_from"),
-            )
+            e["node"]: NodeState.from_row(e)
             for e in executions
             if split_child(e["node"])[1] is None and not is_earlier_attempt(e["node"])
         }

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from designer.bridge.node_states import QUEUED, NodeState
+from designer.bridge.node_states import NodeState
 from runner.api import PlanError, plan_changes, plan_run
-from runner.events import PENDING
 
 
 def earlier_results(
@@ -32,16 +31,7 @@ def earlier_results(
     rows = history.latest_executions(others, pipeline, yaml_path, exclude_run=run_id)
     changes = plan_changes(plan, rows, image_map)
     return {
-        node: NodeState(
-            QUEUED if row["status"] == PENDING else row["status"],
-            row.get("started"),
-            row.get("ended"),
-            row.get("exit_code"),
-            row.get("message") or "",
-            row.get("reused_from"),
-            from_run=row["run_id"],
-            out_of_date=tuple(changes.get(node, ())),
-        )
+        node: NodeState.from_row(row, from_run=row["run_id"], out_of_date=tuple(changes.get(node, ())))
         for node, row in rows.items()
     }
 

@@ -4,9 +4,8 @@ Adds the Logs, Metrics, Outputs and Runs docks, a Run menu and toolbar (Run pipe
 node, Run from here, Re-run failed, Cancel, Hosts…), node badges on the canvas, a progress bar in
 the status bar and a tray message when a run ends while the window is inactive. It uses only the
 window's public attributes: ``document``, ``scene``, ``current_pipeline``, ``settings``,
-``show_pipeline`` and (when present) ``problems_dock`` and ``inspector_dock``. Runs go to the
-target last chosen in the Run dialog (``run/target`` in the window's settings: local, a host, a pool),
-else the default run target of Preferences; image map and network come from Preferences too.
+``show_pipeline`` and (when present) ``problems_dock`` and ``inspector_dock``. What each run gets
+(target, image map, network) is designer/run/run_settings.py's.
 """
 
 from __future__ import annotations
@@ -41,13 +40,13 @@ from designer.run.logs_panel import LogsPanel
 from designer.run.metrics_dock import MetricsPanel
 from designer.run.outputs_panel import OutputsPanel
 from designer.run.run_commands import RunCommands
-from designer.run.run_dialog import LOCAL, default_target, target_hosts
 from designer.run.run_icons import run_icon
-from designer.run.runs_browser import RunsBrowser, param_diff
+from designer.run.run_settings import run_target, start_arguments
+from designer.run.runs_browser import RunsBrowser, file_key, param_diff
 from designer.run.status_badge import BadgeOverlay
 from designer.run.task_views import TaskViews
 from designer.run.triggers_dialog import open_triggers_dialog
-from runner.api import RunOptions, RunPlan, SettingsError, data_dir, image_map_from_env, load_settings
+from runner.api import RunPlan, SettingsError, data_dir
 from runner.events import TERMINAL_STATUSES
 
 
@@ -207,6 +206,8 @@ class RunUI(RunCommands, TaskViews, QObject):
         for signal in (doc.reset, doc.pipelines_changed, doc.node_added, doc.node_removed, doc.node_changed):
             signal.connect(self._resync.start)
         self.runs_dock.visibilityChanged.connect(lambda shown: shown and self.runs.refresh())
+        doc.path_changed.connect(lambda *_a: self.runs.set_file(file_key(doc.path)))
+        self.runs.set_file(file_key(doc.path))
         self.runs.run_selected.connect(self.show_run)
         self.runs.compare_requested.connect(self.compare_runs)
         app = QApplication.instance()
@@ -219,26 +220,13 @@ class RunUI(RunCommands, TaskViews, QObject):
             self.warn("A run is going on", "Cancel it or wait until it ends.")
             return False
         try:
-            saved = load_settings()
+            options, kwargs = start_arguments(self)
         except SettingsError as exc:
             self.warn(
                 "Preferences cannot be read", f"{exc}\n\nFix it in Edit ▸ Preferences (OK rewrites the file)."
             )
             return False
-        image_map = self.last_image_map = {**saved.image_map, **image_map_from_env(), **self.image_map}
-        options = RunOptions(
-            image_map=image_map,
-            reuse=self.reuse,
-            labels=dict(self.labels),
-            debug_nodes=self.debug_nodes,
-            capture_locals=self.capture_locals,
-            pause_before=tuple(sorted(self.pause_before)),
-        )
-        self.debug_nodes = ()
-        kwargs = {"home": self.home, "network": saved.network, **self.start_kwargs}
-        hosts = self.target_hosts()
-        if hosts != [LOCAL]:
-            kwargs["hosts"] = hosts
+        self.last_image_map, self.debug_nodes = dict(options.image_map), ()
         self.metrics.show_only(set())  # the new run's series get checked as they appear
         self.logs_dock.raise_()
         self.controller.start(plan, options, **kwargs)
@@ -253,8 +241,8 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.controller.stop_endpoints()
 
     def target_hosts(self) -> list[str]:
-        """Where runs go: the target last chosen in the Run dialog (``["local"]`` by default)."""
-        return target_hosts(str(self.window.settings.value("run/target", default_target())))
+        """Where runs go: the Run dialog's last choice, else Preferences' default (``["local"]``)."""
+        return run_target(self.window.settings)
 
     def show_hosts(self) -> HostsDialog:
         """Run ▸ Hosts…: the host registry (non-modal; one at a time)."""

@@ -68,6 +68,9 @@ class TaskViews:
         else:
             ranking = self.metrics.ranking
             ranking.set_task(node, params, details.child_statuses(node), self.metrics.task_sources(run, node))
+        values = {k: dict(children[k - 1]) for k in range(1, min(count, len(children)) + 1)}
+        if values != self.metrics.ranking.values:
+            self.metrics.ranking.set_values(values)
 
     def _on_task_events(self, _events: list[Any]) -> None:
         """A task's expansion, progress or executions' states: refresh its views if it is shown."""
