@@ -1,18 +1,19 @@
 """Screenshots of Preferences, the step editor, the run table and a sweep's plots, from real runs:
 
-    python docs/take_workflow_screenshots.py [OUT_DIR]
+    python docs/take_workflow_screenshots.py [OUT_DIR] [--only example|sweep]
 
 Runs examples/valohai.yaml three times on the local Docker engine (test images, network none)
 with different learning rates, tags and notes one of them, and saves runs-table.png (the Runs
 dock filtered to the open file's succeeded runs, sorted by accuracy); runs examples/tabular-sweep
-(a 3×2 grid task) and saves sweep-parallel.png and sweep-scatter.png (the metrics dock's sweep
-tabs); saves preferences.png (an image mapping, network none) and step-editor.png (a step picked
-in the Steps list, its declared output). Not a test (pytest does not collect it); writes only to
-OUT and a temporary folder.
+(a 3×2 grid task) and saves sweep-parallel.png and sweep-scatter.png (the ranking pane of the
+metrics dock, on its sweep tabs); saves preferences.png (an image mapping, network none) and
+step-editor.png (a step picked in the Steps list, its declared outputs). Not a test (pytest does
+not collect it); writes only to OUT and a temporary folder.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
@@ -25,9 +26,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QSplitter  # noqa: E402
+from PySide6.QtWidgets import QDockWidget, QSplitter  # noqa: E402
 
 from designer.app import create_app  # noqa: E402
 from designer.main_window import MainWindow  # noqa: E402
@@ -58,13 +59,15 @@ def copy_example(work: Path, name: str) -> Path:
 
 
 def window_on(work: Path, path: Path, size: tuple[int, int] = (1440, 900)) -> tuple[MainWindow, object]:
-    window = MainWindow(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
+    ini = work / f"settings-{path.parent.name}.ini"  # each window its own: no size restored from the other
+    window = MainWindow(QSettings(str(ini), QSettings.Format.IniFormat))
     window.resize(*size)
     window.show()
     window.files.open_path(path, confirm=False, recover=False)
     ui = attach_run_ui(window, home=work / "home")
     ui.start_kwargs = {"pull": "never"}  # image map and network: the saved settings below
     QTest.qWait(200)
+    window.resize(*size)  # once shown: the docks added meanwhile set their own width before
     window.view.fit()
     return window, ui
 
@@ -131,24 +134,33 @@ def shot_runs_table(window: MainWindow, ui: object, out: Path) -> None:
 
 
 def shot_sweep(work: Path, out: Path) -> None:
-    window, ui = window_on(work, copy_example(work, "tabular-sweep"), (1440, 980))
-    window.resizeDocks([ui.logs_dock], [470], Qt.Orientation.Vertical)
-    window.resizeDocks([ui.logs_dock, ui.metrics_dock], [300, 1140], Qt.Orientation.Horizontal)
+    window, ui = window_on(work, copy_example(work, "tabular-sweep"), (1900, 1020))
+    window.resizeDocks([ui.logs_dock], [520], Qt.Orientation.Vertical)
     window.scene.select_node("train")
     ui.metrics_dock.raise_()
     run(ui, **{"train.epochs": 40})
     window.scene.select_node("train")
     ranking = ui.metrics.ranking
     ranking.metric.setCurrentText("loss")
+    QTest.qWait(300)
+    # The metrics dock alone across the bottom, so its series, plot and ranking all have room.
+    for dock in window.findChildren(QDockWidget):
+        if (
+            dock is not ui.metrics_dock
+            and window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+        ):
+            dock.hide()
+    QTest.qWait(100)
     splitter = ranking.parentWidget()
     while splitter is not None and not isinstance(splitter, QSplitter):
         splitter = splitter.parentWidget()
-    if splitter is not None:  # the metrics dock's: series, plot, ranking
-        splitter.setSizes([150, 430, 560])
+    if splitter is not None:
+        splitter.setSizes([190, 900, 780])
     for index, name in ((1, "sweep-parallel.png"), (2, "sweep-scatter.png")):
         ranking.sweep.tabs.setCurrentIndex(index)
         QTest.qWait(300)
-        ui.metrics_dock.grab().save(str(out / name))
+        corner = ranking.mapTo(window, QPoint(0, 0))  # the ranking and its sweep tabs
+        window.grab(QRect(corner, ranking.size())).save(str(out / name))
     close(window, ui)
 
 
@@ -160,7 +172,7 @@ def close(window: MainWindow, ui: object) -> None:
     QTest.qWait(100)
 
 
-def main(out: Path) -> int:
+def main(out: Path, only: str = "") -> int:
     app = create_app()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -168,12 +180,14 @@ def main(out: Path) -> int:
         os.environ["PIPELINE_DESIGNER_RECOVERY_DIR"] = str(work / "recovery")
         os.environ["PIPELINE_DESIGNER_CONFIG"] = str(work / "config")
         save_settings(Settings(image_map=dict(IMAGES), network="none"))
-        window, ui = window_on(work, copy_example(work, ""))
-        shot_preferences(window, out)
-        shot_step_editor(window, out)
-        shot_runs_table(window, ui, out)
-        close(window, ui)
-        shot_sweep(work, out)
+        if only in ("", "example"):
+            window, ui = window_on(work, copy_example(work, ""))
+            shot_preferences(window, out)
+            shot_step_editor(window, out)
+            shot_runs_table(window, ui, out)
+            close(window, ui)
+        if only in ("", "sweep"):
+            shot_sweep(work, out)
     for name in (
         "preferences.png",
         "step-editor.png",
@@ -187,4 +201,8 @@ def main(out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"))
+    cli = argparse.ArgumentParser(description="Screenshots of Preferences, the run table and a sweep")
+    cli.add_argument("out", nargs="?", type=Path, default=ROOT / "docs" / "screenshots")
+    cli.add_argument("--only", choices=("example", "sweep"), default="", help="one group of shots")
+    options = cli.parse_args()
+    sys.exit(main(options.out, options.only))

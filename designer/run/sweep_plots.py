@@ -187,8 +187,18 @@ class SweepPlots(QWidget):
             line.sigClicked.connect(lambda item, _ev=None: self.execution_picked.emit(item.child))
             plot.addItem(line)
             self.parallel_items[self.points[j].child] = line
+        if self.metric:
+            dark = self.palette().base().color().lightness() < 128
+            better = "lower" if not self.descending else "higher"
+            key = pg.TextItem(
+                f"colour: {self.metric} ({'brighter' if dark else 'darker'} is better, {better} ranks first)",
+                color=self.palette().placeholderText().color(),
+                anchor=(0.0, 0.0),
+            )
+            key.setPos(-0.3, -0.02)
+            plot.addItem(key)
         plot.setXRange(-0.35, len(axes) - 0.65, padding=0)
-        plot.setYRange(-0.08, 1.24, padding=0)  # room above for the axis titles
+        plot.setYRange(-0.12, 1.24, padding=0)  # room above for the axis titles, below for the key
 
     def _draw_axis(self, x: int, title: str, ticks: list[tuple[float, str]], is_metric: bool) -> None:
         text = self.palette().text().color()
