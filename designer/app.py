@@ -121,7 +121,11 @@ def run_gui(path: str | None) -> int:
     if not path:  # an opened file has already been checked for its own autosave
         QTimer.singleShot(0, window.files.offer_recovery)
     QTimer.singleShot(0, partial(_attach_welcome, window))  # after recovery, which may open a file
+    from designer.stop_signals import end_on_stop_signals
+
+    stop = end_on_stop_signals(app, window)  # SIGTERM, SIGHUP, Ctrl-C: cancel the run, keep edits
     code = app.exec()
+    stop.uninstall()
     _shut_down(window)
     del window
     return int(code)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.api import is_earlier_attempt, open_store, split_unit
+from runner.api import compare, is_earlier_attempt, lineage, open_store, plan_reproduction, split_unit
 from runner.events import OK_STATUSES, TERMINAL_STATUSES
 
 LOG_TAIL_BYTES = 4 * 1024 * 1024  # a past node's log is read from its end, at most this much
@@ -169,3 +169,30 @@ class RunHistory:
                 if row is not None and row["status"] in OK_STATUSES:
                     return row
         return None
+
+    # --- what the store says about where things came from (runner.store.compare / lineage) ------
+    def compare(self, a: str, b: str) -> Any:
+        """Two runs side by side: code (a diff per file), parameters, image, inputs, env, metrics."""
+        with self._store() as (store, artifacts):
+            return compare.compare(store, artifacts, (store.run(a), None), (store.run(b), None))
+
+    def lineage(self, run_id: str, node: str) -> Any:
+        """The execution's inputs back to where each came from (``lineage.Upstream``), or None."""
+        with self._store() as (store, _a):
+            row = store.execution(run_id, node)
+            return lineage.upstream(store, row) if row is not None else None
+
+    def file_lineage(self, sha256: str, run_id: str, node: str) -> tuple[Any, list[dict[str, Any]]]:
+        """(the producer's upstream tree or None, every execution that consumed the content)."""
+        with self._store() as (store, _a):
+            made = lineage.producer(store, sha256, run_id, node)
+            tree = lineage.upstream(store, made) if made is not None else None
+            if tree is not None:
+                tree.output_path = next(
+                    (o["path"] for o in store.outputs(tree.execution["id"]) if o["sha256"] == sha256), None
+                )
+            return tree, lineage.consumers(store, sha256)
+
+    def reproduction(self, target: str) -> Any:
+        """``plan_reproduction`` on this history's store (raises ReproduceError)."""
+        return plan_reproduction(target, self.home)

@@ -11,17 +11,6 @@ from typing import Any
 
 from designer.document.model_api import ResolvedEdge, resolve_edges
 
-# Edge kinds a user may draw: (source type, target type).
-COMPATIBLE = {
-    ("output", "input"),
-    ("input", "input"),
-    ("parameter", "parameter"),
-    ("metadata", "parameter"),
-    ("output", "file"),
-}
-TARGET_TYPES = ("input", "parameter", "file")
-SOURCE_TYPES = ("output", "metadata", "input", "parameter")
-
 
 @dataclass(frozen=True)
 class Port:

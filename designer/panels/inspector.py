@@ -16,7 +16,6 @@ from designer.panels.endpoint_form import DeploymentForm, EndpointForm
 from designer.panels.node_form import NodeForm
 from designer.panels.override_form import OverrideForm
 from designer.panels.pipeline_form import PipelineForm
-from designer.panels.section import node_step
 from designer.panels.step_form import StepForm
 from designer.panels.sweep_form import SweepForm
 
@@ -46,6 +45,12 @@ class InspectorPanel(QScrollArea):
         self.pipeline_button.clicked.connect(self.show_pipeline_settings)
         # The canvas's "Add deployment node here"
         editor.scene.deployment_requested.connect(lambda pos: self.pipeline_form.add_deployment_node(pos))
+        # The selected node's last run, in one line: which rule reused it or made it run again
+        # (set by the run UI, designer/run/versioning_ui.py).
+        self.run_note = QLabel(body)
+        self.run_note.setWordWrap(True)
+        self.run_note.setObjectName("inspector-run-note")
+        self.run_note.hide()
         self.empty = QLabel(_EMPTY, body)
         self.empty.setWordWrap(True)
         self.empty.setTextFormat(Qt.TextFormat.RichText)
@@ -72,12 +77,19 @@ class InspectorPanel(QScrollArea):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pipeline_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.run_note)
         layout.addWidget(self.empty)
         for w in self.forms:
             layout.addWidget(w)
         layout.addStretch(1)
         self.setWidget(body)
         self.refresh()
+
+    def set_run_note(self, text: str, tooltip: str = "") -> None:
+        """Show (or with "" hide) a line about the selected node's last run."""
+        self.run_note.setText(text)
+        self.run_note.setToolTip(tooltip)
+        self.run_note.setVisible(bool(text))
 
     def refresh(self) -> None:
         editor = self.editor
@@ -120,7 +132,7 @@ class InspectorPanel(QScrollArea):
             self.refresh()
 
     def _show_node(self, pipeline: str | None, node: str | None, step_only: str | None = None) -> None:
-        raw = self.editor.raw_node(pipeline, node) if pipeline and node else None
+        raw = self.editor.doc.node_body(pipeline, node) if pipeline and node else None
         kind = str((raw or {}).get("type") or "execution")
         self.node_form.setVisible(raw is not None)
         self.sweep_form.setVisible(raw is not None and kind == "task")
@@ -136,7 +148,7 @@ class InspectorPanel(QScrollArea):
             if kind == "deployment":
                 self.deployment_form.set_node(pipeline, node)
             else:
-                step = node_step(self.editor, raw)
+                step = self.editor.doc.node_step(raw)
                 step_name = step.get("name") if step else None
                 self.override_form.set_node(pipeline, node, step)
         self.step_form.set_step(str(step_name) if step_name else step_only)
@@ -145,6 +157,8 @@ class InspectorPanel(QScrollArea):
     def _show_endpoint(self, node: str | None, raw: dict | None) -> None:
         """A deployment node's first endpoint; the one picked in "Edit" while the node stays selected."""
         deployed = [str(e) for e in (raw or {}).get("endpoints") or []] if node else []
-        current = self.endpoint_form.endpoint if node is not None and node == self._endpoint_node else None
+        picked = self.endpoint_form.endpoint if node is not None and node == self._endpoint_node else None
+        # A renamed (or deleted) endpoint is gone under its old name: fall back to the node's first.
+        current = picked if picked in self.editor.doc.config.endpoints else None
         self._endpoint_node = node
         self.endpoint_form.set_endpoint(current or (deployed[0] if deployed else None))

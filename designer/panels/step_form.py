@@ -157,7 +157,7 @@ class StepForm(QGroupBox):
     # --- load -------------------------------------------------------------------------------
     def set_step(self, step: str | None) -> None:
         self.step = step
-        body = self.editor.raw_item("step", step) if step else None
+        body = self.editor.doc.item_body("step", step) if step else None
         self.body = body if isinstance(body, dict) else {}
         self.setVisible(bool(self.body))
         if not self.body:

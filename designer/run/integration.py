@@ -23,17 +23,17 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QSystemTrayIcon,
     QToolBar,
     QWidget,
 )
 
+from designer.bridge.file_runs import FileRuns, file_key
 from designer.bridge.history import RunHistory
 from designer.bridge.run_controller import RunController
 from designer.run.compare_dialog import CompareDialog
 from designer.run.earlier_results import earlier_results
 from designer.run.failures import FailureFinder
+from designer.run.file_scope import FileScope
 from designer.run.hosts_dialog import HostsDialog
 from designer.run.live_controls import LiveControls
 from designer.run.logs_panel import LogsPanel
@@ -41,8 +41,9 @@ from designer.run.metrics_dock import MetricsPanel
 from designer.run.outputs_panel import OutputsPanel
 from designer.run.run_commands import RunCommands
 from designer.run.run_icons import run_icon
+from designer.run.run_notices import RunNotices
 from designer.run.run_settings import run_target, start_arguments
-from designer.run.runs_browser import RunsBrowser, file_key, param_diff
+from designer.run.runs_browser import RunsBrowser, param_diff
 from designer.run.status_badge import BadgeOverlay
 from designer.run.task_views import TaskViews
 from designer.run.triggers_dialog import open_triggers_dialog
@@ -50,7 +51,7 @@ from runner.api import RunPlan, SettingsError, data_dir
 from runner.events import TERMINAL_STATUSES
 
 
-class RunUI(RunCommands, TaskViews, QObject):
+class RunUI(RunCommands, TaskViews, FileScope, QObject):
     def __init__(self, window: QMainWindow, home: Path | None = None) -> None:
         super().__init__(window)
         self.window: Any = window
@@ -69,13 +70,15 @@ class RunUI(RunCommands, TaskViews, QObject):
         # Prompts (tests replace them): ask(title, text) -> yes?, warn(title, text)
         self.ask: Callable[[str, str], bool] = self._ask_box
         self.warn: Callable[[str, str], None] = lambda t, m: QMessageBox.warning(self.window, t, m)
-        self.notifications: list[str] = []
-        self.shown_run: str | None = None
+        self.file_runs = FileRuns()
+        self._file = file_key(window.document.path)  # type: ignore[attr-defined]
+        self._run_file: str | None = None
         self.compare_dialog: CompareDialog | None = None
         self.hosts_dialog: HostsDialog | None = None
         self._build_panels()
         self._build_actions()
-        self._build_status()
+        self.notices = RunNotices(window, self)  # progress bar, status messages, tray
+        self.progress, self.notifications = self.notices.progress, self.notices.sent
         self._closed = False
         self.badges = BadgeOverlay(window.scene, self.controller.states, self)
         self.failures = FailureFinder(
@@ -99,6 +102,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.metrics = MetricsPanel(w)
         self.outputs = OutputsPanel(self.history, w)
         self.runs = RunsBrowser(self.history, w)
+        self.runs.set_file(self._file)
         bottom, right = Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.logs_dock = self._dock("Logs", "run-logs", self.logs, bottom)
         self.metrics_dock = self._dock("Metrics", "run-metrics", self.metrics, bottom)
@@ -171,17 +175,6 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.menu = menu
         self._update_actions()
 
-    def _build_status(self) -> None:
-        self.progress = QProgressBar(self.window)
-        self.progress.setFixedWidth(150)
-        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.progress.setFormat("%v / %m nodes")
-        self.progress.hide()
-        self.window.statusBar().addPermanentWidget(self.progress)
-        self.tray: QSystemTrayIcon | None = None
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = QSystemTrayIcon(self.window.windowIcon(), self)
-
     def _connect(self) -> None:
         ev, ctl = self.controller.events, self.controller
         ev.run_started.connect(self._on_run_started)
@@ -205,9 +198,8 @@ class RunUI(RunCommands, TaskViews, QObject):
         doc = self.window.document
         for signal in (doc.reset, doc.pipelines_changed, doc.node_added, doc.node_removed, doc.node_changed):
             signal.connect(self._resync.start)
+        doc.path_changed.connect(self._follow_file)
         self.runs_dock.visibilityChanged.connect(lambda shown: shown and self.runs.refresh())
-        doc.path_changed.connect(lambda *_a: self.runs.set_file(file_key(doc.path)))
-        self.runs.set_file(file_key(doc.path))
         self.runs.run_selected.connect(self.show_run)
         self.runs.compare_requested.connect(self.compare_runs)
         app = QApplication.instance()
@@ -229,6 +221,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.last_image_map, self.debug_nodes = dict(options.image_map), ()
         self.metrics.show_only(set())  # the new run's series get checked as they appear
         self.logs_dock.raise_()
+        self._run_file = self._file
         self.controller.start(plan, options, **kwargs)
         self.progress.setRange(0, len(plan.nodes))
         self.progress.setValue(0)
@@ -255,7 +248,7 @@ class RunUI(RunCommands, TaskViews, QObject):
 
     # --- run events -----------------------------------------------------------------------------
     def _on_run_started(self, run_id: str, nodes: tuple[str, ...]) -> None:
-        self.shown_run = run_id
+        self.file_runs.started(run_id, self._run_file or self._file)
         self._on_selection()
         count = f"{len(nodes)} node" + ("" if len(nodes) == 1 else "s")
         self.window.statusBar().showMessage(f"Run {run_id} started ({count})", 5000)
@@ -265,11 +258,16 @@ class RunUI(RunCommands, TaskViews, QObject):
         )
 
     def _on_records(self, events: list[Any]) -> None:
+        events = [e for e in events if self.is_here(e.run_id)]
+        if not events:
+            return  # another file's run: its file loads them from the store when shown again
         scene = self.window.scene
         names = scene.selected_node_names() if shiboken6.isValid(scene) else []
         self.metrics.add_records(events, focus=names[0] if len(names) == 1 else None)
 
     def _on_states(self, events: list[Any]) -> None:
+        if not any(self.is_here(e.run_id) for e in events):
+            return
         self._update_progress()
         names = self.window.scene.selected_node_names() if shiboken6.isValid(self.window.scene) else []
         if any(e.node in names and e.status in TERMINAL_STATUSES for e in events):
@@ -281,7 +279,8 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.progress.setValue(done)
 
     def _on_run_finished(self, event: Any) -> None:
-        self._update_progress()
+        if self.is_here(event.run_id):
+            self._update_progress()
         counts: dict[str, int] = {}
         for status in event.node_statuses.values():
             counts[status] = counts.get(status, 0) + 1
@@ -295,11 +294,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         shutil.rmtree((self.home or data_dir()) / "staging", ignore_errors=True)
 
     def notify(self, title: str, text: str) -> None:
-        self.notifications.append(text)
-        self.window.statusBar().showMessage(text, 10_000)
-        if self.tray is not None and not self.window.isActiveWindow():
-            self.tray.show()
-            self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+        self.notices.notify(title, text)
 
     # --- selection and history --------------------------------------------------------------------
     def _on_selection(self) -> None:
@@ -332,16 +327,12 @@ class RunUI(RunCommands, TaskViews, QObject):
         if run is None:
             self.warn("No such run", run_id)
             return
+        if not self._open_file_of(run):
+            return
         if run.get("pipeline") and run["pipeline"] in self.window.document.pipeline_names():
             self.window.show_pipeline(run["pipeline"])
-        executions = self.history.executions(run_id)
-        self.controller.states.load_executions(run_id, executions)
-        self.controller.details.load_executions(run_id, executions)
-        self._load_metrics(run_id, executions)
-        self.metrics.show_only({(run_id, e["node"]) for e in executions})
-        self.shown_run = run_id
+        self._display_run(run_id)
         self.failures.show_past_run(run_id)
-        self._on_selection()
 
     def _load_metrics(self, run_id: str, executions: list[dict[str, Any]]) -> None:
         for e in executions:
@@ -355,7 +346,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         self._load_metrics(a, ea)
         self._load_metrics(b, eb)
         self.metrics.show_only({(r, e["node"]) for r, ex in ((a, ea), (b, eb)) for e in ex})
-        self.compare_dialog = CompareDialog(a, b, param_diff(ea, eb), self.window)
+        self.compare_dialog = CompareDialog(a, b, param_diff(ea, eb), self.window, self.history.compare(a, b))
         self.compare_dialog.show()
         self.metrics_dock.raise_()
 
@@ -386,15 +377,16 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.metrics.shutdown()
         if self.compare_dialog is not None:
             self.compare_dialog.close()
-        if self.tray is not None:
-            self.tray.hide()
+        self.notices.stop()
 
 
 def attach_run_ui(window: QMainWindow, home: Path | None = None) -> RunUI:
     """Add the run UI to ``window``; ``home`` overrides the data folder (tests use a tmp dir)."""
     from designer.debug.debug_ui import DebugUI
+    from designer.run.versioning_ui import VersioningUI
 
     ui = RunUI(window, home)
     window.run_ui = ui  # type: ignore[attr-defined]  (keeps it alive with the window)
     ui.debug_ui = DebugUI(ui)  # type: ignore[attr-defined]  (shell, failure view, debugger prompt)
+    ui.versioning_ui = VersioningUI(ui)  # type: ignore[attr-defined]  (reproduce, lineage, reuse reasons)
     return ui

@@ -94,6 +94,10 @@ class RunFilterBar(QWidget):
     def all_files(self) -> bool:
         return self.file.currentData() == ANY
 
+    def set_all_files(self, on: bool) -> None:
+        """Every file's runs (on), or the open file's (off)."""
+        self.file.setCurrentIndex(self.file.findData(ANY if on else THIS_FILE))
+
     def query(self) -> RunQuery:
         file = self.file.currentData()
         return RunQuery(

@@ -8,7 +8,6 @@ their differences, more narrow the table to them, side by side.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -49,11 +48,6 @@ def param_diff(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[tuple[s
     return out
 
 
-def file_key(path: Any) -> str | None:
-    """A document's file as the store records a run's (its absolute path); None when untitled."""
-    return os.path.abspath(path) if path else None
-
-
 def _ask_text(parent: QWidget, title: str, label: str, text: str, multiline: bool) -> tuple[str, bool]:
     if multiline:
         return QInputDialog.getMultiLineText(parent, title, label, text)
@@ -71,6 +65,8 @@ class RunsBrowser(QWidget):
         self.history = history
         self.summaries: list[RunSummary] = []
         self.only: list[str] | None = None  # comparing these runs: the table shows just them
+        # Others' context-menu entries: (menu, selected run ids) -> None adds them (Reproduce Run)
+        self.menu_entries: list[Callable[[QMenu, list[str]], None]] = []
         # (title, label, text, multiline) -> (text, ok); tests replace it
         self.ask_text: Callable[[str, str, str, bool], tuple[str, bool]] = lambda title, label, text, multi: (
             _ask_text(self, title, label, text, multi)
@@ -135,7 +131,7 @@ class RunsBrowser(QWidget):
         return self.filters.open_file
 
     def set_file(self, file: str | None) -> None:
-        """The open document's file, as the store records it (an absolute path); None: untitled."""
+        """The open document's file, as the store records it (``file_runs.file_key``)."""
         if file == self.filters.open_file:
             return
         self.filters.open_file = file
@@ -280,7 +276,11 @@ class RunsBrowser(QWidget):
         menu.addSeparator()
         copy = menu.addAction("Copy Run Id" + ("s" if len(ids) > 1 else ""))
         copy.triggered.connect(lambda: QGuiApplication.clipboard().setText("\n".join(ids)))
+        if self.menu_entries:
+            menu.addSeparator()
+        for add_entries in self.menu_entries:
+            add_entries(menu, ids)
         return menu
 
 
-__all__ = ["RunsBrowser", "file_key", "param_diff"]
+__all__ = ["RunsBrowser", "param_diff"]

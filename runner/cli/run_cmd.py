@@ -4,12 +4,14 @@ Prints one line per node (status, elapsed time, last metric), redrawn in place o
 and as status-change lines otherwise, then the final table. Exit code 0 only when every
 node succeeded (or was reused), or a stop-pipeline action stopped the run; 1 when a node
 failed (or an error-pipeline action fired, or an approval was refused); 2 for usage/config
-errors; 130 when cancelled with Ctrl-C.
+errors; 130 when cancelled with Ctrl-C, 143 with SIGTERM, 129 with SIGHUP (each cancels the
+run as Ctrl-C does: its containers stopped, the run recorded ``cancelled``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import queue
 import shlex
@@ -18,6 +20,7 @@ import time
 from typing import IO, Any
 
 from runner.cli.debug_args import add_debug_arguments, chosen_debug_nodes
+from runner.cli.signals import EXIT_BROKEN_PIPE, Stopped, silence, stop_signals
 from runner.deploy.serve import add_serve_arguments, serve_endpoints
 from runner.events import (
     ApprovalRequested,
@@ -35,7 +38,8 @@ STATUS_EXIT = {"succeeded": 0, "stopped": 0, "failed": 1, "cancelled": 130}
 EXIT_CODES = (
     "exit status: 0 when every node succeeded or a stop-pipeline action stopped the run; "
     "1 when a node failed, an error-pipeline action fired or an approval was refused; "
-    "2 for usage or config errors; 130 when cancelled (Ctrl-C)"
+    "2 for usage errors or a config with lint errors (nothing is started); 130 when cancelled "
+    "(Ctrl-C), 143 (SIGTERM), 129 (SIGHUP)"
 )
 
 
@@ -222,34 +226,73 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         capture_locals=args.capture_locals,
         pause_before=tuple(args.pause_before),
     )
-    try:
-        handle = start_run(
-            plan,
-            options,
-            backend=args.backend,
-            network=network,
-            pull=args.pull,
-            hosts=hosts,
-            approve=args.approve,
-            approve_all=args.approve_all,
-        )
-    except Exception as exc:  # engine unreachable and the like; host errors say what to do themselves
-        print(start_error(exc, "run", hosts == ["local"]), file=sys.stderr)
+    with stop_signals() as stopped:  # SIGTERM and SIGHUP cancel as Ctrl-C does
+        try:
+            handle = start_run(
+                plan,
+                options,
+                backend=args.backend,
+                network=network,
+                pull=args.pull,
+                hosts=hosts,
+                approve=args.approve,
+                approve_all=args.approve_all,
+            )
+        except KeyboardInterrupt:
+            print("\ncancelled before the run started", file=sys.stderr)
+            return stopped.exit_code
+        except Exception as exc:  # engine unreachable and the like
+            return _cannot_start(exc, hosts, args.backend)
+        return _follow_run(args, handle, out, stdin or sys.stdin, stopped)
+
+
+def _cannot_start(exc: Exception, hosts: list[str], backend: str) -> int:
+    from runner.api import StoreError
+
+    if isinstance(exc, StoreError):  # the run store, not the engine (runner.store.health)
+        print(f"pipeline-designer run: error: {exc}", file=sys.stderr)
         return 2
+    # Host errors name the host and say what to do; the local engine's are translated.
+    print(start_error(exc, "run", hosts == ["local"] and backend != "local"), file=sys.stderr)
+    return 2
+
+
+def _follow_run(args: argparse.Namespace, handle: Any, out: IO[str], stdin: IO[str], stopped: Stopped) -> int:
+    """Show the run until it ends; Ctrl-C, SIGTERM, SIGHUP or a closed output pipe cancel it."""
     for note in handle.notes:
         print(f"pipeline-designer run: {note}", file=sys.stderr)
     display = Progress(out, show_logs=args.logs)
     status: str | None = None
+    broken = False
     while status is None:
         # Ctrl-C may land anywhere in here: it always means "cancel", never "leave containers".
         try:
-            status = _follow(handle, display, stdin or sys.stdin)
+            status = _follow(handle, display, stdin)
+        except (KeyboardInterrupt, BrokenPipeError) as exc:
+            if isinstance(exc, BrokenPipeError):  # `run ... | head`: stop quietly
+                broken = True
+                silence(out)
+            with contextlib.suppress(OSError):
+                print("\ncancelling (stopping running containers)...", file=sys.stderr)
+            handle.cancel()
+    # Sleep, never join, until the run has ended: a second Ctrl-C must not leave it half-stopped
+    # (and a signal interrupting Thread.join makes Python 3.11 take the thread for finished).
+    while not handle.done:
+        try:
+            time.sleep(0.1)
         except KeyboardInterrupt:
-            print("\ncancelling (stopping running containers)...", file=sys.stderr)
             handle.cancel()
     handle.wait()
-    display.final()
-    print(f"run {handle.run_id}: {status}{display.stop_note(status)}", file=out)
+    try:
+        display.final()
+        print(f"run {handle.run_id}: {status}{display.stop_note(status)}", file=out)
+    except BrokenPipeError:
+        silence(out)
+        return EXIT_BROKEN_PIPE
+    if broken:
+        return EXIT_BROKEN_PIPE
+    if status == "cancelled" and stopped.signum is not None:
+        return stopped.exit_code
     # Endpoints of deployment nodes: print their URLs and serve until Ctrl-C (or stop them now).
     serve_endpoints(handle, out, serve=not args.no_serve and status == "succeeded", show_logs=args.logs)
     return STATUS_EXIT.get(status, 1)

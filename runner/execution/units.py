@@ -382,4 +382,6 @@ def _outcome(reason: str, exit_code: int | None, error: str | None, collect_erro
         return FAILED, collect_error
     if exit_code == 0:
         return SUCCEEDED, ""
+    if exit_code == 137:  # 128 + SIGKILL: the kernel's OOM killer, or someone's kill -9
+        return FAILED, "exit code 137: killed (out of memory, or a signal)"
     return FAILED, f"exit code {exit_code}"

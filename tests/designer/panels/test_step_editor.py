@@ -90,7 +90,7 @@ def test_add_node_and_delete_step_from_the_context_menu(window, tmp_path: Path) 
     menu = window.palette_panel.context_menu("evaluate")
     menu.actions()[1].trigger()  # Add Node to Pipeline
     assert "evaluate-2" in window.document.view("p").nodes or len(window.document.view("p").nodes) == 3
-    window.edit_actions.confirm = lambda title, text: "evaluate" in text
+    window.step_actions.confirm = lambda title, text: "evaluate" in text
     window.palette_panel.context_menu("evaluate").actions()[-1].trigger()  # Delete Step…
     assert "evaluate" not in window.document.config.steps
     window.document.undo_stack.undo()

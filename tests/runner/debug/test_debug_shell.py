@@ -239,3 +239,47 @@ def test_the_debug_container_has_the_executions_own_code_when_its_snapshot_is_st
     shell = open_shell(f"{outcome.run_id}/good", network="none")
     assert "the code this execution ran with (snapshot snap-1)" in shell.banner
     shell.close()
+
+
+def test_the_interactive_cli_shell_on_a_real_terminal(
+    run_yaml, project, home: Path, docker_client: Any
+) -> None:
+    """``pipeline-designer shell RUN/NODE`` with no command, under a pseudo-terminal as a user's
+    terminal: raw keys in, the window size followed (SIGWINCH), the shell's exit status out."""
+    import sys
+
+    from runner.debug.local_pty import LocalTerminal
+
+    outcome = run_yaml(project(PIPELINE), pipeline="p")
+    cli = [sys.executable, "-c", "from designer.cli import main; raise SystemExit(main())"]
+    term = LocalTerminal(
+        [*cli, "shell", "--network", "none", f"{outcome.run_id}/bad"], cwd=str(REPO), size=(30, 100)
+    )
+    seen = b""
+
+    def until(text: bytes) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 30
+        while text not in seen:
+            assert time.monotonic() < deadline, seen
+            chunk = term.read()
+            assert chunk, seen
+            seen += chunk
+
+    until(b"debug container")
+    until(b"# ")
+    term.write(b"stty size\r")
+    until(b"30 100")
+    term.resize(40, 120)
+    term.write(b"stty size; cat /valohai/config/parameters.json\r")
+    until(b"40 120")
+    until(b'"mode": "broken"')
+    term.write(b"exit 4\r")
+    until(b"exit 4")
+    deadline = time.monotonic() + 30
+    while chunk := term.read():  # to the end: the pty closes when the CLI exits
+        seen += chunk
+        assert time.monotonic() < deadline, seen
+    assert term.exit_code() == 4, seen
+    term.close()
+    assert _debug_containers(docker_client, outcome.run_id) == []

@@ -123,8 +123,9 @@ def test_an_alias_behind_a_bastion_is_trusted_hop_by_hop_and_runs_a_node(
 
 
 def test_keys_in_ssh_agent_are_used_and_the_keyring_is_never_opened(
-    sshd: ThrowawaySshd, ssh_home: Path, config_dir: Path, home: Path, failing_keyring: None, tmp_path: Path
-) -> None:
+    sshd: ThrowawaySshd, ssh_home: Path, config_dir: Path, home: Path, failing_keyring: None, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     locked = sshd.key_with_passphrase
     write_ssh_config(
         ssh_home,
@@ -144,7 +145,7 @@ def test_keys_in_ssh_agent_are_used_and_the_keyring_is_never_opened(
     assert "no system keyring is available" in message and "gnome-keyring" in message
     assert "keyrings.alt" in message and "ssh-agent" in message
     with ssh_agent(tmp_path, (locked.path, locked.passphrase)) as sock:
-        os.environ["SSH_AUTH_SOCK"] = sock  # the ssh_home fixture removes it again
+        monkeypatch.setenv("SSH_AUTH_SOCK", sock)
         code, text = cli("hosts", "test", "box")
         assert code == 0 and "engine " in text, text
     assert "Accepted publickey" in sshd.log_text()
