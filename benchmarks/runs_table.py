@@ -5,7 +5,8 @@ text filter, against the command line listing the same runs in the same process 
 
 The store holds ``--runs`` runs of one file, three executions each printing ``--records`` metric
 records (what a few weeks of a team's runs look like). Figures: the dock's refresh (store read,
-columns built, table sized) and the text filter (every row matched), as medians; the baseline
+columns built, table sized) the first time and again (a filter changed: finished executions'
+final metrics are remembered), and the text filter (every row matched), as medians; the baseline
 is ``pipeline-designer history --limit RUNS --json`` run in-process on the same store, which reads
 the same rows without their parameters and final metrics.
 """
@@ -82,7 +83,8 @@ def main() -> int:
         browser.resize(1400, 500)
         browser.show()
         browser.set_file(FILE)
-        table = median_s(browser.refresh, args.repeat)
+        first = median_s(browser.refresh, 1)  # the dock opened: every run's final metrics read
+        table = median_s(browser.refresh, args.repeat)  # a filter changed: finished runs are known
         assert len(browser.visible_ids()) == args.runs, len(browser.visible_ids())
         words = iter(["learning_rate=0.003", "nightly", "failed", "0.004", ""] * args.repeat)
         typing = median_s(lambda: browser.filters.text.setText(next(words)), args.repeat * 5)
@@ -95,8 +97,10 @@ def main() -> int:
     figures = {
         "runs": args.runs,
         "records_per_execution": args.records,
+        "runs_table_first_fill_s": round(first, 4),
         "runs_table_refresh_s": round(table, 4),
         "cli_history_json_s": round(baseline, 4),
+        "first_fill_over_cli": round(first / baseline, 2),
         "refresh_over_cli": round(table / baseline, 2),
         "text_filter_keystroke_ms": round(typing * 1000, 2),
     }

@@ -44,6 +44,7 @@ class RunSummary:
 class RunHistory:
     def __init__(self, home: Path | None = None) -> None:
         self.home = home
+        self._final: dict[str, dict[str, Any]] = {}  # execution id -> its final metric values
 
     @contextmanager
     def _store(self) -> Iterator[tuple[Any, Any]]:
@@ -60,7 +61,10 @@ class RunHistory:
     def runs(self, limit: int = 100, with_metrics: bool = True, **filters: Any) -> list[RunSummary]:
         """``filters``: ``RunStore.runs``' (file, pipeline, status, tag, params)."""
         out = []
-        with self._store() as (store, _a):
+        with self._store() as (store, _a), contextlib.ExitStack() as stack:
+            db = (
+                stack.enter_context(contextlib.closing(self._read_only(store.path))) if with_metrics else None
+            )
             for r in store.runs(limit=limit, **filters):
                 summary = RunSummary(
                     r["id"], r["pipeline"], r["step"], r["status"], r["started"], r["ended"], r["yaml_path"]
@@ -68,7 +72,11 @@ class RunHistory:
                 summary.tags, summary.note = list(r.get("tags") or []), r.get("note")
                 if with_metrics:
                     for e in store.executions(r["id"]):
-                        last = self._last_values(store.path, e["id"])
+                        last = self._final.get(e["id"])
+                        if last is None:
+                            last = self._last_values(db, e["id"])
+                            if e["status"] in TERMINAL_STATUSES:  # a finished execution's never change
+                                self._final[e["id"]] = last
                         if last:
                             summary.last_metrics[e["node"]] = last
                         if split_unit(e["node"])[1] is None and not is_earlier_attempt(e["node"]):
@@ -77,18 +85,21 @@ class RunHistory:
         return out
 
     @staticmethod
-    def _last_values(db_path: Path, execution_id: str) -> dict[str, Any]:
+    def _read_only(db_path: Path) -> sqlite3.Connection:
+        """One read-only connection for a whole listing (not one per execution)."""
+        return sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+
+    @staticmethod
+    def _last_values(db: Any, execution_id: str) -> dict[str, Any]:
         """Latest value of each key among an execution's last LAST_RECORDS records.
 
         Read straight from SQLite (read-only, newest first) so listing runs with long metric
         histories does not decode every record on the GUI thread.
         """
-        uri = f"{Path(db_path).resolve().as_uri()}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
-            rows = db.execute(
-                "SELECT record FROM metadata WHERE execution_id=? ORDER BY seq DESC LIMIT ?",
-                (execution_id, LAST_RECORDS),
-            ).fetchall()
+        rows = db.execute(
+            "SELECT record FROM metadata WHERE execution_id=? ORDER BY seq DESC LIMIT ?",
+            (execution_id, LAST_RECORDS),
+        ).fetchall()
         out: dict[str, Any] = {}
         for (text,) in reversed(rows):
             out.update(json.loads(text))

@@ -87,19 +87,37 @@ def build_rows(summaries: list[RunSummary]) -> tuple[list[RunRow], list[str], li
 
 
 class RunTableModel(QAbstractTableModel):
+    """Cells are worked out once per listing (text, sort key, filter text): sizing the columns,
+    sorting and every keystroke of the text filter then only look them up."""
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.rows: list[RunRow] = []
         self.param_columns: list[str] = []
         self.metric_columns: list[str] = []
+        self._values: list[list[Any]] = []  # [row][column] raw value
+        self._texts: list[list[str]] = []  # [row][column] what the cell shows
+        self._haystacks: list[str] = []  # [row] what the text filter searches, lower-cased
+        self._headers: list[str] = list(FIXED)
 
     def set_summaries(self, summaries: list[RunSummary]) -> None:
         self.beginResetModel()
         self.rows, self.param_columns, self.metric_columns = build_rows(summaries)
+        self._headers = [*FIXED, *self.param_columns, *self.metric_columns]
+        columns = range(len(self._headers))
+        self._values = [[self.value(r, c) for c in columns] for r in self.rows]
+        self._texts = [[_text(c, v) for c, v in enumerate(values)] for values in self._values]
+        self._haystacks = [
+            " ".join(
+                [*texts, r.summary.note or "", r.summary.yaml_path or ""]
+                + [f"{k}={format_cell(v)}" for k, v in r.params.items()]
+            ).casefold()
+            for r, texts in zip(self.rows, self._texts, strict=True)
+        ]
         self.endResetModel()
 
     def headers(self) -> list[str]:
-        return [*FIXED, *self.param_columns, *self.metric_columns]
+        return list(self._headers)
 
     def column_kind(self, column: int) -> str:
         """ "fixed", "param" or "metric"."""
@@ -111,7 +129,7 @@ class RunTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers())
+        return 0 if parent.isValid() else len(self._headers)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -119,7 +137,7 @@ class RunTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.headers()[section]
+            return self._headers[section]
         kind = self.column_kind(section)
         if role == Qt.ItemDataRole.ToolTipRole:
             return {"param": "parameter value", "metric": "final metric: the last value printed"}.get(kind)
@@ -137,10 +155,13 @@ class RunTableModel(QAbstractTableModel):
             return row.params.get(self.param_columns[column - len(FIXED)])
         if kind == "metric":
             return row.metrics.get(self.metric_columns[column - len(FIXED) - len(self.param_columns)])
+        if column == 2:
+            path = Path(s.yaml_path) if s.yaml_path else None
+            return f"{path.parent.name}/{path.name}" if path else None
         return (
             s.id,
             s.status,
-            Path(s.yaml_path).parent.name + "/" + Path(s.yaml_path).name if s.yaml_path else None,
+            None,
             s.pipeline or (f"step {s.step}" if s.step else None),
             s.started,
             s.duration,
@@ -152,15 +173,9 @@ class RunTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = self.rows[index.row()], index.column()
-        value = self.value(row, column)
+        value = self._values[index.row()][column]
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == 1:
-                return f"{STATUS_MARK.get(str(value), '·')} {value}"
-            if column == 4:
-                return time.strftime("%Y-%m-%d %H:%M", time.localtime(value))
-            if column == 5:
-                return format_elapsed(value) if value is not None else "–"
-            return format_cell(value)
+            return self._texts[index.row()][column]
         if role == SORT_ROLE:
             return (value is None, value if _number(value) else str(value or "").casefold())
         if role == RUN_ID_ROLE:
@@ -178,11 +193,17 @@ class RunTableModel(QAbstractTableModel):
 
     def haystack(self, row: int) -> str:
         """Everything the text filter looks at in a row (lower-cased)."""
-        r = self.rows[row]
-        texts = [self.data(self.index(row, c)) or "" for c in range(self.columnCount())]
-        texts += [r.summary.note or "", r.summary.yaml_path or ""]
-        texts += [f"{k}={format_cell(v)}" for k, v in r.params.items()]
-        return " ".join(str(t) for t in texts).casefold()
+        return self._haystacks[row]
+
+
+def _text(column: int, value: Any) -> str:
+    if column == 1:
+        return f"{STATUS_MARK.get(str(value), '·')} {value}"
+    if column == 4:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(value))
+    if column == 5:
+        return format_elapsed(value) if value is not None else "–"
+    return format_cell(value)
 
 
 class RunFilterProxy(QSortFilterProxyModel):

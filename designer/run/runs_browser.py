@@ -118,6 +118,7 @@ class RunsBrowser(QWidget):
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(22)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table.horizontalHeader().setResizeContentsPrecision(60)  # columns sized by their first rows
         table.horizontalHeader().setStretchLastSection(True)
         table.doubleClicked.connect(self._on_double_click)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -148,11 +149,12 @@ class RunsBrowser(QWidget):
         listed = self.history.runs(limit=LIMIT, **self.filters.query().kwargs())
         if self.only is not None:
             listed = [s for s in listed if s.id in self.only]
-        selected = set(self.selected_ids())
+        selected, headers = set(self.selected_ids()), self.model.headers()
         self.summaries = listed
         self.model.set_summaries(listed)
         self._select(selected)
-        self._size_columns()
+        if self.model.headers() != headers:  # new columns: sized to their contents, once
+            self._size_columns()
         self._update_buttons()
 
     def _size_columns(self) -> None:
