@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from designer.main_window import APP_NAME, MainWindow
 from designer.theme import apply_theme_choice, follow_system_theme, saved_theme
@@ -80,6 +80,9 @@ def run_self_test(path: str | None = None) -> int:
         _attach_run_ui(window)
         failures: list[str] = []
         window.files.warn = lambda title, text: failures.append(f"{title}: {text}")  # type: ignore[method-assign]
+        # Nothing to keep: the self-test never edits, and closing a file that does not parse
+        # would otherwise ask (an offscreen prompt nobody answers).
+        window.files.ask = lambda *_a, **_k: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
         if not window.files.open_path(target, confirm=False, recover=False):
             failures.append(f"could not open {target}")
         window.show()
