@@ -37,8 +37,6 @@ class FileScope:
     def _update_progress(self) -> None:
         raise NotImplementedError
 
-    def _load_metrics(self, run_id: str, executions: list[dict[str, Any]]) -> None:
-        raise NotImplementedError
 
     @property
     def shown_run(self) -> str | None:
@@ -86,6 +84,14 @@ class FileScope:
         self.metrics.show_only({(run_id, e["node"]) for e in executions})
         self.shown_run = run_id
         self._on_selection()
+
+    def _load_metrics(self, run_id: str, executions: list[dict[str, Any]]) -> None:
+        """A past run's metric series from the store (unchecked; the caller picks what shows)."""
+        for e in executions:
+            if (run_id, e["node"]) not in self.metrics.sources:
+                records = self.history.metadata(e["id"])
+                if records:
+                    self.metrics.load_records(run_id, e["node"], records, checked=False)
 
     def _open_file_of(self, run: dict[str, Any]) -> bool:
         """A run of another file (from "All files"): open that file first. False: not opened."""

@@ -334,13 +334,6 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         self._display_run(run_id)
         self.failures.show_past_run(run_id)
 
-    def _load_metrics(self, run_id: str, executions: list[dict[str, Any]]) -> None:
-        for e in executions:
-            if (run_id, e["node"]) not in self.metrics.sources:
-                records = self.history.metadata(e["id"])
-                if records:
-                    self.metrics.load_records(run_id, e["node"], records, checked=False)
-
     def compare_runs(self, a: str, b: str) -> None:
         ea, eb = self.history.executions(a), self.history.executions(b)
         self._load_metrics(a, ea)

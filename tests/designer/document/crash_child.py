@@ -27,12 +27,16 @@ def main(path: str, settings: str, typed: str) -> int:
     editor.moveCursor(QTextCursor.MoveOperation.Start)
 
     def autosave() -> None:
-        window.yaml_panel.flush()
-        if window.document.text_problem is None or window.files.autosave() is None:
-            print("NOT AUTOSAVED", flush=True)
+        try:
+            window.yaml_panel.flush()
+            saved = window.document.text_problem is not None and window.files.autosave() is not None
+        except Exception as exc:  # reported to the test, which must not wait for ever
+            print(f"NOT AUTOSAVED: {type(exc).__name__}: {exc}", flush=True)
             app.exit(3)
             return
-        print("AUTOSAVED", flush=True)
+        print("AUTOSAVED" if saved else "NOT AUTOSAVED", flush=True)
+        if not saved:
+            app.exit(3)
 
     QTimer.singleShot(100, autosave)
     return app.exec()
