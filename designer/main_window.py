@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import shiboken6
@@ -26,12 +27,15 @@ from designer.panels.palette import PalettePanel
 from designer.panels.pipeline_bar import PipelineBar
 from designer.panels.problems_panel import ProblemsPanel
 from designer.panels.yaml_panel import YamlPanel
+from designer.preferences import preferences_action
 from designer.problem_paths import locate_in_pipeline
+from designer.step_actions import StepActions
 
 APP_NAME = "Pipeline Designer"
 # The YAML and problems docks follow an edit within 200 ms; the timers coalesce bursts of edits.
 TEXT_DELAY_MS = 20
 LINT_DELAY_MS = 80
+DEFAULT_SIZE = (1440, 900)  # fits a 1600 x 900 screen with room for its window frame
 
 
 class MainWindow(QMainWindow):
@@ -58,8 +62,9 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._connect()
         self.edit_actions = EditActions(self)
+        self.step_actions = StepActions(self)
         self.setAcceptDrops(True)
-        self.resize(1440, 900)
+        self.resize(*DEFAULT_SIZE)
         self._on_reset()
         self.files.restore_geometry()
 
@@ -143,6 +148,9 @@ class MainWindow(QMainWindow):
         edit.addActions([a.undo, a.redo])
         edit.addSeparator()
         edit.addActions([a.copy, a.paste, a.duplicate, a.delete, a.select_all])
+        edit.addSeparator()
+        self.preferences_action = preferences_action(self)
+        edit.addAction(self.preferences_action)
         pipeline = self.menuBar().addMenu("&Pipeline")
         pipeline.addActions([a.add_pipeline, a.rename_pipeline, a.remove_pipeline])
         pipeline.addSeparator()
@@ -333,10 +341,30 @@ class MainWindow(QMainWindow):
 
     def _update_title(self, *_args: object) -> None:
         path = self.document.path
-        name = path.name if path else "Untitled"
+        # The folder too: every project's file is called valohai.yaml.
+        name = f"{path.name} — {_folder_text(path.parent)}" if path else "Untitled"
         self.setWindowFilePath(str(path) if path else "")
         self.setWindowModified(self.document.modified)
         self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+
+    def fit_to_screen(self) -> None:
+        """The default size unless one was restored (docks added later grow the window), and never
+        wider or taller than the screen's free area."""
+        if self.settings.value("window/geometry") is None:
+            self.resize(*DEFAULT_SIZE)
+        screen = self.screen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        width, height = min(self.width(), free.width()), min(self.height(), free.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        if not free.contains(frame):
+            self.move(
+                max(free.left(), min(frame.left(), free.right() - frame.width())),
+                max(free.top(), frame.top()),
+            )
 
     def _reveal_selection_in_yaml(self) -> None:
         """Follow a selected node or edge in the YAML dock (without taking the keyboard focus)."""
@@ -389,3 +417,10 @@ class MainWindow(QMainWindow):
             event.accept()
         else:
             event.ignore()
+
+
+def _folder_text(folder: Path) -> str:
+    """``~/projects/mnist`` for a folder under the home folder, else the absolute path."""
+    folder = folder.absolute()
+    home = Path.home()
+    return f"~/{folder.relative_to(home)}" if folder.is_relative_to(home) and folder != home else str(folder)

@@ -32,13 +32,37 @@ from runner.config.sockets import ResolvedEdge, resolve_edges
 from runner.dag import PipelineGraph
 from runner.events import Event, LogLine
 from runner.execution.code import HOME_MARKER
+from runner.execution.engine_check import (
+    EngineReport,
+    EngineState,
+    check_configured_engine,
+    check_engine,
+    engine_inventory,
+    fix_command,
+)
+from runner.execution.engine_errors import (
+    EngineProblem,
+    ProblemKind,
+    describe_engine_error,
+    explain_engine_error,
+)
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
 from runner.execution.inputs import safe_file_name
 from runner.execution.naming import is_earlier_attempt, split_unit, unit_name
 from runner.execution.plan import LintRefused, PlanError, RunPlan, plan_pipeline, plan_step
+from runner.execution.staleness import definition_changes, plan_changes
 from runner.execution.sweep import SweepError, expand_blueprint
 from runner.metadata import latest_values, parse_metadata_line, rank_children
+from runner.settings import (
+    THEMES,
+    Settings,
+    SettingsError,
+    load_settings,
+    run_target_hosts,
+    save_settings,
+    settings_path,
+)
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 from runner.store.paths import data_dir
@@ -78,19 +102,33 @@ IMAGE_MAP_ENV = "PIPELINE_DESIGNER_IMAGE_MAP"
 
 
 __all__ = [
+    "THEMES",
+    "EngineProblem",
+    "EngineReport",
+    "EngineState",
+    "LoadedConfig",
+    "ProblemKind",
+    "RunHandle",
+    "RunOptions",
+    "Settings",
+    "SettingsError",
+    "check_configured_engine",
+    "check_engine",
+    "definition_changes",
+    "describe_engine_error",
+    "engine_inventory",
+    "explain_engine_error",
+    "fix_command",
     "ALLOWED_TARGETS",
     "ConfigLoadError",
     "CycleError",
     "Diagnostic",
     "EdgeError",
     "EditError",
-    "LoadedConfig",
     "PipelineGraph",
     "LintRefused",
     "PlanError",
     "ResolvedEdge",
-    "RunHandle",
-    "RunOptions",
     "RunPlan",
     "StoreError",
     "SweepError",
@@ -102,11 +140,16 @@ __all__ = [
     "latest_values",
     "lint",
     "load",
-    "load_text",
+    "load_settings",
     "open_store",
+    "plan_changes",
+    "plan_run",
+    "run_target_hosts",
+    "save_settings",
+    "settings_path",
+    "load_text",
     "parse_metadata_line",
     "plan_reproduction",
-    "plan_run",
     "rank_children",
     "resolve_edges",
     "safe_file_name",

@@ -7,8 +7,11 @@ they fail, because the test command (``make test``) installs and starts the engi
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
+import tempfile
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,6 +22,10 @@ import pytest
 from tests.support.images import BUSYBOX, PYTHON
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never read or change the user's own settings or host registry (a test that needs its
+# own config folder sets PIPELINE_DESIGNER_CONFIG itself).
+os.environ["PIPELINE_DESIGNER_CONFIG"] = _CONFIG = tempfile.mkdtemp(prefix="pd-test-config-")
+atexit.register(shutil.rmtree, _CONFIG, True)
 
 TEST_LABEL = "pipeline-designer.test-session"
 

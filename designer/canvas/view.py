@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QPainter, QPalette, QResizeEvent, QWheelEvent
+from PySide6.QtCore import QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QGraphicsView, QLabel, QWidget
 
 from designer.canvas.panning import Panning
@@ -47,6 +56,10 @@ class CanvasView(QGraphicsView):
             " border-radius: 4px; padding: 6px 10px; }"
         )
         self.banner.hide()
+        # The hint is drawn over the whole viewport but a new node repaints only its own area:
+        # repaint everything when the canvas stops (or starts) being empty.
+        self._was_empty = True
+        scene.changed.connect(self._on_scene_changed)
 
     @property
     def zoom(self) -> float:
@@ -89,26 +102,46 @@ class CanvasView(QGraphicsView):
         super().resizeEvent(event)
         self._place_banner()
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
-        """On an empty canvas, say how to start (or what it waits for)."""
-        scene = self.scene()
-        if getattr(scene, "node_items", None):
-            return
-        hint = (
+    def _hint(self) -> str:
+        return (
             f"Waiting for a file that parses.\n\n{self.notice}\n\n"
             "Fix it in the YAML view: the canvas follows as soon as the text parses."
             if self.notice
             else self.empty_hint
         )
-        painter.save()
-        painter.resetTransform()
-        color = self.palette().color(QPalette.ColorRole.PlaceholderText)
-        painter.setPen(color)
+
+    def _hint_font(self) -> QFont:
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.25)
-        painter.setFont(font)
+        return font
+
+    def _hint_area(self) -> QRect:
+        return self.viewport().rect().adjusted(24, 0, -24, 0)  # wrapped, never clipped at the sides
+
+    def hint_rect(self) -> QRect:
+        """Where the empty-canvas hint is drawn: wrapped to the viewport, inside its margins."""
         flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-        painter.drawText(self.viewport().rect().adjusted(24, 0, -24, 0), flags, hint)
+        return QFontMetrics(self._hint_font()).boundingRect(self._hint_area(), int(flags), self._hint())
+
+    def is_empty(self) -> bool:
+        return not getattr(self.scene(), "node_items", None)
+
+    def _on_scene_changed(self, _regions: object) -> None:
+        empty = self.is_empty()
+        if empty != self._was_empty:
+            self._was_empty = empty
+            self.viewport().update()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        """On an empty canvas, say how to start (or what it waits for)."""
+        if not self.is_empty():
+            return
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.setFont(self._hint_font())
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(self._hint_area(), flags, self._hint())
         painter.restore()
 
     def wheelEvent(self, event: QWheelEvent) -> None:

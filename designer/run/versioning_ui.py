@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox
 
@@ -32,9 +32,7 @@ class VersioningUI(QObject):
         self.report = self._report_box
         self._build_actions()
         run_ui.live.node_menu_entries.append(self._node_entries)
-        tree = run_ui.runs.tree
-        tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        tree.customContextMenuRequested.connect(self._runs_menu)
+        run_ui.runs.menu_entries.append(self._runs_entries)
         run_ui.outputs.lineage_requested.connect(self.show_lineage)
         ev = run_ui.controller.events
         ev.run_finished.connect(self._on_run_finished)
@@ -174,12 +172,7 @@ class VersioningUI(QObject):
         menu.addAction("Reproduce This Node", lambda: self.reproduce(f"{row['run_id']}/{node}"))
         menu.addAction("Inputs/Outputs Lineage…", lambda: self.show_lineage(row["run_id"], node))
 
-    def _runs_menu(self, pos: QPoint) -> None:
-        ids = self.ui.runs.selected_ids()
-        if len(ids) != 1:
-            return
-        menu = QMenu(self.ui.runs.tree)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    def _runs_entries(self, menu: QMenu, ids: list[str]) -> None:
+        """The Runs dock's context menu: Reproduce Run, for one selected run."""
         action = menu.addAction("Reproduce Run", lambda: self.reproduce(ids[0]))
-        action.setEnabled(not self.ui.controller.busy)
-        menu.popup(self.ui.runs.tree.viewport().mapToGlobal(pos))
+        action.setEnabled(len(ids) == 1 and not self.ui.controller.busy)

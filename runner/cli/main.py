@@ -16,6 +16,7 @@ from runner.cli import (
     lint_cmd,
     reproduce_cmd,
     run_cmd,
+    settings_cmd,
     shell_cmd,
     tag_cmd,
     watch_cmd,
@@ -34,6 +35,7 @@ HEADLESS_COMMANDS = (
     archive_cmd,
     hosts_cmd,
     shell_cmd,
+    settings_cmd,
     completion_cmd,
 )
 

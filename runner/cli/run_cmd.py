@@ -50,7 +50,8 @@ def add_engine_arguments(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FROM=TO",
-        help="run image TO where the YAML says FROM (also env PIPELINE_DESIGNER_IMAGE_MAP)",
+        help="run image TO where the YAML says FROM (over the saved settings' image map and "
+        "env PIPELINE_DESIGNER_IMAGE_MAP; see `pipeline-designer settings`)",
     )
     p.add_argument(
         "--backend",
@@ -59,13 +60,35 @@ def add_engine_arguments(p: argparse.ArgumentParser) -> None:
         help="docker: bind mounts (default); docker-archive: put/get archive; "
         "local: subprocess, NOT isolated",
     )
-    p.add_argument("--network", default=None, help="container network (default: the engine's default)")
+    p.add_argument(
+        "--network",
+        default=None,
+        help="container network; 'none' for no network (default: the saved settings', else the engine's)",
+    )
     p.add_argument(
         "--pull",
         choices=("missing", "never"),
         default="missing",
         help="pull images that are not on the engine (default) or never",
     )
+
+
+def engine_options(args: argparse.Namespace) -> tuple[dict[str, str], str | None]:
+    """The image map and network of a run: the saved settings (the designer's Preferences), then
+    env PIPELINE_DESIGNER_IMAGE_MAP, then the flags; a later one wins. Raises ValueError."""
+    from runner.api import image_map_from_env, load_settings, parse_image_map
+
+    settings = load_settings()
+    image_map = {**settings.image_map, **image_map_from_env(), **parse_image_map(args.image_map)}
+    return image_map, args.network if args.network is not None else settings.network
+
+
+def start_error(exc: BaseException, command: str, local: bool) -> str:
+    """Why a run could not start, translated when the engine said something we know."""
+    from runner.api import describe_engine_error
+
+    text = describe_engine_error(exc) if local else str(exc)
+    return f"pipeline-designer {command}: error: cannot start: {text}"
 
 
 def add_approval_arguments(p: argparse.ArgumentParser, otherwise: str) -> None:
@@ -116,10 +139,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument(
         "--host",
-        default="local",
+        default=None,
         metavar="local|NAME|NAME1,NAME2",
-        help="where nodes run: the local engine (default), a registered host, or a pool of them "
-        "(see `pipeline-designer hosts`); GPU steps go to hosts with free GPUs",
+        help="where nodes run: the local engine, a registered host, or a pool of them "
+        "(see `pipeline-designer hosts`); GPU steps go to hosts with free GPUs "
+        "(default: the saved settings' run target, else local)",
     )
     p.add_argument("--no-reuse", action="store_true", help="run every node even if unchanged")
     p.add_argument("--strict", action="store_true", help="join the step commands with && (stop at a failure)")
@@ -159,7 +183,7 @@ def param_values(items: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | None = None) -> int:
-    from runner.api import RunOptions, image_map_from_env, parse_image_map, plan_run, start_run
+    from runner.api import RunOptions, load_settings, plan_run, run_target_hosts, start_run
     from runner.config import ConfigLoadError
     from runner.execution.plan import PlanError
 
@@ -171,9 +195,11 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
             inputs.setdefault(key, []).append(value)
         if inputs and args.pipeline:
             raise ValueError("--input is for --step runs; pipelines get inputs from edges and defaults")
-        image_map = {**image_map_from_env(), **parse_image_map(args.image_map)}
+        image_map, network = engine_options(args)
         plan = plan_run(args.file, pipeline=args.pipeline, step=args.step, params=params, inputs=inputs)
-        hosts = [h.strip() for h in args.host.split(",") if h.strip()] or ["local"]
+        hosts = run_target_hosts(args.host if args.host is not None else load_settings().run_target) or [
+            "local"
+        ]
         if args.concurrency is None:
             args.concurrency = 1 << 16 if hosts != ["local"] else os.cpu_count() or 1
         if args.concurrency < 1:
@@ -208,7 +234,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
                 plan,
                 options,
                 backend=args.backend,
-                network=args.network,
+                network=network,
                 pull=args.pull,
                 hosts=hosts,
                 approve=args.approve,
@@ -228,14 +254,8 @@ def _cannot_start(exc: Exception, hosts: list[str], backend: str) -> int:
     if isinstance(exc, StoreError):  # the run store, not the engine (runner.store.health)
         print(f"pipeline-designer run: error: {exc}", file=sys.stderr)
         return 2
-    if hosts != ["local"]:  # host errors name the host and say what to do
-        print(f"pipeline-designer run: error: cannot start: {exc}", file=sys.stderr)
-        return 2
-    hint = " (is the Docker engine running? --backend local runs without it, not isolated)"
-    print(
-        f"pipeline-designer run: error: cannot start: {exc}{hint if backend != 'local' else ''}",
-        file=sys.stderr,
-    )
+    # Host errors name the host and say what to do; the local engine's are translated.
+    print(start_error(exc, "run", hosts == ["local"] and backend != "local"), file=sys.stderr)
     return 2
 
 

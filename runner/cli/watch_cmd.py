@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from runner.cli.run_cmd import add_approval_arguments, add_engine_arguments, pairs
+from runner.cli.run_cmd import add_approval_arguments, add_engine_arguments, engine_options, pairs
 from runner.cli.signals import stop_signals
 
 if TYPE_CHECKING:  # the CLI starts without importing cronsim or the runner's engine side
@@ -144,7 +144,6 @@ def _save(trigger: Trigger, yaml_path: Path, out: IO[str]) -> int:
 
 
 def _watch(args: argparse.Namespace, trigger: Trigger, yaml_path: Path, out: IO[str]) -> int:
-    from runner.api import image_map_from_env, parse_image_map
     from runner.config import ConfigLoadError
     from runner.execution.plan import PlanError
     from runner.triggers import ChangeDetector, ChangeSource, PipelineRunner, ScheduleSource, WatchLoop
@@ -154,14 +153,15 @@ def _watch(args: argparse.Namespace, trigger: Trigger, yaml_path: Path, out: IO[
         raise ValueError("--poll must be at least 0.1 seconds")
     if args.max_runs is not None and args.max_runs < 1:
         raise ValueError("--max-runs must be at least 1")
+    image_map, network = engine_options(args)
     runner = PipelineRunner(
         yaml_path,
         trigger.pipeline,
         params=dict(trigger.params),
-        image_map={**image_map_from_env(), **parse_image_map(args.image_map)},
+        image_map=image_map,
         start_kwargs={
             "backend": args.backend,
-            "network": args.network,
+            "network": network,
             "pull": args.pull,
             "approve": list(args.approve),
             "approve_all": args.approve_all,

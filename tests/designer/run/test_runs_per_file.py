@@ -68,10 +68,10 @@ def test_opening_another_file_shows_only_that_files_runs(
     ui.window.scene.select_node("train")
     assert ui.logs.shown is None and ui.outputs.rows == []
     assert [s.id for s in ui.runs.summaries] == []  # the Runs browser: this file's runs only
-    ui.runs.all_files.setChecked(True)
+    ui.runs.filters.set_all_files(True)
     assert [s.id for s in ui.runs.summaries] == [run_a.run_id]
     assert Path(ui.runs.summaries[0].yaml_path).parent.name == "a"
-    ui.runs.all_files.setChecked(False)
+    ui.runs.filters.set_all_files(False)
 
     run_b = _run(qtbot, ui)
     assert [s.id for s in ui.runs.summaries] == [run_b.run_id]
@@ -93,7 +93,7 @@ def test_opening_another_file_shows_only_that_files_runs(
     # Re-run failed looks at this file's run, which had no failures.
     assert not ui.rerun_failed()
     # Showing the other file's run from "All files" opens that file.
-    ui.runs.all_files.setChecked(True)
+    ui.runs.filters.set_all_files(True)
     ui.show_run(run_b.run_id)
     assert ui.window.document.path == second.resolve()
     assert ui.controller.states.run_id == run_b.run_id
