@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
 
 from runner.store.db import RunStore
+from tests.support.debug_project import LOOP_LINE, SCRIPT, TRAIN
 from tests.support.pydevd_server import PydevdServer, debug_in_pycharm, free_port
 
 pytestmark = [pytest.mark.docker, pytest.mark.gui]
@@ -34,14 +35,6 @@ PIPELINE = """\
     nodes:
       - {name: train, step: train, type: execution}
     edges: []
-"""
-TRAIN = """\
-import json
-total = 0
-for i in range(3):
-    total += i * 10
-print(json.dumps({"total": total}))
-open("/valohai/outputs/total.txt", "w").write(str(total))
 """
 
 
@@ -82,7 +75,7 @@ def test_attach_with_pycharm_from_a_node_waiting_under_debugpy(
     assert config.find("configuration/option[@name='PORT']").get("value") == str(port)  # type: ignore[union-attr]
     run_finished = ui.controller.events.run_finished
     with qtbot.waitSignal(run_finished, timeout=90_000) as finished, PydevdServer(port=port) as ide:
-        debug_in_pycharm(ide, pydevd_pycharm, "/valohai/repository/train.py", 4)
+        debug_in_pycharm(ide, pydevd_pycharm, SCRIPT, LOOP_LINE)
     assert finished.args[0].status == "succeeded"
     assert prompt.node == ""  # idle again
 

@@ -16,6 +16,7 @@ import pytest
 
 from runner.store.db import RunStore
 from tests.support.debug_cli import run_debug_cli
+from tests.support.debug_project import LOOP_LINE, SCRIPT, TRAIN
 from tests.support.pydevd_server import PydevdServer, debug_in_pycharm, free_port
 
 pytestmark = pytest.mark.docker
@@ -29,15 +30,6 @@ STEP = """
       - python3 -c "print('setting up')" && python3 train.py
     time-limit: 2
 """
-TRAIN = """\
-import json
-total = 0
-for i in range(3):
-    total += i * 10
-print(json.dumps({"total": total}))
-open("/valohai/outputs/total.txt", "w").write(str(total))
-"""
-SCRIPT = "/valohai/repository/train.py"
 
 
 def test_debug_a_step_in_pycharm(project: Any, home: Path, python_image: str, pydevd_pycharm: str) -> None:
@@ -68,7 +60,7 @@ def test_debug_a_step_in_pycharm(project: Any, home: Path, python_image: str, py
     log = next((home / "logs").glob("*/*train.log")).read_text()
     assert "setting up" in log and '"total"' not in log and thread.is_alive()
     with PydevdServer(port=port) as ide:
-        debug_in_pycharm(ide, pydevd_pycharm, SCRIPT, 4, paused=2.5)
+        debug_in_pycharm(ide, pydevd_pycharm, SCRIPT, LOOP_LINE, paused=2.5)
     thread.join(60)
     assert code == [0], "".join(out.lines)
     store = RunStore(home / "runs.sqlite3")

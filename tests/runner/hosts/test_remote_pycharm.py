@@ -13,6 +13,7 @@ import pytest
 
 from runner.store.db import RunStore
 from tests.support.debug_cli import run_debug_cli
+from tests.support.debug_project import LOOP_LINE, SCRIPT, TRAIN
 from tests.support.pydevd_server import PydevdServer, debug_in_pycharm, free_port
 from tests.support.remote import RemoteHost
 
@@ -23,14 +24,6 @@ STEP = """
     name: train
     image: {image}
     command: python3 train.py
-"""
-TRAIN = """\
-import json
-total = 0
-for i in range(3):
-    total += i * 10
-print(json.dumps({"total": total}))
-open("/valohai/outputs/total.txt", "w").write(str(total))
 """
 WAITING = re.compile(r"waiting for PyCharm's debug server on 127\.0\.0\.1:(\d+)")
 
@@ -46,7 +39,7 @@ def test_debug_a_remote_node_in_pycharm(
              "--debug-connect", f"127.0.0.1:{port}", "--pull", "never"]
         )  # fmt: skip
         assert int(out.wait_for(WAITING).group(1)) == port
-        debug_in_pycharm(ide, pydevd_pycharm, "/valohai/repository/train.py", 4)
+        debug_in_pycharm(ide, pydevd_pycharm, SCRIPT, LOOP_LINE)
     thread.join(60)
     assert code == [0], "".join(out.lines)
     store = RunStore(home / "runs.sqlite3")
