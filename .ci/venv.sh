@@ -28,7 +28,7 @@ if ! { [ -x "$VENV/bin/python" ] && version_ok "$VENV/bin/python"; }; then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 fi
 
-echo "[venv] pip install -e '.[test]'"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]' \
+echo "[venv] pip install -e '.[test,ray]'"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test,ray]' \
     2> >(grep -v "^WARNING: Location .* is ignored" >&2)
 touch "$STAMP"

@@ -10,8 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from runner.cli.main import build_parser, command_names
-from runner.store.schema import StoreError
+from runner.cli.main import build_parser, command_names, run_headless
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -19,15 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     first = next((a for a in args_list if not a.startswith("-")), None)
     if first in command_names(parser) or any(a in ("-h", "--help", "--version") for a in args_list[:1]):
-        args = parser.parse_args(args_list)
-        if args.command is None:
-            parser.print_help()
-            return 0
-        try:
-            return int(args.func(args) or 0)
-        except StoreError as exc:  # a store too new for this version, or not a store at all
-            print(f"pipeline-designer: error: {exc}", file=sys.stderr)
-            return 2
+        return run_headless(args_list)
     return _gui(args_list)
 
 

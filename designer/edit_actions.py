@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
 
-from designer.document.commands import AddNode
-from designer.editor import node_name_for
+from designer.document.commands import PasteNodes
+from designer.document.node_clip import COPY, KEEP, Clip, clashes, copy_nodes, plan_paste
 from designer.panels.new_step_dialog import NewStepDialog
 
 if TYPE_CHECKING:
     from designer.main_window import MainWindow
 
-NODES_MARKER = "pipeline-designer/nodes:"
+PASTE_STEP = 40.0  # how far each paste of the same copy lands from the one before
 
 
 class EditActions(QObject):
@@ -34,6 +33,7 @@ class EditActions(QObject):
         a.paste.triggered.connect(self.paste)
         a.duplicate.triggered.connect(self.duplicate)
         window.palette_panel.new_step_requested.connect(self.new_step)
+        self._pasted: tuple[str, int] = ("", 0)  # the clipboard text last pasted, and how often
 
     def _guard(self, action: str, run) -> None:
         error = run()
@@ -75,60 +75,76 @@ class EditActions(QObject):
             name, image, command = dialog.values()
             self._guard("New Step", lambda: self.w.editor.add_step(name, image, command))
 
-    # --- clipboard: nodes travel as JSON (name, step, offset) ------------------------------
-    def _selected_specs(self) -> list[dict[str, object]]:
-        editor = self.w.editor
-        view = self.w.document.view(editor.pipeline) if editor.pipeline else None
-        if view is None:
-            return []
-        pos = self.w.document.positions(editor.pipeline)
-        return [
-            {"name": n, "step": view.nodes[n].step, "pos": pos[n]}
-            for n in self.w.scene.selected_node_names()
-            if view.nodes[n].type == "execution"
-        ]
+    # --- clipboard: nodes travel as their whole YAML bodies (``node_clip``) -------------------
+    def _selection_clip(self) -> Clip | None:
+        editor, doc = self.w.editor, self.w.document
+        names = self.w.scene.selected_node_names()
+        if editor.pipeline is None or not names:
+            return None
+        return copy_nodes(doc.loaded.data, editor.pipeline, names, doc.positions(editor.pipeline))
 
     def copy(self) -> None:
         # Plain text with a marker: a QMimeData handed to the clipboard from Python crashes
         # PySide6 6.12 at exit (the clipboard and the wrapper both free it).
-        specs = self._selected_specs()
-        if specs:
-            QGuiApplication.clipboard().setText(NODES_MARKER + json.dumps(specs))
+        clip = self._selection_clip()
+        if clip is not None:
+            text = clip.to_text()
+            QGuiApplication.clipboard().setText(text)
+            self._pasted = (text, 0)
 
     def paste(self) -> None:
         text = QGuiApplication.clipboard().text()
-        if text.startswith(NODES_MARKER):
-            try:
-                specs = json.loads(text[len(NODES_MARKER) :])
-            except ValueError:
-                return
-            if isinstance(specs, list):
-                self._add_copies([s for s in specs if isinstance(s, dict) and "pos" in s and "name" in s])
+        clip = Clip.from_text(text)
+        if clip is None:
+            return
+        # Each paste of the same copy lands one step further, never on top of the last one.
+        n = self._pasted[1] + 1 if self._pasted[0] == text else 1
+        if self._land(clip, (PASTE_STEP * n, PASTE_STEP * n), "Paste"):
+            self._pasted = (text, n)
 
     def duplicate(self) -> None:
-        self._add_copies(self._selected_specs())
+        clip = self._selection_clip()
+        if clip is not None:
+            self._land(clip, (PASTE_STEP, PASTE_STEP), "Duplicate")
 
-    def _add_copies(self, specs: list[dict]) -> None:  # type: ignore[type-arg]
+    def _land(self, clip: Clip, offset: tuple[float, float], verb: str) -> bool:
         editor, doc = self.w.editor, self.w.document
-        if not specs or editor.pipeline is None or not editor.can_edit:
-            return
-        steps = set(doc.step_names())
-        specs = [s for s in specs if s.get("step") in steps]
-        if not specs:
-            return
-        view = doc.view(editor.pipeline)
-        taken = set(view.nodes) if view else set()
-        names = []
-        doc.undo_stack.beginMacro(f"Paste {len(specs)} node(s)")
-        for spec in specs:
-            name = node_name_for(str(spec["name"]), taken)
-            taken.add(name)
-            x, y = spec["pos"]
-            editor.push(AddNode(doc, editor.pipeline, name, str(spec["step"]), (x + 40, y + 40)))
-            names.append(name)
-        doc.undo_stack.endMacro()
+        pipeline = editor.pipeline
+        view = doc.view(pipeline) if pipeline else None
+        if pipeline is None or view is None:
+            editor.message.emit(f"Not pasted: add a pipeline first ({verb.lower()} puts nodes into one)")
+            return False
+        if not editor.can_edit:
+            editor.message.emit(f"Not pasted: {editor.why_refused_edit()}")
+            return False
+        resolved: dict[tuple[str, str], str] = {}
+        for kind, name in clashes(clip, doc.loaded.data):
+            answer = self.ask_clash(kind, name)
+            if answer is None:
+                return False
+            resolved[(kind, name)] = answer
+        plan = plan_paste(clip, doc.loaded.data, set(view.nodes), offset, resolved)
+        command = PasteNodes(doc, pipeline, plan, verb)
+        if editor.push(command) is not None:
+            return False
+        if command.skipped:
+            editor.message.emit(f"{len(command.skipped)} copied edge(s) are not valid here: left out")
         self.w.scene.clearSelection()
-        for name in names:
+        for name in plan.names:
             item = self.w.scene.node_items.get(name)
             if item is not None:
                 item.setSelected(True)
+        return True
+
+    def ask_clash(self, kind: str, name: str) -> str | None:
+        """The file has a different ``kind`` called ``name``: KEEP it, COPY ours renamed, or None (cancel)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Name already used", "", parent=self.w)
+        box.setText(
+            f"This file already has a {kind} called “{name}”, different from the one the copied nodes use."
+        )
+        box.setInformativeText(f"Use this file's “{name}”, or add the copied one under a new name?")
+        keep = box.addButton(f"Use this file's {kind}", QMessageBox.ButtonRole.AcceptRole)
+        copied = box.addButton(f"Add the copied {kind}", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return KEEP if box.clickedButton() is keep else COPY if box.clickedButton() is copied else None

@@ -25,7 +25,8 @@ from designer.document.commands import (
     RestoreSnapshot,
     SetField,
 )
-from designer.document.model_api import ALLOWED_TARGETS, ConfigLoadError, EditError, edits, load_text
+from designer.document.model_api import ALLOWED_TARGETS, ConfigLoadError, EditError, edits
+from designer.document.node_clip import unique_name
 from designer.document.pipeline_document import XY, PipelineDocument, Snapshot
 
 _PORT_WORDS = {
@@ -44,11 +45,7 @@ def split_ref(ref: str) -> tuple[str, str, str]:
 
 def node_name_for(step: str, taken: set[str]) -> str:
     """A readable, unique node name derived from a step name ("Train model" → "train-model")."""
-    base = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-") or "node"
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base}-{n}", n + 1
-    return name
+    return unique_name(re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-") or "node", taken)
 
 
 class PipelineEditor(QObject):
@@ -73,7 +70,14 @@ class PipelineEditor(QObject):
 
     @property
     def can_edit(self) -> bool:
-        return edits is not None
+        """Structural edits need a text that parses: otherwise they would drop what was typed."""
+        return self.doc.text_problem is None
+
+    def why_refused_edit(self) -> str:
+        """Why ``can_edit`` is False, in a sentence for the status bar."""
+        problem = self.doc.text_problem
+        line = f" (line {problem.line})" if problem is not None else ""
+        return f"The YAML text does not parse{line}: fix it in the YAML view first."
 
     @property
     def stack(self) -> Any:
@@ -83,7 +87,7 @@ class PipelineEditor(QObject):
     def why_refused(self, source: str, target: str) -> str | None:
         """A fast check for highlighting while dragging; ``add_edge`` asks the model again."""
         if not self.can_edit:
-            return "This file is read-only until the editing model is available."
+            return self.why_refused_edit()
         s_node, s_type, _ = split_ref(source)
         t_node, t_type, _ = split_ref(target)
         if s_node == t_node:
@@ -130,6 +134,7 @@ class PipelineEditor(QObject):
     def add_node(self, step: str, pos: QPointF | XY) -> str | None:
         """A node of ``step`` at ``pos``; makes a pipeline first when the file has none."""
         if not self.can_edit:
+            self.message.emit(f"Not added: {self.why_refused_edit()}")
             return None
         xy = (pos.x(), pos.y()) if isinstance(pos, QPointF) else pos
         xy = (round(xy[0] / 20) * 20, round(xy[1] / 20) * 20) if self.scene.snap_to_grid else xy
@@ -149,7 +154,10 @@ class PipelineEditor(QObject):
         return name
 
     def delete_selection(self) -> None:
-        if not self.can_edit or self.pipeline is None:
+        if self.pipeline is None:
+            return
+        if not self.can_edit:
+            self.message.emit(f"Not deleted: {self.why_refused_edit()}")
             return
         nodes = self.scene.selected_node_names()
         edges = [
@@ -219,44 +227,20 @@ class PipelineEditor(QObject):
         self.stack.push(cmd)
         return None
 
-    # --- raw data for the inspector ---------------------------------------------------------
-    def raw_item(self, kind: str, name: str) -> dict[str, Any] | None:
-        """The plain data of a top-level item (``"step"``, ``"pipeline"``…), as the file has it."""
-        loaded = self.doc.loaded
-        path = loaded.item_path(kind, name) if isinstance(loaded.data, list) else ()
-        if not path:
-            return None
-        body = loaded.data[path[0]].get(path[1])
-        return body if isinstance(body, dict) else None
-
-    def raw_node(self, pipeline: str, node: str) -> dict[str, Any] | None:
-        body = self.raw_item("pipeline", pipeline) or {}
-        for item in body.get("nodes") or []:
-            if isinstance(item, dict) and item.get("name") == node:
-                return item
-        return None
-
     def recover(self, snapshot: Snapshot) -> None:
         """Apply an autosaved memento; the document stays modified until saved."""
         self.push(RestoreSnapshot(self.doc, snapshot, "Recover autosaved changes"))
 
     # --- the YAML dock ----------------------------------------------------------------------
     def apply_text(self, text: str) -> str | None:
-        """Apply edited YAML as one undoable step; returns the error (and changes nothing) if invalid."""
-        if text == self.doc.text:
-            return None
-        try:
-            loaded = load_text(text, self.doc.path)
-        except ConfigLoadError as exc:
-            return self._text_error(exc.message, exc.line)
-        if loaded.config is None and text.strip():
-            return self._text_error(f"not a valid valohai.yaml: {loaded.parse_error}", None)
-        if not self.can_edit:
-            return self._text_error("editing is not available yet", None)
-        error = self.push(ReplaceText(self.doc, text))
-        if error is not None:
-            return self._text_error(error, None)
-        return None
+        """Apply edited YAML as one undoable step. Text that does not parse is kept too (the
+        canvas stays on the last text that did); returns why it does not parse, if it does not."""
+        if text != self.doc.text:
+            error = self.push(ReplaceText(self.doc, text))
+            if error is not None:
+                return self._text_error(error, None)
+        problem = self.doc.text_problem
+        return problem.message if problem is not None else None
 
     def _text_error(self, message: str, line: int | None) -> str:
         self.text_error.emit(message, line or 0)

@@ -55,6 +55,7 @@ class FileController(QObject):
         a.reload.triggered.connect(lambda: self.reload(ask_first=self.doc.modified))
         a.quit.triggered.connect(window.close)
         self.doc.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self._ending = False  # told to end (SIGTERM): close without asking, keep the autosave
 
     # --- prompts (replaced in tests) --------------------------------------------------------
     def ask(self, title: str, text: str, buttons: _Btn, default: _Btn) -> _Btn:
@@ -94,7 +95,20 @@ class FileController(QObject):
             self.w.statusBar().showMessage(str(message), 8000)
         if recover:
             self.offer_recovery()
+        self._point_at_problem(f"Opened {p.name}, but it does not parse")
         return True
+
+    def _point_at_problem(self, what: str) -> None:
+        """A text that does not parse: say so, and show it in the YAML view at the error."""
+        problem = self.doc.text_problem
+        if problem is None:
+            return
+        self.w.statusBar().showMessage(
+            f"{what}: line {problem.line}, column {problem.column}: {problem.message}"
+        )
+        self.w.yaml_dock.show()
+        self.w.yaml_dock.raise_()
+        self.w.yaml_panel.go_to_line(problem.line, problem.column)
 
     def save(self) -> bool:
         if self.doc.path is None:
@@ -118,6 +132,7 @@ class FileController(QObject):
         self._watch(saved)
         self._add_recent(saved)
         self.w.statusBar().showMessage(f"Saved {saved}", 4000)
+        self._point_at_problem(f"Saved {saved.name} as typed; it does not parse yet")
         return True
 
     def reload(self, ask_first: bool = False) -> None:
@@ -136,12 +151,29 @@ class FileController(QObject):
     def confirm_discard(self) -> bool:
         """True when it is fine to drop the document (saved, discarded, or unmodified)."""
         self.w.yaml_panel.flush()
-        if not self.doc.modified:
+        if self._ending:  # told to end (SIGTERM): the edits are in the autosave
             return True
         name = self.doc.path.name if self.doc.path else "Untitled"
+        problem = self.doc.text_problem
+        broken = (
+            f"\n\nThe text does not parse (line {problem.line}: {problem.message}); "
+            "the runner cannot use it until it does."
+            if problem is not None
+            else ""
+        )
+        if not self.doc.modified:
+            if problem is None:
+                return True
+            answer = self.ask(
+                "File does not parse",
+                f"“{name}” is saved as you typed it.{broken}\n\nClose it anyway?",
+                _Btn.Discard | _Btn.Cancel,
+                _Btn.Cancel,
+            )
+            return answer == _Btn.Discard
         answer = self.ask(
             "Unsaved changes",
-            f"Save the changes to “{name}” before closing it?",
+            f"Save the changes to “{name}” before closing it?{broken}",
             _Btn.Save | _Btn.Discard | _Btn.Cancel,
             _Btn.Save,
         )
@@ -268,8 +300,16 @@ class FileController(QObject):
         """Clean close: remember the window, stop timers, drop the autosave."""
         self.w.settings.setValue("window/geometry", self.w.saveGeometry())
         self.w.settings.setValue("window/state", self.w.saveState())
-        self._forget_recovery()
+        if not self._ending:
+            self._forget_recovery()
         self.stop_watching()
+
+    def end_without_asking(self) -> None:
+        """The process was told to end (SIGTERM, SIGHUP): unsaved changes go to the autosave,
+        offered again at the next start, and closing asks nothing."""
+        self.w.yaml_panel.flush()
+        self.autosave()
+        self._ending = True
 
     def stop_watching(self) -> None:
         """No more autosaves and no more external-change checks (closing)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import shiboken6
@@ -14,6 +15,7 @@ from designer.canvas.node_item import node_size
 from designer.canvas.scene import PipelineScene
 from designer.canvas.style import is_dark
 from designer.canvas.view import CanvasView
+from designer.document.model_api import query
 from designer.document.pipeline_document import PipelineDocument
 from designer.edit_actions import EditActions
 from designer.editor import PipelineEditor
@@ -25,12 +27,15 @@ from designer.panels.palette import PalettePanel
 from designer.panels.pipeline_bar import PipelineBar
 from designer.panels.problems_panel import ProblemsPanel
 from designer.panels.yaml_panel import YamlPanel
+from designer.preferences import preferences_action
 from designer.problem_paths import locate_in_pipeline
+from designer.step_actions import StepActions
 
 APP_NAME = "Pipeline Designer"
 # The YAML and problems docks follow an edit within 200 ms; the timers coalesce bursts of edits.
 TEXT_DELAY_MS = 20
 LINT_DELAY_MS = 80
+DEFAULT_SIZE = (1440, 900)  # fits a 1600 x 900 screen with room for its window frame
 
 
 class MainWindow(QMainWindow):
@@ -45,6 +50,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.actions = Actions(self)
         self.editor = PipelineEditor(self.document, self.scene, self)
+        self._projecting = False  # the scene is following an edit (see _refresh_scene)
         self._text_timer = QTimer(self, singleShot=True, interval=TEXT_DELAY_MS)
         self._text_timer.timeout.connect(self._sync_text)
         self._lint_timer = QTimer(self, singleShot=True, interval=LINT_DELAY_MS)
@@ -56,8 +62,9 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._connect()
         self.edit_actions = EditActions(self)
+        self.step_actions = StepActions(self)
         self.setAcceptDrops(True)
-        self.resize(1440, 900)
+        self.resize(*DEFAULT_SIZE)
         self._on_reset()
         self.files.restore_geometry()
 
@@ -141,6 +148,9 @@ class MainWindow(QMainWindow):
         edit.addActions([a.undo, a.redo])
         edit.addSeparator()
         edit.addActions([a.copy, a.paste, a.duplicate, a.delete, a.select_all])
+        edit.addSeparator()
+        self.preferences_action = preferences_action(self)
+        edit.addAction(self.preferences_action)
         pipeline = self.menuBar().addMenu("&Pipeline")
         pipeline.addActions([a.add_pipeline, a.rename_pipeline, a.remove_pipeline])
         pipeline.addSeparator()
@@ -169,8 +179,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a, doc = self.actions, self.document
         stack = doc.undo_stack
-        a.undo.triggered.connect(stack.undo)
-        a.redo.triggered.connect(stack.redo)
+        a.undo.triggered.connect(doc.undo)
+        a.redo.triggered.connect(doc.redo)
         stack.canUndoChanged.connect(a.undo.setEnabled)
         stack.canRedoChanged.connect(a.redo.setEnabled)
         stack.undoTextChanged.connect(lambda t: a.undo.setToolTip(f"Undo {t}" if t else "Undo"))
@@ -187,12 +197,7 @@ class MainWindow(QMainWindow):
         doc.reset.connect(self._on_reset)
         doc.pipelines_changed.connect(self._on_pipelines_changed)
         doc.steps_changed.connect(self._refresh_palette)
-        for signal in (doc.node_added, doc.node_removed, doc.node_changed, doc.edge_added, doc.edge_removed):
-            signal.connect(self._on_graph_changed)
-        doc.positions_changed.connect(self._on_graph_changed)
-        doc.text_changed.connect(self._text_timer.start)
-        doc.text_changed.connect(self.inspector.refresh)  # any field of the selection may have changed
-        doc.text_changed.connect(self._lint_timer.start)
+        doc.changed.connect(self._after_edit)  # once per edit, after the fine-grained signals
         doc.path_changed.connect(self._update_title)
         self.problems.diagnostic_activated.connect(self.reveal_diagnostic)
         self.problems.counts_changed.connect(self._show_problem_counts)
@@ -200,7 +205,7 @@ class MainWindow(QMainWindow):
         self.editor.text_error.connect(lambda msg, line: self.yaml_panel.show_error(msg, line or None))
         self.editor.message.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
         self.editor.pipeline_requested.connect(self._on_pipeline_requested)
-        self.scene.selectionChanged.connect(self.inspector.refresh)
+        self.scene.selectionChanged.connect(self._on_selection_changed)
         self.scene.selectionChanged.connect(self._reveal_selection_in_yaml)
 
     # --- document → widgets -----------------------------------------------------------------
@@ -226,16 +231,19 @@ class MainWindow(QMainWindow):
                 else (names[0] if names else None)
             )
         self.pipeline_bar.set_pipelines(names, self.current_pipeline)
-        self._refresh_scene()
-        self._update_actions()
+        self._update_actions()  # the scene follows in _after_edit, once
 
-    def _on_graph_changed(self, pipeline: str, *rest: Any) -> None:
-        if pipeline == self.current_pipeline:
-            self._refresh_scene()
+    def _after_edit(self) -> None:
+        """The one refresh after an edit, an undo or a text change: scene, Inspector, docks."""
+        self._refresh_scene()
+        self._sync_text_state()
+        self._text_timer.start()
+        self._lint_timer.start()
 
     def _on_pipeline_requested(self, name: str) -> None:
         self.current_pipeline = name
         self._on_pipelines_changed()
+        self._refresh_scene()
 
     def show_pipeline(self, name: str) -> None:
         if name == self.current_pipeline:
@@ -264,10 +272,18 @@ class MainWindow(QMainWindow):
         except (KeyError, TypeError, ValueError):
             self.view.fit()
 
+    def _on_selection_changed(self) -> None:
+        if not self._projecting:  # else _refresh_scene refreshes the Inspector once it is done
+            self.inspector.refresh()
+
     def _refresh_scene(self) -> None:
         p = self.current_pipeline
         view = self.document.view(p) if p else None
-        self.scene.show_pipeline(view, self.document.positions(p) if p else {})
+        self._projecting = True
+        try:
+            self.scene.show_pipeline(view, self.document.positions(p) if p else {})
+        finally:
+            self._projecting = False
         n_nodes = len(view.nodes) if view else 0
         n_edges = len(view.edges) if view else 0
         self.counts_label.setText(f"{n_nodes} nodes · {n_edges} edges")
@@ -278,15 +294,25 @@ class MainWindow(QMainWindow):
         steps = self.document.config.steps
         self.palette_panel.set_steps([(n, getattr(s, "image", None)) for n, s in steps.items()])
 
-    def _sync_panels(self) -> None:
-        self._sync_text()
-        self._sync_problems()
-
     def _sync_text(self) -> None:
         self.yaml_panel.set_text(self.document.text)
+        self._sync_text_state()
+
+    def _sync_text_state(self) -> None:
+        """Whether the canvas is behind the text: the YAML dock's status line and the canvas say so."""
+        problem = self.document.text_problem
+        if problem is None:
+            if self.view.notice is not None:
+                self.yaml_panel.show_ok()
+            self.view.set_notice(None)
+        else:
+            behind = bool(self.document.pipeline_names() or self.document.step_names())
+            self.yaml_panel.show_problem(problem.message, problem.line, problem.column, behind)
+            self.view.set_notice(f"line {problem.line}, column {problem.column}: {problem.message}")
+        self.scene.set_out_of_date(problem is not None)
 
     def _sync_problems(self) -> None:
-        self.problems.set_diagnostics(self.document.diagnostics(), self.document.loaded.data)
+        self.problems.set_diagnostics(self.document.diagnostics(), self.document.problems_source.data)
 
     def _show_problem_counts(self, errors: int, warnings: int) -> None:
         def count(n: int, word: str) -> str:
@@ -315,10 +341,30 @@ class MainWindow(QMainWindow):
 
     def _update_title(self, *_args: object) -> None:
         path = self.document.path
-        name = path.name if path else "Untitled"
+        # The folder too: every project's file is called valohai.yaml.
+        name = f"{path.name} — {_folder_text(path.parent)}" if path else "Untitled"
         self.setWindowFilePath(str(path) if path else "")
         self.setWindowModified(self.document.modified)
         self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+
+    def fit_to_screen(self) -> None:
+        """The default size unless one was restored (docks added later grow the window), and never
+        wider or taller than the screen's free area."""
+        if self.settings.value("window/geometry") is None:
+            self.resize(*DEFAULT_SIZE)
+        screen = self.screen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        width, height = min(self.width(), free.width()), min(self.height(), free.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        if not free.contains(frame):
+            self.move(
+                max(free.left(), min(frame.left(), free.right() - frame.width())),
+                max(free.top(), frame.top()),
+            )
 
     def _reveal_selection_in_yaml(self) -> None:
         """Follow a selected node or edge in the YAML dock (without taking the keyboard focus)."""
@@ -327,18 +373,14 @@ class MainWindow(QMainWindow):
         if self.yaml_dock.visibleRegion().isEmpty() or self.current_pipeline is None:
             return
         loaded = self.document.loaded
-        base = loaded.item_path("pipeline", self.current_pipeline)
+        base = query.item_path(loaded.data, "pipeline", self.current_pipeline)
         names, edges = self.scene.selected_node_names(), self.scene.selected_edges()
-        path: tuple[object, ...] | None = None
-        if len(names) == 1 and not edges and base:
-            nodes = loaded.data[base[0]][base[1]].get("nodes") or []
-            index = next(
-                (i for i, n in enumerate(nodes) if isinstance(n, dict) and n.get("name") == names[0]), None
-            )
-            path = (*base, "nodes", index) if index is not None else None
+        path: tuple[object, ...] = ()
+        if len(names) == 1 and not edges:
+            path = query.node_path(loaded.data, self.current_pipeline, names[0])
         elif len(edges) == 1 and not names and base:
             path = (*base, "edges", edges[0].index)
-        if path is not None:
+        if path:
             mark = loaded.locate(path)
             self.yaml_panel.go_to_line(mark.line, mark.column)
 
@@ -375,3 +417,10 @@ class MainWindow(QMainWindow):
             event.accept()
         else:
             event.ignore()
+
+
+def _folder_text(folder: Path) -> str:
+    """``~/projects/mnist`` for a folder under the home folder, else the absolute path."""
+    folder = folder.absolute()
+    home = Path.home()
+    return f"~/{folder.relative_to(home)}" if folder.is_relative_to(home) and folder != home else str(folder)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from designer.document.model_api import query
+
 
 def locate_in_pipeline(data: Any, path: tuple[Any, ...]) -> tuple[str, str, Any] | None:
     """(pipeline name, "pipeline" | "node" | "edge", node name | edge index | None) or None.
@@ -19,9 +21,9 @@ def locate_in_pipeline(data: Any, path: tuple[Any, ...]) -> tuple[str, str, Any]
         return None
     name = body["name"]
     if len(path) >= 4 and path[2] == "nodes" and isinstance(path[3], int):
-        nodes = body.get("nodes") or []
-        if 0 <= path[3] < len(nodes) and isinstance(nodes[path[3]], dict):
-            return name, "node", nodes[path[3]].get("name")
+        node = dict(query.nodes(body)).get(path[3])
+        if node is not None:
+            return name, "node", node.get("name")
     if len(path) >= 4 and path[2] == "edges" and isinstance(path[3], int):
         return name, "edge", path[3]
     return name, "pipeline", None

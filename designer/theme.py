@@ -71,17 +71,42 @@ def apply_theme(app: QApplication, dark: bool | None = None) -> bool:
     return dark
 
 
+def saved_theme() -> str:
+    """The theme chosen in Preferences: "system", "light" or "dark" (system if unreadable)."""
+    from runner.api import SettingsError, load_settings
+
+    try:
+        return load_settings().theme
+    except SettingsError:
+        return "system"
+
+
+def _refresh_windows(app: QApplication) -> None:
+    for widget in app.topLevelWidgets():
+        refresh = getattr(widget, "palette_changed", None)
+        if callable(refresh):
+            refresh()
+
+
+def apply_theme_choice(theme: str, app: QApplication | None = None) -> bool:
+    """Switch to ``theme`` ("system", "light", "dark") now, windows included; returns whether dark."""
+    app = app or QApplication.instance()  # type: ignore[assignment]
+    assert app is not None
+    app.setProperty("pd_theme", theme)
+    dark = apply_theme(app, None if theme == "system" else theme == "dark")
+    _refresh_windows(app)
+    return dark
+
+
 def follow_system_theme(app: QApplication) -> None:
-    """Switch palettes when the system colour scheme changes while the app runs."""
+    """Switch palettes when the system colour scheme changes while the app runs (theme "system")."""
     if getattr(app, "_pd_follows_theme", False):
         return
     app._pd_follows_theme = True  # type: ignore[attr-defined]
 
     def changed(_scheme: Qt.ColorScheme) -> None:
-        apply_theme(app)
-        for widget in app.topLevelWidgets():
-            refresh = getattr(widget, "palette_changed", None)
-            if callable(refresh):
-                refresh()
+        if app.property("pd_theme") in (None, "system"):
+            apply_theme(app)
+            _refresh_windows(app)
 
     QGuiApplication.styleHints().colorSchemeChanged.connect(changed)

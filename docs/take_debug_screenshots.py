@@ -2,8 +2,10 @@
 ``python docs/take_debug_screenshots.py [OUT_DIR]`` (needs the test image ``make images`` builds).
 
 A two-node pipeline whose ``train`` fails in ``model.py``: the Failure dock with its traceback,
-the Terminal dock with a shell in the failed node's rebuilt container, and the Debugger dock
-while ``train`` waits for a debugger (Debug This Node).
+the Terminal dock with a shell in the failed node's rebuilt container, the Debugger dock while
+``train`` waits for a debugger (Debug This Node), then for PyCharm (Attach with PyCharm: the first
+time it fetches pydevd-pycharm from the package index), and ``train`` paused before it starts
+with a parameter being changed (Pause Before This Node).
 """
 
 from __future__ import annotations
@@ -136,13 +138,35 @@ def main() -> int:
         wait(app, lambda: bool(listening))
         QTest.qWait(300)
         window.grab().save(str(out / "debug-attach.png"))
+
+        (work / ".idea").mkdir()  # the folder is a PyCharm project
+        dbg.ide.launch = lambda argv: False  # nothing is opened from a screenshot script
+        listening.clear()
+        dbg.prompt.pycharm.click()  # the debugpy run stops, the node runs again for PyCharm
+        wait(app, lambda: bool(listening) and listening[-1][-1].debugger == "pycharm")  # type: ignore[attr-defined]
+        QTest.qWait(300)
+        window.grab().save(str(out / "debug-pycharm.png"))
+        ui.cancel()
+        wait(app, lambda: not ui.controller.busy)
+
+        window.scene.select_node("train")
+        dbg.pause_action.trigger()
+        ui.run_pipeline(dialog=False)
+        wait(app, lambda: dbg.prompt.headline.text() == "train is paused before it starts")
+        epochs = dbg.prompt.parameters.fields["epochs"]
+        epochs.setFocus()
+        epochs.selectAll()
+        QTest.keyClicks(epochs, "10")
+        QTest.qWait(300)
+        window.grab().save(str(out / "debug-paused-parameters.png"))
         ui.cancel()
         wait(app, lambda: not ui.controller.busy)
         ui.metrics_dock.show()
         dbg.shutdown()
         ui.shutdown()
         window.close()
-    print(f"wrote debug-failure.png, debug-terminal.png, debug-attach.png to {out}")
+    names = ("debug-failure", "debug-terminal", "debug-attach", "debug-pycharm", "debug-paused-parameters")
+    print(f"wrote {', '.join(n + '.png' for n in names)} to {out}")
     return 0
 
 

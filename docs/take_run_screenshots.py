@@ -43,20 +43,26 @@ def run_and_wait(app: QApplication, ui: RunUI, params: dict) -> None:  # type: i
     wait_until(app, lambda: not ui.controller.busy)
 
 
+def example_window(work: Path, width: int = 1600, height: int = 1000) -> tuple[MainWindow, RunUI]:
+    """A main window with the run UI on a copy of examples/ in ``work`` (its own data folder)."""
+    shutil.copytree(ROOT / "examples", work / "example", ignore=shutil.ignore_patterns("__pycache__"))
+    os.environ["PIPELINE_DESIGNER_RECOVERY_DIR"] = str(work / "recovery")
+    window = MainWindow(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
+    window.resize(width, height)
+    window.show()
+    window.files.open_path(work / "example" / "valohai.yaml", confirm=False, recover=False)
+    ui = attach_run_ui(window, home=work / "home")
+    ui.start_kwargs = {"network": "none", "pull": "never"}
+    QTest.qWait(200)
+    return window, ui
+
+
 def main(out_dir: Path) -> int:
     app = create_app()
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        shutil.copytree(ROOT / "examples", work / "example", ignore=shutil.ignore_patterns("__pycache__"))
-        os.environ["PIPELINE_DESIGNER_RECOVERY_DIR"] = str(work / "recovery")
-        window = MainWindow(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
-        window.resize(1600, 1000)
-        window.show()
-        window.files.open_path(work / "example" / "valohai.yaml", confirm=False, recover=False)
-        ui = attach_run_ui(window, home=work / "home")
-        ui.start_kwargs = {"network": "none", "pull": "never"}
-        QTest.qWait(200)
+        window, ui = example_window(work)
         window.resizeDocks([ui.logs_dock], [330], Qt.Orientation.Vertical)
         window.resizeDocks([ui.logs_dock, ui.metrics_dock], [640, 960], Qt.Orientation.Horizontal)
         QTest.qWait(100)

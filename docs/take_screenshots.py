@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QPoint, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from designer.app import create_app  # noqa: E402
 from designer.main_window import MainWindow  # noqa: E402
@@ -84,12 +84,39 @@ def broken(text: str) -> str:
     )
 
 
+def no_colon(text: str) -> str:
+    """A key that lost its colon (``command python evaluate.py``): the file does not parse."""
+    return text.replace("    command: python evaluate.py", "    command python evaluate.py")
+
+
+def shot_syntax_error(app: QApplication, w: MainWindow) -> None:
+    """The broken file as opened: its text in the YAML view at the error, the error in Problems."""
+    w.yaml_dock.raise_()
+    w.problems_dock.raise_()
+    w.problems.tree.setCurrentItem(w.problems.tree.topLevelItem(0))
+    problem = w.document.text_problem
+    if problem is not None:
+        w.yaml_panel.go_to_line(problem.line, problem.column)
+
+
+def shot_out_of_date(app: QApplication, w: MainWindow) -> None:
+    """Typing broke the text: the canvas keeps the last version that parsed, dimmed and labelled."""
+    w.yaml_dock.raise_()
+    editor = w.yaml_panel.editor
+    editor.setPlainText(no_colon(editor.toPlainText()))
+    w.yaml_panel.flush()
+    settle(app)
+    shot_syntax_error(app, w)
+
+
 SHOTS: list[tuple[str, bool, Callable[[str], str], Callable[[QApplication, MainWindow], None]]] = [
     ("pipeline.png", False, lambda t: t, shot_pipeline),
     ("inspector.png", False, lambda t: t, shot_inspector),
     ("problems.png", False, broken, shot_problems),
     ("edge-drag.png", False, lambda t: t, shot_edge_drag),
     ("dark.png", True, lambda t: t, shot_inspector),
+    ("syntax-error-open.png", False, no_colon, shot_syntax_error),
+    ("syntax-error-out-of-date.png", False, lambda t: t, shot_out_of_date),
 ]
 
 
@@ -105,7 +132,7 @@ def main(out_dir: Path) -> int:
             settle(app)
             window.grab().save(str(out_dir / name))
             window.document.undo_stack.setClean()
-            window.files.ask = lambda *a: None  # type: ignore[method-assign]
+            window.files.ask = lambda *a: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
             window.close()
             window.deleteLater()
             settle(app, 2)

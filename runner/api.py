@@ -32,13 +32,37 @@ from runner.config.sockets import ResolvedEdge, resolve_edges
 from runner.dag import PipelineGraph
 from runner.events import Event, LogLine
 from runner.execution.code import HOME_MARKER
+from runner.execution.engine_check import (
+    EngineReport,
+    EngineState,
+    check_configured_engine,
+    check_engine,
+    engine_inventory,
+    fix_command,
+)
+from runner.execution.engine_errors import (
+    EngineProblem,
+    ProblemKind,
+    describe_engine_error,
+    explain_engine_error,
+)
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
 from runner.execution.inputs import safe_file_name
 from runner.execution.naming import is_earlier_attempt, split_unit, unit_name
-from runner.execution.plan import PlanError, RunPlan, plan_pipeline, plan_step
+from runner.execution.plan import LintRefused, PlanError, RunPlan, plan_pipeline, plan_step
+from runner.execution.staleness import definition_changes, plan_changes
 from runner.execution.sweep import SweepError, expand_blueprint
 from runner.metadata import latest_values, parse_metadata_line, rank_children
+from runner.settings import (
+    THEMES,
+    Settings,
+    SettingsError,
+    load_settings,
+    run_target_hosts,
+    save_settings,
+    settings_path,
+)
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 from runner.store.paths import data_dir
@@ -50,12 +74,18 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     **{name: (f"runner.config.{name}", None) for name in ("edits", "endpoint_edits", "node_edits")},
     **{name: (f"runner.config.{name}", None) for name in ("pipeline_edits", "task_edits")},
     "YamlDocument": ("runner.config.document", "YamlDocument"),
+    # Where items live in a file's data (node bodies, steps, paths), and plain data of a tree.
+    "query": ("runner.config.query", None),
+    **{name: ("runner.config.document", name) for name in ("atomic_write", "to_plain")},
+    "read_text": ("runner.config.loader", "read_text"),
     "Layout": ("runner.config.sidecar", "Layout"),
     "SidecarError": ("runner.config.sidecar", "SidecarError"),
     "layered_layout": ("runner.dag.layout", "layered_layout"),
     "debug": ("runner.debug.service", None),  # shells in a node's world, failures, debugger attach
     "hosts": ("runner.hosts.service", None),  # host management
     "HostReport": ("runner.hosts.health", "HostReport"),
+    "ClusterReport": ("runner.ray.service", "ClusterReport"),  # a Ray cluster's test report
+    "describe_cluster": ("runner.ray.service", "describe"),
     "HostKeyError": ("runner.hosts.known_hosts", "HostKeyError"),
     **{name: ("runner.hosts.registry", name) for name in ("HostConfig", "HostConfigError", "HostRegistry")},
     "SecretStoreError": ("runner.hosts.secrets", "SecretStoreError"),
@@ -72,18 +102,33 @@ IMAGE_MAP_ENV = "PIPELINE_DESIGNER_IMAGE_MAP"
 
 
 __all__ = [
+    "THEMES",
+    "EngineProblem",
+    "EngineReport",
+    "EngineState",
+    "LoadedConfig",
+    "ProblemKind",
+    "RunHandle",
+    "RunOptions",
+    "Settings",
+    "SettingsError",
+    "check_configured_engine",
+    "check_engine",
+    "definition_changes",
+    "describe_engine_error",
+    "engine_inventory",
+    "explain_engine_error",
+    "fix_command",
     "ALLOWED_TARGETS",
     "ConfigLoadError",
     "CycleError",
     "Diagnostic",
     "EdgeError",
     "EditError",
-    "LoadedConfig",
     "PipelineGraph",
+    "LintRefused",
     "PlanError",
     "ResolvedEdge",
-    "RunHandle",
-    "RunOptions",
     "RunPlan",
     "StoreError",
     "SweepError",
@@ -95,11 +140,16 @@ __all__ = [
     "latest_values",
     "lint",
     "load",
-    "load_text",
+    "load_settings",
     "open_store",
+    "plan_changes",
+    "plan_run",
+    "run_target_hosts",
+    "save_settings",
+    "settings_path",
+    "load_text",
     "parse_metadata_line",
     "plan_reproduction",
-    "plan_run",
     "rank_children",
     "resolve_edges",
     "safe_file_name",
@@ -143,7 +193,9 @@ def open_store(home: Path | None = None) -> tuple[Path, RunStore, ArtifactStore]
     home = home or data_dir()
     home.mkdir(parents=True, exist_ok=True)
     (home / HOME_MARKER).touch()
-    return home, RunStore(home / "runs.sqlite3"), ArtifactStore(home / "artifacts")
+    store = RunStore(home / "runs.sqlite3")
+    store.mark_dead_runs()  # a run whose process is gone reads as interrupted, at once
+    return home, store, ArtifactStore(home / "artifacts")
 
 
 def plan_run(
@@ -156,11 +208,15 @@ def plan_run(
     """Plan a pipeline or a single step of a YAML file or an already loaded config.
 
     The designer passes ``document.loaded`` (unsaved edits included); its code folder is the
-    folder of the document's file. Raises ConfigLoadError, PlanError or ValueError.
+    folder of the document's file. Raises ConfigLoadError, PlanError (LintRefused when lint finds
+    errors: nothing runs from a config lint refuses) or ValueError.
     """
     loaded = source if isinstance(source, LoadedConfig) else load(Path(source))
     if (pipeline is None) == (step is None):
         raise ValueError("give exactly one of pipeline or step")
+    errors = [d for d in lint(loaded) if d.severity == "error"]
+    if errors:
+        raise LintRefused(loaded.display_name, errors)
     if loaded.config is None:
         raise PlanError(
             f"{loaded.display_name}: not a valid valohai.yaml ({loaded.parse_error or 'not a list'}); "
@@ -171,7 +227,8 @@ def plan_run(
     else:
         assert step is not None
         plan = plan_step(loaded.config, step, loaded.root_dir, params, inputs)
-    plan.yaml_path = loaded.path
+    # Absolute, so that a run's history belongs to its file whatever folder it was started from.
+    plan.yaml_path = loaded.path.resolve() if loaded.path else None
     plan.yaml_text = loaded.text
     return plan
 
@@ -267,6 +324,12 @@ def start_run(
         raise ValueError(
             "--debug needs a network: the debugger's port is published on 127.0.0.1 (drop --network none)"
         )
+    if options.pycharm is not None and options.debug_nodes:  # before anything starts: it may fail
+        from dataclasses import replace
+
+        from runner.debug.pydevd_package import ready_target
+
+        options = replace(options, pycharm=ready_target(options.pycharm, home or data_dir()))
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
     run_id = new_run_id()

@@ -142,7 +142,9 @@ class EndpointStopped:
 @dataclass(frozen=True)
 class DebuggerListening:
     """A node run with --debug waits for a debugger at ``host:port`` (always 127.0.0.1 here: a
-    remote host's port is forwarded over its SSH connection); ``script`` is the file it runs."""
+    remote host's port is forwarded over its SSH connection); ``script`` is the file it runs.
+    With ``debugger="pycharm"`` it waits for PyCharm's debug server, which the runner connects it
+    to once it answers at ``host:port`` (the user starts it in PyCharm)."""
 
     run_id: str
     node: str
@@ -150,6 +152,7 @@ class DebuggerListening:
     port: int
     script: str = ""
     time: float = 0.0
+    debugger: str = "debugpy"  # or "pycharm"
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@ they fail, because the test command (``make test``) installs and starts the engi
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
+import tempfile
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,6 +22,10 @@ import pytest
 from tests.support.images import BUSYBOX, PYTHON
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never read or change the user's own settings or host registry (a test that needs its
+# own config folder sets PIPELINE_DESIGNER_CONFIG itself).
+os.environ["PIPELINE_DESIGNER_CONFIG"] = _CONFIG = tempfile.mkdtemp(prefix="pd-test-config-")
+atexit.register(shutil.rmtree, _CONFIG, True)
 
 TEST_LABEL = "pipeline-designer.test-session"
 
@@ -160,3 +167,27 @@ def sshd() -> Iterator[object]:
         yield server
     finally:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def pydevd_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pydevd-pycharm (the newest) fetched once per session from the package index, the way the
+    runner fetches it for a user (runner.debug.pydevd_package); its folder."""
+    from runner.debug.pydevd_package import ensure_pydevd
+
+    folder, _version = ensure_pydevd(tmp_path_factory.mktemp("pydevd"))
+    return folder
+
+
+@pytest.fixture
+def pydevd_pycharm(home: Path, pydevd_cache: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The session's pydevd-pycharm in this test's data dir, as if fetched before; its version.
+    No PyCharm installed is looked for and no build is set: the runner takes the newest it has."""
+    from runner.debug.pycharm import BUILD_ENV, SEARCH_ENV
+    from runner.debug.pydevd_package import packages_dir
+
+    monkeypatch.setenv(SEARCH_ENV, str(home / "no-pycharm-here"))
+    monkeypatch.delenv(BUILD_ENV, raising=False)
+    packages_dir(home).mkdir(parents=True, exist_ok=True)
+    (packages_dir(home) / pydevd_cache.name).symlink_to(pydevd_cache, target_is_directory=True)
+    return pydevd_cache.name

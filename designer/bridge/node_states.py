@@ -21,6 +21,21 @@ class NodeState:
     exit_code: int | None = None
     message: str = ""
     reused_from: str | None = None
+    from_run: str | None = None  # set on an earlier run's result shown beside a partial run
+    out_of_date: tuple[str, ...] = ()  # how the file differs from what that earlier run ran
+
+    @classmethod
+    def from_row(cls, row: dict, **extra: object) -> NodeState:
+        """The state a row of the store's ``executions`` table records (``extra``: more fields)."""
+        return cls(
+            QUEUED if row["status"] == PENDING else row["status"],
+            row.get("started"),
+            row.get("ended"),
+            row.get("exit_code"),
+            row.get("message") or "",
+            row.get("reused_from"),
+            **extra,  # type: ignore[arg-type]
+        )
 
     def elapsed(self, now: float | None = None) -> float | None:
         if self.started is None:
@@ -43,11 +58,27 @@ class NodeStateModel(QObject):
         super().__init__(parent)
         self.run_id: str | None = None
         self._states: dict[str, NodeState] = {}
+        # Nodes a partial run leaves out: their last result from an earlier run (never counted
+        # in progress or in "Re-run failed", which are about the run on screen).
+        self._earlier: dict[str, NodeState] = {}
 
     def reset(self, run_id: str | None, nodes: tuple[str, ...] | list[str] = ()) -> None:
         self.run_id = run_id
         self._states = {n: NodeState(QUEUED) for n in nodes}
+        self._earlier = {}
         self.states_reset.emit()
+
+    def set_earlier(self, states: dict[str, NodeState]) -> None:
+        """Show these earlier results (``from_run`` set) for nodes the run on screen leaves out."""
+        self._earlier = {n: s for n, s in states.items() if n not in self._states}
+        self.states_reset.emit()
+
+    def earlier(self) -> dict[str, NodeState]:
+        return dict(self._earlier)
+
+    def shown(self) -> dict[str, NodeState]:
+        """What the canvas shows: the run on screen, and earlier results for the other nodes."""
+        return {**self._earlier, **self._states}
 
     def apply(self, event: NodeStateChanged) -> None:
         if self.run_id is not None and event.run_id != self.run_id:
@@ -67,21 +98,16 @@ class NodeStateModel(QObject):
         """Show a past run (rows of the store's ``executions`` table; a task's execution rows,
         named ``<node>#<k>``, are RunDetails' business)."""
         self.run_id = run_id
+        self._earlier = {}
         self._states = {
-            e["node"]: NodeState(
-                QUEUED if e["status"] == PENDING else e["status"],
-                e.get("started"),
-                e.get("ended"),
-                e.get("exit_code"),
-                e.get("message") or "",
-                e.get("reused_from"),
-            )
+            e["node"]: NodeState.from_row(e)
             for e in executions
             if split_child(e["node"])[1] is None and not is_earlier_attempt(e["node"])
         }
         self.states_reset.emit()
 
     def state(self, node: str) -> NodeState | None:
+        """The node's state in the run on screen (None for an earlier result: see ``shown``)."""
         return self._states.get(node)
 
     def states(self) -> dict[str, NodeState]:

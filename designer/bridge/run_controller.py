@@ -132,6 +132,8 @@ class RunController(QObject):
         self.states = NodeStateModel(self)
         self.details = RunDetails(self)
         self.last_plan: RunPlan | None = None
+        # The parameters a paused node is to start with (designer/debug/debug_ui.py sets it)
+        self.paused_parameters: Callable[[str], dict[str, Any] | None] | None = None
         self._thread: QThread | None = None
         self._worker: _Worker | None = None
         # Endpoints outlive their run: the handles of runs with containers up, and which nodes.
@@ -179,7 +181,21 @@ class RunController(QObject):
             self._worker.cancel()
 
     # --- approvals and endpoints (never blocking the GUI thread) ---------------------------------
-    def approve(self, node: str) -> None:
+    def approve(self, node: str, parameters: dict[str, Any] | None = None) -> None:
+        """Let ``node`` go on; a node paused before it starts runs with ``parameters`` changed
+        (by default what ``paused_parameters(node)`` says: the Debugger dock's edits, whichever
+        Approve or Continue is pressed; None from it: not now, it said why)."""
+        if parameters is None and self.paused_parameters is not None:
+            parameters = self.paused_parameters(node)
+            if parameters is None:
+                return
+        handle = self._worker.handle if self._worker is not None else None
+        if parameters and handle is not None:
+            values = dict(parameters)
+            self._off_thread(
+                f"continue {node!r}", lambda: (handle.set_parameters(node, values), handle.approve(node))
+            )
+            return
         self._answer(node, True)
 
     def reject(self, node: str) -> None:

@@ -29,6 +29,7 @@ from designer.document.graph_model import PipelineView
 from designer.document.model_api import ResolvedEdge
 
 STEP_MIME = "application/x-pipeline-designer-step"
+OUT_OF_DATE_OPACITY = 0.45
 FAST_EDGES_ABOVE = 150  # more edges than this: draw them as cheap hairlines
 EdgeKey = tuple[str, str, int]  # (source, target, occurrence) — duplicates stay distinct
 
@@ -57,6 +58,7 @@ class PipelineScene(QGraphicsScene):
         self.fast_edges = False
         # Run state per node, kept here so a rebuilt item shows it again (runtime, not document).
         self.node_status: dict[str, str] = {}
+        self.out_of_date = False  # the items show an older text than the YAML view: dimmed
         self.dragging_nodes = False  # True between press and release of a node drag
         self.interacting = False  # a big graph is being dragged: cheap edge drawing
         # Obstacle index for edge routing (see obstacles_between); None when stale.
@@ -72,14 +74,22 @@ class PipelineScene(QGraphicsScene):
         gone = [n for n in self.node_items if n not in nodes]
         geometry_changed = bool(gone)
         self._rects = None
-        for name in gone:
-            self._remove_node(name)
+        selected = len(self.selectedItems())
+        # Qt says selectionChanged once per selected item it removes; the listeners (Inspector,
+        # logs, YAML dock) hear it once, after the whole projection.
+        blocked = self.blockSignals(True)
+        try:
+            for name in gone:
+                self._remove_node(name)
+        finally:
+            self.blockSignals(blocked)
         for name, node in nodes.items():
             item = self.node_items.get(name)
             if item is None:
                 item = NodeItem(node)
                 item.snap_to_grid = self.snap_to_grid
                 item.set_status(self.node_status.get(name))
+                item.setOpacity(OUT_OF_DATE_OPACITY if self.out_of_date else 1.0)
                 self.node_items[name] = item
                 self.addItem(item)
                 geometry_changed = True
@@ -97,6 +107,8 @@ class PipelineScene(QGraphicsScene):
         for edge in self.edge_items.values() if geometry_changed else new_edges:
             edge.update_path()
         self.setSceneRect(self.itemsBoundingRect().adjusted(-2000, -2000, 2000, 2000))
+        if len(self.selectedItems()) != selected:
+            self.selectionChanged.emit()
 
     def clear_all(self) -> None:
         """Drop every item (another pipeline or file is shown next)."""
@@ -131,6 +143,7 @@ class PipelineScene(QGraphicsScene):
             if src is None or dst is None:
                 continue
             item = EdgeItem(e, src, dst)
+            item.setOpacity(OUT_OF_DATE_OPACITY if self.out_of_date else 1.0)
             src_node.edges.add(item)
             dst_node.edges.add(item)
             self.edge_items[key] = item
@@ -207,6 +220,12 @@ class PipelineScene(QGraphicsScene):
     def clear_node_status(self) -> None:
         for name in list(self.node_status):
             self.set_node_status(name, None)
+
+    def set_out_of_date(self, on: bool) -> None:
+        """Dim every item while the YAML view holds a text that does not parse."""
+        self.out_of_date = on
+        for item in (*self.node_items.values(), *self.edge_items.values()):
+            item.setOpacity(OUT_OF_DATE_OPACITY if on else 1.0)
 
     def set_snap_to_grid(self, on: bool) -> None:
         self.snap_to_grid = on

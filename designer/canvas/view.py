@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QPainter, QPalette, QWheelEvent
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtCore import QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QLabel, QWidget
 
 from designer.canvas.panning import Panning
 from designer.canvas.scene import PipelineScene
@@ -36,6 +45,21 @@ class CanvasView(QGraphicsView):
             "Drag a step from the Steps panel here to add a node.\n"
             "No steps yet? Use Pipeline ▸ New Step…, or open a valohai.yaml (Ctrl+O)."
         )
+        # Why the canvas is behind the YAML text (a syntax error), or None when it is not.
+        self.notice: str | None = None
+        self.banner = QLabel(self.viewport())
+        self.banner.setObjectName("out-of-date-banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.setStyleSheet(
+            "QLabel#out-of-date-banner { background: #fff8c5; color: #3b2300; border: 1px solid #d4a72c;"
+            " border-radius: 4px; padding: 6px 10px; }"
+        )
+        self.banner.hide()
+        # The hint is drawn over the whole viewport but a new node repaints only its own area:
+        # repaint everything when the canvas stops (or starts) being empty.
+        self._was_empty = True
+        scene.changed.connect(self._on_scene_changed)
 
     @property
     def zoom(self) -> float:
@@ -54,19 +78,70 @@ class CanvasView(QGraphicsView):
         self.translate(delta.x(), delta.y())
         self.zoom_changed.emit(self.zoom)
 
+    def set_notice(self, notice: str | None) -> None:
+        """Say that the canvas shows an older text than the YAML view (``None``: it does not).
+
+        Over nodes it is a banner; on an empty canvas (a file opened broken) it replaces the
+        how-to-start hint, since the canvas is waiting for a text that parses."""
+        self.notice = notice
+        has_nodes = bool(getattr(self.scene(), "node_items", None))
+        self.banner.setText(
+            f"Out of date: {notice}\nThe canvas shows the last version that parsed." if notice else ""
+        )
+        self.banner.setVisible(bool(notice) and has_nodes)
+        self._place_banner()
+        self.viewport().update()
+
+    def _place_banner(self) -> None:
+        width = max(200, self.viewport().width() - 24)
+        self.banner.setFixedWidth(width)
+        self.banner.adjustSize()
+        self.banner.move(12, 10)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_banner()
+
+    def _hint(self) -> str:
+        return (
+            f"Waiting for a file that parses.\n\n{self.notice}\n\n"
+            "Fix it in the YAML view: the canvas follows as soon as the text parses."
+            if self.notice
+            else self.empty_hint
+        )
+
+    def _hint_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        return font
+
+    def _hint_area(self) -> QRect:
+        return self.viewport().rect().adjusted(24, 0, -24, 0)  # wrapped, never clipped at the sides
+
+    def hint_rect(self) -> QRect:
+        """Where the empty-canvas hint is drawn: wrapped to the viewport, inside its margins."""
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        return QFontMetrics(self._hint_font()).boundingRect(self._hint_area(), int(flags), self._hint())
+
+    def is_empty(self) -> bool:
+        return not getattr(self.scene(), "node_items", None)
+
+    def _on_scene_changed(self, _regions: object) -> None:
+        empty = self.is_empty()
+        if empty != self._was_empty:
+            self._was_empty = empty
+            self.viewport().update()
+
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
-        """On an empty canvas, say how to start."""
-        scene = self.scene()
-        if getattr(scene, "node_items", None):
+        """On an empty canvas, say how to start (or what it waits for)."""
+        if not self.is_empty():
             return
         painter.save()
         painter.resetTransform()
-        color = self.palette().color(QPalette.ColorRole.PlaceholderText)
-        painter.setPen(color)
-        font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        painter.setFont(font)
-        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter, self.empty_hint)
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.setFont(self._hint_font())
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(self._hint_area(), flags, self._hint())
         painter.restore()
 
     def wheelEvent(self, event: QWheelEvent) -> None:

@@ -2,14 +2,15 @@
 
 Added to ``RunUI`` (designer/run/integration.py) with its public attributes only: the window,
 ``history``, ``controller``, ``shown_run``, ``menu``/``toolbar``, ``logs_dock``, ``run_node(s)``
-and the next runs' ``debug_nodes``, ``capture_locals`` and ``pause_before``.
+and the next runs' ``debug_nodes``, ``debug_pycharm``, ``capture_locals`` and ``pause_before``.
 Shells open in the Terminal dock; selecting a failed node shows its traceback in the Failure dock;
-a node run with Debug This Node shows its debugger address in the Debugger dock.
+a node run with Debug This Node shows its debugger address in the Debugger dock (Attach with
+VS Code / PyCharm: designer/debug/attach_ide.py); a node paused before it starts shows its
+parameters there, editable, for Continue.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,12 @@ from PySide6.QtCore import QObject, QProcess, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
+from designer.debug.attach_ide import IdeAttach
 from designer.debug.debugger_prompt import DebuggerPrompt
 from designer.debug.failure_view import FailureView
 from designer.debug.rerun_on_save import RerunOnSave
 from designer.debug.terminal_dock import TerminalPanel
-from runner.api import debug
+from runner.api import debug, split_unit
 from runner.events import ApprovalRequested, ApprovalResolved
 
 _FAILED = ("failed", "cancelled")
@@ -46,9 +48,12 @@ class DebugUI(QObject):
         self._build_actions()
         self.failure.open_requested.connect(self._open_requested)
         self.failure.shell_requested.connect(lambda: self.open_shell())
-        self.prompt.attach_vscode.connect(self.attach_vscode)
+        self.ide = IdeAttach(self)
+        self.prompt.attach_vscode.connect(self.ide.attach_vscode)
+        self.prompt.attach_pycharm.connect(self.ide.attach_pycharm)
         self.prompt.cancel_requested.connect(self.ui.cancel)
         self.prompt.continue_requested.connect(self.ui.controller.approve)
+        self.ui.controller.paused_parameters = self._parameters_for  # Continue, or Approve elsewhere
         self.prompt.shell_requested.connect(lambda node: self.open_shell(node, self.ui.controller.run_id))
         run_ui.controller.events.approvals_changed.connect(self._on_approvals)
         ev = run_ui.controller.events
@@ -86,6 +91,12 @@ class DebugUI(QObject):
         self.debug_action.setShortcut(QKeySequence("Ctrl+Shift+F5"))
         self.debug_action.setStatusTip("Run the selected node with its Python waiting for a debugger")
         self.debug_action.triggered.connect(lambda _c=False: self.debug_node())
+        self.pycharm_action = QAction("Debug This Node in &PyCharm", self.window)
+        self.pycharm_action.setStatusTip(
+            "Run the selected node with PyCharm's debugger: it connects to PyCharm's Python Debug "
+            "Server (its run configuration is added to the project's .idea)"
+        )
+        self.pycharm_action.triggered.connect(lambda _c=False: self.debug_in_pycharm())
         self.locals_action = QAction("Capture &Locals on Failure", self.window)
         self.locals_action.setCheckable(True)
         self.locals_action.setStatusTip(
@@ -111,6 +122,7 @@ class DebugUI(QObject):
         first = menu.actions()[0] if menu.actions() else None
         actions = [
             self.debug_action,
+            self.pycharm_action,
             self.shell_action,
             self.locals_action,
             self.rerun_action,
@@ -149,7 +161,7 @@ class DebugUI(QObject):
     def _on_approvals(self, events: list[Any]) -> None:
         for event in events:
             if isinstance(event, ApprovalRequested) and event.reason.endswith(debug.BREAKPOINT):
-                self.prompt.show_paused(event.node)
+                self.prompt.show_paused(event.node, *self._paused_parameters(event.run_id, event.node))
                 self.debugger_dock.show()
                 self.debugger_dock.raise_()
             elif (
@@ -158,6 +170,30 @@ class DebugUI(QObject):
                 and not self.prompt.port
             ):
                 self.prompt.show_idle()
+
+    def _paused_parameters(self, run_id: str, node: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The step's parameter definitions of a paused node, and the values it would run with
+        (its staged record)."""
+        plan = self.ui.controller.last_plan
+        template = plan.nodes.get(node) if plan is not None else None
+        execution = self.ui.history.execution(run_id, node) or {}
+        return (dict(template.parameters) if template else {}), dict(execution.get("parameters") or {})
+
+    def _parameters_for(self, node: str) -> dict[str, Any] | None:
+        """What a node let go on starts with: the prompt's edits when it shows that paused node
+        (None when one cannot be read: it stays paused, the prompt says why)."""
+        if node != self.prompt.node or self.prompt.port or not self.prompt.parameters.fields:
+            return {}
+        try:
+            changed = self.prompt.parameters.changed()
+        except ValueError as exc:
+            self.prompt.status.setText(f"{exc}. Fix it, then Continue.")
+            self.debugger_dock.show()
+            self.debugger_dock.raise_()
+            return None
+        shown = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+        self.prompt.status.setText(f"{node} continues" + (f" with {shown}" if shown else "") + "…")
+        return changed
 
     def _toggle_rerun(self, on: bool) -> None:
         node = self._selected()
@@ -199,34 +235,25 @@ class DebugUI(QObject):
             self.debugger_dock.raise_()
         return started
 
+    def debug_in_pycharm(self, node: str | None = None) -> bool:
+        node = node or self._selected()
+        if node is None:
+            self.ui.warn("Debug This Node in PyCharm", "Select one node on the canvas first.")
+            return False
+        return self.ide.debug_in_pycharm(node)
+
     def _on_debuggers(self, events: list[Any]) -> None:
         last = events[-1]
-        self.prompt.show_waiting(last.node, last.port, last.script)
+        address = f"{last.host}:{last.port}"
+        if last.debugger == "pycharm":
+            config = debug.configuration_name(split_unit(last.node)[0])  # a task's: train#1
+            self.prompt.show_waiting_pycharm(last.node, address, last.script, config)
+            self._status(f"{last.node} is waiting for PyCharm's debug server at {address}")
+        else:
+            self.prompt.show_waiting(last.node, last.port, last.script)
+            self._status(f"{last.node} is waiting for a debugger at {address}")
         self.debugger_dock.show()
         self.debugger_dock.raise_()
-        self._status(f"{last.node} is waiting for a debugger at 127.0.0.1:{last.port}")
-
-    def attach_vscode(self, node: str, port: int) -> None:
-        root = self._project_root()
-        if root is None:
-            self.prompt.status.setText("Save the pipeline first: the configuration goes into its folder.")
-            return
-        try:
-            path = debug.write_vscode_launch(root, node, port)
-        except (OSError, debug.AttachConfigError) as exc:
-            self.prompt.status.setText(str(exc))
-            return
-        done = f"Added “Attach to pipeline node {node}” to {path}."
-        code = shutil.which("code")
-        if code and QProcess.startDetached(code, [str(root)])[0]:
-            done += " VS Code is opening: pick that configuration in Run and Debug and press F5."
-        else:
-            done += " In VS Code, open this folder and start that configuration (F5)."
-        self.prompt.status.setText(done)
-
-    def _project_root(self) -> Path | None:
-        path = getattr(self.window.document, "path", None)
-        return Path(path).parent if path else None
 
     # --- failure view -----------------------------------------------------------------------------------
     def _on_states(self, events: list[Any]) -> None:

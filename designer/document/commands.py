@@ -11,7 +11,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from designer.document.model_api import edits
+from designer.document.model_api import EditError, edits
+from designer.document.node_clip import PastePlan
 from designer.document.pipeline_document import XY, PipelineDocument, Snapshot
 
 # Ids for mergeWith: typing in one inspector field merges into one undo step.
@@ -34,13 +35,14 @@ class DocumentEdit(QUndoCommand):
 
     def prepare(self) -> None:
         """Run the edit now; on any error restore the document and re-raise."""
-        self._before = self.doc.snapshot()
-        try:
-            self.apply()
-        except Exception:
-            self.doc.restore(self._before)
-            raise
-        self._after = self.doc.snapshot()
+        with self.doc.edit_block():  # one announcement however many parts the edit has
+            self._before = self.doc.snapshot()
+            try:
+                self.apply()
+            except Exception:
+                self.doc.restore(self._before)
+                raise
+            self._after = self.doc.snapshot()
         self._prepared = True
 
     def redo(self) -> None:
@@ -98,6 +100,30 @@ class RemoveNodes(DocumentEdit):
             self.doc.apply(edits.remove_node, self.pipeline, name)
 
 
+class PasteNodes(DocumentEdit):
+    """Pasted or duplicated nodes with their whole bodies, the steps, blueprints and endpoints
+    they need, and the edges between them: one undo step."""
+
+    def __init__(self, doc: PipelineDocument, pipeline: str, plan: PastePlan, verb: str = "Paste") -> None:
+        names = plan.names
+        super().__init__(doc, f"{verb} “{names[0]}”" if len(names) == 1 else f"{verb} {len(names)} nodes")
+        self.pipeline, self.plan = pipeline, plan
+        self.skipped: list[tuple[str, str]] = []  # edges the model refused (invalid in the copy too)
+
+    def apply(self) -> None:
+        self.doc.set_positions(self.pipeline, self.plan.positions)
+        for kind, body in self.plan.items:
+            self.doc.apply(edits.add_item, kind, body)
+        for body in self.plan.nodes:
+            self.doc.apply(edits.add_node_body, self.pipeline, body)
+        self.skipped = []
+        for source, target in self.plan.edges:
+            try:
+                self.doc.apply(edits.add_edge, self.pipeline, source, target)
+            except EditError:
+                self.skipped.append((source, target))
+
+
 class AddEdge(CallEdit):
     def __init__(self, doc: PipelineDocument, pipeline: str, source: str, target: str) -> None:
         super().__init__(doc, f"Connect {source} → {target}", edits.add_edge, pipeline, source, target)
@@ -121,7 +147,7 @@ class MoveNodes(QUndoCommand):
 
 
 class ReplaceText(DocumentEdit):
-    """The YAML dock's text, applied as one step (already validated by the caller)."""
+    """The YAML dock's text as one step; text that does not parse becomes the document's draft."""
 
     def __init__(self, doc: PipelineDocument, text: str) -> None:
         super().__init__(doc, "Edit YAML text")

@@ -11,17 +11,6 @@ from typing import Any
 
 from designer.document.model_api import ResolvedEdge, resolve_edges
 
-# Edge kinds a user may draw: (source type, target type).
-COMPATIBLE = {
-    ("output", "input"),
-    ("input", "input"),
-    ("parameter", "parameter"),
-    ("metadata", "parameter"),
-    ("output", "file"),
-}
-TARGET_TYPES = ("input", "parameter", "file")
-SOURCE_TYPES = ("output", "metadata", "input", "parameter")
-
 
 @dataclass(frozen=True)
 class Port:
@@ -114,14 +103,18 @@ def _describe_node(config: Any, node: Any, edges_by_node: dict[str, list[Resolve
     elif step is not None:
         ins += [Port(name, "in", "input", k) for k in step.inputs]
         ins += [Port(name, "in", "parameter", k) for k in step.parameters]
-    # Ports only named by edges: outputs and metadata are not declared in valohai.yaml, so the
-    # edges are what we know of them; inputs/parameters named by an edge but absent are "missing".
+    # Output ports: "*", the step's declared outputs, and any other pattern an edge names (a step
+    # need not declare its outputs); inputs/parameters named by an edge but absent are "missing".
     seen_in = {(p.type, p.key) for p in ins}
     declared_in = set(seen_in)
     seen_out: set[tuple[str, str]] = set()
     if ntype != "deployment":
         outs.append(Port(name, "out", "output", "*"))
         seen_out.add(("output", "*"))
+        for declared_output in _declared_outputs(step):  # the step's `outputs:` (file names or globs)
+            if ("output", declared_output) not in seen_out:
+                seen_out.add(("output", declared_output))
+                outs.append(Port(name, "out", "output", declared_output))
     for e in edges_by_node.get(name, ()):
         if e.target_node == name and (e.target_type, e.target_key) not in seen_in:
             seen_in.add((e.target_type, e.target_key))
@@ -139,6 +132,11 @@ def _describe_node(config: Any, node: Any, edges_by_node: dict[str, list[Resolve
         out_ports=tuple(_sorted_outputs(outs)),
         missing_step=ntype != "deployment" and step is None,
     )
+
+
+def _declared_outputs(step: Any) -> list[str]:
+    items = (getattr(step, "outputs", None) or []) if step is not None else []
+    return [str(o["name"]) for o in items if isinstance(o, dict) and o.get("name")]
 
 
 def _sorted_outputs(outs: list[Port]) -> list[Port]:

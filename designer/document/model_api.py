@@ -22,6 +22,7 @@ from runner.api import (
     ResolvedEdge,
     SweepError,
     YamlDocument,
+    atomic_write,
     edits,
     endpoint_edits,
     expand_blueprint,
@@ -30,8 +31,11 @@ from runner.api import (
     load_text,
     node_edits,
     pipeline_edits,
+    query,
+    read_text,
     resolve_edges,
     task_edits,
+    to_plain,
 )
 
 __all__ = [
@@ -47,6 +51,7 @@ __all__ = [
     "ResolvedEdge",
     "SweepError",
     "YamlDocument",
+    "atomic_write",
     "edits",
     "endpoint_edits",
     "expand_blueprint",
@@ -55,6 +60,9 @@ __all__ = [
     "load_text",
     "node_edits",
     "pipeline_edits",
+    "query",
+    "read_text",
     "resolve_edges",
     "task_edits",
+    "to_plain",
 ]

@@ -69,7 +69,7 @@ class ActionsForm(Section):
 
     def set_node(self, pipeline: str, node: str) -> None:
         self.pipeline, self.node = pipeline, node
-        actions = (self.editor.raw_node(pipeline, node) or {}).get("actions")
+        actions = (self.editor.doc.node_body(pipeline, node) or {}).get("actions")
         actions = actions if isinstance(actions, list) else []
         rows = [{**(a if isinstance(a, dict) else {"if": a}), "name": str(i)} for i, a in enumerate(actions)]
         self.table.set_rows(rows)

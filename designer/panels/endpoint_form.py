@@ -78,7 +78,7 @@ class DeploymentForm(Section):
 
     def set_node(self, pipeline: str, node: str) -> None:
         self.pipeline, self.node = pipeline, node
-        body = self.editor.raw_node(pipeline, node) or {}
+        body = self.editor.doc.node_body(pipeline, node) or {}
         self.deployment.set_value(str(body.get("deployment") or ""))
         self.aliases.set_value(format_value(body.get("aliases")))
         self.current = [str(e) for e in body.get("endpoints") or []]
@@ -166,7 +166,7 @@ class EndpointForm(Section):
         config = self.editor.doc.config
         names = list(config.endpoints) if config is not None else []
         self.endpoint = endpoint if endpoint in names else None
-        self.body = (self.editor.raw_item("endpoint", self.endpoint) or {}) if self.endpoint else {}
+        self.body = (self.editor.doc.item_body("endpoint", self.endpoint) or {}) if self.endpoint else {}
         self.setVisible(bool(self.body))
         if not self.body:
             return

@@ -1,5 +1,6 @@
-"""The inspector dock: the selected node (with its step) or edge, editable in place; the
-pipeline's own settings when nothing is selected (or via "Pipeline settings")."""
+"""The inspector dock: the selected node (with its step) or edge, editable in place; a step
+picked in the Steps list; the pipeline's own settings when nothing is selected (or via
+"Pipeline settings")."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from designer.panels.endpoint_form import DeploymentForm, EndpointForm
 from designer.panels.node_form import NodeForm
 from designer.panels.override_form import OverrideForm
 from designer.panels.pipeline_form import PipelineForm
-from designer.panels.section import node_step
 from designer.panels.step_form import StepForm
 from designer.panels.sweep_form import SweepForm
 
@@ -34,6 +34,7 @@ class InspectorPanel(QScrollArea):
         super().__init__(parent)
         self.editor = editor
         self._endpoint_node: str | None = None
+        self.step_only: str | None = None  # a step picked in the Steps list, edited on its own
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget(self)
@@ -41,9 +42,15 @@ class InspectorPanel(QScrollArea):
         self.pipeline_button.setText("‹ Pipeline settings")
         self.pipeline_button.setAutoRaise(True)
         self.pipeline_button.setToolTip("Edit the pipeline's parameters and settings (clears the selection)")
-        self.pipeline_button.clicked.connect(lambda: editor.scene.clearSelection())
+        self.pipeline_button.clicked.connect(self.show_pipeline_settings)
         # The canvas's "Add deployment node here"
         editor.scene.deployment_requested.connect(lambda pos: self.pipeline_form.add_deployment_node(pos))
+        # The selected node's last run, in one line: which rule reused it or made it run again
+        # (set by the run UI, designer/run/versioning_ui.py).
+        self.run_note = QLabel(body)
+        self.run_note.setWordWrap(True)
+        self.run_note.setObjectName("inspector-run-note")
+        self.run_note.hide()
         self.empty = QLabel(_EMPTY, body)
         self.empty.setWordWrap(True)
         self.empty.setTextFormat(Qt.TextFormat.RichText)
@@ -70,12 +77,19 @@ class InspectorPanel(QScrollArea):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pipeline_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.run_note)
         layout.addWidget(self.empty)
         for w in self.forms:
             layout.addWidget(w)
         layout.addStretch(1)
         self.setWidget(body)
         self.refresh()
+
+    def set_run_note(self, text: str, tooltip: str = "") -> None:
+        """Show (or with "" hide) a line about the selected node's last run."""
+        self.run_note.setText(text)
+        self.run_note.setToolTip(tooltip)
+        self.run_note.setVisible(bool(text))
 
     def refresh(self) -> None:
         editor = self.editor
@@ -88,18 +102,37 @@ class InspectorPanel(QScrollArea):
         node = nodes[0] if len(nodes) == 1 and not edges and view and nodes[0] in view.nodes else None
         edge = edges[0] if len(edges) == 1 and not nodes else None
         nothing = not nodes and not edges
-        self.empty.setVisible(node is None and edge is None)
-        self.pipeline_button.setVisible(not nothing and pipeline is not None)
-        self.pipeline_form.set_pipeline(pipeline if nothing else None)
-        self._show_node(pipeline, node)
+        if not nothing or (self.step_only and self.step_only not in editor.doc.config.steps):
+            self.step_only = None
+        alone = self.step_only if nothing else None
+        self.empty.setVisible(node is None and edge is None and alone is None)
+        self.pipeline_button.setVisible((not nothing or alone is not None) and pipeline is not None)
+        self.pipeline_form.set_pipeline(pipeline if nothing and alone is None else None)
+        self._show_node(pipeline, node, alone)
         self.edge_form.setVisible(edge is not None)
         if edge is not None and pipeline is not None:
             self.edge_form.set_edge(pipeline, edge.index, edge.source, edge.target)
         for form in self.forms:
             form.setEnabled(editor.can_edit)
 
-    def _show_node(self, pipeline: str | None, node: str | None) -> None:
-        raw = self.editor.raw_node(pipeline, node) if pipeline and node else None
+    def show_step(self, step: str) -> None:
+        """Edit ``step`` on its own (from the Steps list): the canvas selection is cleared."""
+        self.step_only = step
+        if self.editor.scene.selectedItems():
+            self.editor.scene.clearSelection()  # refreshes through selectionChanged
+        else:
+            self.refresh()
+        self.verticalScrollBar().setValue(0)
+
+    def show_pipeline_settings(self) -> None:
+        self.step_only = None
+        if self.editor.scene.selectedItems():
+            self.editor.scene.clearSelection()
+        else:
+            self.refresh()
+
+    def _show_node(self, pipeline: str | None, node: str | None, step_only: str | None = None) -> None:
+        raw = self.editor.doc.node_body(pipeline, node) if pipeline and node else None
         kind = str((raw or {}).get("type") or "execution")
         self.node_form.setVisible(raw is not None)
         self.sweep_form.setVisible(raw is not None and kind == "task")
@@ -115,15 +148,17 @@ class InspectorPanel(QScrollArea):
             if kind == "deployment":
                 self.deployment_form.set_node(pipeline, node)
             else:
-                step = node_step(self.editor, raw)
+                step = self.editor.doc.node_step(raw)
                 step_name = step.get("name") if step else None
                 self.override_form.set_node(pipeline, node, step)
-        self.step_form.set_step(str(step_name) if step_name else None)
+        self.step_form.set_step(str(step_name) if step_name else step_only)
         self._show_endpoint(node if kind == "deployment" else None, raw)
 
     def _show_endpoint(self, node: str | None, raw: dict | None) -> None:
         """A deployment node's first endpoint; the one picked in "Edit" while the node stays selected."""
         deployed = [str(e) for e in (raw or {}).get("endpoints") or []] if node else []
-        current = self.endpoint_form.endpoint if node is not None and node == self._endpoint_node else None
+        picked = self.endpoint_form.endpoint if node is not None and node == self._endpoint_node else None
+        # A renamed (or deleted) endpoint is gone under its old name: fall back to the node's first.
+        current = picked if picked in self.editor.doc.config.endpoints else None
         self._endpoint_node = node
         self.endpoint_form.set_endpoint(current or (deployed[0] if deployed else None))

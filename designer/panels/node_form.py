@@ -11,7 +11,7 @@ from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QVBoxLayout, QWidget
 
 from designer.document.commands import RenameNode
-from designer.document.model_api import edits, node_edits
+from designer.document.model_api import edits, node_edits, query
 from designer.panels.form_fields import LineField, problem_label
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class NodeForm(QGroupBox):
 
     def set_node(self, pipeline: str, node: str) -> None:
         self.pipeline, self.node = pipeline, node
-        body = self.editor.raw_node(pipeline, node) or {}
+        body = self.editor.doc.node_body(pipeline, node) or {}
         node_type = str(body.get("type") or "execution")
         self.name.set_value(node)
         is_deployment = node_type == "deployment"
@@ -84,7 +84,7 @@ class NodeForm(QGroupBox):
         with QSignalBlocker(self.step):
             self.step.clear()
             if blueprint:
-                ref = str((self.editor.raw_item("task", blueprint) or {}).get("step") or "")
+                ref = str(query.node_step_name(self.editor.doc.loaded.data, body) or "")
             else:
                 ref = str(body.get("deployment" if is_deployment else "step") or "")
             choices = [] if is_deployment or blueprint else self.editor.doc.step_names()

@@ -91,7 +91,7 @@ class OverrideForm(Section):
     # --- load -------------------------------------------------------------------------------
     def set_node(self, pipeline: str, node: str, step: dict[str, Any] | None) -> None:
         self.pipeline, self.node = pipeline, node
-        raw = (self.editor.raw_node(pipeline, node) or {}).get("override")
+        raw = (self.editor.doc.node_body(pipeline, node) or {}).get("override")
         self.override = raw if isinstance(raw, dict) else {}
         o, step = self.override, step or {}
         self.image.setPlaceholderText(str(step.get("image") or "the step's image"))

@@ -1,8 +1,12 @@
-"""The step palette: the file's steps, searchable, dragged onto the canvas to make nodes."""
+"""The step palette: the file's steps, searchable, dragged onto the canvas to make nodes.
+
+Clicking or double-clicking a step opens its editor in the Inspector; its context menu edits,
+adds a node of it, or deletes it.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -10,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -50,8 +55,12 @@ class _StepList(QListWidget):
 
 
 class PalettePanel(QWidget):
-    # The user asked for a node of this step (double click / Enter), placed by the editor
-    step_activated = Signal(str)
+    # Open this step's editor (click, double-click, Enter, or "Edit Step" in the context menu)
+    step_edit_requested = Signal(str)
+    # The user asked for a node of this step ("Add Node to Pipeline"), placed by the editor
+    node_requested = Signal(str)
+    # "Delete Step…" in the context menu (the window asks before it deletes)
+    step_delete_requested = Signal(str)
     # The "New step…" button was pressed
     new_step_requested = Signal()
 
@@ -67,7 +76,10 @@ class PalettePanel(QWidget):
         self.new_step.setAutoRaise(True)
         self.new_step.clicked.connect(self.new_step_requested)
         self.list = _StepList(self)
-        self.list.itemActivated.connect(lambda it: self.step_activated.emit(str(it.data(STEP_ROLE))))
+        for signal in (self.list.itemClicked, self.list.itemDoubleClicked, self.list.itemActivated):
+            signal.connect(lambda it: self.step_edit_requested.emit(str(it.data(STEP_ROLE))))
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.search)
@@ -78,13 +90,30 @@ class PalettePanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.list)
 
+    def context_menu(self, step: str) -> QMenu:
+        """The menu of ``step``: Edit Step, Add Node to Pipeline, Delete Step…."""
+        menu = QMenu(self)
+        menu.addAction("&Edit Step", lambda: self.step_edit_requested.emit(step))
+        menu.addAction("&Add Node to Pipeline", lambda: self.node_requested.emit(step))
+        menu.addSeparator()
+        menu.addAction("&Delete Step…", lambda: self.step_delete_requested.emit(step))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.list.itemAt(pos)
+        if item is not None:
+            self.list.setCurrentItem(item)
+            self.context_menu(str(item.data(STEP_ROLE))).exec(self.list.viewport().mapToGlobal(pos))
+
     def set_steps(self, steps: list[tuple[str, str | None]]) -> None:
         """``steps``: (name, image) pairs in file order."""
         self.list.clear()
         for name, image in steps:
             item = QListWidgetItem(icon("step"), name)
             item.setData(STEP_ROLE, name)
-            item.setToolTip(f"{name}\nimage: {image or '—'}\nDrag onto the canvas to add a node.")
+            item.setToolTip(
+                f"{name}\nimage: {image or '—'}\nClick to edit it; drag onto the canvas to add a node."
+            )
             self.list.addItem(item)
         self._filter(self.search.text())
 

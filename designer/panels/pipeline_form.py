@@ -10,8 +10,8 @@ from PySide6.QtCore import QPointF, QSignalBlocker
 from PySide6.QtWidgets import QCheckBox, QPushButton, QWidget
 
 from designer.document.commands import MoveNodes
-from designer.document.model_api import endpoint_edits, pipeline_edits
-from designer.panels.section import CheckList, Section, node_step
+from designer.document.model_api import endpoint_edits, pipeline_edits, query
+from designer.panels.section import CheckList, Section
 from designer.panels.spec_table import Column, SpecTable
 from designer.panels.sweep_rules import parse_items
 from designer.panels.value_parsing import format_value
@@ -78,7 +78,7 @@ class PipelineForm(Section):
     # --- load -------------------------------------------------------------------------------
     def set_pipeline(self, pipeline: str | None) -> None:
         self.pipeline = pipeline
-        body = self.editor.raw_item("pipeline", pipeline) if pipeline else None
+        body = self.editor.doc.item_body("pipeline", pipeline) if pipeline else None
         self.setVisible(body is not None)
         if body is None:
             return
@@ -96,14 +96,13 @@ class PipelineForm(Section):
 
     def _sockets(self) -> list[str]:
         """Every ``node.parameter.<p>`` of the pipeline (task nodes: their blueprint's step)."""
-        body = self.editor.raw_item("pipeline", self.pipeline) if self.pipeline else None
-        refs = []
-        for node in (body or {}).get("nodes") or []:
-            step = node_step(self.editor, node) if isinstance(node, dict) else None
-            for param in (step or {}).get("parameters") or []:
-                if isinstance(param, dict):
-                    refs.append(f"{node.get('name')}.parameter.{param.get('name')}")
-        return refs
+        doc = self.editor.doc
+        body = doc.item_body("pipeline", self.pipeline) if self.pipeline else None
+        return [
+            f"{node.get('name')}.parameter.{param}"
+            for _i, node in query.nodes(body)
+            for param in query.names((doc.node_step(node) or {}).get("parameters"))
+        ]
 
     def _show_targets(self) -> None:
         param = next((p for p in self.params if p.get("name") == self.selected), None)

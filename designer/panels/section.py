@@ -14,16 +14,6 @@ if TYPE_CHECKING:
     from designer.editor import PipelineEditor
 
 
-def node_step(editor: PipelineEditor, node: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The raw step a node runs: its ``step:``, or the step of its sweep blueprint (``task:``)."""
-    if not node or node.get("type") == "deployment":
-        return None
-    name = node.get("step")
-    if name is None and isinstance(node.get("task"), str):
-        name = (editor.raw_item("task", node["task"]) or {}).get("step")
-    return editor.raw_item("step", str(name)) if name is not None else None
-
-
 class Section(QGroupBox):
     def __init__(self, title: str, editor: PipelineEditor, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)

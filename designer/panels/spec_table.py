@@ -2,6 +2,8 @@
 
 Cells are text, a check box (``bool``), a drop-down (``choice``) or read-only (``readonly``).
 A value the cell kind cannot show (a list in a drop-down column) is shown read-only, never lost.
+The Name column stays in view however far the table is scrolled sideways (a frozen column,
+as in Qt's frozen-column example: a second view over the same model and selection).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -40,6 +43,45 @@ class Column:
     width: int = 0
     choices: tuple[str, ...] = ()  # for "choice"; SpecTable.set_choices changes them per table
     scalar_only: bool = False  # a list/mapping value is shown read-only (edited elsewhere)
+
+
+class _FrozenNameColumn(QTableView):
+    """Column 0 of ``table``, drawn over its left edge; edits and selection are the table's own."""
+
+    def __init__(self, table: QTableWidget) -> None:
+        super().__init__(table)
+        self.table = table
+        self.setModel(table.model())
+        self.setSelectionModel(table.selectionModel())
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(table.editTriggers())
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(table.verticalHeader().defaultSectionSize())
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QTableView.Shape.NoFrame)
+        self.setStyleSheet("QTableView { border-right: 1px solid palette(mid); }")
+        table.viewport().stackUnder(self)
+        table.horizontalHeader().sectionResized.connect(self._column_resized)
+        table.model().columnsInserted.connect(self.hide_other_columns)
+        self.hide_other_columns()
+
+    def hide_other_columns(self, *_args: object) -> None:
+        for column in range(1, self.table.columnCount()):
+            self.setColumnHidden(column, True)
+        self.setColumnWidth(0, self.table.columnWidth(0))
+
+    def _column_resized(self, index: int, _old: int, new: int) -> None:
+        if index == 0:
+            self.setColumnWidth(0, new)
+            self.place()
+
+    def place(self) -> None:
+        t = self.table
+        frame = t.frameWidth()
+        height = t.viewport().height() + t.horizontalHeader().height()
+        self.setGeometry(frame, frame, t.columnWidth(0), height)
 
 
 class SpecTable(QWidget):
@@ -75,6 +117,8 @@ class SpecTable(QWidget):
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.table.itemChanged.connect(self._on_item_changed)
+        # A drop-down name cell is a cell widget the frozen view cannot show: no frozen column then.
+        self.frozen = _FrozenNameColumn(self.table) if columns[0].kind != "choice" else None
         self.error = problem_label(self)
         self.add_button = QToolButton(self)
         self.add_button.setText(f"+ Add {what}")
@@ -97,6 +141,11 @@ class SpecTable(QWidget):
         layout.addLayout(self.buttons)
         for button in (self.add_button, self.remove_button):
             button.setVisible(editable_rows)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.frozen is not None:
+            self.frozen.place()
 
     def set_choices(self, key: str, choices: list[str] | tuple[str, ...]) -> None:
         """The drop-down items of ``choice`` column ``key`` (applied by the next ``set_rows``)."""
@@ -154,6 +203,9 @@ class SpecTable(QWidget):
         chrome = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
         chrome += self.table.horizontalScrollBar().sizeHint().height()
         self.table.setFixedHeight(rows_h + chrome)
+        self.table.horizontalScrollBar().setValue(0)  # open on Name and Type, not scrolled away
+        if self.frozen is not None:
+            self.frozen.place()
         self.error.hide()
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:

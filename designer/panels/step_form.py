@@ -1,4 +1,8 @@
-"""The inspector's step section: image, command, parameters, inputs, environment, limits."""
+"""The step editor: image, command, parameters, inputs, outputs, environment, limits.
+
+Shown under a selected node (its step), or alone when a step is picked in the Steps list.
+Declared outputs (a file name or a glob) become output ports that edges can be drawn from.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,6 @@ from designer.panels.value_parsing import PARAM_TYPES, parse_default, parse_dura
 
 if TYPE_CHECKING:
     from designer.editor import PipelineEditor
-
-
-def _parse_type(text: str, _row: dict[str, Any]) -> str:
-    if text.strip() not in PARAM_TYPES:
-        raise ValueError(f"type must be one of {', '.join(PARAM_TYPES)}")
-    return text.strip()
 
 
 def _parse_param_default(text: str, row: dict[str, Any]) -> Any:
@@ -39,7 +37,7 @@ def _parse_keep(text: str, _row: dict[str, Any]) -> Any:
 
 PARAM_COLUMNS = [
     Column("name", "Name", width=110),
-    Column("type", "Type", parse=_parse_type, width=64),
+    Column("type", "Type", kind="choice", choices=tuple(PARAM_TYPES), width=78),
     Column("default", "Default", parse=_parse_param_default, width=80),
     Column("min", "Min", parse=lambda t, _r: parse_number(t), width=50),
     Column("max", "Max", parse=lambda t, _r: parse_number(t), width=50),
@@ -55,6 +53,10 @@ INPUT_COLUMNS = [
     Column("keep-directories", "Keep dirs", parse=_parse_keep, width=70),
     Column("filename", "File name", width=80),
     Column("description", "Description", width=120),
+]
+OUTPUT_COLUMNS = [
+    Column("name", "Name or pattern", width=150),
+    Column("description", "Description"),
 ]
 ENV_COLUMNS = [
     Column("name", "Name", width=140),
@@ -82,6 +84,11 @@ class StepForm(QGroupBox):
         self.resources.setFixedHeight(64)
         self.params = SpecTable("parameter", PARAM_COLUMNS, self)
         self.inputs = SpecTable("input", INPUT_COLUMNS, self)
+        self.outputs = SpecTable("output", OUTPUT_COLUMNS, self)
+        self.outputs.setToolTip(
+            "Files the step writes under /valohai/outputs: a name (model.pkl) or a pattern (*.csv).\n"
+            "Each is an output port on the step's nodes, which an edge can start from."
+        )
         self.env = SpecTable("variable", ENV_COLUMNS, self)
         self.problem = problem_label(self)
         form = QFormLayout()
@@ -97,6 +104,7 @@ class StepForm(QGroupBox):
         for title, table in (
             ("Parameters", self.params),
             ("Inputs", self.inputs),
+            ("Outputs", self.outputs),
             ("Environment variables", self.env),
         ):
             label = QLabel(f"<b>{title}</b>", self)
@@ -129,6 +137,14 @@ class StepForm(QGroupBox):
         self.inputs.remove_requested.connect(
             lambda n: self._edit(f"Remove input “{n}”", edits.remove_input, n)
         )
+        self.outputs.field_edited.connect(lambda n, k, v: self._spec(edits.set_output_field, n, k, v))
+        self.outputs.renamed.connect(
+            lambda o, n: self._edit(f"Rename output “{o}”", edits.rename_output, o, n)
+        )
+        self.outputs.add_requested.connect(lambda: self._add_spec(edits.add_output, "output", {}))
+        self.outputs.remove_requested.connect(
+            lambda n: self._edit(f"Remove output “{n}”", edits.remove_output, n)
+        )
         self.env.field_edited.connect(self._env_edited)
         self.env.renamed.connect(lambda o, n: self._env_edited(o, "name", n))
         self.env.add_requested.connect(self._env_add)
@@ -141,7 +157,7 @@ class StepForm(QGroupBox):
     # --- load -------------------------------------------------------------------------------
     def set_step(self, step: str | None) -> None:
         self.step = step
-        body = self.editor.raw_item("step", step) if step else None
+        body = self.editor.doc.item_body("step", step) if step else None
         self.body = body if isinstance(body, dict) else {}
         self.setVisible(bool(self.body))
         if not self.body:
@@ -157,6 +173,7 @@ class StepForm(QGroupBox):
         self.resources.set_value(yaml_text(b.get("resources")))
         self.params.set_rows([p for p in b.get("parameters") or [] if isinstance(p, dict)])
         self.inputs.set_rows([i for i in b.get("inputs") or [] if isinstance(i, dict)])
+        self.outputs.set_rows([o for o in b.get("outputs") or [] if isinstance(o, dict)])
         self.env.set_rows([v for v in b.get("environment-variables") or [] if isinstance(v, dict)])
 
     # --- edits ------------------------------------------------------------------------------

@@ -132,9 +132,9 @@ class SweepForm(Section):
     # --- load -------------------------------------------------------------------------------
     def set_node(self, pipeline: str, node: str) -> None:
         self.pipeline, self.node = pipeline, node
-        raw = self.editor.raw_node(pipeline, node) or {}
+        raw = self.editor.doc.node_body(pipeline, node) or {}
         self.task = raw.get("task") if isinstance(raw.get("task"), str) else None
-        self.body = (self.editor.raw_item("task", self.task) or {}) if self.task else {}
+        self.body = (self.editor.doc.item_body("task", self.task) or {}) if self.task else {}
         has = bool(self.body)
         self.blueprint.setVisible(has)
         self.create.setVisible(not self.task and isinstance(raw.get("step"), str))
@@ -169,7 +169,7 @@ class SweepForm(Section):
             self.on_child_error.setCurrentIndex(CHILD_ERROR.index(value) if value in CHILD_ERROR else 0)
         with QSignalBlocker(self.reuse):
             self.reuse.setChecked(bool(b.get("reuse-children")))
-        step = self.editor.raw_item("step", str(b.get("step"))) or {}
+        step = self.editor.doc.item_body("step", str(b.get("step"))) or {}
         self.step_params = [p for p in step.get("parameters") or [] if isinstance(p, dict)]
         self.variants.set_choices("name", [str(p.get("name")) for p in self.step_params])
         rows = [

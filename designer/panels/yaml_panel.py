@@ -1,4 +1,4 @@
-"""The YAML dock: the live text of the file, editable; valid edits re-sync after a pause."""
+"""The YAML dock: the live text of the file, editable; edits reach the document after a pause."""
 
 from __future__ import annotations
 
@@ -71,6 +71,18 @@ class YamlPanel(QWidget):
     def show_ok(self) -> None:
         self._status_icon.setPixmap(icon("severity-ok").pixmap(14, 14))
         self.status.setText("In sync with the canvas")
+
+    def show_problem(self, message: str, line: int, column: int, canvas_behind: bool = True) -> None:
+        """The text does not parse: it stays as typed (and is what Save writes)."""
+        self._status_icon.setPixmap(icon("severity-error").pixmap(14, 14))
+        canvas = (
+            "The canvas shows the last version that parsed"
+            if canvas_behind
+            else "The canvas shows the pipeline once the text parses"
+        )
+        where = f"line {line}, column {column}"
+        self.status.setText(f"Does not parse — {where}: {message}. {canvas}; Save writes this text as it is.")
+        self.editor.mark_lines({line: QColor("#cf222e")})
 
     def show_error(self, message: str, line: int | None = None) -> None:
         self._status_icon.setPixmap(icon("severity-error").pixmap(14, 14))

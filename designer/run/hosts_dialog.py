@@ -368,6 +368,14 @@ class HostsDialog(QDialog):
         self.output.appendPlainText(f"Runs now use the {len(report.gpus)} GPU(s) of {name}.")
 
     def _on_report(self, name: str, report: HostReport) -> None:
+        if getattr(report, "kind", "") == "ray":  # a Ray cluster: its nodes, GPUs and what is free
+            from runner.api import describe_cluster
+
+            workers = sum(1 for n in report.nodes if n.worker and n.alive)  # type: ignore[attr-defined]
+            gpus = f"{report.free_gpus:g}/{report.gpus:g} GPU(s) free"  # type: ignore[attr-defined]
+            self._show(name, f"ok: Ray, {workers} worker(s), {gpus}", "\n".join(describe_cluster(report)))
+            self.test_finished.emit(name, True)
+            return
         self.reports[name] = report
         ok = report.reachable and not report.error
         gpus = f", {len(report.gpus)} GPU(s)" if report.gpus else ""

@@ -4,8 +4,8 @@ Adds the Logs, Metrics, Outputs and Runs docks, a Run menu and toolbar (Run pipe
 node, Run from here, Re-run failed, Cancel, Hosts…), node badges on the canvas, a progress bar in
 the status bar and a tray message when a run ends while the window is inactive. It uses only the
 window's public attributes: ``document``, ``scene``, ``current_pipeline``, ``settings``,
-``show_pipeline`` and (when present) ``problems_dock`` and ``inspector_dock``. Runs go to the
-target last chosen in the Run dialog (``run/target`` in the window's settings: local, a host, a pool).
+``show_pipeline`` and (when present) ``problems_dock`` and ``inspector_dock``. What each run gets
+(target, image map, network) is designer/run/run_settings.py's.
 """
 
 from __future__ import annotations
@@ -23,58 +23,69 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QSystemTrayIcon,
     QToolBar,
     QWidget,
 )
 
+from designer.bridge.file_runs import FileRuns, file_key
 from designer.bridge.history import RunHistory
 from designer.bridge.run_controller import RunController
 from designer.run.compare_dialog import CompareDialog
+from designer.run.earlier_results import earlier_results
+from designer.run.failures import FailureFinder
+from designer.run.file_scope import FileScope
 from designer.run.hosts_dialog import HostsDialog
 from designer.run.live_controls import LiveControls
-from designer.run.logs_dock import LogsPanel
+from designer.run.logs_panel import LogsPanel
 from designer.run.metrics_dock import MetricsPanel
 from designer.run.outputs_panel import OutputsPanel
 from designer.run.run_commands import RunCommands
-from designer.run.run_dialog import LOCAL, target_hosts
 from designer.run.run_icons import run_icon
+from designer.run.run_notices import RunNotices
+from designer.run.run_settings import run_target, start_arguments
 from designer.run.runs_browser import RunsBrowser, param_diff
 from designer.run.status_badge import BadgeOverlay
 from designer.run.task_views import TaskViews
 from designer.run.triggers_dialog import open_triggers_dialog
-from runner.api import RunOptions, RunPlan, data_dir, image_map_from_env
+from runner.api import RunPlan, SettingsError, data_dir
 from runner.events import TERMINAL_STATUSES
 
 
-class RunUI(RunCommands, TaskViews, QObject):
+class RunUI(RunCommands, TaskViews, FileScope, QObject):
     def __init__(self, window: QMainWindow, home: Path | None = None) -> None:
         super().__init__(window)
         self.window: Any = window
         self.home = home
         self.history = RunHistory(home)
         self.controller = RunController(self)
-        # What each run gets; tests and the dialog adjust these.
-        self.image_map: dict[str, str] = image_map_from_env()
+        # What each run gets besides the saved settings (read at each start); tests adjust these.
+        self.image_map: dict[str, str] = {}  # over the settings' map and env PIPELINE_DESIGNER_IMAGE_MAP
         self.labels: dict[str, str] = {}
+        self.last_image_map: dict[str, str] = {}  # the image map of the last run started
         self.reuse = True
         self.start_kwargs: dict[str, Any] = {}
         self.debug_nodes: tuple[str, ...] = ()  # the next run's nodes waiting for a debugger
         self.capture_locals = False  # Run ▸ Capture Locals on Failure (designer/debug/debug_ui.py)
         self.pause_before: set[str] = set()  # Run ▸ Pause Before This Node: run-time breakpoints
+        self.debug_pycharm: Any = None  # the next run's debug_nodes use PyCharm (a debug.PyCharmTarget)
         # Prompts (tests replace them): ask(title, text) -> yes?, warn(title, text)
         self.ask: Callable[[str, str], bool] = self._ask_box
         self.warn: Callable[[str, str], None] = lambda t, m: QMessageBox.warning(self.window, t, m)
-        self.notifications: list[str] = []
-        self.shown_run: str | None = None
+        self.file_runs = FileRuns()
+        self._file = file_key(window.document.path)  # type: ignore[attr-defined]
+        self._run_file: str | None = None
         self.compare_dialog: CompareDialog | None = None
         self.hosts_dialog: HostsDialog | None = None
         self._build_panels()
         self._build_actions()
-        self._build_status()
+        self.notices = RunNotices(window, self)  # progress bar, status messages, tray
+        self.progress, self.notifications = self.notices.progress, self.notices.sent
         self._closed = False
         self.badges = BadgeOverlay(window.scene, self.controller.states, self)
+        self.failures = FailureFinder(
+            window, self.controller.states, self.logs, self.history, self.badges, lambda t, m: self.ask(t, m)
+        )
+        self.failures.install(self.controller.events, self.toolbar, self.menu, self.hosts_action)
         self.live = LiveControls(window, self.controller, self.menu, self.toolbar)
         self._connect()
 
@@ -92,6 +103,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.metrics = MetricsPanel(w)
         self.outputs = OutputsPanel(self.history, w)
         self.runs = RunsBrowser(self.history, w)
+        self.runs.set_file(self._file)
         bottom, right = Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.logs_dock = self._dock("Logs", "run-logs", self.logs, bottom)
         self.metrics_dock = self._dock("Metrics", "run-metrics", self.metrics, bottom)
@@ -164,17 +176,6 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.menu = menu
         self._update_actions()
 
-    def _build_status(self) -> None:
-        self.progress = QProgressBar(self.window)
-        self.progress.setFixedWidth(150)
-        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.progress.setFormat("%v / %m nodes")
-        self.progress.hide()
-        self.window.statusBar().addPermanentWidget(self.progress)
-        self.tray: QSystemTrayIcon | None = None
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = QSystemTrayIcon(self.window.windowIcon(), self)
-
     def _connect(self) -> None:
         ev, ctl = self.controller.events, self.controller
         ev.run_started.connect(self._on_run_started)
@@ -198,6 +199,7 @@ class RunUI(RunCommands, TaskViews, QObject):
         doc = self.window.document
         for signal in (doc.reset, doc.pipelines_changed, doc.node_added, doc.node_removed, doc.node_changed):
             signal.connect(self._resync.start)
+        doc.path_changed.connect(self._follow_file)
         self.runs_dock.visibilityChanged.connect(lambda shown: shown and self.runs.refresh())
         self.runs.run_selected.connect(self.show_run)
         self.runs.compare_requested.connect(self.compare_runs)
@@ -210,21 +212,17 @@ class RunUI(RunCommands, TaskViews, QObject):
         if self.controller.busy:
             self.warn("A run is going on", "Cancel it or wait until it ends.")
             return False
-        options = RunOptions(
-            image_map=dict(self.image_map),
-            reuse=self.reuse,
-            labels=dict(self.labels),
-            debug_nodes=self.debug_nodes,
-            capture_locals=self.capture_locals,
-            pause_before=tuple(sorted(self.pause_before)),
-        )
-        self.debug_nodes = ()
-        kwargs = {"home": self.home, **self.start_kwargs}
-        hosts = self.target_hosts()
-        if hosts != [LOCAL]:
-            kwargs["hosts"] = hosts
+        try:
+            options, kwargs = start_arguments(self)
+        except SettingsError as exc:
+            self.warn(
+                "Preferences cannot be read", f"{exc}\n\nFix it in Edit ▸ Preferences (OK rewrites the file)."
+            )
+            return False
+        self.last_image_map, self.debug_nodes, self.debug_pycharm = dict(options.image_map), (), None
         self.metrics.show_only(set())  # the new run's series get checked as they appear
         self.logs_dock.raise_()
+        self._run_file = self._file
         self.controller.start(plan, options, **kwargs)
         self.progress.setRange(0, len(plan.nodes))
         self.progress.setValue(0)
@@ -237,8 +235,8 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.controller.stop_endpoints()
 
     def target_hosts(self) -> list[str]:
-        """Where runs go: the target last chosen in the Run dialog (``["local"]`` by default)."""
-        return target_hosts(str(self.window.settings.value("run/target", LOCAL)))
+        """Where runs go: the Run dialog's last choice, else Preferences' default (``["local"]``)."""
+        return run_target(self.window.settings)
 
     def show_hosts(self) -> HostsDialog:
         """Run ▸ Hosts…: the host registry (non-modal; one at a time)."""
@@ -251,16 +249,26 @@ class RunUI(RunCommands, TaskViews, QObject):
 
     # --- run events -----------------------------------------------------------------------------
     def _on_run_started(self, run_id: str, nodes: tuple[str, ...]) -> None:
-        self.shown_run = run_id
+        self.file_runs.started(run_id, self._run_file or self._file)
         self._on_selection()
-        self.window.statusBar().showMessage(f"Run {run_id} started ({len(nodes)} nodes)", 5000)
+        count = f"{len(nodes)} node" + ("" if len(nodes) == 1 else "s")
+        self.window.statusBar().showMessage(f"Run {run_id} started ({count})", 5000)
+        # A partial run: the nodes it leaves out show their last result, and whether it is out of date.
+        self.controller.states.set_earlier(
+            earlier_results(self.history, self.window, run_id, nodes, self.last_image_map)
+        )
 
     def _on_records(self, events: list[Any]) -> None:
+        events = [e for e in events if self.is_here(e.run_id)]
+        if not events:
+            return  # another file's run: its file loads them from the store when shown again
         scene = self.window.scene
         names = scene.selected_node_names() if shiboken6.isValid(scene) else []
         self.metrics.add_records(events, focus=names[0] if len(names) == 1 else None)
 
     def _on_states(self, events: list[Any]) -> None:
+        if not any(self.is_here(e.run_id) for e in events):
+            return
         self._update_progress()
         names = self.window.scene.selected_node_names() if shiboken6.isValid(self.window.scene) else []
         if any(e.node in names and e.status in TERMINAL_STATUSES for e in events):
@@ -272,7 +280,8 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.progress.setValue(done)
 
     def _on_run_finished(self, event: Any) -> None:
-        self._update_progress()
+        if self.is_here(event.run_id):
+            self._update_progress()
         counts: dict[str, int] = {}
         for status in event.node_statuses.values():
             counts[status] = counts.get(status, 0) + 1
@@ -281,15 +290,12 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.runs.refresh()
         self._on_selection()
         self._update_actions()
+        QTimer.singleShot(0, self.failures.offer_image_map)  # a missing image: offer to map it
         # Staged upstream outputs were copied into the artifact store when the run prepared them.
         shutil.rmtree((self.home or data_dir()) / "staging", ignore_errors=True)
 
     def notify(self, title: str, text: str) -> None:
-        self.notifications.append(text)
-        self.window.statusBar().showMessage(text, 10_000)
-        if self.tray is not None and not self.window.isActiveWindow():
-            self.tray.show()
-            self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+        self.notices.notify(title, text)
 
     # --- selection and history --------------------------------------------------------------------
     def _on_selection(self) -> None:
@@ -322,29 +328,19 @@ class RunUI(RunCommands, TaskViews, QObject):
         if run is None:
             self.warn("No such run", run_id)
             return
+        if not self._open_file_of(run):
+            return
         if run.get("pipeline") and run["pipeline"] in self.window.document.pipeline_names():
             self.window.show_pipeline(run["pipeline"])
-        executions = self.history.executions(run_id)
-        self.controller.states.load_executions(run_id, executions)
-        self.controller.details.load_executions(run_id, executions)
-        self._load_metrics(run_id, executions)
-        self.metrics.show_only({(run_id, e["node"]) for e in executions})
-        self.shown_run = run_id
-        self._on_selection()
-
-    def _load_metrics(self, run_id: str, executions: list[dict[str, Any]]) -> None:
-        for e in executions:
-            if (run_id, e["node"]) not in self.metrics.sources:
-                records = self.history.metadata(e["id"])
-                if records:
-                    self.metrics.load_records(run_id, e["node"], records, checked=False)
+        self._display_run(run_id)
+        self.failures.show_past_run(run_id)
 
     def compare_runs(self, a: str, b: str) -> None:
         ea, eb = self.history.executions(a), self.history.executions(b)
         self._load_metrics(a, ea)
         self._load_metrics(b, eb)
         self.metrics.show_only({(r, e["node"]) for r, ex in ((a, ea), (b, eb)) for e in ex})
-        self.compare_dialog = CompareDialog(a, b, param_diff(ea, eb), self.window)
+        self.compare_dialog = CompareDialog(a, b, param_diff(ea, eb), self.window, self.history.compare(a, b))
         self.compare_dialog.show()
         self.metrics_dock.raise_()
 
@@ -375,15 +371,16 @@ class RunUI(RunCommands, TaskViews, QObject):
         self.metrics.shutdown()
         if self.compare_dialog is not None:
             self.compare_dialog.close()
-        if self.tray is not None:
-            self.tray.hide()
+        self.notices.stop()
 
 
 def attach_run_ui(window: QMainWindow, home: Path | None = None) -> RunUI:
     """Add the run UI to ``window``; ``home`` overrides the data folder (tests use a tmp dir)."""
     from designer.debug.debug_ui import DebugUI
+    from designer.run.versioning_ui import VersioningUI
 
     ui = RunUI(window, home)
     window.run_ui = ui  # type: ignore[attr-defined]  (keeps it alive with the window)
     ui.debug_ui = DebugUI(ui)  # type: ignore[attr-defined]  (shell, failure view, debugger prompt)
+    ui.versioning_ui = VersioningUI(ui)  # type: ignore[attr-defined]  (reproduce, lineage, reuse reasons)
     return ui

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import shiboken6
@@ -112,6 +113,8 @@ class LiveControls(QObject):
         details.node_changed.connect(lambda _n: self._sync_banner())
         details.details_reset.connect(self._sync_banner)
         window.scene.installEventFilter(self)
+        # Others' entries of a node's context menu: (node, menu) -> add actions (versioning_ui).
+        self.node_menu_entries: list[Callable[[str, QMenu], None]] = []
 
     def sync(self) -> None:
         """The scene rebuilt its items: re-attach the strips."""
@@ -141,6 +144,8 @@ class LiveControls(QObject):
         if ctl.endpoints_up:
             menu.addSeparator()
             menu.addAction(self.stop_endpoints_action)
+        for add_entries in self.node_menu_entries:
+            add_entries(node, menu)
         if menu.isEmpty():
             menu.deleteLater()
             return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -60,12 +60,17 @@ def preview_kind(path: str, size: int) -> str:
 
 
 class OutputsPanel(QWidget):
+    # Show where the shown execution's inputs came from and who consumed its outputs (run id, node)
+    lineage_requested = Signal(str, str)
+
     def __init__(self, history: RunHistory, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.history = history
         self.execution: dict[str, Any] | None = None
         self.rows: list[dict[str, Any]] = []
         self.title = QLabel("No node selected", self)
+        self.decision = QLabel(self)  # which rule reused it or made it run again
+        self.decision.setWordWrap(True)
         self.table = QTableWidget(0, 3, self)
         self.table.setHorizontalHeaderLabels(["Output", "Size", "sha256"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -76,8 +81,11 @@ class OutputsPanel(QWidget):
         self.table.cellDoubleClicked.connect(lambda *_: self.open_file())
         self.open_b = QPushButton("Open", self)
         self.folder_b = QPushButton("Open folder", self)
+        self.lineage_b = QPushButton("Lineage…", self)
+        self.lineage_b.setToolTip("Where its inputs came from, and which executions consumed its outputs")
         self.open_b.clicked.connect(self.open_file)
         self.folder_b.clicked.connect(self.open_folder)
+        self.lineage_b.clicked.connect(self._lineage)
         self.preview = QStackedWidget(self)
         self.preview_text = QPlainTextEdit(self)
         self.preview_text.setReadOnly(True)
@@ -89,9 +97,11 @@ class OutputsPanel(QWidget):
         buttons.addWidget(self.title, 1)
         buttons.addWidget(self.open_b)
         buttons.addWidget(self.folder_b)
+        buttons.addWidget(self.lineage_b)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addLayout(buttons)
+        layout.addWidget(self.decision)
         layout.addWidget(self.table, 2)
         layout.addWidget(self.preview, 3)
         self._update_buttons()
@@ -102,6 +112,9 @@ class OutputsPanel(QWidget):
         self.title.setText(
             f"<b>{execution['node']}</b> · {len(self.rows)} output(s)" if execution else "No outputs"
         )
+        self.decision.setText((execution or {}).get("decision") or "")
+        self.decision.setVisible(bool(self.decision.text()))
+        self.lineage_b.setEnabled(execution is not None)
         self.table.setRowCount(len(self.rows))
         for i, row in enumerate(self.rows):
             for col, text in enumerate((row["path"], human_size(row["size"]), row["sha256"][:16] + "…")):
@@ -159,6 +172,10 @@ class OutputsPanel(QWidget):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(self.history.artifact_path(row["sha256"]).read_bytes())
         return target
+
+    def _lineage(self) -> None:
+        if self.execution is not None:
+            self.lineage_requested.emit(self.execution["run_id"], self.execution["node"])
 
     def open_file(self) -> None:
         row = self.selected()

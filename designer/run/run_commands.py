@@ -29,6 +29,11 @@ class RunCommands:
 
     def _full_plan(self, params: dict[str, Any] | None = None) -> RunPlan | None:
         pipeline = self.window.current_pipeline
+        problem = self.window.document.text_problem
+        if problem is not None:  # the canvas shows an older text than the one on screen
+            where = f"line {problem.line}, column {problem.column}"
+            self.warn("Cannot run", f"The YAML text does not parse ({where}): {problem.message}")
+            return None
         if pipeline is None:
             self.warn("Nothing to run", "The document has no pipeline.")
             return None

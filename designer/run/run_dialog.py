@@ -40,6 +40,16 @@ def registered_hosts() -> list[str]:
         return []
 
 
+def default_target() -> str:
+    """The default run target of Preferences (the runner's saved settings); local if unreadable."""
+    from runner.api import SettingsError, load_settings
+
+    try:
+        return load_settings().run_target
+    except SettingsError:
+        return LOCAL
+
+
 def target_hosts(text: str, known: list[str] | None = None) -> list[str]:
     """A saved target (``local``, ``NAME`` or ``NAME1,NAME2``) -> the ``hosts`` of ``start_run``.
 
@@ -89,7 +99,7 @@ class RunDialog(QDialog):
         if not parameters:
             form.addRow(QLabel("This pipeline has no parameters.", self))
         self.hosts = registered_hosts() if hosts is None else list(hosts)
-        chosen = target_hosts(str(settings.value("run/target", LOCAL)), self.hosts)
+        chosen = target_hosts(str(settings.value("run/target", default_target())), self.hosts)
         self.target = QComboBox(self)
         self.target.addItems([LOCAL, *self.hosts])
         if self.hosts:

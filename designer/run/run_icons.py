@@ -6,7 +6,14 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
 _SIZES = (16, 24, 32)
-_COLORS = {"run": "#2ea043", "node": "#2f7fe0", "from": "#2f7fe0", "rerun": "#bc4c00", "cancel": "#cf222e"}
+_COLORS = {
+    "run": "#2ea043",
+    "node": "#2f7fe0",
+    "from": "#2f7fe0",
+    "rerun": "#bc4c00",
+    "cancel": "#cf222e",
+    "next-failure": "#cf222e",
+}
 
 
 def run_icon(kind: str) -> QIcon:
@@ -31,6 +38,12 @@ def _paint(p: QPainter, kind: str, color: QColor) -> None:
     if kind == "cancel":
         p.setBrush(color)
         p.drawRoundedRect(QRectF(6, 6, 12, 12), 2, 2)
+        return
+    if kind == "next-failure":  # a red dot with an arrow to the right: the next failed node
+        p.setBrush(color)
+        p.drawEllipse(QRectF(2.5, 7, 10, 10))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPolyline(QPolygonF([QPointF(15, 6.5), QPointF(20.5, 12), QPointF(15, 17.5)]))
         return
     if kind == "rerun":
         path = QPainterPath()

@@ -19,6 +19,8 @@ from designer.bridge.node_states import NodeState, NodeStateModel
 from designer.canvas.style import STATUS_COLORS
 
 HEIGHT = 20.0
+# A failed node's badge never gets smaller than this on screen, so it is seen at any zoom.
+MIN_FAILED_PX = 18.0
 
 
 def format_elapsed(seconds: float) -> str:
@@ -27,12 +29,30 @@ def format_elapsed(seconds: float) -> str:
 
 
 def badge_text(state: NodeState, now: float | None = None) -> str:
+    if state.from_run is not None:  # an earlier run's result beside a partial run
+        return f"{state.status.replace('-', ' ')} · {'out of date' if state.out_of_date else 'earlier run'}"
     if state.status == "running":
         elapsed = state.elapsed(now)
         return f"running {format_elapsed(elapsed)}" if elapsed is not None else "running"
     if state.status == "failed" and state.exit_code not in (None, 0):
         return f"failed (exit {state.exit_code})"
     return state.status.replace("-", " ")  # "awaiting approval"
+
+
+def badge_tooltip(state: NodeState, error_line: str = "") -> str:
+    """The status and message, the log line that says why it failed, where an earlier result is from."""
+    lines = [f"{state.status}" + (f": {state.message}" if state.message else "")]
+    if error_line and error_line not in state.message:
+        lines.append(error_line)
+    if state.reused_from:
+        lines.append(f"reused execution {state.reused_from}")
+    if state.from_run is not None:
+        lines.append(f"From an earlier run ({state.from_run}); this node was not part of the last run.")
+        if state.out_of_date:
+            lines.append("Out of date with the file: " + "; ".join(state.out_of_date))
+        else:
+            lines.append("Up to date with the file.")
+    return "\n".join(lines)
 
 
 class StatusBadge(QGraphicsItem):
@@ -47,19 +67,26 @@ class StatusBadge(QGraphicsItem):
         self.setZValue(10)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
 
-    def set_state(self, state: NodeState, now: float | None = None) -> None:
+    def set_state(self, state: NodeState, now: float | None = None, error_line: str = "") -> None:
         text = badge_text(state, now)
-        if text == self.text and state == self.state:
+        tip = badge_tooltip(state, error_line)
+        if text == self.text and state == self.state and tip == self.toolTip():
             return
         self.prepareGeometryChange()
         self.state, self.text = state, text
         self._width = QFontMetricsF(self._font).horizontalAdvance(text) + HEIGHT + 12
-        tip = f"{state.status}" + (f": {state.message}" if state.message else "")
-        if state.reused_from:
-            tip += f"\nreused execution {state.reused_from}"
         self.setToolTip(tip)
+        self.setOpacity(0.6 if state.from_run is not None and not state.out_of_date else 1.0)
         self._place()
         self.update()
+
+    def fit_zoom(self, zoom: float) -> None:
+        """Grow a failed node's badge at low zoom so it stays at least MIN_FAILED_PX high on screen."""
+        wanted = MIN_FAILED_PX / (HEIGHT * max(zoom, 1e-3))
+        scale = max(1.0, wanted) if self.state.status == "failed" and self.state.from_run is None else 1.0
+        if abs(self.scale() - scale) > 1e-3:
+            self.setTransformOriginPoint(self._width, HEIGHT)  # grows up and left, off the card's ports
+            self.setScale(scale)
 
     def _place(self) -> None:
         parent = self.parentItem()
@@ -74,7 +101,10 @@ class StatusBadge(QGraphicsItem):
     ) -> None:
         color = QColor(STATUS_COLORS.get(self.state.status, "#6e7781"))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(color.darker(125), 1))
+        pen = QPen(color.darker(125), 1)
+        if self.state.out_of_date:  # an earlier result the file has moved on from: amber, dashed
+            pen = QPen(QColor(STATUS_COLORS.get("awaiting-approval", "#bf8700")), 2, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
         painter.setBrush(QBrush(color))
         painter.drawRoundedRect(self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5), HEIGHT / 2, HEIGHT / 2)
         _draw_icon(painter, self.state.status, QRectF(4, 3, HEIGHT - 6, HEIGHT - 6))
@@ -154,6 +184,8 @@ class BadgeOverlay(QObject):
         self.scene = scene
         self.model = model
         self.badges: dict[str, StatusBadge] = {}
+        self.error_lines: dict[str, str] = {}  # node -> the log line that says why it failed
+        self.zoom = 1.0
         model.node_changed.connect(lambda _n: self.sync())
         model.states_reset.connect(self.sync)
         self._tick = QTimer(self, interval=1000)
@@ -164,7 +196,7 @@ class BadgeOverlay(QObject):
         if not shiboken6.isValid(self.scene):
             return
         items: dict[str, QGraphicsItem] = getattr(self.scene, "node_items", {})
-        states = self.model.states()
+        states = self.model.shown()
         now = time.time()
         for name in list(self.badges):
             badge = self.badges[name]
@@ -174,7 +206,7 @@ class BadgeOverlay(QObject):
                 self.badges.pop(name)
                 if badge.scene() is not None:
                     badge.scene().removeItem(badge)
-        self._sync_outlines(states)
+        self._sync_outlines(self.model.states())
         for name, state in states.items():
             item = items.get(name)
             if item is None:
@@ -182,8 +214,23 @@ class BadgeOverlay(QObject):
             badge = self.badges.get(name)
             if badge is None:
                 badge = self.badges[name] = StatusBadge(item)
-            badge.set_state(state, now)
+            badge.set_state(state, now, self.error_lines.get(name, "") if state.status == "failed" else "")
             badge._place()
+            badge.fit_zoom(self.zoom)
+
+    def set_error_line(self, node: str, line: str | None) -> None:
+        """The line of the node's log that says why it failed (shown in its badge's tooltip)."""
+        if line:
+            self.error_lines[node] = line
+        else:
+            self.error_lines.pop(node, None)
+        self.sync()
+
+    def set_zoom(self, zoom: float) -> None:
+        self.zoom = zoom
+        for badge in self.badges.values():
+            if shiboken6.isValid(badge):
+                badge.fit_zoom(zoom)
 
     def _sync_outlines(self, states: dict[str, NodeState]) -> None:
         """The canvas' own coloured outline (``PipelineScene.set_node_status``), when it has one."""

@@ -2,10 +2,13 @@
 
 One row per execution (its varied parameters, the metric's latest value, its status), best first,
 the best one highlighted, executions without the metric last. The metric chosen here is also
-the one the plot overlays (one curve per execution).
+the one the plot overlays (one curve per execution). Beside the table, in tabs: the sweep's
+parallel coordinates and a parameter-against-metric scatter (designer/run/sweep_plots.py).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -23,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.run.series import MetricSource
+from designer.run.sweep_plots import SweepPlots, SweepPoint
 from runner.api import rank_children
 
 COLUMNS = ["Rank", "Execution", "Parameters", "Value", "Status"]
@@ -47,6 +51,7 @@ class TaskRanking(QWidget):
         self.params: dict[int, str] = {}  # execution -> "lr=0.1 depth=3"
         self.statuses: dict[int, str] = {}
         self.sources: dict[int, MetricSource] = {}
+        self.values: dict[int, dict[str, Any]] = {}  # execution -> its varied parameters' values
         self.ranking: list[tuple[int, float | None]] = []
         self.title = QLabel(self)
         self.metric = QComboBox(self)
@@ -75,7 +80,11 @@ class TaskRanking(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
-        layout.addWidget(self.table, 1)
+        self.sweep = SweepPlots(self)
+        self.sweep.tabs.insertTab(0, self.table, "Ranking")
+        self.sweep.tabs.setCurrentIndex(0)
+        self.sweep.execution_picked.connect(self.select_execution)
+        layout.addWidget(self.sweep, 1)
 
     # --- what is ranked ------------------------------------------------------------------------
     def set_task(
@@ -84,6 +93,18 @@ class TaskRanking(QWidget):
         self.node, self.params, self.statuses, self.sources = node, params, statuses, sources
         self.title.setText(f"<b>{node}</b>: {len(params)} executions")
         self.update_metrics()
+
+    def set_values(self, values: dict[int, dict[str, Any]]) -> None:
+        """The executions' varied parameter values, as values (the plots need numbers, not text)."""
+        self.values = dict(values)
+        self.refresh()
+
+    def select_execution(self, child: int) -> None:
+        """Show execution ``child``'s row in the ranking (picked in a plot)."""
+        rows = [r for r in range(self.table.rowCount()) if self.table.item(r, 1).text() == f"#{child}"]
+        if rows:
+            self.sweep.tabs.setCurrentWidget(self.table)
+            self.table.selectRow(rows[0])
 
     def update_metrics(self) -> None:
         """Offer the numeric keys the executions printed (sources may have grown); rank again."""
@@ -152,6 +173,17 @@ class TaskRanking(QWidget):
                     item.setToolTip(f"best {metric}")
                 self.table.setItem(row, col, item)
         self.table.setHorizontalHeaderItem(3, QTableWidgetItem(metric or "Value"))
+        self.sweep.set_points(self.sweep_points(), metric, self.descending)
+
+    def sweep_points(self) -> list[SweepPoint]:
+        """Each execution's varied values and the latest value of every key it printed."""
+        points = []
+        for child in sorted(set(self.params) | set(self.sources)):
+            source = self.sources.get(child)
+            latest = {k: source.latest(k) for k in source.columns} if source is not None else {}
+            metrics = {k: float(v) for k, v in latest.items() if isinstance(v, int | float) and v == v}
+            points.append(SweepPoint(child, dict(self.values.get(child, {})), metrics))
+        return points
 
     def order_shown(self) -> list[int]:
         """The executions in the table's order (tests)."""

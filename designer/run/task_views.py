@@ -15,7 +15,7 @@ import shiboken6
 from designer.bridge.history import RunHistory
 from designer.bridge.run_controller import RunController
 from designer.bridge.run_details import child_name, format_params
-from designer.run.logs_dock import Line, LogsPanel, parse_log_text
+from designer.run.logs_panel import Line, LogsPanel, parse_log_text
 from designer.run.metrics_dock import MetricsPanel
 from runner.events import ApprovalRequested
 
@@ -68,6 +68,9 @@ class TaskViews:
         else:
             ranking = self.metrics.ranking
             ranking.set_task(node, params, details.child_statuses(node), self.metrics.task_sources(run, node))
+        values = {k: dict(children[k - 1]) for k in range(1, min(count, len(children)) + 1)}
+        if values != self.metrics.ranking.values:
+            self.metrics.ranking.set_values(values)
 
     def _on_task_events(self, _events: list[Any]) -> None:
         """A task's expansion, progress or executions' states: refresh its views if it is shown."""

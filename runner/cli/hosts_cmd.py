@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument(
         "url",
         help="ssh://ALIAS (HostName, User, Port, IdentityFile, ProxyJump... from ~/.ssh/config) "
-        "or ssh://user@host[:port]",
+        "or ssh://user@host[:port]; ray+ssh://... for a Ray cluster, reached through its head",
     )
     add.add_argument("--identity", help="private key file (its passphrase goes in the keyring)")
     add.add_argument("--gpus", type=int, default=0, help="GPUs the runner may hand out on this host")
@@ -40,6 +40,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add.add_argument(
         "--environment", action="append", default=[], help="valohai environment name this host serves"
+    )
+    add.add_argument(
+        "--ray-address",
+        help="Ray cluster: its address as the head sees it (default: auto, the one started there)",
+    )
+    add.add_argument(
+        "--ray-python",
+        help="Ray cluster: the head's Python with Ray (default: the one the `ray` command runs)",
     )
     add.add_argument("--replace", action="store_true", help="overwrite an existing entry")
     lst = sub.add_parser("list", help="list registered hosts")
@@ -114,7 +122,12 @@ def _add(args: argparse.Namespace, out: IO[str]) -> int:
         args.max_parallel,
         tuple(args.environment),
         args.gpu_access,
+        ray_address=args.ray_address,
+        ray_python=args.ray_python,
     )
+    if host.kind != "ray" and (host.ray_address or host.ray_python):
+        print("error: --ray-address and --ray-python are for ray+ssh:// hosts", file=sys.stderr)
+        return 2
     from runner.hosts.ssh_config import resolve
 
     route = resolve(host.url, host.identity)  # a broken ssh config entry is refused now, not at run time
@@ -145,6 +158,13 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
     from runner.hosts.service import test_host, use_found_gpus
 
     report = test_host(args.name, gpu_image=args.gpu_image or GPU_PROBE_IMAGE)
+    if getattr(report, "kind", "") == "ray":  # a Ray cluster: its nodes, their GPUs, what is free
+        from runner.ray.service import describe
+
+        out.write(
+            json.dumps(asdict(report), indent=2) + "\n" if args.json else "\n".join(describe(report)) + "\n"
+        )
+        return 0
     if args.use_gpus:
         use_found_gpus(args.name, report)
     if args.json:

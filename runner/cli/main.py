@@ -16,6 +16,7 @@ from runner.cli import (
     lint_cmd,
     reproduce_cmd,
     run_cmd,
+    settings_cmd,
     shell_cmd,
     tag_cmd,
     watch_cmd,
@@ -34,6 +35,7 @@ HEADLESS_COMMANDS = (
     archive_cmd,
     hosts_cmd,
     shell_cmd,
+    settings_cmd,
     completion_cmd,
 )
 
@@ -52,6 +54,37 @@ def build_parser(prog: str = "pipeline-designer") -> argparse.ArgumentParser:
     for module in HEADLESS_COMMANDS:
         module.register(subparsers)
     return parser
+
+
+def run_headless(args_list: list[str]) -> int:
+    """Parse and run one headless subcommand: the one place every subcommand's errors end.
+
+    A closed output pipe (``history --json | head -1``) ends it quietly with the status a shell
+    gives a program SIGPIPE ended (runner.cli.signals); a store that cannot be used (too new,
+    damaged, on a full disk: runner.store.health) prints what to do and exits 2.
+    """
+    import sys
+
+    from runner.cli.signals import EXIT_BROKEN_PIPE, silence
+    from runner.store.schema import StoreError
+
+    try:
+        try:
+            parser = build_parser()
+            args = parser.parse_args(args_list)  # --help and --version exit from in here
+            if args.command is None:
+                parser.print_help()
+                return 0
+            try:
+                return int(args.func(args) or 0)
+            except StoreError as exc:
+                print(f"pipeline-designer: error: {exc}", file=sys.stderr)
+                return 2
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+    except BrokenPipeError:
+        silence(sys.stdout)
+        return EXIT_BROKEN_PIPE
 
 
 def command_names(parser: argparse.ArgumentParser) -> set[str]:

@@ -4,12 +4,14 @@ Prints one line per node (status, elapsed time, last metric), redrawn in place o
 and as status-change lines otherwise, then the final table. Exit code 0 only when every
 node succeeded (or was reused), or a stop-pipeline action stopped the run; 1 when a node
 failed (or an error-pipeline action fired, or an approval was refused); 2 for usage/config
-errors; 130 when cancelled with Ctrl-C.
+errors; 130 when cancelled with Ctrl-C, 143 with SIGTERM, 129 with SIGHUP (each cancels the
+run as Ctrl-C does: its containers stopped, the run recorded ``cancelled``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import queue
 import shlex
@@ -17,7 +19,8 @@ import sys
 import time
 from typing import IO, Any
 
-from runner.cli.debug_args import add_debug_arguments, chosen_debug_nodes
+from runner.cli.debug_args import add_debug_arguments, chosen_debug_nodes, pycharm_target
+from runner.cli.signals import EXIT_BROKEN_PIPE, Stopped, silence, stop_signals
 from runner.deploy.serve import add_serve_arguments, serve_endpoints
 from runner.events import (
     ApprovalRequested,
@@ -35,7 +38,8 @@ STATUS_EXIT = {"succeeded": 0, "stopped": 0, "failed": 1, "cancelled": 130}
 EXIT_CODES = (
     "exit status: 0 when every node succeeded or a stop-pipeline action stopped the run; "
     "1 when a node failed, an error-pipeline action fired or an approval was refused; "
-    "2 for usage or config errors; 130 when cancelled (Ctrl-C)"
+    "2 for usage errors or a config with lint errors (nothing is started); 130 when cancelled "
+    "(Ctrl-C), 143 (SIGTERM), 129 (SIGHUP)"
 )
 
 
@@ -46,7 +50,8 @@ def add_engine_arguments(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FROM=TO",
-        help="run image TO where the YAML says FROM (also env PIPELINE_DESIGNER_IMAGE_MAP)",
+        help="run image TO where the YAML says FROM (over the saved settings' image map and "
+        "env PIPELINE_DESIGNER_IMAGE_MAP; see `pipeline-designer settings`)",
     )
     p.add_argument(
         "--backend",
@@ -55,13 +60,35 @@ def add_engine_arguments(p: argparse.ArgumentParser) -> None:
         help="docker: bind mounts (default); docker-archive: put/get archive; "
         "local: subprocess, NOT isolated",
     )
-    p.add_argument("--network", default=None, help="container network (default: the engine's default)")
+    p.add_argument(
+        "--network",
+        default=None,
+        help="container network; 'none' for no network (default: the saved settings', else the engine's)",
+    )
     p.add_argument(
         "--pull",
         choices=("missing", "never"),
         default="missing",
         help="pull images that are not on the engine (default) or never",
     )
+
+
+def engine_options(args: argparse.Namespace) -> tuple[dict[str, str], str | None]:
+    """The image map and network of a run: the saved settings (the designer's Preferences), then
+    env PIPELINE_DESIGNER_IMAGE_MAP, then the flags; a later one wins. Raises ValueError."""
+    from runner.api import image_map_from_env, load_settings, parse_image_map
+
+    settings = load_settings()
+    image_map = {**settings.image_map, **image_map_from_env(), **parse_image_map(args.image_map)}
+    return image_map, args.network if args.network is not None else settings.network
+
+
+def start_error(exc: BaseException, command: str, local: bool) -> str:
+    """Why a run could not start, translated when the engine said something we know."""
+    from runner.api import describe_engine_error
+
+    text = describe_engine_error(exc) if local else str(exc)
+    return f"pipeline-designer {command}: error: cannot start: {text}"
 
 
 def add_approval_arguments(p: argparse.ArgumentParser, otherwise: str) -> None:
@@ -112,10 +139,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument(
         "--host",
-        default="local",
+        default=None,
         metavar="local|NAME|NAME1,NAME2",
-        help="where nodes run: the local engine (default), a registered host, or a pool of them "
-        "(see `pipeline-designer hosts`); GPU steps go to hosts with free GPUs",
+        help="where nodes run: the local engine, a registered host, or a pool of them "
+        "(see `pipeline-designer hosts`); GPU steps go to hosts with free GPUs "
+        "(default: the saved settings' run target, else local)",
     )
     p.add_argument("--no-reuse", action="store_true", help="run every node even if unchanged")
     p.add_argument("--strict", action="store_true", help="join the step commands with && (stop at a failure)")
@@ -155,7 +183,7 @@ def param_values(items: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | None = None) -> int:
-    from runner.api import RunOptions, image_map_from_env, parse_image_map, plan_run, start_run
+    from runner.api import RunOptions, load_settings, plan_run, run_target_hosts, start_run
     from runner.config import ConfigLoadError
     from runner.execution.plan import PlanError
 
@@ -167,9 +195,11 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
             inputs.setdefault(key, []).append(value)
         if inputs and args.pipeline:
             raise ValueError("--input is for --step runs; pipelines get inputs from edges and defaults")
-        image_map = {**image_map_from_env(), **parse_image_map(args.image_map)}
+        image_map, network = engine_options(args)
         plan = plan_run(args.file, pipeline=args.pipeline, step=args.step, params=params, inputs=inputs)
-        hosts = [h.strip() for h in args.host.split(",") if h.strip()] or ["local"]
+        hosts = run_target_hosts(args.host if args.host is not None else load_settings().run_target) or [
+            "local"
+        ]
         if args.concurrency is None:
             args.concurrency = 1 << 16 if hosts != ["local"] else os.cpu_count() or 1
         if args.concurrency < 1:
@@ -178,6 +208,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         if unknown:
             raise ValueError(f"--approve: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
         debug_nodes = chosen_debug_nodes(args.debug, plan.nodes, args.pipeline, args.network)
+        pycharm = pycharm_target(args, plan.root_dir, debug_nodes, out)  # --debugger pycharm
         unknown = sorted(set(args.pause_before) - set(plan.nodes))
         if unknown:
             raise ValueError(f"--pause-before: no node {', '.join(unknown)} (nodes: {', '.join(plan.nodes)})")
@@ -195,42 +226,75 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
         debug_nodes=debug_nodes,
         capture_locals=args.capture_locals,
         pause_before=tuple(args.pause_before),
+        pycharm=pycharm,
     )
-    try:
-        handle = start_run(
-            plan,
-            options,
-            backend=args.backend,
-            network=args.network,
-            pull=args.pull,
-            hosts=hosts,
-            approve=args.approve,
-            approve_all=args.approve_all,
-        )
-    except Exception as exc:  # engine unreachable and the like
-        if hosts != ["local"]:  # host errors name the host and say what to do
-            print(f"pipeline-designer run: error: cannot start: {exc}", file=sys.stderr)
-            return 2
-        hint = " (is the Docker engine running? --backend local runs without it, not isolated)"
-        print(
-            f"pipeline-designer run: error: cannot start: {exc}{hint if args.backend != 'local' else ''}",
-            file=sys.stderr,
-        )
+    with stop_signals() as stopped:  # SIGTERM and SIGHUP cancel as Ctrl-C does
+        try:
+            handle = start_run(
+                plan,
+                options,
+                backend=args.backend,
+                network=network,
+                pull=args.pull,
+                hosts=hosts,
+                approve=args.approve,
+                approve_all=args.approve_all,
+            )
+        except KeyboardInterrupt:
+            print("\ncancelled before the run started", file=sys.stderr)
+            return stopped.exit_code
+        except Exception as exc:  # engine unreachable and the like
+            return _cannot_start(exc, hosts, args.backend)
+        return _follow_run(args, handle, out, stdin or sys.stdin, stopped)
+
+
+def _cannot_start(exc: Exception, hosts: list[str], backend: str) -> int:
+    from runner.api import StoreError
+
+    if isinstance(exc, StoreError):  # the run store, not the engine (runner.store.health)
+        print(f"pipeline-designer run: error: {exc}", file=sys.stderr)
         return 2
+    # Host errors name the host and say what to do; the local engine's are translated.
+    print(start_error(exc, "run", hosts == ["local"] and backend != "local"), file=sys.stderr)
+    return 2
+
+
+def _follow_run(args: argparse.Namespace, handle: Any, out: IO[str], stdin: IO[str], stopped: Stopped) -> int:
+    """Show the run until it ends; Ctrl-C, SIGTERM, SIGHUP or a closed output pipe cancel it."""
     for note in handle.notes:
         print(f"pipeline-designer run: {note}", file=sys.stderr)
     display = Progress(out, show_logs=args.logs)
     status: str | None = None
+    broken = False
     while status is None:
         # Ctrl-C may land anywhere in here: it always means "cancel", never "leave containers".
         try:
-            status = _follow(handle, display, stdin or sys.stdin)
+            status = _follow(handle, display, stdin)
+        except (KeyboardInterrupt, BrokenPipeError) as exc:
+            if isinstance(exc, BrokenPipeError):  # `run ... | head`: stop quietly
+                broken = True
+                silence(out)
+            with contextlib.suppress(OSError):
+                print("\ncancelling (stopping running containers)...", file=sys.stderr)
+            handle.cancel()
+    # Sleep, never join, until the run has ended: a second Ctrl-C must not leave it half-stopped
+    # (and a signal interrupting Thread.join makes Python 3.11 take the thread for finished).
+    while not handle.done:
+        try:
+            time.sleep(0.1)
         except KeyboardInterrupt:
-            print("\ncancelling (stopping running containers)...", file=sys.stderr)
             handle.cancel()
     handle.wait()
-    display.final()
-    print(f"run {handle.run_id}: {status}{display.stop_note(status)}", file=out)
+    try:
+        display.final()
+        print(f"run {handle.run_id}: {status}{display.stop_note(status)}", file=out)
+    except BrokenPipeError:
+        silence(out)
+        return EXIT_BROKEN_PIPE
+    if broken:
+        return EXIT_BROKEN_PIPE
+    if status == "cancelled" and stopped.signum is not None:
+        return stopped.exit_code
     # Endpoints of deployment nodes: print their URLs and serve until Ctrl-C (or stop them now).
     serve_endpoints(handle, out, serve=not args.no_serve and status == "succeeded", show_logs=args.logs)
     return STATUS_EXIT.get(status, 1)
@@ -322,7 +386,10 @@ class Progress:
         elif isinstance(event, DebuggerListening):  # one line a script (or a test) can wait for
             self._clear()
             where = f" ({event.node}: {event.script})" if event.script else f" ({event.node})"
-            print(f"debugger listening on {event.host}:{event.port}{where}", file=self.out, flush=True)
+            what = "debugger listening on"
+            if event.debugger == "pycharm":  # the node connects to PyCharm's debug server
+                what = "waiting for PyCharm's debug server on"
+            print(f"{what} {event.host}:{event.port}{where}", file=self.out, flush=True)
         elif isinstance(event, MetadataRecord):
             items = [f"{k}={v}" for k, v in event.record.items() if k != "_time"]
             if event.node in self.nodes:

@@ -5,22 +5,22 @@ Runs the pipeline each time a watched file's content changes or the schedule fir
 ``--save NAME`` stores the trigger in the YAML's sidecar instead of watching; ``--trigger NAME``
 watches with a saved one; ``--list`` lists them.
 
-Exit codes: 0 after ``--max-runs`` runs that all succeeded, or when stopped by SIGTERM; 1 when
+Exit codes: 0 after ``--max-runs`` runs that all succeeded, or when stopped by SIGTERM or SIGHUP; 1 when
 one of those runs did not succeed; 2 for usage/config errors; 130 when stopped with Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from runner.cli.run_cmd import add_approval_arguments, add_engine_arguments, pairs
+from runner.cli.run_cmd import add_approval_arguments, add_engine_arguments, engine_options, pairs
+from runner.cli.signals import stop_signals
 
 if TYPE_CHECKING:  # the CLI starts without importing cronsim or the runner's engine side
     from runner.triggers import Trigger
@@ -144,7 +144,6 @@ def _save(trigger: Trigger, yaml_path: Path, out: IO[str]) -> int:
 
 
 def _watch(args: argparse.Namespace, trigger: Trigger, yaml_path: Path, out: IO[str]) -> int:
-    from runner.api import image_map_from_env, parse_image_map
     from runner.config import ConfigLoadError
     from runner.execution.plan import PlanError
     from runner.triggers import ChangeDetector, ChangeSource, PipelineRunner, ScheduleSource, WatchLoop
@@ -154,14 +153,15 @@ def _watch(args: argparse.Namespace, trigger: Trigger, yaml_path: Path, out: IO[
         raise ValueError("--poll must be at least 0.1 seconds")
     if args.max_runs is not None and args.max_runs < 1:
         raise ValueError("--max-runs must be at least 1")
+    image_map, network = engine_options(args)
     runner = PipelineRunner(
         yaml_path,
         trigger.pipeline,
         params=dict(trigger.params),
-        image_map={**image_map_from_env(), **parse_image_map(args.image_map)},
+        image_map=image_map,
         start_kwargs={
             "backend": args.backend,
-            "network": args.network,
+            "network": network,
             "pull": args.pull,
             "approve": list(args.approve),
             "approve_all": args.approve_all,
@@ -195,21 +195,12 @@ def _watch(args: argparse.Namespace, trigger: Trigger, yaml_path: Path, out: IO[
 
     loop = WatchLoop(source, run_and_report, max_runs=args.max_runs, once_at_start=args.once_at_start)
     print(f"pipeline {trigger.pipeline}: {source.describe()}; Ctrl-C to stop", file=out, flush=True)
-    terminated: list[int] = []
-    main = threading.current_thread() is threading.main_thread()  # signals only go there
-    previous = signal.signal(signal.SIGTERM, lambda n, _f: _interrupt(terminated, n)) if main else None
-    try:
-        loop.run_forever()
-    except KeyboardInterrupt:
-        print("stopped", file=out, flush=True)
-        return 0 if terminated else 130
-    finally:
-        if main:
-            signal.signal(signal.SIGTERM, previous)
+    # SIGTERM and SIGHUP stop the watch like Ctrl-C: a run going on is cancelled, its containers removed.
+    with stop_signals() as stopped:
+        try:
+            loop.run_forever()
+        except KeyboardInterrupt:
+            with contextlib.suppress(OSError):
+                print("stopped", file=out, flush=True)
+            return 0 if stopped.signum is not None else 130
     return 1 if not_ok else 0
-
-
-def _interrupt(terminated: list[int], signum: int) -> None:
-    """SIGTERM stops the watch like Ctrl-C: a run going on is cancelled and its containers removed."""
-    terminated.append(signum)
-    raise KeyboardInterrupt

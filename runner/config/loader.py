@@ -252,11 +252,28 @@ def load_text(text: str, path: Path | None = None) -> LoadedConfig:
     return loaded
 
 
+# PyYAML notices some mistakes only at the next token, often on a later line: a key without
+# its ":" at the start of the next line, an unclosed quote or bracket at the end of the file.
+# For these its context mark (where the key, quote or bracket began) is where the user must
+# look, and the mistake has a plainer name than the parser's.
+_AT_CONTEXT = {
+    "while scanning a simple key": "this line has a key without its “:” (write key: value)",
+    "while scanning a quoted scalar": "this quoted text is never closed",
+    "while parsing a flow sequence": "this “[” list is never closed (or lacks a comma)",
+    "while parsing a flow mapping": "this “{” mapping is never closed (or lacks a comma)",
+}
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, path: Path | None) -> ConfigLoadError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "invalid YAML"
+    context = exc.context_mark
     if exc.context:
         problem = f"{problem} ({exc.context})"
+    plain = _AT_CONTEXT.get(exc.context or "")
+    if mark is not None and context is not None and plain and context.line < mark.line:
+        problem = f"{plain}; the parser noticed at line {mark.line + 1}: {exc.problem}"
+        mark = context
     return ConfigLoadError(
         f"YAML syntax error: {problem}",
         file=path,

@@ -103,7 +103,7 @@ def _schema_diagnostic(loaded: LoadedConfig, error: SchemaError) -> Diagnostic:
     return Diagnostic(
         "error",
         f"{where}: {message}" if where else message,
-        hint=_HINTS.get(str(error.validator), "see the valohai.yaml reference for this key"),
+        hint=_hint(error),
         file=loaded.display_name,
         line=mark.line,
         column=mark.column,
@@ -111,6 +111,20 @@ def _schema_diagnostic(loaded: LoadedConfig, error: SchemaError) -> Diagnostic:
         code=f"schema-{error.validator}",
         source=SOURCE,
     )
+
+
+def _hint(error: SchemaError) -> str:
+    if error.validator == "type" and error.validator_value == "string":
+        if isinstance(error.instance, dict):
+            return (
+                "YAML read this line as a mapping because of the ': ' in it; "
+                "put the whole line in single quotes"
+            )
+        if isinstance(error.instance, int | float) and not isinstance(error.instance, bool):
+            return f"quote it ('{error.instance}') if it is meant as text"
+        if isinstance(error.instance, list):
+            return "write one value here: a list is not allowed"
+    return _HINTS.get(str(error.validator), "see the valohai.yaml reference for this key")
 
 
 def _most_specific(error: SchemaError) -> SchemaError:

@@ -8,9 +8,7 @@ is never overwritten: the error says so and shows what to add.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +58,7 @@ def write_vscode_launch(project: Path, node: str, port: int, host: str = "127.0.
     data["configurations"] = [*configs, config]
     data.setdefault("version", "0.2.0")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".launch.", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=4)
-        fh.write("\n")
-    os.replace(tmp, path)  # atomic: never a half-written launch.json
+    from runner.config.document import atomic_write  # never a half-written launch.json
+
+    atomic_write(path, (json.dumps(data, indent=4) + "\n").encode("utf-8"))
     return path

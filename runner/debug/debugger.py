@@ -6,6 +6,12 @@ remote host) and waits for the debugger. It has no time limit and is never reuse
 "debugger listening on 127.0.0.1:PORT" is announced once debugpy really listens (the hook's
 marker line on stderr), and the forward closes with the node.
 
+With ``pycharm`` (a PyCharmTarget, runner.debug.pycharm) the debugger is PyCharm's instead:
+pydevd-pycharm is injected, listening for the runner on a published container port, and once
+its hook says so the runner joins it to PyCharm's debug server (runner.debug.ide_relay): the
+node waits for the user to start that server, and "waiting for PyCharm's debug server on
+HOST:PORT" is announced.
+
 With ``capture_locals`` every unit also gets the locals hook; its record (the injection's reports
 folder) is kept beside the unit's log, where the failure view finds it (runner.debug.failure).
 """
@@ -13,6 +19,7 @@ folder) is kept beside the unit's log, where the failure view finds it (runner.d
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -20,8 +27,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from runner.debug.ide_relay import IdeRelay
+from runner.debug.pycharm import PyCharmTarget
+from runner.debug.pycharm_config import configuration_name
 from runner.events import DebuggerListening, Event
-from runner.execution.inject import DEBUG_ENV, DEBUG_PORT, LOCALS_ENV
+from runner.execution.inject import (
+    DEBUG_ENV,
+    DEBUG_PORT,
+    LOCALS_ENV,
+    PYDEVD_CONTAINER_DIR,
+    PYDEVD_ENV,
+    PYDEVD_PORT,
+)
 from runner.execution.naming import split_unit
 
 # What the locals hook writes in the reports folder (runner/execution/inject/site/_pd_locals.py).
@@ -33,6 +50,8 @@ BREAKPOINT = "paused before this node (breakpoint); inputs staged"
 
 # The line the injected hook prints once debugpy listens (runner/execution/inject/site/_pd_debug.py).
 MARKER = "pipeline-designer: debugger listening on port"
+# The same for PyCharm's: its port listens for the runner (runner/execution/inject/site/_pd_pydevd.py).
+PYDEVD_MARKER = "pipeline-designer: waiting for PyCharm's debugger on port"
 
 
 @dataclass
@@ -57,13 +76,24 @@ class _Session:
 
 class DebugSessions:
     def __init__(
-        self, run_id: str, nodes: Iterable[str], backend: Any, hooks: DebugHooks, capture_locals: bool = False
+        self,
+        run_id: str,
+        nodes: Iterable[str],
+        backend: Any,
+        hooks: DebugHooks,
+        capture_locals: bool = False,
+        pycharm: PyCharmTarget | None = None,
     ) -> None:
         self.run_id = run_id
         self.nodes = frozenset(nodes)
         self.capture_locals = capture_locals
         self.backend = backend
         self.hooks = hooks
+        if pycharm is not None and pycharm.package is None:
+            raise ValueError("the PyCharm target has no pydevd-pycharm folder (start_run finds it)")
+        self.pycharm = pycharm if self.nodes else None
+        self._port = DEBUG_PORT if self.pycharm is None else PYDEVD_PORT
+        self._marker = MARKER if self.pycharm is None else PYDEVD_MARKER
         self._lock = threading.Lock()
         self._sessions: dict[str, _Session] = {}
 
@@ -81,8 +111,12 @@ class DebugSessions:
             spec.inject[LOCALS_ENV] = "1"
         if not self.wants(spec.node):
             return
-        spec.inject[DEBUG_ENV] = str(DEBUG_PORT)
-        spec.publish = (*spec.publish, DEBUG_PORT)
+        if self.pycharm is None:
+            spec.inject[DEBUG_ENV] = str(DEBUG_PORT)
+        else:
+            spec.inject[PYDEVD_ENV] = str(PYDEVD_PORT)
+            spec.inject_folders[PYDEVD_CONTAINER_DIR] = str(self.pycharm.package)
+        spec.publish = (*spec.publish, self._port)
         spec.time_limit = None  # paused at a breakpoint is not hanging
         spec.no_output_timeout = None
 
@@ -115,7 +149,7 @@ class DebugSessions:
 
     def _connect(self, node: str, session: _Session, handle: Any) -> None:
         try:
-            port, close = self.backend.forward_port(handle, DEBUG_PORT)
+            port, close = self.backend.forward_port(handle, self._port)
         except Exception as exc:
             session.error = str(exc) or type(exc).__name__
             self.hooks.runner_line(node, f"error: the debugger port cannot be reached: {session.error}")
@@ -126,7 +160,7 @@ class DebugSessions:
 
     def line(self, node: str, stream: str, text: str) -> None:
         """Every log line of a running node: the hook's marker means debugpy listens now."""
-        if stream != "stderr" or not text.startswith(MARKER):
+        if stream != "stderr" or not text.startswith(self._marker):
             return
         with self._lock:
             session = self._sessions.get(node)
@@ -163,11 +197,40 @@ class DebugSessions:
             if session.announced or not session.listening or session.port is None:
                 return
             session.announced = True
+        if self.pycharm is not None:
+            self._join_pycharm(node, session, self.pycharm)
+            return
         self.hooks.runner_line(
             node, f"debugger listening on 127.0.0.1:{session.port} (waiting for it to attach)"
         )
         self.hooks.emit(
             DebuggerListening(self.run_id, node, "127.0.0.1", session.port, session.script, time.time())
+        )
+
+    def _join_pycharm(self, node: str, session: _Session, target: PyCharmTarget) -> None:
+        """The node's pydevd listens: carry it to PyCharm's debug server once that is started."""
+        assert session.port is not None
+        say = functools.partial(self.hooks.runner_line, node)
+        relay = IdeRelay(session.port, (target.host, target.port), say)
+        forward_close = session.close
+
+        def close() -> None:
+            relay.close()
+            forward_close()
+
+        with self._lock:
+            session.close = close
+        relay.start()
+        name = configuration_name(split_unit(node)[0])
+        self.hooks.runner_line(
+            node,
+            f"waiting for PyCharm's debug server on {target.address}: start “{name}” "
+            f"(a Python Debug Server run configuration, pydevd-pycharm {target.build}) in PyCharm",
+        )
+        self.hooks.emit(
+            DebuggerListening(
+                self.run_id, node, target.host, target.port, session.script, time.time(), debugger="pycharm"
+            )
         )
 
     def finished(self, node: str, handle: Any = None) -> None:

@@ -40,6 +40,10 @@ class LocalTerminal:
         except OSError:  # EIO: the program ended and the pty closed
             return b""
 
+    def fileno(self) -> int:
+        """The pty's end on this side, for a selector waiting on its output."""
+        return self._fd
+
     def resize(self, rows: int, cols: int) -> None:
         with contextlib.suppress(OSError):
             fcntl.ioctl(self._fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))

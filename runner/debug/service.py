@@ -1,4 +1,5 @@
-"""What the designer uses to debug a node (``runner.api.debug``): shells, failures, attaching.
+"""What the designer uses to debug a node (``runner.api.debug``): shells, failures, attaching
+(VS Code's launch.json, PyCharm's run configuration and its ``PyCharmTarget`` for RunOptions).
 
 shell = debug.open_shell("RUN/NODE")          # debug.ShellError says why not
 failure = debug.failure_of(home, run_id, node) # the traceback of a failed node, or None
@@ -22,17 +23,26 @@ from runner.debug.failure import (
     source_context,
 )
 from runner.debug.local_pty import LocalTerminal
+from runner.debug.pycharm import DEFAULT_PORT as PYCHARM_PORT
+from runner.debug.pycharm import PyCharmSetupError, PyCharmTarget
+from runner.debug.pycharm import launcher as pycharm_launcher
+from runner.debug.pycharm_config import configuration_name, configured_port, write_pycharm_config
 from runner.debug.shell import Shell, open_shell
 from runner.debug.world import ShellError, code_root
 
 __all__ = [
     "BREAKPOINT",
+    "PYCHARM_PORT",
     "AttachConfigError",
     "Failure",
     "Frame",
+    "PyCharmSetupError",
+    "PyCharmTarget",
     "Shell",
     "ShellError",
     "code_root",
+    "configuration_name",
+    "configured_port",
     "editor_command",
     "failure_of",
     "last_error_line",
@@ -42,7 +52,9 @@ __all__ = [
     "open_shell",
     "open_terminal",
     "parse_traceback",
+    "pycharm_launcher",
     "source_context",
+    "write_pycharm_config",
     "write_vscode_launch",
 ]
 

@@ -39,7 +39,9 @@ class TerminalSession(Protocol):
 
 
 def _raw(sock: Any) -> Any:
-    """The socket under the SDK's hijacked response (a socket, or a paramiko channel over SSH)."""
+    """The socket under the SDK's hijacked response (a socket, or a paramiko channel over SSH).
+    The local engine's is a read-only ``SocketIO`` (``makefile("rb")``): writing the shell's
+    keys needs the socket itself, as docker-py's own interactive users do."""
     return getattr(sock, "_sock", sock)
 
 

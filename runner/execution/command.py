@@ -12,34 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from valohai_yaml.commands import build_command, join_command
-from valohai_yaml.excs import ValidationErrors
 from valohai_yaml.objs.parameter import Parameter
 from valohai_yaml.objs.parameter_map import ParameterMap
 
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off", ""}
-
-
-class ParameterError(ValueError):
-    """A parameter value is missing or does not validate; the message names the parameter."""
-
-
-def _cast_flag(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ParameterError(f"parameter {name!r}: {value!r} is not a flag value (true/false)")
-
-
-def _split_multiple(param: Parameter, value: Any) -> Any:
-    # A CLI string for a multiple parameter is split on its separator ("1,2" -> ["1", "2"]).
-    if param.multiple and isinstance(value, str):
-        return [piece for piece in value.split(param.multiple_separator) if piece != ""]
-    return value
+from runner.config.parameter_values import ParameterError, validate_value
 
 
 def resolve_parameters(
@@ -58,18 +34,11 @@ def resolve_parameters(
     values: dict[str, Any] = {}
     for name, param in parameters.items():
         value = explicit.get(name, param.default)
-        if param.type == "flag":
-            if value is not None:
-                values[name] = _cast_flag(name, value)
-            continue
         if value is None:
-            if not param.optional:
+            if param.type != "flag" and not param.optional:
                 raise ParameterError(f"parameter {name!r} is required and has no value")
             continue
-        try:
-            values[name] = param.validate(_split_multiple(param, value))
-        except ValidationErrors as exc:
-            raise ParameterError(f"parameter {name!r}: {'; '.join(map(str, exc.errors))}") from None
+        values[name] = validate_value(param, value)
     return values
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import docker
 import docker.errors
 
-from runner.execution import inject
+from runner.execution import deadman, inject
 from runner.execution.backend import Handle, Poll, Warn, poll_handle
 from runner.execution.collect import collect_dir, collect_tar
 from runner.execution.command import script_argv
@@ -37,7 +37,7 @@ from runner.execution.spec import (
 )
 from runner.store.artifacts import ArtifactStore
 
-_SCRIPT = f"{CONTAINER_ROOT}/runner/{SCRIPT_NAME}"
+SCRIPT_PATH = f"{CONTAINER_ROOT}/runner/{SCRIPT_NAME}"
 
 
 class ImageMissingError(RuntimeError):
@@ -62,6 +62,7 @@ class _DockerBase:
         self.network = network  # None: the engine's default network
         self.pull = pull  # "missing" or "never"
         self.init = init  # a tiny init as PID 1 forwards SIGTERM to the step
+        self._watchdogs: dict[str, deadman.Watchdog | None] = {}  # image -> its dead-man switch
 
     # launch ----------------------------------------------------------------
     def _ensure_image(self, image: str) -> None:
@@ -95,9 +96,10 @@ class _DockerBase:
             **inject.environment(spec.inject, pythonpath),
             **kwargs.pop("environment", {}),
         }
+        watchdog = self._watchdog(spec.image)  # its binary is in the runner folder (launch)
         return self.client.containers.create(
             spec.image,
-            command=script_argv(_SCRIPT, spec.script),
+            **deadman.arm_args(watchdog, script_argv(SCRIPT_PATH, spec.script)),
             entrypoint="",
             working_dir=f"{CONTAINER_ROOT}/repository",
             environment=env,
@@ -105,9 +107,17 @@ class _DockerBase:
             name=spec.container_name,
             volumes=volumes or {},
             init=self.init,
-            detach=True,
             **kwargs,
         )
+
+    def _watchdog(self, image: str) -> deadman.Watchdog | None:
+        """The dead-man switch for the image's architecture (runner.execution.deadman); it needs
+        the engine's init as PID 1."""
+        if image not in self._watchdogs:
+            self._ensure_image(image)
+            arch = deadman.image_arch(self.client, image)
+            self._watchdogs[image] = deadman.Watchdog.for_arch(arch) if self.init else None
+        return self._watchdogs[image]
 
     def _image_env(self, image: str, name: str) -> str:
         """A variable of the image's own environment ("" if unset): injection extends, never hides it."""
@@ -149,9 +159,12 @@ class _DockerBase:
         # Attach before start: attaching to an already exited container hangs on this engine,
         # and attaching first means not a byte of output is missed.
         try:
-            stream = self.client.api.attach(
-                container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
-            )
+            if deadman.armed(container):  # the same streams, plus the runner's heartbeat
+                stream: Any = deadman.attach(self.client.api, container.id, handle.wait)
+            else:
+                stream = self.client.api.attach(
+                    container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
+                )
             container.start()
         except Exception:
             self.cleanup(handle)  # a created-but-unstarted container must not be left behind
@@ -220,8 +233,11 @@ class DockerBindBackend(_DockerBase):
             str(workdir / sub): {"bind": f"{CONTAINER_ROOT}/{sub}", "mode": mode}
             for sub, mode in mounts.items()
         }
-        for host_dir, container_dir in inject.mounts(spec.inject).items():
+        for host_dir, container_dir in inject.mounts(spec.inject, spec.inject_folders).items():
             volumes[str(host_dir)] = {"bind": container_dir, "mode": "ro"}
+        watchdog = self._watchdog(spec.image)
+        if watchdog is not None:  # the dead-man switch (runner.execution.deadman)
+            shutil.copy(watchdog.binary, workdir / "runner" / Path(deadman.CONTAINER_PATH).name)
         if spec.inject:  # the features' writable folder (runner.execution.inject)
             reports = workdir / "runner-reports"
             reports.mkdir(exist_ok=True)
@@ -248,18 +264,8 @@ class DockerArchiveBackend(_DockerBase):
         container = self._create(spec, None)
         handle.state["container"] = container
         try:
-            with tempfile.TemporaryDirectory(dir=self.workroot) as tmp, tempfile.TemporaryFile() as tarball:
-                write_tree(spec, Path(tmp), CONTAINER_ROOT, self.artifacts)
-                with tarfile.open(fileobj=tarball, mode="w") as tar:
-                    _add_dir(tar, "valohai/repository")
-                    add_code_to_tar(spec, tar, "valohai/repository", self.artifacts)
-                    for sub in ("inputs", "outputs", "config", "runner"):
-                        tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
-                    for host_dir, container_dir in inject.mounts(spec.inject).items():
-                        _add_folder(tar, host_dir, container_dir.lstrip("/"))
-                    if spec.inject:  # the features' writable folder
-                        _add_dir(tar, inject.REPORTS_CONTAINER_DIR.lstrip("/"), mode=0o777)
-                tarball.seek(0)
+            with tempfile.TemporaryFile(dir=self.workroot) as tarball:
+                write_execution_tar(spec, self.artifacts, self.workroot, tarball, self._watchdog(spec.image))
                 self._upload(handle, container, tarball)
         except Exception:
             self.cleanup(handle)
@@ -288,6 +294,28 @@ class DockerArchiveBackend(_DockerBase):
         chunks, _stat = handle.state["container"].get_archive(root, chunk_size=1 << 20)
         reader = io.BufferedReader(_ChunkReader(chunks), 1 << 20)
         return inject.reports_from_tar(reader, root.rsplit("/", 1)[-1])
+
+
+def write_execution_tar(
+    spec: ExecutionSpec, artifacts: ArtifactStore, workroot: Path, tarball: Any, watchdog: Any = None
+) -> None:
+    """Everything the step's container needs as one tar rooted at ``/`` (the repository, inputs,
+    outputs, config, runner script, injected folders, the dead-man switch's binary when
+    ``watchdog``), for an engine reached by archive only; ``tarball`` is left at its start."""
+    with tempfile.TemporaryDirectory(dir=workroot) as tmp:
+        write_tree(spec, Path(tmp), CONTAINER_ROOT, artifacts)
+        with tarfile.open(fileobj=tarball, mode="w") as tar:
+            _add_dir(tar, "valohai/repository")
+            add_code_to_tar(spec, tar, "valohai/repository", artifacts)
+            for sub in ("inputs", "outputs", "config", "runner"):
+                tar.add(Path(tmp) / sub, arcname=f"valohai/{sub}")
+            for host_dir, container_dir in inject.mounts(spec.inject, spec.inject_folders).items():
+                _add_folder(tar, host_dir, container_dir.lstrip("/"))
+            if spec.inject:  # the features' writable folder
+                _add_dir(tar, inject.REPORTS_CONTAINER_DIR.lstrip("/"), mode=0o777)
+            if watchdog is not None:  # the dead-man switch (runner.execution.deadman)
+                tar.add(watchdog.binary, arcname=deadman.CONTAINER_PATH.lstrip("/"))
+    tarball.seek(0)
 
 
 def _add_folder(tar: tarfile.TarFile, root: Path, arcroot: str) -> None:

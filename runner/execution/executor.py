@@ -95,7 +95,9 @@ class Executor:
         # --debug nodes: debugpy injected, its port published/forwarded; captured locals
         # (runner.debug.debugger).
         hooks = DebugHooks(st.log.line, self._emit, lambda unit: locals_path(st.log.path(unit)))
-        self.debug = DebugSessions(run_id, options.debug_nodes, backend, hooks, options.capture_locals)
+        self.debug = DebugSessions(
+            run_id, options.debug_nodes, backend, hooks, options.capture_locals, options.pycharm
+        )
         # The run's code: a snapshot, the reads of each unit and the reuse decisions (recording).
         self.code = CodeRecorder(
             store,
@@ -318,6 +320,8 @@ class Executor:
         if node not in self.plan.nodes:
             raise ValueError(f"no node {node!r} (nodes: {', '.join(self.plan.nodes)})")
         self.plan.nodes[node].explicit.update(values)
+        changed = " ".join(f"{k}={v!r}" for k, v in values.items())
+        self.state.log.line(node, f"parameters set before it starts: {changed}")
 
     def _relaunch(self, node: str) -> None:
         """on-error: retry: the node runs again (a task node: every execution anew)."""

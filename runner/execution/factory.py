@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from runner.execution.backend import Backend
 from runner.execution.local_backend import LocalProcessBackend
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
+from runner.store.liveness import runner_alive
 
 BACKENDS = ("docker", "docker-archive", "local")
 
@@ -39,21 +39,43 @@ def make_backend(
     raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
 
 
-def recover_interrupted(store: RunStore, data_dir: Path, client: Any = None) -> list[str]:
-    """Mark runs whose process died as ``interrupted``; remove their containers and workdirs."""
-    recovered = []
-    for run in store.stale_runs():
-        store.mark_interrupted(run["id"], time.time())
-        backend = str(run.get("backend") or "")
-        # Remote hosts remove their leftovers at the next connect; the local engine's go now.
-        if backend.startswith("docker") or "local" in backend.partition(":")[2].split(","):
-            with contextlib.suppress(Exception):  # engine unreachable: the label still finds them later
-                from runner.execution.docker_backend import docker_client, remove_labelled
+def recover_interrupted(
+    store: RunStore, data_dir: Path, client: Any = None, docker: bool = True
+) -> list[str]:
+    """Mark runs whose process died as ``interrupted`` (their ids); remove what any run of this
+    store whose process is gone left: its containers on the local engine (stopped by their
+    dead-man switch already, runner.execution.deadman) and its work folders. Remote hosts remove
+    their leftovers at the next connect."""
+    recovered = store.mark_dead_runs()
+    gone: dict[str, bool] = {}
 
-                remove_labelled(client or docker_client(), run["id"])
-        shutil.rmtree(data_dir / "work" / run["id"], ignore_errors=True)
-        recovered.append(run["id"])
+    def dead(run_id: str) -> bool:
+        if run_id not in gone:
+            run = store.run(run_id)
+            gone[run_id] = run is not None and runner_alive(run) is False
+        return gone[run_id]
+
+    work = data_dir / "work"
+    for folder in work.iterdir() if work.is_dir() else ():
+        if folder.is_dir() and dead(folder.name):
+            shutil.rmtree(folder, ignore_errors=True)
+    if docker:
+        with contextlib.suppress(Exception):  # engine unreachable: the label still finds them later
+            from runner.execution.docker_backend import docker_client, remove_labelled
+
+            engine = client or docker_client()
+            for run_id in labelled_runs(engine):
+                if dead(run_id):
+                    remove_labelled(engine, run_id)
     return recovered
+
+
+def labelled_runs(client: Any) -> set[str]:
+    """The run ids of the runner's containers on an engine (any run, any home)."""
+    from runner.execution.spec import RUN_LABEL
+
+    found = client.containers.list(all=True, ignore_removed=True, filters={"label": RUN_LABEL})
+    return {c.labels.get(RUN_LABEL, "") for c in found} - {""}
 
 
 def make_host_pool(
@@ -93,6 +115,22 @@ def make_host_pool(
     configs = {n: registry.get(n) for n in names if n != "local"}
     workroot = data_dir / "work"
     workroot.mkdir(parents=True, exist_ok=True)
+    clusters = [n for n, cfg in configs.items() if cfg.kind == "ray"]
+    if clusters:  # Ray places every node of the run itself: a cluster is the run's only target
+        if len(names) > 1:
+            raise HostError(f"{clusters[0]} is a Ray cluster: run on it alone (--host {clusters[0]})")
+        from runner.ray.service import connect_cluster
+
+        return connect_cluster(
+            configs[clusters[0]],
+            workroot,
+            artifacts,
+            client_id(),
+            _active_runs(store),
+            local_client,
+            network,
+            pull,
+        )
     clients: dict[str, Any] = {}
     errors: dict[str, BaseException] = {}
     with ThreadPoolExecutor(max(len(configs), 1), thread_name_prefix="connect") as pool:
@@ -119,8 +157,7 @@ def make_host_pool(
     for name in errors:
         links[name].close()
     notes = [f"left out of this run: {exc}" for exc in errors.values()]
-    active = {r["id"] for r in store.runs(1000) if r["status"] == "running"}
-    active -= {r["id"] for r in store.stale_runs()}
+    active = _active_runs(store)
     cid = client_id()
     backends: dict[str, Any] = {}
     slots = []
@@ -148,3 +185,9 @@ def make_host_pool(
         container_of=lambda unit: container_name(run_id, unit),
     )
     return HostPool(backends, slots, notes, leases)
+
+
+def _active_runs(store: RunStore) -> set[str]:
+    """Runs whose process still runs them (their containers are not leftovers)."""
+    active = {r["id"] for r in store.runs(1000) if r["status"] == "running"}
+    return active - {r["id"] for r in store.stale_runs()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import json
@@ -60,20 +61,25 @@ def _local(
     pattern = str(Path(os.path.expanduser(source)) if allow_outside else Path(source))
     if not os.path.isabs(pattern):
         pattern = str(base / pattern)
-    matches = sorted(glob.glob(pattern, recursive=True)) if _GLOB_CHARS & set(source) else [pattern]
+    matches = [pattern]
+    if _GLOB_CHARS & set(source):  # "**" would follow a link to a folder round a loop
+        matches = [m for m in sorted(glob.glob(pattern, recursive=True)) if not _below_link(Path(m), base)]
     files: list[tuple[str, Path]] = []
     for match in matches:
-        path = Path(match).resolve()
+        path = _resolve(input_name, Path(match))
         if not allow_outside and not path.is_relative_to(base):
             raise InputError(
                 f"input {input_name!r}: default {source!r} points outside the YAML folder {base}; "
                 f"pass it explicitly with --input {input_name}=PATH"
             )
         if path.is_dir():
-            for dirpath, _dirs, names in os.walk(path):
+            for dirpath, _dirs, names in os.walk(path):  # links to folders are not followed
                 for name in sorted(names):
                     full = Path(dirpath) / name
-                    files.append((full.relative_to(path).as_posix(), full))
+                    target = (
+                        _link_target(input_name, full, base, allow_outside) if full.is_symlink() else full
+                    )
+                    files.append((full.relative_to(path).as_posix(), target))
         elif path.is_file():
             files.append((path.name, path))
     if not files:
@@ -83,6 +89,40 @@ def _local(
         sha, size = artifacts.put_file(path)
         out.append(InputFile(safe_file_name(name, f"input {input_name!r}"), sha, size, path.as_uri()))
     return out
+
+
+def _below_link(path: Path, base: Path) -> bool:
+    """Whether ``path`` is a link to a folder, or a folder between ``base`` and it is a link."""
+    if path.is_symlink() and path.is_dir():
+        return True
+    return any(p.is_symlink() for p in path.parents if p.is_relative_to(base) and p != base)
+
+
+def _resolve(input_name: str, path: Path) -> Path:
+    try:
+        return path.resolve(strict=path.is_symlink())
+    except (OSError, RuntimeError) as exc:  # a loop (ELOOP; RuntimeError before Python 3.13)
+        raise InputError(f"input {input_name!r}: {path} cannot be read: {_why(exc)}") from None
+
+
+def _link_target(input_name: str, link: Path, base: Path, allow_outside: bool) -> Path:
+    """A link inside a folder input stands for its file; a loop, a dangling link or (for a
+    default) one leading out of the YAML folder is refused with the path."""
+    target = _resolve(input_name, link)
+    if not target.is_file():
+        raise InputError(f"input {input_name!r}: {link} is a link to {target}, which is not a file")
+    if not allow_outside and not target.is_relative_to(base):
+        raise InputError(
+            f"input {input_name!r}: {link} links to {target}, outside the YAML folder {base}; "
+            f"pass it explicitly with --input {input_name}=PATH"
+        )
+    return target
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return "it is a symbolic link loop"
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def artifact_uri(sha256: str, name: str) -> str:

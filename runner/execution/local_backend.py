@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from runner.execution import inject
+from runner.execution import deadman, inject
 from runner.execution.backend import Handle, Poll, Warn, poll_handle
 from runner.execution.collect import collect_dir
 from runner.execution.command import script_argv
@@ -54,16 +54,26 @@ class LocalProcessBackend:
             env.update(inject.environment(spec.inject, base, str(inject.SITE_DIR), str(reports)))
         for key in ("VALOHAI_PORT", "VH_FLAT_LOCAL_OUTPUTS"):  # docs/runtime.md §2: must stay unset
             env.pop(key, None)
+        argv = script_argv(str(workdir / "runner" / SCRIPT_NAME), spec.script)
+        watchdog = deadman.Watchdog.for_this_machine()  # the step ends if this process dies
         proc = subprocess.Popen(
-            script_argv(str(workdir / "runner" / SCRIPT_NAME), spec.script),
+            watchdog.wrap(argv, str(watchdog.binary)) if watchdog else argv,
             cwd=workdir / "repository",
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if watchdog else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # its own process group, so terminate reaches children
         )
         handle.state["proc"] = proc
+        if watchdog is not None and proc.stdin is not None:
+            beat = proc.stdin
+
+            def send(data: bytes) -> None:
+                beat.write(data)
+                beat.flush()
+
+            deadman.Heartbeat(send, handle.wait, beat.close)
         readers = [
             threading.Thread(target=self._read, args=(handle, proc.stdout, "stdout"), daemon=True),
             threading.Thread(target=self._read, args=(handle, proc.stderr, "stderr"), daemon=True),

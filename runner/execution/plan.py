@@ -16,6 +16,7 @@ from valohai_yaml.objs.parameter import Parameter
 from valohai_yaml.objs.pipelines.override import Override
 from valohai_yaml.objs.step import Step
 
+from runner.config.diagnostics import Diagnostic
 from runner.config.sockets import ResolvedEdge, resolve_edges
 from runner.execution.conditions import ActionError, check_expression
 from runner.execution.placement import gpus_requested
@@ -24,6 +25,18 @@ from runner.execution.sweep import Sweep, SweepError, expand, sweep_from_task
 
 class PlanError(ValueError):
     """The pipeline/step cannot be planned; the message names the culprit."""
+
+
+class LintRefused(PlanError):
+    """The config has lint errors: nothing is started (a run would fail, or do what was not meant)."""
+
+    def __init__(self, file: str, errors: list[Diagnostic]) -> None:
+        self.errors = errors
+        listed = "\n".join(f"  {d.format()}".replace("\n", "\n  ") for d in errors)
+        super().__init__(
+            f"{file} has {len(errors)} lint error{'s' if len(errors) != 1 else ''}, so nothing was started:\n"
+            f"{listed}\nfix them and run again (`pipeline-designer lint {file}` lists them too)"
+        )
 
 
 @dataclass

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner.config.placeholders import DOUBLE_QUOTE_ACTIVE, applies_to, double_quoted_placeholders
 from runner.execution.command import ParameterError, build_script, render_command, resolve_parameters
 from runner.execution.inputs import InputError, Log, resolve_source, safe_file_name
 from runner.execution.plan import NodeTemplate, RunPlan
@@ -68,6 +69,31 @@ def edge_parameters(ctx: RunContext, node: str, results: dict[str, NodeResult]) 
                 )
             values[edge.target_key] = latest[edge.source_key]
     return values
+
+
+def _refuse_active_edge_values(ctx: RunContext, tpl: NodeTemplate, params: dict[str, Any]) -> None:
+    """A value printed by another node must not reach a placeholder the user wrapped in double
+    quotes if the shell would expand it there (docs/runtime.md §6; lint warns about the quotes)."""
+    lines = [tpl.command] if isinstance(tpl.command, str) else list(tpl.command)
+    quoted = [found for line in lines for found in double_quoted_placeholders(line)]
+    if not quoted:
+        return
+    for edge in ctx.plan.edges:
+        if edge.target_node != tpl.name or edge.source_type != "metadata" or edge.target_type != "parameter":
+            continue
+        value = params.get(edge.target_key)
+        pieces = value if isinstance(value, list) else [value]
+        if not any(DOUBLE_QUOTE_ACTIVE & set(str(piece)) for piece in pieces):
+            continue
+        for found in quoted:
+            if applies_to(found, edge.target_key):
+                raise PrepareError(
+                    f"node {tpl.name!r}: parameter {edge.target_key!r} came from "
+                    f"{edge.source_node}'s metadata {edge.source_key!r} and holds {value!r}; "
+                    f"{found.text} is inside double quotes in the command, where $, backticks, "
+                    "quotes and backslashes would be interpreted by the shell, so the value is refused. "
+                    f"Drop the double quotes around {found.text} (the value is quoted already)"
+                )
 
 
 def _edge_files(
@@ -159,6 +185,7 @@ def prepare_spec(
         params = resolve_parameters(tpl.parameters, explicit)
     except ParameterError as exc:
         raise PrepareError(f"node {tpl.name!r}: {exc}") from None
+    _refuse_active_edge_values(ctx, tpl, params)
     inputs = _resolve_inputs(ctx, tpl, results)
     commands = render_command(tpl.command, tpl.parameters, params, tpl.source_path)
     image = ctx.image_map.get(tpl.image, tpl.image)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from runner.dag.scheduler import Scheduler
 from runner.events import Event, LogLine
@@ -54,6 +54,9 @@ class RunOptions:
     debug_nodes: tuple[str, ...] = ()  # run under debugpy, waiting for a debugger (runner.debug)
     capture_locals: bool = False  # record each frame's locals at an uncaught Python exception
     pause_before: tuple[str, ...] = ()  # run-time breakpoints: held before they start (runner.debug)
+    # debug_nodes use PyCharm's debugger instead of debugpy: a runner.debug.pycharm.PyCharmTarget
+    # (its pydevd-pycharm is fetched by start_run before the run starts).
+    pycharm: Any = None
     keep_code: bool = True  # keep the code snapshot in the artifact store (off: hashed only)
     snapshot: str | None = None  # run this stored code snapshot instead of the folder (reproduce)
 

@@ -60,6 +60,9 @@ class ExecutionSpec:
     gpu_ids: tuple[str, ...] = ()  # GPUs of that host given to it (device_requests)
     # Runner features injected into its Python (runner.execution.inject): variable -> value.
     inject: dict[str, str] = field(default_factory=dict)
+    # Read-only folders those features need that only the run knows (a pydevd-pycharm version):
+    # container folder -> host folder.
+    inject_folders: dict[str, str] = field(default_factory=dict)
     # The run's code set (runner.execution.codeset.CodeSet): the repository is laid out from it,
     # exactly as recorded; None: copied from ``repository`` as it is now.
     code: Any = None

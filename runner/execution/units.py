@@ -36,6 +36,7 @@ from runner.events import (
     ReuseDecided,
 )
 from runner.execution.backend import Backend, Handle
+from runner.execution.engine_errors import describe_engine_error
 from runner.execution.plan import NodeTemplate
 from runner.execution.prepare import (
     NodeResult,
@@ -170,10 +171,15 @@ class UnitRunner:
             spec = launch.spec
             try:
                 handle = launch.future.result()
-            except Exception as exc:
-                st.log.line(unit, f"error: could not start: {exc}")
+            except Exception as exc:  # said in words the user can act on (the engine's own as detail)
+                why = describe_engine_error(
+                    exc, image=spec.image, network=getattr(self.backend, "network", None)
+                )
+                st.log.line(unit, f"error: could not start: {why}")
+                if why != str(exc):
+                    st.log.line(unit, f"engine said: {exc}")
                 self._hooks.finish(
-                    unit, FAILED, execution_id=spec.execution_id, message=f"could not start: {exc}"
+                    unit, FAILED, execution_id=spec.execution_id, message=f"could not start: {why}"
                 )
                 continue
             log = open(st.log.path(unit), "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in _complete)
@@ -376,4 +382,6 @@ def _outcome(reason: str, exit_code: int | None, error: str | None, collect_erro
         return FAILED, collect_error
     if exit_code == 0:
         return SUCCEEDED, ""
+    if exit_code == 137:  # 128 + SIGKILL: the kernel's OOM killer, or someone's kill -9
+        return FAILED, "exit code 137: killed (out of memory, or a signal)"
     return FAILED, f"exit code {exit_code}"

@@ -19,6 +19,7 @@ RESERVED = ("local",)
 # NVIDIA_VISIBLE_DEVICES read by an engine whose default runtime is nvidia.
 GPU_ACCESS = ("device-request", "env")
 FILE_NAME = "hosts.json"
+RAY_SCHEME = "ray+ssh"
 
 
 class HostConfigError(ValueError):
@@ -34,6 +35,9 @@ class HostConfig:
     max_parallel: int = 4
     environments: tuple[str, ...] = ()  # valohai environment names this host serves
     gpu_access: str = "device-request"  # see GPU_ACCESS
+    # A Ray cluster (url ray+ssh://): its address as the head sees it, and the head's Python.
+    ray_address: str | None = None  # None: "auto", the cluster started on the head
+    ray_python: str | None = None  # None: the interpreter of the head's `ray` command
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name) or self.name in RESERVED:
@@ -47,6 +51,11 @@ class HostConfig:
             raise HostConfigError(f"host {self.name!r}: --max-parallel must be at least 1")
         if self.gpu_access not in GPU_ACCESS:
             raise HostConfigError(f"host {self.name!r}: --gpu-access is one of {', '.join(GPU_ACCESS)}")
+
+    @property
+    def kind(self) -> str:
+        """ "ray" for a Ray cluster reached through its head (ray+ssh://), else "ssh"."""
+        return "ray" if self.url.startswith(RAY_SCHEME + "://") else "ssh"
 
     @property
     def hostname(self) -> str:
@@ -67,11 +76,15 @@ class HostConfig:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["environments"] = list(self.environments)
+        for key in ("ray_address", "ray_python"):
+            if data[key] is None:
+                del data[key]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HostConfig:
         known = {"name", "url", "identity", "gpus", "max_parallel", "environments", "gpu_access"}
+        known |= {"ray_address", "ray_python"}
         if not isinstance(data, dict) or not {"name", "url"} <= data.keys():
             raise HostConfigError(f"host entry {data!r} needs at least name and url")
         kwargs = {k: v for k, v in data.items() if k in known}
@@ -80,10 +93,13 @@ class HostConfig:
 
 
 def parse_url(url: str) -> tuple[str | None, str, int]:
-    """``ssh://user@host:port`` -> (user, host, port); refuses anything else."""
+    """``ssh://user@host:port`` (or ``ray+ssh://``, a Ray cluster's head) -> (user, host, port);
+    refuses anything else."""
     parts = urlsplit(url)
-    if parts.scheme != "ssh" or not parts.hostname:
-        raise HostConfigError(f"host URL {url!r} is not ssh://[user@]host[:port]")
+    if parts.scheme not in ("ssh", RAY_SCHEME) or not parts.hostname:
+        raise HostConfigError(
+            f"host URL {url!r} is not ssh://[user@]host[:port] (or ray+ssh://... for a Ray cluster's head)"
+        )
     if parts.password is not None:
         raise HostConfigError("host URL must not contain a password: it goes in the keyring")
     if parts.path not in ("", "/") or parts.query or parts.fragment:

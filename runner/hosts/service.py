@@ -133,7 +133,12 @@ def test_host(name: str, gpu_image: str = GPU_PROBE_IMAGE) -> HostReport:
             active = {r["id"] for r in store.runs(1000) if r["status"] == "running"} - stale
         finally:
             store.close()
-    return check_host(HostRegistry().get(name), client_id(), active, gpu_image=gpu_image)
+    host = HostRegistry().get(name)
+    if host.kind == "ray":  # its nodes, GPUs and what is free (runner.ray.service.ClusterReport)
+        from runner.ray.service import check_cluster
+
+        return check_cluster(host, client_id(), active)  # type: ignore[return-value]
+    return check_host(host, client_id(), active, gpu_image=gpu_image)
 
 
 def use_found_gpus(name: str, report: HostReport) -> HostConfig:

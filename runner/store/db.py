@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from runner.store.connection import StoreConnection, encode
+from runner.store.liveness import pid_alive, process_token, runner_alive
 from runner.store.records import ExecutionRecords
 from runner.store.run_filter import run_filter
 from runner.store.schema import input_rows
@@ -22,7 +24,8 @@ from runner.store.schema import input_rows
 class RunStore(ExecutionRecords, StoreConnection):
     # runs -----------------------------------------------------------------
     def create_run(self, run_id: str, **fields: Any) -> None:
-        fields = encode({"status": "running", "pid": os.getpid(), "host": socket.gethostname(), **fields})
+        me = {"status": "running", "pid": os.getpid(), "pid_start": process_token(os.getpid())}
+        fields = encode({**me, "host": socket.gethostname(), **fields})
         with self._tx() as db:
             self._insert_or_update(db, "runs", run_id, fields)
 
@@ -106,14 +109,17 @@ class RunStore(ExecutionRecords, StoreConnection):
         return out
 
     def stale_runs(self) -> list[dict[str, Any]]:
-        """Runs still marked running whose process on this host is gone (killed mid-run)."""
-        host = socket.gethostname()
-        stale = []
-        for run in self._query("SELECT * FROM runs WHERE status='running'"):
-            if run["host"] == host and run["pid"] and pid_alive(run["pid"]):
-                continue
-            stale.append(run)
-        return stale
+        """Runs still marked running whose process is gone (killed mid-run), or of another host."""
+        return [r for r in self._query("SELECT * FROM runs WHERE status='running'") if not runner_alive(r)]
+
+    def mark_dead_runs(self) -> list[str]:
+        """Mark the runs of this host whose process is gone ``interrupted`` (what every reader of
+        the store calls first, so a killed run never shows as running); their ids."""
+        running = self._query("SELECT * FROM runs WHERE status='running'")
+        dead = [r["id"] for r in running if runner_alive(r) is False]
+        for run_id in dead:
+            self.mark_interrupted(run_id, time.time())
+        return dead
 
     def mark_interrupted(self, run_id: str, ended: float) -> None:
         with self._tx() as db:
@@ -182,11 +188,4 @@ class RunStore(ExecutionRecords, StoreConnection):
         return [r["record"] for r in rows]
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+__all__ = ["RunStore", "pid_alive"]

@@ -153,6 +153,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, executions, outputs and metadata (the schema before versions)", _BASELINE),
     Migration(2, "code snapshots, reads, image digests, run tags and notes", _VERSIONING),
     Migration(3, "index the input files of executions recorded before migration 2", _backfill_inputs),
+    Migration(
+        4,
+        "the runner process's start time, so a pid handed to another process is not taken for a live run",
+        "ALTER TABLE runs ADD COLUMN pid_start TEXT",
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -62,7 +62,7 @@ class PipelineRunner:
         return plan_run(self.yaml_path, pipeline=self.pipeline, params=params)
 
     def __call__(self, reason: str) -> RunSummary:
-        from runner.api import RunOptions, start_run
+        from runner.api import RunOptions, describe_engine_error, start_run
         from runner.config import ConfigLoadError
         from runner.execution.plan import PlanError
 
@@ -86,7 +86,7 @@ class PipelineRunner:
         try:
             handle = start_run(plan, options, on_event=on_event, **self.start_kwargs)
         except Exception as exc:  # engine unreachable and the like: try again at the next fire
-            return RunSummary(reason, NOT_STARTED, message=f"cannot start: {exc}")
+            return RunSummary(reason, NOT_STARTED, message=f"cannot start: {describe_engine_error(exc)}")
         try:
             status = _wait(handle, asked)
         except KeyboardInterrupt:

@@ -17,6 +17,7 @@ from designer.welcome import (
     show_welcome,
     wait_for_checks,
 )
+from runner.execution.engine_check import NoImageError
 
 DEBIAN = {"ID": "debian"}
 
@@ -28,15 +29,49 @@ def _refuse(exc: BaseException):
     return ping
 
 
-def _check(ping, *, which=lambda name: None, platform="linux", release=DEBIAN, socket=False) -> EngineReport:
+def _check(
+    ping,
+    *,
+    start=lambda: "busybox:1",
+    which=lambda name: None,
+    platform="linux",
+    release=DEBIAN,
+    socket=False,
+) -> EngineReport:
     return check_engine(
-        ping=ping, which=which, platform=platform, os_release=lambda: release, socket_exists=lambda: socket
+        ping=ping,
+        start=start,
+        which=which,
+        platform=platform,
+        os_release=lambda: release,
+        socket_exists=lambda: socket,
     )
 
 
-def test_found() -> None:
+def test_found_once_a_test_container_started() -> None:
     report = _check(lambda: "20.10.24")
     assert report.state is EngineState.FOUND and "20.10.24" in report.detail and report.fix == ""
+    assert "busybox:1" in report.detail
+
+
+def test_an_engine_that_answers_but_cannot_start_a_container_is_not_found() -> None:
+    def no_bridge() -> str:
+        raise RuntimeError(
+            '500 Server Error: Internal Server Error ("failed to create endpoint x on network bridge: '
+            'adding interface veth1 to bridge docker0 failed: could not find bridge docker0")'
+        )
+
+    report = _check(lambda: "20.10.24", start=no_bridge)
+    assert report.state is EngineState.CANNOT_START
+    assert "bridge network is gone" in report.detail and "--network none" in report.fix
+
+
+def test_an_engine_without_images_says_so() -> None:
+    def no_images() -> str:
+        raise NoImageError("the engine has no images")
+
+    report = _check(lambda: "20.10.24", start=no_images)
+    assert report.state is EngineState.NO_IMAGES and "docker load" in report.fix
 
 
 def test_not_running_when_the_client_or_socket_exists() -> None:

@@ -7,8 +7,8 @@ node steps, pipeline parameter targets, command placeholders) so the file stays 
 One module per section of the file, all re-exported here: :mod:`.steps` (steps, their
 parameters and inputs), :mod:`.pipelines`, :mod:`.nodes`, :mod:`.edges`,
 :mod:`.overrides`, :mod:`.actions`, :mod:`.pipeline_parameters`, :mod:`.tasks` (sweeps),
-:mod:`.endpoints` and :mod:`.values`. :mod:`.rename` holds the rename-and-follow-references
-logic they share, ``_tree`` their private helpers.
+:mod:`.endpoints`, :mod:`.values` and :mod:`.paste` (whole copied bodies). :mod:`.rename`
+holds the rename-and-follow-references logic they share, ``_tree`` their private helpers.
 """
 
 from runner.config.edits import (
@@ -17,6 +17,7 @@ from runner.config.edits import (
     endpoints,
     nodes,
     overrides,
+    paste,
     pipeline_parameters,
     pipelines,
     steps,
@@ -28,6 +29,7 @@ from runner.config.edits.edges import *  # noqa: F403
 from runner.config.edits.endpoints import *  # noqa: F403
 from runner.config.edits.nodes import *  # noqa: F403
 from runner.config.edits.overrides import *  # noqa: F403
+from runner.config.edits.paste import *  # noqa: F403
 from runner.config.edits.pipeline_parameters import *  # noqa: F403
 from runner.config.edits.pipelines import *  # noqa: F403
 from runner.config.edits.steps import *  # noqa: F403
@@ -40,6 +42,7 @@ __all__ = [
     *endpoints.__all__,
     *nodes.__all__,
     *overrides.__all__,
+    *paste.__all__,
     *pipeline_parameters.__all__,
     *pipelines.__all__,
     *steps.__all__,

@@ -30,15 +30,19 @@ from runner.config.errors import DuplicateNameError
 
 __all__ = [
     "add_input",
+    "add_output",
     "add_parameter",
     "add_step",
     "remove_input",
+    "remove_output",
     "remove_parameter",
     "remove_step",
     "rename_input",
+    "rename_output",
     "rename_parameter",
     "rename_step",
     "set_input_field",
+    "set_output_field",
     "set_parameter_field",
     "set_step_field",
 ]
@@ -108,7 +112,7 @@ def _set_spec_field(doc: YamlDocument, step: str, table: str, name: str, key: st
 
 
 def _rename_spec(doc: YamlDocument, step: str, table: str, old: str, new: str) -> None:
-    kind = table[:-1]  # "parameter" | "input"
+    kind = table[:-1]  # "parameter" | "input" | "output"
     check_name(new, kind)
 
     def mutate(tree: Any) -> None:
@@ -193,3 +197,21 @@ def rename_input(doc: YamlDocument, step: str, old: str, new: str) -> None:
 
 def set_input_field(doc: YamlDocument, step: str, name: str, key: str, value: Any) -> None:
     _set_spec_field(doc, step, "inputs", name, key, value)
+
+
+# A declared output (``outputs: [{name, description}]``, valohai-yaml's schema) is a file name or
+# a glob; the designer draws it as an output port. Renaming it renames the edges drawn from it.
+def add_output(doc: YamlDocument, step: str, spec: dict[str, Any]) -> None:
+    _add_spec(doc, step, "outputs", spec)
+
+
+def remove_output(doc: YamlDocument, step: str, name: str) -> None:
+    _remove_spec(doc, step, "outputs", name)
+
+
+def rename_output(doc: YamlDocument, step: str, old: str, new: str) -> None:
+    _rename_spec(doc, step, "outputs", old, new)
+
+
+def set_output_field(doc: YamlDocument, step: str, name: str, key: str, value: Any) -> None:
+    _set_spec_field(doc, step, "outputs", name, key, value)

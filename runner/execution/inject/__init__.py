@@ -4,6 +4,8 @@ environment variable and then chains to the image's own sitecustomize.
 
 Features (each a module in ``site/``, and only loaded when its variable is set):
 ``PIPELINE_DESIGNER_DEBUG=<port>``: the step's Python waits for a debugger (debugpy, mounted too);
+``PIPELINE_DESIGNER_PYDEVD=<port>``: the step's Python is debugged by PyCharm (pydevd-pycharm, the
+folder the runner keeps for the user's PyCharm build, mounted too; ``_pd_pydevd``);
 ``PIPELINE_DESIGNER_CAPTURE_LOCALS=1``: an uncaught exception's frame locals are recorded;
 ``PIPELINE_DESIGNER_RECORD_READS=1``: the repository files each Python process reads are recorded
 (``_pd_reads``; runner.execution.reads turns them into what a node depends on).
@@ -24,8 +26,10 @@ Adding a feature:
 2. ``site/sitecustomize.py`` ``_features``: import and start it when its variable is set.
 3. A ``*_ENV`` constant here, and the runner puts it in ``ExecutionSpec.inject`` (variable -> value)
    for the executions that want it (a small collaborator of the executor, as runner.debug's).
-4. Extra read-only folders it needs in the container (debugpy): ``mounts``; reading its results
-   back: the backend's ``reports(handle)``, files under ``<name>/``.
+4. Extra read-only folders it needs in the container: ``mounts`` (debugpy, found with this
+   installation), or, for a folder known only at run time (pydevd-pycharm), the collaborator puts
+   it in ``ExecutionSpec.inject_folders`` (container folder -> host folder) and backends pass that
+   to ``mounts``. Reading its results back: the backend's ``reports(handle)``, files under ``<name>/``.
 """
 
 from __future__ import annotations
@@ -42,14 +46,19 @@ CONTAINER_DIR = "/valohai/inject"
 DEBUGPY_CONTAINER_DIR = "/valohai/inject-debugpy"
 DEBUG_ENV = "PIPELINE_DESIGNER_DEBUG"
 DEBUGPY_ENV = "PIPELINE_DESIGNER_DEBUGPY"
+PYDEVD_ENV = "PIPELINE_DESIGNER_PYDEVD"
+PYDEVD_LIB_ENV = "PIPELINE_DESIGNER_PYDEVD_LIB"
+PYDEVD_CONTAINER_DIR = "/valohai/inject-pydevd"
 LOCALS_ENV = "PIPELINE_DESIGNER_CAPTURE_LOCALS"
 READS_ENV = "PIPELINE_DESIGNER_RECORD_READS"
 REPORTS_ENV = "PIPELINE_DESIGNER_REPORTS"
 REPORTS_CONTAINER_DIR = "/valohai/runner-reports"
 MAX_REPORT_BYTES = 16 * 1024 * 1024  # a runaway feature cannot fill the run store
 DEBUG_PORT = 5678  # inside the container; published on a free port of 127.0.0.1
-# Not needed to debug a process started under debugpy (attach-to-pid helpers for other OSes).
-_DEBUGPY_SKIP = ("pydevd_attach_to_process", "__pycache__")
+PYDEVD_PORT = 5679  # the same for PyCharm's: the runner connects to it (runner/debug/ide_relay.py)
+# pydevd's attach-to-pid helpers are not needed to debug a process started with the debugger,
+# except its Linux thread helpers (it traces threads that already run with them).
+_ATTACH_DIR = "pydevd_attach_to_process"
 
 
 class InjectError(RuntimeError):
@@ -64,13 +73,16 @@ def debugpy_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))).parent
 
 
-def mounts(features: dict[str, str]) -> dict[Path, str]:
-    """Host folder -> container folder (read-only) for the features turned on."""
+def mounts(features: dict[str, str], folders: dict[str, str] | None = None) -> dict[Path, str]:
+    """Host folder -> container folder (read-only) for the features turned on; ``folders``: the
+    execution's own (``ExecutionSpec.inject_folders``, container folder -> host folder)."""
     if not features:
         return {}
     out = {SITE_DIR: CONTAINER_DIR}
     if DEBUG_ENV in features:
         out[debugpy_dir() / "debugpy"] = f"{DEBUGPY_CONTAINER_DIR}/debugpy"
+    for container_dir, host_dir in (folders or {}).items():
+        out[Path(host_dir).resolve()] = container_dir  # resolved: an archive must not hold a link
     return out
 
 
@@ -89,12 +101,20 @@ def environment(
     env["PYTHONPATH"] = site_dir + (f":{image_pythonpath}" if image_pythonpath else "")
     if DEBUG_ENV in features:
         env[DEBUGPY_ENV] = DEBUGPY_CONTAINER_DIR
+    if PYDEVD_ENV in features:
+        env[PYDEVD_LIB_ENV] = PYDEVD_CONTAINER_DIR
     return env
 
 
 def skip_in_archive(rel: str) -> bool:
     """Files of a mounted folder left out when it travels as an archive (remote hosts)."""
-    return any(part in _DEBUGPY_SKIP for part in rel.split("/"))
+    parts = rel.split("/")
+    if "__pycache__" in parts:
+        return True
+    if _ATTACH_DIR not in parts[:-1]:
+        return False
+    inside = parts[parts.index(_ATTACH_DIR) + 1 :]
+    return not (len(inside) == 1 and inside[0].startswith("attach_linux_") and inside[0].endswith(".so"))
 
 
 def read_reports(folder: Path) -> dict[str, bytes]:

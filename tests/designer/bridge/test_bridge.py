@@ -67,7 +67,7 @@ def test_a_start_that_fails_is_reported_and_clears_busy(qtbot, tmp_path: Path) -
     from designer.bridge.run_controller import RunController
 
     ctl = RunController()
-    plan = plan_run(_yaml(tmp_path, "true"), step="emit")
+    plan = plan_run(_yaml(tmp_path, "exit 0"), step="emit")
     with qtbot.waitSignal(ctl.events.run_failed, timeout=30_000) as blocker:
         ctl.start(plan, RunOptions(), backend="no-such-backend", home=tmp_path / "home")
     assert "no-such-backend" in blocker.args[0]

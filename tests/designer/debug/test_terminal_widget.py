@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from designer.debug.terminal_dock import TerminalPanel
 from designer.terminal.terminal_widget import TerminalWidget
 from runner.api import debug
+from tests.support.debug_containers import debug_containers
 
 pytestmark = [pytest.mark.docker, pytest.mark.gui]
 
@@ -88,10 +89,7 @@ def test_shell_in_a_failed_nodes_container(
     _type(qtbot, term, "exit 7")
     qtbot.waitUntil(lambda: tab.status == "ended", timeout=10_000)
     assert "exit status 7" in term.text()
-    left = docker_client.containers.list(all=True, filters={"label": "pipeline-designer.debug-of"})
-    assert [
-        c for c in left if c.labels.get("pipeline-designer.debug-of", "").startswith(failed_run.run_id)
-    ] == []
+    assert debug_containers(docker_client, failed_run.run_id) == []
 
 
 def _at(col: int, row: int, width: int, height: int) -> Any:

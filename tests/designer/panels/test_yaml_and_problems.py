@@ -10,37 +10,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
 from designer.document.model_api import edits
+from tests.designer.texts import PREP_TRAIN
 
 pytestmark = pytest.mark.gui
 
-FILE = """\
-# training pipeline
-- step:
-    name: prep
-    image: busybox
-    command: date
-- step:
-    name: train
-    image: busybox
-    command: date
-    parameters:
-      - name: epochs
-        type: integer
-        default: 3
-    inputs:
-      - name: data
-- pipeline:
-    name: p
-    nodes:
-      - name: prep
-        type: execution
-        step: prep
-      - name: train
-        type: execution
-        step: train
-    edges:
-      - [prep.output.*, train.input.data]
-"""
+FILE = "# training pipeline\n" + PREP_TRAIN
 
 
 @pytest.fixture
@@ -100,9 +74,9 @@ def test_typing_yaml_resyncs_the_canvas_as_one_undo_step(opened, qtbot) -> None:
 def test_invalid_yaml_text_shows_the_error_and_leaves_the_canvas(opened, qtbot) -> None:
     w = opened
     _type_at_end(w, "      - [unclosed\n")
-    qtbot.waitUntil(lambda: "Not applied" in w.yaml_panel.status.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "Does not parse" in w.yaml_panel.status.text(), timeout=3000)
     assert "line" in w.yaml_panel.status.text()
-    assert w.document.text == FILE
+    assert w.document.text == FILE + "      - [unclosed\n"  # kept as typed, never dropped
     assert set(w.scene.node_items) == {"prep", "train"} and len(w.scene.edge_items) == 1
     assert w.yaml_panel.editor.extraSelections()  # the error line is marked
 

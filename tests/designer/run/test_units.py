@@ -14,7 +14,7 @@ import pytest
 
 from designer.bridge.batching import next_batch
 from designer.bridge.node_states import NodeState
-from designer.run.logs_dock import Line, find_matches, parse_log_text
+from designer.run.logs_panel import Line, find_matches, parse_log_text
 from designer.run.outputs_panel import export_path, human_size, preview_kind
 from designer.run.runs_browser import param_diff
 from designer.run.series import GrowBuffer, MetricSource, ema, ema_extend, record_time, write_csv

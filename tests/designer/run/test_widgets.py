@@ -103,7 +103,7 @@ def test_metrics_redraw_is_throttled_not_per_record(qtbot, metrics) -> None:
 
 
 def test_logs_panel_streams_searches_follows_and_copies(qtbot) -> None:
-    from designer.run.logs_dock import LogsPanel
+    from designer.run.logs_panel import LogsPanel
 
     panel = LogsPanel()
     qtbot.addWidget(panel)
@@ -215,14 +215,15 @@ def test_outputs_preview_and_runs_browser_compare(qtbot, tmp_path: Path) -> None
     assert exported.read_bytes() == b"a,b\n1,2\n" and exported.name == "table.csv"
     browser = RunsBrowser(history)
     qtbot.addWidget(browser)
-    browser.keys_edit.setText("loss")
+    browser.set_file("/x/valohai.yaml")
     browser.refresh()
-    assert browser.tree.topLevelItemCount() == 2
-    top = browser.tree.topLevelItem(0)
-    assert top.text(0) == "20260101-000100-bbbbbb" and "succeeded" in top.text(2)
-    assert top.text(4) == "0:05" and top.text(5) == "loss=0.06667"
+    assert browser.visible_ids() == ["20260101-000100-bbbbbb", "20260101-000000-aaaaaa"]
+    headers = browser.model.headers()
+    top = {h: browser.proxy.index(0, c).data() for c, h in enumerate(headers)}
+    assert top["Run"] == "20260101-000100-bbbbbb" and "succeeded" in top["Status"]
+    assert top["Duration"] == "0:05" and top["loss"] == "0.06667" and top["lr"] == "0.2"
     with qtbot.waitSignal(browser.compare_requested) as blocker:
-        browser.tree.selectAll()
+        browser.table.selectAll()
         browser.compare_b.click()
     assert blocker.args == ["20260101-000000-aaaaaa", "20260101-000100-bbbbbb"]
     assert json.dumps(history.metadata("20260101-000000-aaaaaa-train")[0]["epoch"]) == "0"
@@ -273,7 +274,7 @@ def test_badges_follow_the_state_model_on_the_canvas(qtbot, tmp_path, monkeypatc
 
 
 def test_logs_view_is_throttled_but_keeps_every_line(qtbot) -> None:
-    from designer.run.logs_dock import LINES_PER_TICK, LogsPanel
+    from designer.run.logs_panel import LINES_PER_TICK, LogsPanel
 
     panel = LogsPanel()
     qtbot.addWidget(panel)

@@ -168,7 +168,8 @@ def test_invalid_yaml_is_a_usage_error(project, cli_env, capsys) -> None:
     path = project("- step: {name: s}\n- 42\n")
     path.write_text("just: a mapping\n")
     code, _ = _cli("run", str(path), "--step", "s")
-    assert code == 2 and "not a valid valohai.yaml" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and "nothing was started" in err and "a valohai.yaml is a list of steps" in err
     path.write_text("- step: [unclosed\n")
     code, _ = _cli("run", str(path), "--step", "s")
     assert code == 2 and "valohai.yaml:" in capsys.readouterr().err

@@ -291,7 +291,9 @@ def test_every_fires_on_schedule_and_reuses_unchanged_work(
 
 
 @pytest.mark.docker
-@pytest.mark.parametrize(("sig", "exit_code"), [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
+@pytest.mark.parametrize(
+    ("sig", "exit_code"), [(signal.SIGTERM, 0), (signal.SIGHUP, 0), (signal.SIGINT, 130)]
+)
 def test_stopping_the_watch_cancels_its_run_and_leaves_no_containers(
     sig: int, exit_code: int, yaml_path: Path, tmp_path: Path, docker_client
 ) -> None:

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from runner.cli.main import build_parser
-from runner.debug.shell import DEBUG_LABEL, open_shell
+from runner.debug.shell import open_shell
 from runner.debug.world import ShellError
+from tests.support.debug_containers import debug_containers
 
 pytestmark = pytest.mark.docker
 REPO = Path(__file__).resolve().parents[3]
@@ -64,12 +65,6 @@ def shell_cli(*argv: str) -> int:
     return int(args.func(args))
 
 
-def _debug_containers(docker_client: Any, *run_ids: str) -> list[str]:
-    """Debug containers of these runs' executions (their ids start with the run id)."""
-    found = docker_client.containers.list(all=True, ignore_removed=True, filters={"label": DEBUG_LABEL})
-    return [c.name for c in found if c.labels.get(DEBUG_LABEL, "").startswith(run_ids)]
-
-
 def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
     run_yaml, project, home: Path, docker_client: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,7 +99,7 @@ def test_shell_rebuilds_succeeded_failed_and_reused_worlds(
     capfd.readouterr()
     assert shell_cli("--network", "none", "latest/good", "--", "sh", "-c", CHECK) == 0
     assert capfd.readouterr().out.splitlines()[0] == "table.csv"
-    assert _debug_containers(docker_client, first.run_id, second.run_id) == []
+    assert debug_containers(docker_client, first.run_id, second.run_id) == []
     assert not list((home / "debug").iterdir())
 
 
@@ -205,14 +200,14 @@ def test_a_debug_container_whose_shell_process_died_is_removed_by_the_next_shell
     holder = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=REPO)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
-        assert len(_debug_containers(docker_client, outcome.run_id)) == 1
+        assert len(debug_containers(docker_client, outcome.run_id)) == 1
     finally:
         holder.kill()
         holder.wait()
-    assert len(_debug_containers(docker_client, outcome.run_id)) == 1  # still there: nobody ended it
+    assert len(debug_containers(docker_client, outcome.run_id)) == 1  # still there: nobody ended it
     shell = open_shell(f"{outcome.run_id}/bad", network="none")
     shell.close()
-    assert _debug_containers(docker_client, outcome.run_id) == []
+    assert debug_containers(docker_client, outcome.run_id) == []
 
 
 def test_the_debug_container_has_the_executions_own_code_when_its_snapshot_is_stored(
@@ -239,3 +234,58 @@ def test_the_debug_container_has_the_executions_own_code_when_its_snapshot_is_st
     shell = open_shell(f"{outcome.run_id}/good", network="none")
     assert "the code this execution ran with (snapshot snap-1)" in shell.banner
     shell.close()
+
+
+def test_the_interactive_cli_shell_on_a_real_terminal(
+    run_yaml, project, home: Path, docker_client: Any
+) -> None:
+    """``pipeline-designer shell RUN/NODE`` with no command, under a pseudo-terminal as a user's
+    terminal: raw keys in, the window size followed (SIGWINCH), the shell's exit status out."""
+    import select
+    import sys
+
+    from runner.debug.local_pty import LocalTerminal
+
+    outcome = run_yaml(project(PIPELINE), pipeline="p")
+    cli = [sys.executable, "-c", "from designer.cli import main; raise SystemExit(main())"]
+    term = LocalTerminal(
+        [*cli, "shell", "--network", "none", f"{outcome.run_id}/bad"], cwd=str(REPO), size=(30, 100)
+    )
+    seen = b""
+
+    def until(text: bytes, timeout: float = 30, again: bytes = b"") -> None:
+        """Read until ``text`` shows (failing, never hanging, after ``timeout``); ``again``:
+        typed once more each second meanwhile. Answers the shell's cursor-position query as a
+        terminal does (busybox's line editor asks, and takes keys typed before the answer for it)."""
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while text not in seen:
+            left = deadline - time.monotonic()
+            assert left > 0, seen
+            if not select.select([term], [], [], min(left, 1.0))[0]:
+                term.write(again)
+                continue
+            chunk = term.read()
+            assert chunk, seen
+            seen += chunk
+            if b"\x1b[6n" in chunk:
+                term.write(b"\x1b[1;1R")
+
+    until(b"debug container")
+    until(b"# ")
+    term.write(b"stty size\r")
+    until(b"30 100", again=b"stty size\r")
+    term.resize(40, 120)
+    # The CLI follows SIGWINCH on its own time: a size asked for at once may still be the old one.
+    term.write(b"stty size; cat /valohai/config/parameters.json\r")
+    until(b"40 120", again=b"stty size\r")
+    until(b'"mode": "broken"')
+    term.write(b"exit 4\r")
+    until(b"exit 4")
+    deadline = time.monotonic() + 30
+    while chunk := term.read():  # to the end: the pty closes when the CLI exits
+        seen += chunk
+        assert time.monotonic() < deadline, seen
+    assert term.exit_code() == 4, seen
+    term.close()
+    assert debug_containers(docker_client, outcome.run_id) == []

@@ -322,6 +322,7 @@ TASK_YAML = """\
       - {name: ns, targets: [t.parameter.n], default: [1, 2]}
     nodes:
       - {name: t, type: task, step: flaky, on-error: retry}
+    edges: []
 """
 
 

@@ -181,6 +181,7 @@ RANDOM = (
     name: rnd
     nodes:
       - {name: train, task: rnd, type: task}
+    edges: []
 """
 )
 
@@ -210,6 +211,7 @@ MANUAL = (
     name: manual
     nodes:
       - {name: train, task: sets, type: task}
+    edges: []
 """
 )
 
@@ -277,6 +279,7 @@ STOP = (
     name: until
     nodes:
       - {name: train, task: until, type: task}
+    edges: []
 """
 )
 
@@ -314,6 +317,7 @@ SLOW = (
     name: slow
     nodes:
       - {name: train, task: slow, type: task}
+    edges: []
 """
 )
 

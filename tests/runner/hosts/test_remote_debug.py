@@ -12,6 +12,8 @@ from runner.debug.shell import open_shell
 from runner.store.db import RunStore
 from tests.support.dap_client import DapClient, attach_and_break
 from tests.support.debug_cli import LISTENING, run_debug_cli
+from tests.support.debug_containers import run_containers, store_run_ids
+from tests.support.debug_project import LOOP_LINE, TRAIN
 from tests.support.remote import RemoteHost
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
@@ -21,14 +23,6 @@ STEP = """
     name: train
     image: {image}
     command: python3 train.py
-"""
-TRAIN = """\
-import json
-total = 0
-for i in range(3):
-    total += i * 10
-print(json.dumps({"total": total}))
-open("/valohai/outputs/total.txt", "w").write(str(total))
 """
 
 
@@ -40,7 +34,7 @@ def test_debug_a_remote_node_through_the_ssh_forward(
         ["run", str(path), "--step", "train", "--debug", "--host", "box", "--pull", "never"]
     )
     port = int(out.wait_for(LISTENING).group(1))
-    container = docker_client.containers.list(filters={"label": "pipeline-designer.node=train"})
+    container = run_containers(docker_client, store_run_ids(home)[0], node="train")
     published = {
         int(b["HostPort"])
         for c in container
@@ -56,7 +50,7 @@ def test_debug_a_remote_node_through_the_ssh_forward(
     shell.close()
     client = DapClient("127.0.0.1", port)
     try:
-        thread_id, local_vars = attach_and_break(client, str(path.parent), "train.py", 4)
+        thread_id, local_vars = attach_and_break(client, str(path.parent), "train.py", LOOP_LINE)
         assert local_vars["i"] == "0"
         client.request("setBreakpoints", source={"path": f"{path.parent}/train.py"}, breakpoints=[])
         client.request("continue", threadId=thread_id)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from runner.cli.main import build_parser
-from runner.debug.shell import DEBUG_LABEL, open_shell
+from runner.debug.shell import open_shell
+from tests.support.debug_containers import debug_containers, store_run_ids
 from tests.support.remote import RemoteHost, cli
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
@@ -82,4 +83,4 @@ def test_remote_nodes_shell_rebuilds_their_world_on_the_host(
     assert term.exit_code() == 5
     term.close()
     shell.close()
-    assert docker_client.containers.list(all=True, filters={"label": DEBUG_LABEL}) == []
+    assert debug_containers(docker_client, *store_run_ids(home)) == []  # this test's own, not anyone's

@@ -209,7 +209,7 @@ def test_a_yaml_that_no_longer_plans_is_reported_not_raised(tmp_path: Path) -> N
     yaml_path = tmp_path / "valohai.yaml"
     yaml_path.write_text("- step: [unclosed\n")
     summary = PipelineRunner(yaml_path, "p")("change: data/x")
-    assert summary.status == NOT_STARTED and "valohai.yaml:2:1: error: YAML syntax error" in summary.message
+    assert summary.status == NOT_STARTED and "valohai.yaml:1:9: error: YAML syntax error" in summary.message
     assert "not started" in summary.line() and "[change: data/x]" in summary.line()
     yaml_path.write_text("- step: {name: s, image: busybox, command: 'true'}\n")
     summary = PipelineRunner(yaml_path, "nope")("start")

@@ -55,10 +55,17 @@ def _module_file(name):
     return getattr(spec, "origin", None) if spec is not None else None
 
 
+def step_script():
+    """The script (or ``-m`` module file) this Python runs when it is one of the code folder's:
+    the process a debugger is meant for; None for pip, a ``-c`` one-liner, a tool."""
+    main = _main_file()
+    return main if main and _inside(main, _repository()) else None
+
+
 def start():
     port = os.environ.pop(ENV, "")  # taken: children of this process do not listen again
-    main = _main_file()
-    if not port or not main or not _inside(main, _repository()):
+    main = step_script()
+    if not port or not main:
         if port:
             os.environ[ENV] = port  # not the step's script (pip, a -c one-liner): leave it for that one
         return

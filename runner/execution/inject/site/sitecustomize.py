@@ -17,6 +17,10 @@ def _features():
         import _pd_debug
 
         _pd_debug.start()
+    if os.environ.get("PIPELINE_DESIGNER_PYDEVD"):
+        import _pd_pydevd
+
+        _pd_pydevd.start()
     if os.environ.get("PIPELINE_DESIGNER_CAPTURE_LOCALS"):
         import _pd_locals
 

@@ -232,3 +232,21 @@ def test_alias_bomb_under_the_expansion_limit_is_still_quick(tmp_path: Path) -> 
         subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO, timeout=3.5, check=True)
     except subprocess.TimeoutExpired:
         pytest.fail(f"still loading after {time.perf_counter() - started:.1f} s")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The sizes that were refused as "an alias bomb": 11,200 steps, a 20,000-node pipeline.
+        "".join(
+            f"- step:\n    name: s{i}\n    image: busybox\n    command: echo {i}\n" for i in range(11_200)
+        ),
+        "- step: {name: s, image: busybox, command: echo}\n- pipeline:\n    name: p\n    nodes:\n"
+        + "".join(f"      - {{name: n{i}, type: execution, step: s}}\n" for i in range(20_000))
+        + "    edges: []\n",
+    ],
+    ids=["11200-steps", "20000-nodes"],
+)
+def test_large_files_without_aliases_are_limited_only_by_size(text: str) -> None:
+    loaded = load_text(text)
+    assert not loaded.has_aliases and isinstance(loaded.data, list)

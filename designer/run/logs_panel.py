@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QTextCharFormat,
+    QTextCursor,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -102,6 +110,10 @@ class LogsPanel(QWidget):
         self.follow.setToolTip("Keep the newest line in view")
         self.follow.setChecked(True)
         self.follow.toggled.connect(lambda on: on and self._scroll_to_end())
+        self.wrap = QCheckBox("Wrap", self)
+        self.wrap.setToolTip("Wrap long lines to the width of the view (off: scroll sideways)")
+        self.wrap.setChecked(True)
+        self.wrap.toggled.connect(self.set_wrap)
         copy_b = _tool("Copy", "Copy the selection, or the whole log", self.copy)
         self.child_combo = QComboBox(self)
         self.child_combo.setToolTip("A task node's executions: all of them, or one")
@@ -112,11 +124,20 @@ class LogsPanel(QWidget):
         bar.setContentsMargins(6, 4, 6, 2)
         bar.setSpacing(6)
         bar.addWidget(self.title, 1)
-        for w in (self.child_combo, self.search, prev_b, next_b, self.match_label, self.follow, copy_b):
+        for w in (
+            self.child_combo,
+            self.search,
+            prev_b,
+            next_b,
+            self.match_label,
+            self.follow,
+            self.wrap,
+            copy_b,
+        ):
             bar.addWidget(w)
         self.view = QPlainTextEdit(self)
         self.view.setReadOnly(True)
-        self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.set_wrap(True)
         self.view.setMaximumBlockCount(MAX_LINES)
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setPointSizeF(max(8.5, font.pointSizeF() - 0.5))
@@ -126,6 +147,14 @@ class LogsPanel(QWidget):
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
+
+    def set_wrap(self, on: bool) -> None:
+        """Wrap long lines (an exception message is read whole) or keep one line per row."""
+        mode = QPlainTextEdit.LineWrapMode.WidgetWidth if on else QPlainTextEdit.LineWrapMode.NoWrap
+        self.view.setLineWrapMode(mode)
+        self.view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        if self.wrap.isChecked() != on:
+            self.wrap.setChecked(on)
 
     def _make_formats(self) -> dict[str, QTextCharFormat]:
         dark = self.palette().base().color().lightness() < 128
@@ -290,8 +319,8 @@ class LogsPanel(QWidget):
             if not block.isValid():
                 continue
             sel = QTextEdit.ExtraSelection()
-            sel.cursor = QTextCursor(block)
-            sel.cursor.select(QTextCursor.SelectionType.LineUnderCursor)
+            sel.cursor = QTextCursor(block)  # the whole log line, wrapped or not
+            sel.cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
             c = QColor(color)
             c.setAlpha(230 if n == self._match_at else 110)
             sel.format.setBackground(c)

@@ -1,0 +1,117 @@
+"""Small things that add up: the window fits the screen and names the folder, the empty-canvas hint
+is never clipped nor left behind the first node, Help lists every shortcut, tooltips name them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, Qt
+from PySide6.QtGui import QKeySequence
+
+from designer.app import _attach_run_ui
+from designer.shortcuts import ShortcutsDialog, shortcut_rows, shortcuts_action, show_shortcuts_in_tooltips
+from runner.store.paths import HOME_ENV
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The run UI's data folder (its history and logs) in the test's own folder."""
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+YAML = (
+    "- step: {name: hello, image: busybox, command: echo hi}\n- pipeline: {name: p, nodes: [], edges: []}\n"
+)
+
+
+def _open(window, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "valohai.yaml"
+    path.write_text(YAML, encoding="utf-8")
+    assert window.files.open_path(path, confirm=False)
+    return path
+
+
+def test_the_title_names_the_folder(window, tmp_path: Path) -> None:
+    _open(window, tmp_path / "mnist")
+    assert window.windowTitle().startswith(f"valohai.yaml — {tmp_path / 'mnist'}")
+    assert window.windowTitle().endswith("— Pipeline Designer")
+
+
+def test_the_window_fits_a_1600_px_screen(window, home: Path) -> None:
+    _attach_run_ui(window)  # every dock of the real application
+    assert window.minimumSizeHint().width() <= 1600 - 16  # room for the frame
+    window.resize(2400, 1400)
+    window.fit_to_screen()  # no saved geometry: the default size, then the screen's bounds
+    free = window.screen().availableGeometry()
+    assert window.width() <= max(free.width(), window.minimumSizeHint().width())
+    assert window.width() <= 1440 and window.height() <= max(free.height(), window.minimumSizeHint().height())
+
+
+class _Paints(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rects: list[QRect] = []
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.rects.append(event.rect())
+        return False
+
+
+def test_the_empty_canvas_hint_wraps_and_goes_with_the_first_node(window, tmp_path: Path, qtbot) -> None:
+    _open(window, tmp_path)
+    view = window.view
+    window.resizeDocks([window.palette_dock, window.inspector_dock], [400, 500], Qt.Orientation.Horizontal)
+    qtbot.wait(100)  # the docks' new sizes are laid out
+    assert 0 < view.viewport().width() < 500, "a narrow canvas, where the hint must wrap"
+    assert view.is_empty()
+    hint = view.hint_rect()
+    inner = view.viewport().rect().adjusted(23, 0, -23, 0)
+    assert inner.contains(hint), (hint, inner)  # wrapped inside the margins, not cut at the sides
+    paints = _Paints()
+    view.viewport().installEventFilter(paints)
+    window.editor.add_node("hello", QPointF(0, 0))
+    qtbot.waitUntil(lambda: any(r.contains(hint) for r in paints.rects), timeout=3000)
+    assert not view.is_empty()
+
+
+def test_help_lists_every_shortcut(window, home: Path) -> None:
+    _attach_run_ui(window)
+    window.menuBar().addMenu("&Help").addAction(shortcuts_action(window))
+    rows = {(group, what): keys for group, what, keys in shortcut_rows(window)}
+    native = QKeySequence.SequenceFormat.NativeText
+    assert rows[("File", "Save")] == QKeySequence(QKeySequence.StandardKey.Save).toString(native)
+    assert rows[("Edit", "Preferences")] == QKeySequence("Ctrl+,").toString(native)
+    assert rows[("Run", "Go to Next Failure")] == "F8"
+    assert rows[("Run", "Run Pipeline")] == "F5"
+    assert rows[("Help", "Keyboard Shortcuts")] == QKeySequence("Ctrl+/").toString(native)
+    assert ("Canvas", "Pan the canvas") in rows
+    dialog = ShortcutsDialog(window)
+    dialog.filter.setText("failure")
+    shown = [
+        dialog.tree.topLevelItem(i).child(j).text(0)
+        for i in range(dialog.tree.topLevelItemCount())
+        for j in range(dialog.tree.topLevelItem(i).childCount())
+        if not dialog.tree.topLevelItem(i).child(j).isHidden()
+    ]
+    assert shown == ["Go to Next Failure", "Go to Previous Failure"]
+    dialog.close()
+
+
+def test_toolbar_tooltips_name_their_shortcuts(window, home: Path, tmp_path: Path) -> None:
+    _attach_run_ui(window)
+    show_shortcuts_in_tooltips(window)
+    a = window.actions
+    native = QKeySequence.SequenceFormat.NativeText
+    assert a.save.toolTip().endswith(f"({QKeySequence(QKeySequence.StandardKey.Save).toString(native)})")
+    assert window.run_ui.run_action.toolTip() == "Run the pipeline (F5)"
+    assert window.run_ui.failures.next_action.toolTip().endswith("(F8)")
+    assert a.fit.toolTip().count("(F)") == 1  # a tip that named its key already is left alone
+    # A tooltip that changes (Undo names the edit) keeps its shortcut.
+    _open(window, tmp_path)
+    window.editor.add_node("hello", QPointF(0, 0))
+    undo_keys = ", ".join(k.toString(native) for k in a.undo.shortcuts())
+    assert a.undo.toolTip().startswith("Undo ") and a.undo.toolTip().endswith(f"({undo_keys})")

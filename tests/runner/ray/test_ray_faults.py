@@ -1,0 +1,91 @@
+"""Stopping and losing nodes on a real Ray cluster: cancel reaches the task and its container,
+a worker killed mid-task fails its node with the reason (and its container goes too)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from runner.hosts import service as hosts_service
+from runner.hosts.registry import HostConfig
+from tests.runner.ray.conftest import worker_of
+from tests.support import ray_runs
+from tests.support.images import BUSYBOX
+from tests.support.ray_cluster import PrivateEngine, RayTestCluster
+
+pytestmark = [pytest.mark.ray, pytest.mark.docker, pytest.mark.sshd]
+
+LONG = f"""
+- step:
+    name: long
+    image: {BUSYBOX}
+    command:
+      - echo started
+      - sleep 120
+- pipeline:
+    name: p
+    nodes:
+      - {{name: long, type: execution, step: long}}
+    edges: []
+"""
+
+
+def _containers(engine: PrivateEngine, name: str) -> list[str]:
+    return engine.docker("ps", "-aq", "--filter", f"name=^{name}$").stdout.split()
+
+
+def _running(engine: PrivateEngine, name: str) -> list[str]:
+    return engine.docker("ps", "-q", "--filter", f"name=^{name}$").stdout.split()
+
+
+def _started(record: ray_runs.RunRecord) -> bool:
+    return "started" in record.text("long", "stdout")
+
+
+def test_cancel_stops_and_removes_the_container_within_5_s(
+    ray_cluster: RayTestCluster, ray_host: HostConfig, project: Callable[..., Path]
+) -> None:
+    record = ray_runs.RunRecord()
+    handle = ray_runs.start(project(LONG), "p", [ray_host.name], record)
+    assert record.wait_for(lambda: _started(record), 120), record.lines
+    engine = ray_cluster.engines[worker_of(ray_cluster, record.placed("long")[0])]
+    name = f"vh-{handle.run_id}-long"
+    assert _containers(engine, name), "the step runs in a container on its worker's own engine"
+    t0 = time.monotonic()
+    handle.cancel()
+    while _containers(engine, name) and time.monotonic() - t0 < 30:
+        time.sleep(0.1)
+    gone_after = time.monotonic() - t0
+    assert handle.wait(60) == "cancelled"
+    assert gone_after < 5, f"the container was still there {gone_after:.1f} s after cancel"
+    assert record.final("long").status == "cancelled"
+
+
+def test_a_worker_killed_mid_task_fails_its_node_with_the_reason(
+    ray_cluster: RayTestCluster, ray_host: HostConfig, project: Callable[..., Path]
+) -> None:
+    record = ray_runs.RunRecord()
+    handle = ray_runs.start(project(LONG), "p", [ray_host.name], record)
+    assert record.wait_for(lambda: _started(record), 120), record.lines
+    worker = worker_of(ray_cluster, record.placed("long")[0])
+    engine, name = ray_cluster.engines[worker], f"vh-{handle.run_id}-long"
+    ray_cluster.kill_worker(worker)  # the node's Ray processes die at once, as with a lost machine
+    try:
+        assert handle.wait(90) == "failed"
+        message = record.final("long").message
+        assert "lost worker node" in message and "127.0.0.1" in message, message
+        # Its worker process died with the node, closing the container's stdin: the step stops.
+        deadline = time.monotonic() + 20
+        while _running(engine, name) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _running(engine, name), "the lost task's container kept running"
+        ray_cluster.add_worker(worker)
+        # Back in the cluster, the next connect removes what the lost run left on it.
+        report = hosts_service.test_host(ray_host.name)
+        assert report.leftovers_removed >= 1 and not _containers(engine, name)
+    finally:
+        if worker not in ray_cluster.nodes:
+            ray_cluster.add_worker(worker)

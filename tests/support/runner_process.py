@@ -1,0 +1,91 @@
+"""A runner in a process of its own, to kill: ``pipeline-designer run`` (the real CLI entry)
+started on a YAML, waited for until its first node prints ``started``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.support.images import BUSYBOX
+from tests.support.paths import REPO
+
+RUN_LABEL = "pipeline-designer.run-id"
+
+
+@dataclass
+class RunnerProcess:
+    proc: subprocess.Popen[str]
+    home: Path
+
+    def run_id(self, timeout: float = 60) -> str:
+        """The id of the run once a container of it is up (read from the run store)."""
+        from runner.store.db import RunStore
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if (self.home / "runs.sqlite3").exists():
+                store = RunStore(self.home / "runs.sqlite3")
+                try:
+                    running = [
+                        e
+                        for r in store.runs(5)
+                        for e in store.executions(r["id"])
+                        if e["status"] == "running"
+                    ]
+                finally:
+                    store.close()
+                if running:
+                    return str(running[0]["run_id"])
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the runner ended early: {self.proc.communicate()}")
+            time.sleep(0.1)
+        raise AssertionError("no node of the run started in time")
+
+
+def runner_env(home: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "PIPELINE_DESIGNER_HOME": str(home),
+        "PIPELINE_DESIGNER_IMAGE_MAP": f"busybox={BUSYBOX}",
+        **extra,
+    }
+
+
+@contextmanager
+def runner_process(
+    home: Path, *argv: str, env: dict[str, str] | None = None, **popen: Any
+) -> Iterator[RunnerProcess]:
+    """``pipeline-designer run ARGV...`` (network none, never pull); killed at the end if alive."""
+    cmd = [sys.executable, "-m", "designer.cli", "run", *argv, "--pull", "never"]
+    if "--host" not in argv:
+        cmd += ["--network", "none"]
+    kwargs: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env or runner_env(home), **kwargs)
+    try:
+        yield RunnerProcess(proc, home)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(30)
+
+
+def running_containers(client: Any, run_id: str) -> list[Any]:
+    return list(client.containers.list(filters={"label": f"{RUN_LABEL}={run_id}"}))
+
+
+def seconds_until_stopped(client: Any, run_id: str, limit: float = 30) -> float:
+    """How long until no container of the run is running (limit + 1 if they never stop)."""
+    t0 = time.monotonic()
+    while running_containers(client, run_id):
+        if time.monotonic() - t0 > limit:
+            return limit + 1
+        time.sleep(0.1)
+    return time.monotonic() - t0
