@@ -67,6 +67,11 @@ def step_cases(data: Any) -> list[Case]:
             adds=True,
         ),
         Case(
+            "add_item pasted-step",
+            lambda d: edits.add_item(d, "step", {**step, "name": "pasted-step"}),
+            adds=True,
+        ),
+        Case(
             f"remove_step {steps[-1]['name']}",
             lambda d: edits.remove_step(d, steps[-1]["name"]),
             removes=True,
@@ -85,7 +90,8 @@ def step_cases(data: Any) -> list[Case]:
 
 
 def spec_cases(data: Any) -> list[Case]:
-    return _table_cases(data, "parameters", "parameter") + _table_cases(data, "inputs", "input")
+    tables = (("parameters", "parameter"), ("inputs", "input"), ("outputs", "output"))
+    return [case for table, what in tables for case in _table_cases(data, table, what)]
 
 
 def _table_cases(data: Any, table: str, what: str) -> list[Case]:
@@ -102,7 +108,7 @@ def _table_cases(data: Any, table: str, what: str) -> list[Case]:
     if what == "parameter":
         key, value = "default", new_default(spec.get("default"))
     else:
-        key, value = "description", "edited input"
+        key, value = "description", f"edited {what}"
     out = [
         Case(
             f"rename_{what} {step}/{spec_name}", lambda d: rename(d, step, spec_name, spec_name + "-renamed")

@@ -63,6 +63,10 @@ def _node_cases(data: Any) -> list[Case]:
     if not nodes:
         return out
     node = nodes[0]["name"]
+    pasted = {**nodes[0], "name": "pasted-node"}
+    out.append(
+        Case(f"add_node_body {name}/pasted-node", lambda d: edits.add_node_body(d, name, pasted), adds=True)
+    )
     out += [
         Case(f"rename_node {name}/{node}", lambda d: edits.rename_node(d, name, node, node + "-renamed")),
         Case(
