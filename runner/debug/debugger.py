@@ -89,9 +89,9 @@ class DebugSessions:
         self.capture_locals = capture_locals
         self.backend = backend
         self.hooks = hooks
-        if pycharm is not None and pycharm.package is None:
+        self.pycharm = pycharm if self.nodes else None  # nothing to debug: nothing to set up
+        if self.pycharm is not None and self.pycharm.package is None:
             raise ValueError("the PyCharm target has no pydevd-pycharm folder (start_run finds it)")
-        self.pycharm = pycharm if self.nodes else None
         self._port = DEBUG_PORT if self.pycharm is None else PYDEVD_PORT
         self._marker = MARKER if self.pycharm is None else PYDEVD_MARKER
         self._lock = threading.Lock()

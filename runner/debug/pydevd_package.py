@@ -91,9 +91,23 @@ def ready_target(
     return replace(chosen, build=version, package=package)
 
 
+def _pip_python() -> str:
+    """A Python with pip: this one, or in the bundled application (no pip inside) the system's."""
+    if not getattr(sys, "frozen", False):
+        return sys.executable
+    found = shutil.which("python3") or shutil.which("python")
+    if found is None:
+        raise PyCharmSetupError(
+            f"fetching {PACKAGE} (once per PyCharm build) needs pip, and no python3 is on PATH: "
+            "install Python 3 with pip, then try again"
+        )
+    return found
+
+
 def _download(dest: Path, version: str, what: str) -> Path:
     requirement = f"{PACKAGE}=={version}" if version else PACKAGE
-    argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check"]
+    python = _pip_python()
+    argv = [python, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check"]
     argv += ["--quiet", "--dest", str(dest), requirement]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=FETCH_TIMEOUT, check=False)
@@ -109,7 +123,7 @@ def _download(dest: Path, version: str, what: str) -> Path:
     lines = [line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip()]
     why = next((line for line in reversed(lines) if line.startswith("ERROR")), lines[-1] if lines else "")
     if "No module named pip" in why:
-        why = f"pip is not installed for {sys.executable}"
+        why = f"pip is not installed for {python}"
     hint = (
         f" (PyCharm build {version} may have no {PACKAGE} release: give --pycharm-build with the build "
         "of the PyCharm you attach, as its Help ▸ About shows it)"

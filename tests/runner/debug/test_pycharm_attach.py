@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -87,3 +88,39 @@ def test_pycharm_options_are_checked(project: Any, home: Path, capsys: pytest.Ca
         args = build_parser().parse_args(["run", str(path), "--step", "train", *extra])
         assert args.func(args) == 2
         assert message in capsys.readouterr().err
+
+
+def test_cancelling_a_node_waiting_for_pycharm_ends_it_cleanly(
+    project: Any, home: Path, python_image: str, pydevd_pycharm: str, docker_client: Any,
+    container_label: dict[str, str],
+) -> None:  # fmt: skip
+    from runner.api import RunOptions, plan_run, start_run
+    from runner.debug.pycharm import PyCharmTarget
+    from runner.events import DebuggerListening
+
+    path = project(STEP.format(image=python_image), **{"train.py": TRAIN})
+    port = free_port()  # nothing ever listens there: PyCharm is not started
+    options = RunOptions(labels=container_label, debug_nodes=("train",), pycharm=PyCharmTarget(port=port))
+    handle = start_run(plan_run(path, step="train"), options, pull="never", client=docker_client, home=home)
+    try:
+        event = handle.events.get(timeout=60)
+        while not isinstance(event, DebuggerListening):
+            event = handle.events.get(timeout=60)
+        assert (event.debugger, event.port) == ("pycharm", port)
+        assert handle.executor.options.pycharm.build == pydevd_pycharm
+        threading.Event().wait(1)  # the runner knocks on the debug server meanwhile
+        handle.cancel()
+        assert handle.wait(60) == "cancelled"
+    finally:
+        handle.cancel()
+        handle.wait(30)
+    relays = [t for t in threading.enumerate() if t.name.startswith("ide-relay-")]
+    deadline = time.monotonic() + 5
+    while relays and time.monotonic() < deadline:
+        time.sleep(0.05)
+        relays = [t for t in relays if t.is_alive()]
+    assert relays == []  # the relay stopped knocking
+    left = docker_client.containers.list(
+        all=True, filters={"label": f"pipeline-designer.run-id={handle.run_id}"}
+    )
+    assert left == []
