@@ -2,7 +2,8 @@
 
 The connection, its lock and the schema's migrations: runner.store.connection and
 runner.store.schema. What an execution ran with (code snapshots) and lineage queries:
-runner.store.records.
+runner.store.records. Metadata records and their per-key numeric index:
+runner.store.metric_records.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from typing import Any
 
 from runner.store.connection import StoreConnection, encode
 from runner.store.liveness import pid_alive, process_token, runner_alive
+from runner.store.metric_records import MetricRecords
 from runner.store.records import ExecutionRecords
 from runner.store.run_filter import run_filter
 from runner.store.schema import input_rows
 
 
-class RunStore(ExecutionRecords, StoreConnection):
+class RunStore(ExecutionRecords, MetricRecords, StoreConnection):
     # runs -----------------------------------------------------------------
     def create_run(self, run_id: str, **fields: Any) -> None:
         me = {"status": "running", "pid": os.getpid(), "pid_start": process_token(os.getpid())}
@@ -175,17 +177,6 @@ class RunStore(ExecutionRecords, StoreConnection):
 
     def outputs(self, execution_id: str) -> list[dict[str, Any]]:
         return self._query("SELECT * FROM outputs WHERE execution_id=? ORDER BY path", (execution_id,))
-
-    def add_metadata(self, execution_id: str, seq: int, time: float, record: dict[str, Any]) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO metadata (execution_id, seq, time, record) VALUES (?, ?, ?, ?)",
-                (execution_id, seq, time, json.dumps(record)),
-            )
-
-    def metadata(self, execution_id: str) -> list[dict[str, Any]]:
-        rows = self._query("SELECT record FROM metadata WHERE execution_id=? ORDER BY seq", (execution_id,))
-        return [r["record"] for r in rows]
 
 
 __all__ = ["RunStore", "pid_alive"]

@@ -32,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.store import metric_index
+
 
 class StoreError(RuntimeError):
     """The store cannot be opened; the message names the file and what to do."""
@@ -157,6 +159,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         4,
         "the runner process's start time, so a pid handed to another process is not taken for a live run",
         "ALTER TABLE runs ADD COLUMN pid_start TEXT",
+    ),
+    Migration(
+        5,
+        "a per-key numeric index of metadata records (metric_blocks, metric_tail), so a plot reads a "
+        "key's series without decoding every record; records written before it are indexed",
+        metric_index.backfill,
     ),
 )
 LATEST = MIGRATIONS[-1].version

@@ -16,6 +16,7 @@ import pytest
 from runner.store import schema
 from runner.store.db import RunStore
 from runner.store.schema import LATEST, Migration, StoreVersionError
+from tests.runner.store.metric_series import series_from_json, series_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-v0" / "runs.sqlite3"
 OLD_TABLES = ("runs", "executions", "outputs", "metadata")
@@ -73,6 +74,21 @@ def test_upgraded_store_answers_every_query_on_old_rows(old_store: Path) -> None
         store.set_run_note(first["id"], "written before versions existed")
         assert store.run(first["id"])["note"] == "written before versions existed"
         assert [r["id"] for r in store.runs(tag="baseline")] == [first["id"]]
+    finally:
+        store.close()
+
+
+def test_upgraded_store_indexes_old_records_by_key(old_store: Path) -> None:
+    """Migration 5 indexes records written before it: each key's series is what the JSON says."""
+    store = RunStore(old_store)
+    try:
+        with sqlite3.connect(old_store) as db:
+            executions = [r[0] for r in db.execute("SELECT DISTINCT execution_id FROM metadata")]
+        assert executions
+        for execution_id in executions:
+            assert series_of(store.metric_series(execution_id)) == series_from_json(
+                store.metadata(execution_id)
+            )
     finally:
         store.close()
 
