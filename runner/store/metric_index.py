@@ -5,8 +5,8 @@ Written in the same transaction as the records (``runner.store.metric_records``)
 numeric value of a record (int or float, not bool; NaN and infinities kept) is a point
 ``(seq, value)`` of its key, and every record is a point of the pseudo-key ``_time`` (its
 ``_time`` as epoch seconds, NaN when it has none), so ``_time`` lists every record. A key's
-newest points wait as ``metric_tail`` rows; each time BLOCK of them gather they move into one
-``metric_blocks`` row: the values as little-endian float64, the seqs as little-endian int64
+newest points wait as ``metric_tail`` rows; each time BLOCK of them gather (or a batch brings at
+least DIRECT points of the key) they move into ``metric_blocks`` rows of at most BLOCK points: the values as little-endian float64, the seqs as little-endian int64
 unless they run one by one from ``first_seq`` (then NULL: a key printed in every record costs
 8 bytes a point).
 
@@ -28,7 +28,8 @@ from typing import Any
 
 from runner.metadata import numeric, record_time
 
-BLOCK = 4096  # points per block
+BLOCK = 4096  # points per block at most
+DIRECT = 256  # a write of this many points of a key goes straight into a block
 TIME_KEY = "_time"
 TABLES = ("metric_blocks", "metric_tail")
 
@@ -90,8 +91,12 @@ def points_of(rows: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, tuple[lis
         times[0].append(seq)
         times[1].append(record_time(record.get(TIME_KEY)))
         for key, value in record.items():
-            num = numeric(value)
-            if num is None or key == TIME_KEY:
+            kind = type(value)
+            if kind is float:  # the common case first: no call
+                num = value
+            elif kind is bool or (num := numeric(value)) is None:
+                continue
+            if key == TIME_KEY:
                 continue
             pts = out.get(key)
             if pts is None:
@@ -125,25 +130,26 @@ class IndexWriter:
             held = db.execute(
                 "SELECT COUNT(*) FROM metric_tail WHERE execution_id=? AND key=?", ident
             ).fetchone()[0]
-        if held + len(seqs) < BLOCK:
+        if held + len(seqs) < BLOCK and len(seqs) < DIRECT:  # a few points: rows, moved later
             _insert_tail(db, execution_id, key, seqs, values)
             self._tails[ident] = held + len(seqs)
             return
-        old = db.execute(
-            "SELECT seq, value FROM metric_tail WHERE execution_id=? AND key=? ORDER BY seq", ident
-        ).fetchall()
-        db.execute("DELETE FROM metric_tail WHERE execution_id=? AND key=?", ident)
-        pairs = [(s, math.nan if v is None else v) for s, v in old]
-        pairs.extend(zip(seqs, values, strict=True))
-        if old and pairs[len(old) - 1][0] >= seqs[0]:
-            pairs.sort(key=lambda p: p[0])
-        full = len(pairs) - len(pairs) % BLOCK
-        for start in range(0, full, BLOCK):
-            chunk = pairs[start : start + BLOCK]
-            write_block(db, execution_id, key, [s for s, _v in chunk], pack("d", (v for _s, v in chunk)))
-        rest = pairs[full:]
-        _insert_tail(db, execution_id, key, [s for s, _v in rest], [v for _s, v in rest])
-        self._tails[ident] = len(rest)
+        if held:
+            old = db.execute(
+                "SELECT seq, value FROM metric_tail WHERE execution_id=? AND key=? ORDER BY seq", ident
+            ).fetchall()
+            db.execute("DELETE FROM metric_tail WHERE execution_id=? AND key=?", ident)
+            if old:
+                seqs = [s for s, _v in old] + seqs
+                values = [math.nan if v is None else v for _s, v in old] + values
+                if seqs[len(old) - 1] >= seqs[len(old)]:  # never from the runner: it appends in order
+                    pairs = sorted(zip(seqs, values, strict=True), key=lambda p: p[0])
+                    seqs, values = [s for s, _v in pairs], [v for _s, v in pairs]
+        for start in range(0, len(seqs), BLOCK):
+            write_block(
+                db, execution_id, key, seqs[start : start + BLOCK], pack("d", values[start : start + BLOCK])
+            )
+        self._tails[ident] = 0
 
     def forget(self, execution_id: str) -> None:
         for ident in [i for i in self._tails if i[0] == execution_id]:
