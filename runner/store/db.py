@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from runner.events import TERMINAL_STATUSES
 from runner.store.connection import StoreConnection, encode
 from runner.store.liveness import pid_alive, process_token, runner_alive
 from runner.store.metric_records import MetricRecords
@@ -137,6 +138,8 @@ class RunStore(ExecutionRecords, MetricRecords, StoreConnection):
         inputs = fields.get("inputs")
         with self._tx() as db:
             self._insert_or_update(db, "executions", execution_id, encode(fields))
+            if fields.get("status") in TERMINAL_STATUSES:  # its metric index is complete from now on
+                self._index.seal(db, execution_id)
             if inputs is not None:  # indexed by content for lineage (runner.store.records)
                 db.execute("DELETE FROM execution_inputs WHERE execution_id=?", (execution_id,))
                 db.executemany(

@@ -1,51 +1,48 @@
 """The per-key numeric index of metadata records: a plot reads a key's series as packed
 float64 blocks instead of decoding every record's JSON (10 M records in well under a second).
 
-Written in the same transaction as the records (``runner.store.metric_records``): every
-numeric value of a record (int or float, not bool; NaN and infinities kept) is a point
-``(seq, value)`` of its key, and every record is a point of the pseudo-key ``_time`` (its
-``_time`` as epoch seconds, NaN when it has none), so ``_time`` lists every record. A key's
-newest points wait as ``metric_tail`` rows; each time BLOCK of them gather (or a batch brings at
-least DIRECT points of the key) they move into ``metric_blocks`` rows of at most BLOCK points: the values as little-endian float64, the seqs as little-endian int64
-unless they run one by one from ``first_seq`` (then NULL: a key printed in every record costs
-8 bytes a point).
+Every numeric value of a record (int or float, not bool; NaN and infinities kept) is a point
+``(seq, value)`` of its key, and every record a point of the pseudo-key ``_time`` (its ``_time``
+as epoch seconds, NaN when it has none). Points are written in ``metric_blocks`` rows, BLOCK
+records at a time: a key's values in a block as little-endian float64, its seqs as little-endian
+int64 unless they run one by one from ``first_seq`` (then NULL: a key printed in every record
+costs 8 bytes a point).
 
-The JSON records stay the truth (``metrics --json/--csv`` read them). The index is derived: left
-out of run archives, rebuilt from the records on import, by migration 5 for stores written
-before it, and whenever its last ``_time`` point is not the execution's last record.
+The records after the last indexed one (fewer than BLOCK while a run writes; none once its
+execution has ended) are the index's pending part: a reader decodes those from their JSON, so
+what it reads is always every record, whoever wrote them. The JSON records stay the truth
+(``metrics --json/--csv`` read them); the index is derived: left out of run archives, rebuilt
+from the records on import and, by migration 5, for stores written before it.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from runner.metadata import numeric, record_time
 
-BLOCK = 4096  # points per block at most
-DIRECT = 256  # a write of this many points of a key goes straight into a block
+BLOCK = 4096  # records a block covers
 TIME_KEY = "_time"
-TABLES = ("metric_blocks", "metric_tail")
+TABLES = ("metric_blocks",)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS metric_blocks (
     execution_id TEXT NOT NULL REFERENCES executions(id), key TEXT NOT NULL,
     first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, count INTEGER NOT NULL,
     seqs BLOB, vals BLOB NOT NULL, PRIMARY KEY (execution_id, key, first_seq)
-);
-CREATE TABLE IF NOT EXISTS metric_tail (
-    execution_id TEXT NOT NULL REFERENCES executions(id), key TEXT NOT NULL,
-    seq INTEGER NOT NULL, value REAL, PRIMARY KEY (execution_id, key, seq)
-) WITHOUT ROWID;
+)
 """
 
+_EXACT = 2**53  # ints below this convert to float without a range check
 _SWAP = sys.byteorder != "little"  # blobs are little-endian whatever the machine
+Points = dict[str, tuple[list[int], list[float]]]
+Rows = Sequence[tuple[int, dict[str, Any]]]
 
 
 @dataclass
@@ -59,8 +56,8 @@ class KeyPoints:
 
 @dataclass
 class StoredMetrics:
-    """An execution's numeric series as stored: ``records`` records whose seqs are ``record_seqs``
-    (packed int64) or, when None, 0 … records-1; ``keys[TIME_KEY]`` holds their times."""
+    """An execution's numeric series: ``records`` records whose seqs are ``record_seqs`` (packed
+    int64) or, when None, 0 … records-1; ``keys[TIME_KEY]`` holds their times."""
 
     records: int
     record_seqs: bytes | None = None
@@ -83,7 +80,7 @@ def unpack(kind: str, data: bytes) -> array:
     return arr
 
 
-def points_of(rows: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, tuple[list[int], list[float]]]:
+def points_of(rows: Iterable[tuple[int, dict[str, Any]]]) -> Points:
     """(seq, record) rows -> key -> (seqs, values), ``_time`` included for every record."""
     times: tuple[list[int], list[float]] = ([], [])
     out = {TIME_KEY: times}
@@ -91,10 +88,12 @@ def points_of(rows: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, tuple[lis
         times[0].append(seq)
         times[1].append(record_time(record.get(TIME_KEY)))
         for key, value in record.items():
-            kind = type(value)
-            if kind is float:  # the common case first: no call
+            kind = type(value)  # the common cases first, without a call
+            if kind is float:
                 num = value
-            elif kind is bool or (num := numeric(value)) is None:
+            elif kind is int and -_EXACT < value < _EXACT:
+                num = float(value)
+            elif kind is bool or kind is str or (num := numeric(value)) is None:
                 continue
             if key == TIME_KEY:
                 continue
@@ -106,67 +105,78 @@ def points_of(rows: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, tuple[lis
     return out
 
 
+def _decoded(rows: Iterable[tuple[int, str]]) -> list[tuple[int, dict[str, Any]]]:
+    return [(seq, json.loads(text)) for seq, text in rows]
+
+
 class IndexWriter:
-    """Appends points; remembers each (execution, key)'s tail length so a write that does not
-    fill a block costs only its rows (the count may be off after a rollback: then blocks are
-    merely shorter or longer, never wrong)."""
+    """Indexes records as they are written: a write costs nothing more until BLOCK records are
+    pending, then whole blocks of them are written (the pending ones decoded again from their JSON, the new
+    ones taken as given). Remembers each execution's last indexed seq and pending count (wrong
+    only after a rollback or another writer: then a block is merely shorter or longer)."""
 
     def __init__(self) -> None:
-        self._tails: dict[tuple[str, str], int] = {}
+        self._state: dict[str, tuple[int, int]] = {}  # execution -> (last indexed seq, pending)
 
-    def append(
-        self, db: sqlite3.Connection, execution_id: str, points: dict[str, tuple[list[int], list[float]]]
-    ) -> None:
-        for key, (seqs, values) in points.items():
-            if seqs:
-                self._append_key(db, execution_id, key, seqs, values)
-
-    def _append_key(
-        self, db: sqlite3.Connection, execution_id: str, key: str, seqs: list[int], values: list[float]
-    ) -> None:
-        ident = (execution_id, key)
-        held = self._tails.get(ident)
-        if held is None:
-            held = db.execute(
-                "SELECT COUNT(*) FROM metric_tail WHERE execution_id=? AND key=?", ident
+    def _load(self, db: sqlite3.Connection, execution_id: str) -> tuple[int, int]:
+        state = self._state.get(execution_id)
+        if state is None:
+            last = indexed_upto(db, execution_id)
+            pending = db.execute(
+                "SELECT COUNT(*) FROM metadata WHERE execution_id=? AND seq > ?", (execution_id, last)
             ).fetchone()[0]
-        if held + len(seqs) < BLOCK and len(seqs) < DIRECT:  # a few points: rows, moved later
-            _insert_tail(db, execution_id, key, seqs, values)
-            self._tails[ident] = held + len(seqs)
+            state = (last, pending)
+        return state
+
+    def written(self, db: sqlite3.Connection, execution_id: str, rows: Rows) -> None:
+        """``rows`` (seq, record) were just inserted, in seq order, in this transaction."""
+        last, pending = self._load(db, execution_id)
+        if rows and rows[0][0] <= last:  # written below the index (never by the runner)
+            rebuild(db, self, execution_id)
             return
-        if held:
-            old = db.execute(
-                "SELECT seq, value FROM metric_tail WHERE execution_id=? AND key=? ORDER BY seq", ident
-            ).fetchall()
-            db.execute("DELETE FROM metric_tail WHERE execution_id=? AND key=?", ident)
-            if old:
-                seqs = [s for s, _v in old] + seqs
-                values = [math.nan if v is None else v for _s, v in old] + values
-                if seqs[len(old) - 1] >= seqs[len(old)]:  # never from the runner: it appends in order
-                    pairs = sorted(zip(seqs, values, strict=True), key=lambda p: p[0])
-                    seqs, values = [s for s, _v in pairs], [v for _s, v in pairs]
-        for start in range(0, len(seqs), BLOCK):
-            write_block(
-                db, execution_id, key, seqs[start : start + BLOCK], pack("d", values[start : start + BLOCK])
-            )
-        self._tails[ident] = 0
+        self._state[execution_id] = (last, pending + len(rows))
+        if pending + len(rows) >= BLOCK:
+            self.seal(db, execution_id, rows, whole=False)
+
+    def seal(self, db: sqlite3.Connection, execution_id: str, rows: Rows = (), whole: bool = True) -> None:
+        """Index the pending records (``rows``: the newest of them, already decoded); all of them,
+        or with ``whole`` False only whole blocks (the rest stays pending)."""
+        last, pending = self._load(db, execution_id)
+        before: list[tuple[int, dict[str, Any]]] = []
+        if pending > len(rows):
+            sql = "SELECT seq, record FROM metadata WHERE execution_id=? AND seq > ?"
+            args: tuple[Any, ...] = (execution_id, last)
+            if rows:
+                sql, args = sql + " AND seq < ?", (*args, rows[0][0])
+            before = _decoded(db.execute(sql + " ORDER BY seq", args).fetchall())
+        todo = [*before, *rows]
+        n = len(todo) if whole else len(todo) - len(todo) % BLOCK
+        for start in range(0, n, BLOCK):
+            write_points(db, execution_id, points_of(todo[start : min(start + BLOCK, n)]))
+        self._state[execution_id] = (todo[n - 1][0] if n else last, len(todo) - n)
 
     def forget(self, execution_id: str) -> None:
-        for ident in [i for i in self._tails if i[0] == execution_id]:
-            del self._tails[ident]
+        self._state.pop(execution_id, None)
 
 
-def _insert_tail(
-    db: sqlite3.Connection, execution_id: str, key: str, seqs: list[int], values: list[float]
-) -> None:
-    db.executemany(
-        "INSERT OR REPLACE INTO metric_tail (execution_id, key, seq, value) VALUES (?, ?, ?, ?)",
-        [(execution_id, key, s, None if math.isnan(v) else v) for s, v in zip(seqs, values, strict=True)],
-    )
+def indexed_upto(db: sqlite3.Connection, execution_id: str) -> int:
+    """The seq of the last indexed record (-1: none)."""
+    row = db.execute(
+        "SELECT last_seq FROM metric_blocks WHERE execution_id=? AND key=? ORDER BY first_seq DESC LIMIT 1",
+        (execution_id, TIME_KEY),
+    ).fetchone()
+    return -1 if row is None else int(row[0])
+
+
+def write_points(db: sqlite3.Connection, execution_id: str, points: Points) -> None:
+    """One block per key of these points (of at most BLOCK records)."""
+    for key, (seqs, values) in points.items():
+        if seqs:
+            write_block(db, execution_id, key, seqs, pack("d", values))
 
 
 def write_block(
-    db: sqlite3.Connection, execution_id: str, key: str, seqs: list[int] | range, vals: bytes
+    db: sqlite3.Connection, execution_id: str, key: str, seqs: Sequence[int], vals: bytes
 ) -> None:
     """One block of ``len(seqs)`` points (``vals`` already packed)."""
     first, last = seqs[0], seqs[-1]
@@ -188,10 +198,12 @@ def write_dense(db: sqlite3.Connection, execution_id: str, key: str, first_seq: 
         write_block(db, execution_id, key, seqs, vals[8 * start : 8 * (start + n)])
 
 
-def read(db: sqlite3.Connection, execution_id: str) -> StoredMetrics | None:
-    """The execution's series, or None when the index does not cover its last record (a store
-    whose index must be rebuilt). One read transaction, so a run writing meanwhile is seen at one
-    moment: records and index agree."""
+Chunk = tuple[int, int, bytes | None, bytes]  # first seq, count, packed seqs (None: contiguous), values
+
+
+def read(db: sqlite3.Connection, execution_id: str) -> StoredMetrics:
+    """The execution's series: its blocks and its pending records, read in one transaction (so a
+    run writing meanwhile is seen at one moment)."""
     db.execute("BEGIN")
     try:
         blocks = db.execute(
@@ -199,57 +211,42 @@ def read(db: sqlite3.Connection, execution_id: str) -> StoredMetrics | None:
             "ORDER BY key, first_seq",
             (execution_id,),
         ).fetchall()
-        tail = db.execute(
-            "SELECT key, seq, value FROM metric_tail WHERE execution_id=? ORDER BY key, seq", (execution_id,)
+        upto = indexed_upto(db, execution_id)
+        pending = db.execute(
+            "SELECT seq, record FROM metadata WHERE execution_id=? AND seq > ? ORDER BY seq",
+            (execution_id, upto),
         ).fetchall()
-        last = db.execute("SELECT MAX(seq) FROM metadata WHERE execution_id=?", (execution_id,)).fetchone()[0]
     finally:
         db.execute("COMMIT")
-    parts: dict[str, list[tuple[int, int, bytes | None, bytes]]] = {}
+    parts: dict[str, list[Chunk]] = {}
     for key, first, count, seqs, vals in blocks:
         parts.setdefault(key, []).append((first, count, seqs, vals))
-    tails: dict[str, list[tuple[int, float]]] = {}
-    for key, seq, value in tail:
-        tails.setdefault(key, []).append((seq, math.nan if value is None else value))
-    for key, pts in tails.items():
-        seqs = [s for s, _v in pts]
-        parts.setdefault(key, []).append(
-            (seqs[0], len(seqs), _packed_seqs(seqs), pack("d", (v for _s, v in pts)))
-        )
+    for key, (seqs, values) in points_of(_decoded(pending)).items():
+        if seqs:
+            packed = None if seqs[-1] - seqs[0] == len(seqs) - 1 else pack("q", seqs)
+            parts.setdefault(key, []).append((seqs[0], len(seqs), packed, pack("d", values)))
     times = parts.pop(TIME_KEY, [])
-    time_seqs, n = _seqs_of(times)
-    if (time_seqs.last if n else None) != last:
-        return None
-    out = StoredMetrics(n, None if time_seqs.dense else time_seqs.packed(), {})
-    out.keys[TIME_KEY] = KeyPoints(b"".join(p[3] for p in times))
+    records, dense = _extent(times)
+    out = StoredMetrics(records, None if dense else _seqs(times))
+    out.keys[TIME_KEY] = KeyPoints(b"".join(c[3] for c in times))
     for key, chunks in parts.items():
-        seqs, count = _seqs_of(chunks)
-        same = seqs.dense and time_seqs.dense and count == n
-        out.keys[key] = KeyPoints(b"".join(p[3] for p in chunks), None if same else seqs.packed())
+        count, key_dense = _extent(chunks)
+        same = key_dense and dense and count == records
+        out.keys[key] = KeyPoints(b"".join(c[3] for c in chunks), None if same else _seqs(chunks))
     return out
 
 
-def _packed_seqs(seqs: list[int]) -> bytes | None:
-    return None if seqs[-1] - seqs[0] == len(seqs) - 1 else pack("q", seqs)
-
-
-@dataclass
-class _Seqs:
-    chunks: list[tuple[int, int, bytes | None, bytes]]
-    dense: bool  # 0, 1, 2 … with no gap
-    last: int
-
-    def packed(self) -> bytes:
-        return b"".join(s if s is not None else pack("q", range(f, f + c)) for f, c, s, _v in self.chunks)
-
-
-def _seqs_of(chunks: list[tuple[int, int, bytes | None, bytes]]) -> tuple[_Seqs, int]:
-    n, dense, last = 0, True, -1
+def _extent(chunks: list[Chunk]) -> tuple[int, bool]:
+    """(points, whether their seqs are 0, 1, 2 … with no gap)."""
+    n, dense = 0, True
     for first, count, seqs, _vals in chunks:
         dense = dense and seqs is None and first == n
         n += count
-        last = first + count - 1 if seqs is None else unpack("q", seqs[-8:])[0]
-    return _Seqs(chunks, dense, last), n
+    return n, dense
+
+
+def _seqs(chunks: list[Chunk]) -> bytes:
+    return b"".join(s if s is not None else pack("q", range(f, f + c)) for f, c, s, _v in chunks)
 
 
 def last_values(db: sqlite3.Connection, execution_id: str) -> dict[str, float]:
@@ -261,17 +258,18 @@ def last_values(db: sqlite3.Connection, execution_id: str) -> dict[str, float]:
         (execution_id,),
     ):
         out[key] = unpack("d", vals[-8:])[0]
-    for key, value in db.execute(
-        "SELECT key, value FROM metric_tail t WHERE execution_id=? AND seq = "
-        "(SELECT MAX(seq) FROM metric_tail WHERE execution_id=t.execution_id AND key=t.key)",
-        (execution_id,),
-    ):
-        out[key] = math.nan if value is None else value
+    pending = db.execute(
+        "SELECT seq, record FROM metadata WHERE execution_id=? AND seq > ? ORDER BY seq",
+        (execution_id, indexed_upto(db, execution_id)),
+    ).fetchall()
+    for key, (_s, values) in points_of(_decoded(pending)).items():
+        if values:
+            out[key] = values[-1]
     out.pop(TIME_KEY, None)
     return out
 
 
-def rebuild(db: sqlite3.Connection, writer: IndexWriter, execution_id: str, chunk: int = 20_000) -> None:
+def rebuild(db: sqlite3.Connection, writer: IndexWriter, execution_id: str) -> None:
     """Index an execution's records afresh from their JSON (inside the caller's transaction)."""
     for table in TABLES:
         db.execute(f"DELETE FROM {table} WHERE execution_id=?", (execution_id,))
@@ -280,19 +278,18 @@ def rebuild(db: sqlite3.Connection, writer: IndexWriter, execution_id: str, chun
     while True:
         rows = db.execute(
             "SELECT seq, record FROM metadata WHERE execution_id=? AND seq > ? ORDER BY seq LIMIT ?",
-            (execution_id, after, chunk),
+            (execution_id, after, BLOCK),
         ).fetchall()
         if not rows:
-            return
-        writer.append(db, execution_id, points_of((seq, json.loads(text)) for seq, text in rows))
+            break
+        write_points(db, execution_id, points_of(_decoded(rows)))
         after = rows[-1][0]
+    writer.forget(execution_id)
 
 
 def backfill(db: sqlite3.Connection) -> None:
     """Migration 5: create the index and index every execution's records written before it."""
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    db.execute(SCHEMA)
     writer = IndexWriter()
     for (execution_id,) in db.execute("SELECT DISTINCT execution_id FROM metadata").fetchall():
         rebuild(db, writer, execution_id)

@@ -1,8 +1,6 @@
-"""An execution's metadata records: written with their per-key numeric index in one transaction
-(``runner.store.metric_index``), read back exactly as printed (JSON) or as numeric series.
-
-Every write of ``metadata`` rows goes through ``add_metadata_batch`` (or ``add_metadata``, a
-batch of one), so the index always covers what the records say.
+"""An execution's metadata records, read back exactly as printed (JSON) or as numeric series
+(``runner.store.metric_index``, which ``add_metadata_batch`` keeps up to date in the records'
+transaction; records written another way are still read, decoded from their JSON).
 """
 
 from __future__ import annotations
@@ -36,8 +34,12 @@ class MetricRecords(StoreConnection):
                 "INSERT INTO metadata (execution_id, seq, time, record) VALUES (?, ?, ?, ?)",
                 [(execution_id, seq, when, json.dumps(record)) for seq, when, record in rows],
             )
-            points = metric_index.points_of((seq, record) for seq, _when, record in rows)
-            self._index.append(db, execution_id, points)
+            self._index.written(db, execution_id, [(seq, record) for seq, _when, record in rows])
+
+    def seal_metrics(self, execution_id: str) -> None:
+        """Index the execution's pending records (it has ended: nothing is left to decode)."""
+        with self._tx() as db:
+            self._index.seal(db, execution_id)
 
     def metadata(self, execution_id: str) -> list[dict[str, Any]]:
         """The records as printed (each JSON value as it was), in order."""
@@ -45,15 +47,10 @@ class MetricRecords(StoreConnection):
         return [r["record"] for r in rows]
 
     def metric_series(self, execution_id: str) -> StoredMetrics:
-        """Every numeric key's series and the records' times, read from the index (rebuilt from
-        the records first when it does not cover them)."""
+        """Every numeric key's series and the records' times (the index, plus the records it
+        does not cover yet decoded from their JSON)."""
         with self._lock:
-            found = metric_index.read(self._db, execution_id)
-            if found is None:
-                self.reindex_metrics(execution_id)
-                found = metric_index.read(self._db, execution_id)
-            assert found is not None
-            return found
+            return metric_index.read(self._db, execution_id)
 
     def last_metric_values(self, execution_id: str) -> dict[str, float]:
         """Each numeric key's latest value (the one in the last record that has it)."""
@@ -71,3 +68,4 @@ class MetricRecords(StoreConnection):
         with self._tx() as db:
             for key, vals in columns.items():
                 metric_index.write_dense(db, execution_id, key, first_seq, vals)
+        self._index.forget(execution_id)

@@ -24,6 +24,7 @@ def store(tmp_path: Path):
     s = RunStore(tmp_path / "runs.sqlite3")
     s.create_run("r1", started=1.0)
     s.upsert_execution("e1", run_id="r1", node="train", status="running")
+    s.upsert_execution("e2", run_id="r1", node="eval", status="running")
     yield s
     s.close()
 
@@ -78,26 +79,39 @@ def test_index_holds_every_numeric_value_of_every_record(
 
 def test_a_key_in_every_record_is_stored_as_blocks_of_values_only(store: RunStore) -> None:
     records = [{"loss": 1 / (i + 1), "_time": i} for i in range(3 * BLOCK + 5)]
-    _write(store, records, [1000])
-    stored = store.metric_series("e1")
+    _write(store, records, [100])  # small batches: pending until a block's worth gathers
+    _write(store, [{"loss": 0.5, "_time": 0}] * 1000, [1000], "e2")
+    assert _blocks(store) == [("e1", BLOCK, 1)] * 3
+    stored = store.metric_series("e1")  # the pending records are read too
     assert stored.records == len(records) and stored.record_seqs is None
     assert stored.keys["loss"].seqs is None  # one value per record: no seqs kept
+    assert series_of(stored) == series_from_json(records)
+    for execution in ("e1", "e2"):  # an execution that ends gets the rest indexed
+        store.upsert_execution(execution, status="succeeded")
+    assert _blocks(store) == [("e1", BLOCK, 1)] * 3 + [("e1", 5, 1), ("e2", 1000, 1)]
+    assert series_of(store.metric_series("e1")) == series_from_json(records)
+
+
+def _blocks(store: RunStore) -> list[tuple[str, int, int]]:
     with sqlite3.connect(store.path) as db:
-        blocks = db.execute("SELECT count, seqs IS NULL FROM metric_blocks WHERE key='loss'").fetchall()
-        tail = db.execute("SELECT COUNT(*) FROM metric_tail WHERE key='loss'").fetchone()[0]
-    assert blocks == [(BLOCK, 1)] * 3 and tail == 5
+        return db.execute(
+            "SELECT execution_id, count, seqs IS NULL FROM metric_blocks WHERE key='loss' "
+            "ORDER BY 1, first_seq"
+        ).fetchall()
 
 
-def test_an_index_that_misses_records_is_rebuilt_from_them(store: RunStore) -> None:
+def test_records_written_past_the_index_are_read_from_their_json(store: RunStore) -> None:
     _write(store, [{"loss": float(i)} for i in range(50)], [10])
-    with sqlite3.connect(store.path) as db:  # records written past the index (or its rows lost)
-        db.execute("DELETE FROM metric_tail WHERE execution_id='e1'")
+    store.seal_metrics("e1")
+    with sqlite3.connect(store.path) as db:  # another writer adds records without indexing them
         db.execute(
             "INSERT INTO metadata (execution_id, seq, time, record) VALUES ('e1', 50, 1.0, ?)",
             (json.dumps({"loss": 99.0, "acc": 0.5}),),
         )
     assert series_of(store.metric_series("e1")) == series_from_json(store.metadata("e1"))
     assert store.last_metric_values("e1") == {"loss": 99.0, "acc": 0.5}
+    store.reindex_metrics("e1")
+    assert series_of(store.metric_series("e1")) == series_from_json(store.metadata("e1"))
 
 
 def test_bulk_columns_read_back_like_written_records(store: RunStore) -> None:
