@@ -2,7 +2,7 @@
 
 The connection, its lock and the schema's migrations: runner.store.connection and
 runner.store.schema. What an execution ran with (code snapshots) and lineage queries:
-runner.store.records.
+runner.store.records. Its system samples: runner.store.system.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from runner.store.liveness import pid_alive, process_token, runner_alive
 from runner.store.records import ExecutionRecords
 from runner.store.run_filter import run_filter
 from runner.store.schema import input_rows
+from runner.store.system import SystemRecords
 
 
-class RunStore(ExecutionRecords, StoreConnection):
+class RunStore(ExecutionRecords, SystemRecords, StoreConnection):
     # runs -----------------------------------------------------------------
     def create_run(self, run_id: str, **fields: Any) -> None:
         me = {"status": "running", "pid": os.getpid(), "pid_start": process_token(os.getpid())}
