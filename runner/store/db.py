@@ -3,7 +3,7 @@
 The connection, its lock and the schema's migrations: runner.store.connection and
 runner.store.schema. What an execution ran with (code snapshots) and lineage queries:
 runner.store.records. Metadata records and their per-key numeric index:
-runner.store.metric_records.
+runner.store.metric_records. Its system samples: runner.store.system.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from runner.store.metric_records import MetricRecords
 from runner.store.records import ExecutionRecords
 from runner.store.run_filter import run_filter
 from runner.store.schema import input_rows
+from runner.store.system import SystemRecords
 
 
-class RunStore(ExecutionRecords, MetricRecords, StoreConnection):
+class RunStore(ExecutionRecords, MetricRecords, SystemRecords, StoreConnection):
     # runs -----------------------------------------------------------------
     def create_run(self, run_id: str, **fields: Any) -> None:
         me = {"status": "running", "pid": os.getpid(), "pid_start": process_token(os.getpid())}

@@ -12,7 +12,7 @@ The records after the last indexed one (fewer than BLOCK while a run writes; non
 execution has ended) are the index's pending part: a reader decodes those from their JSON, so
 what it reads is always every record, whoever wrote them. The JSON records stay the truth
 (``metrics --json/--csv`` read them); the index is derived: left out of run archives, rebuilt
-from the records on import and, by migration 5, for stores written before it.
+from the records on import and, by migration 6, for stores written before it.
 """
 
 from __future__ import annotations
@@ -288,7 +288,7 @@ def rebuild(db: sqlite3.Connection, writer: IndexWriter, execution_id: str) -> N
 
 
 def backfill(db: sqlite3.Connection) -> None:
-    """Migration 5: create the index and index every execution's records written before it."""
+    """Migration 6: create the index and index every execution's records written before it."""
     db.execute(SCHEMA)
     writer = IndexWriter()
     for (execution_id,) in db.execute("SELECT DISTINCT execution_id FROM metadata").fetchall():
