@@ -37,7 +37,6 @@ class FileScope:
     def _update_progress(self) -> None:
         raise NotImplementedError
 
-
     @property
     def shown_run(self) -> str | None:
         """The run the current file shows (None: none yet in this session)."""
@@ -89,9 +88,9 @@ class FileScope:
         """A past run's metric series from the store (unchecked; the caller picks what shows)."""
         for e in executions:
             if (run_id, e["node"]) not in self.metrics.sources:
-                records = self.history.metadata(e["id"])
-                if records:
-                    self.metrics.load_records(run_id, e["node"], records, checked=False)
+                stored = self.history.metric_series(e["id"])  # per-key blocks: no JSON decoded
+                if stored.records:
+                    self.metrics.load_stored(run_id, e["node"], stored, checked=False)
 
     def _open_file_of(self, run: dict[str, Any]) -> bool:
         """A run of another file (from "All files"): open that file first. False: not opened."""
