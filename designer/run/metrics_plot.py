@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QSizePolicy
 
 from designer.run import plot_style
 from designer.run.envelope import Envelope
@@ -76,6 +77,7 @@ class MetricsPlot(QObject):
         self.legend = pg.LegendItem(offset=(-10, 10), labelTextSize="9pt")
         self.legend.setParentItem(self.item.vb)
         self._outside = pg.LegendItem(offset=None, labelTextSize="9pt")  # in the plot's layout
+        self._outside.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.legend_mode = LEGEND_INSIDE
         self._right_vb: pg.ViewBox | None = None
         self.x_key = RECORD_INDEX
@@ -126,8 +128,16 @@ class MetricsPlot(QObject):
                 for part in (curve.raw, curve.smooth):
                     box.addItem(part)
                     part.setLogMode(False, self.log_y)
-            curve.name = f"{key}{' (right axis)' if right else ''} — {source.label}"
-        self.item.showAxis("right", any(c.right for c in self._curves.values()))
+            curve.name = f"{key}{' (right)' if right else ''} — {source.label}"
+        right_keys = sorted({c.key for c in self._curves.values() if c.right})
+        self.item.showAxis("right", bool(right_keys))
+        if right_keys:  # two scales: each axis names its keys
+            left_keys = sorted({c.key for c in self._curves.values() if not c.right})
+            self.item.setLabel("right", ", ".join(right_keys), color=self.colors.text.name())
+            self.item.setLabel("left", ", ".join(left_keys), color=self.colors.text.name())
+        else:
+            self.item.getAxis("left").setLabel(None)
+            self.item.getAxis("left").showLabel(False)
         self._restyle()
 
     def _drop(self, curve: _Curve) -> None:
@@ -187,6 +197,7 @@ class MetricsPlot(QObject):
         in_layout = self._outside.parentItem() is self.item
         if mode == LEGEND_OUTSIDE and not in_layout:
             self.item.layout.addItem(self._outside, 2, 3)
+            self.item.layout.setAlignment(self._outside, Qt.AlignmentFlag.AlignTop)
         elif mode != LEGEND_OUTSIDE and in_layout:
             self.item.layout.removeItem(self._outside)
             self._outside.setParentItem(None)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -69,9 +69,7 @@ def render_png(make: Callable[[], PlotCopy], path: Path, width: int, height: int
             copy.refresh()
         image = QImage(width, height, QImage.Format.Format_ARGB32)
         image.fill(widget.palette().base().color())
-        painter = QPainter(image)
-        widget.render(painter)
-        painter.end()
+        QWidget.render(widget, image)  # the widget's own, not QGraphicsView's scene render
         if not image.save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
     finally:

@@ -14,18 +14,20 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
-# Ten colours that read on white and on the dark theme's #1e1f22.
+# Eleven colours that read on white and on the dark theme's #1e1f22, in an order that gives the
+# usual keys distinct ones (accuracy blue, loss orange, lr purple, val_loss green, …).
 PALETTE = [
     "#2f7fe0",  # blue
-    "#e0762f",  # orange
-    "#2ea043",  # green
-    "#c93c9a",  # magenta
     "#8a63d2",  # purple
+    "#2ea043",  # green
     "#d4a72c",  # ochre
+    "#e0762f",  # orange
     "#1b9aaa",  # teal
-    "#cf222e",  # red
+    "#c93c9a",  # magenta
     "#7a9a22",  # olive
+    "#cf222e",  # red
     "#b3672e",  # brown
+    "#7d8590",  # grey
 ]
 DASHES = [
     Qt.PenStyle.SolidLine,
