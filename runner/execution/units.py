@@ -31,12 +31,12 @@ from runner.events import (
     REUSED,
     RUNNING,
     SUCCEEDED,
-    LogLine,
     MetadataRecord,
     ReuseDecided,
 )
 from runner.execution.backend import Backend, Handle
 from runner.execution.engine_errors import describe_engine_error
+from runner.execution.ingest import UnitOutput
 from runner.execution.plan import NodeTemplate
 from runner.execution.prepare import (
     NodeResult,
@@ -49,7 +49,6 @@ from runner.execution.prepare import (
 from runner.execution.recording import CodeRecorder, Decision
 from runner.execution.run_state import Launch, Running, RunState, drained
 from runner.execution.spec import ExecutionSpec, OutputFile, container_name
-from runner.metadata import iso_time, parse_metadata_line, with_time
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ class UnitHooks:
     complete: Callable[..., None]
     finish: Callable[..., None]  # finish(unit, status, execution_id=None, **info): its outcome
     status: Callable[[str, str], None]  # status(unit, RUNNING): it started (row written)
-    metadata: Callable[[str, dict[str, Any]], None]  # a running unit printed a metadata record
+    metadata: Callable[[str, list[dict[str, Any]]], None]  # a running unit printed these records
 
 
 class UnitWatcher(Protocol):
@@ -182,8 +181,11 @@ class UnitRunner:
                     unit, FAILED, execution_id=spec.execution_id, message=f"could not start: {why}"
                 )
                 continue
-            log = open(st.log.path(unit), "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in _complete)
-            running = Running(handle, spec, launch.key, log)
+            node, child = st.split(unit)
+            output = UnitOutput(
+                st.log.path(unit), spec.execution_id, (st.run_id, node, child), st.store, st.publish
+            )
+            running = Running(handle, spec, launch.key, output)  # its output closed in _complete
             st.running[unit] = running
             st.store.upsert_execution(spec.execution_id, status=RUNNING, started=handle.started)
             self._hooks.status(unit, RUNNING)
@@ -225,7 +227,7 @@ class UnitRunner:
             self.backend.terminate(running.handle, 0)
             running.handle.wait(5)
             self.backend.cleanup(running.handle)
-            running.log.close()
+            running.output.close()
             st.running.pop(unit)
             self._hooks.finish(unit, CANCELLED, execution_id=running.spec.execution_id, message="aborted")
 
@@ -288,18 +290,9 @@ class UnitRunner:
         st = self.state
         running = st.running[unit]
         poll = self.backend.poll(running.handle)
-        node, child = st.split(unit)
-        for stream, text, when in poll.lines:
-            running.log.write(f"{iso_time(when)} {stream} {text}\n")
-            self._watcher.line(unit, stream, text)
-            st.emit(LogLine(st.run_id, node, stream, text, when, child))
-            record = parse_metadata_line(text) if stream == "stdout" else None
-            if record is not None:
-                record = with_time(record, when)
-                st.store.add_metadata(running.spec.execution_id, running.seq, when, record)
-                running.seq += 1
-                st.emit(MetadataRecord(st.run_id, node, record, when, child))
-                self._hooks.metadata(unit, record)
+        records = running.output.take(poll.lines, lambda stream, text: self._watcher.line(unit, stream, text))
+        if records:
+            self._hooks.metadata(unit, records)
         if poll.finished:
             self._complete(unit, poll.exit_code, poll.error)
             return
@@ -335,11 +328,11 @@ class UnitRunner:
         self._code.completed(spec, reports)
         self.drain_notes()  # transfer progress before the "finished" line
         st.store.add_outputs(spec.execution_id, [o.__dict__ for o in outputs])
-        metadata = st.store.metadata(spec.execution_id)
+        metadata = running.output.records  # as stored
         st.results[unit] = NodeResult(outputs, metadata, spec.parameters, spec.inputs)
         status, message = _outcome(running.reason, exit_code, error, collect_error)
         st.log.line(unit, f"finished: {status}" + (f" ({message})" if message else ""))
-        running.log.close()
+        running.output.close()
         self._hooks.complete(
             unit,
             status,

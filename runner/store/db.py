@@ -177,10 +177,19 @@ class RunStore(ExecutionRecords, StoreConnection):
         return self._query("SELECT * FROM outputs WHERE execution_id=? ORDER BY path", (execution_id,))
 
     def add_metadata(self, execution_id: str, seq: int, time: float, record: dict[str, Any]) -> None:
+        self.add_metadata_batch(execution_id, [(seq, time, record, None)])
+
+    def add_metadata_batch(
+        self, execution_id: str, rows: Iterable[tuple[int, float, dict[str, Any], str | None]]
+    ) -> None:
+        """Records of one execution in one transaction (what a step printed since the last
+        batch: runner.execution.ingest), ``(seq, time, record, text)`` each: ``text`` is the
+        record's JSON when the caller has it (None: encoded here)."""
+        dumps = json.dumps
+        values = [(execution_id, seq, when, text or dumps(rec)) for seq, when, rec, text in rows]
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO metadata (execution_id, seq, time, record) VALUES (?, ?, ?, ?)",
-                (execution_id, seq, time, json.dumps(record)),
+            db.executemany(
+                "INSERT INTO metadata (execution_id, seq, time, record) VALUES (?, ?, ?, ?)", values
             )
 
     def metadata(self, execution_id: str) -> list[dict[str, Any]]:
