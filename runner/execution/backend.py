@@ -12,6 +12,10 @@ unit runner (runner.execution.units) is its only caller. ``Backend`` below is re
 - ``collect(handle, artifacts, warn)``: once finished, the outputs into the artifact store.
 - ``cleanup(handle)``, ``remove_leftovers(run_id)``: nothing of the run is left behind.
 
+System metrics: while a unit runs, a backend that can sample it (``spec.system_metrics``) puts
+its container's samples into ``handle.system`` from a thread of its own (runner.sysmetrics:
+the Docker stats stream, nvidia-smi where GPUs are assigned); nothing else is needed.
+
 Optional members, looked up by name where they are used:
 
 - ``placer`` (runner.execution.placement.Placer): the backend spreads units over hosts; the
@@ -38,6 +42,7 @@ from typing import Any, Protocol
 
 from runner.execution.spec import ExecutionSpec, OutputFile
 from runner.store.artifacts import ArtifactStore
+from runner.sysmetrics.samples import SystemFeed
 
 Warn = Callable[[str], None]
 MAX_LINE = 64 * 1024  # longer unterminated output is cut into lines of this size
@@ -58,6 +63,9 @@ class Handle:
     _partial: dict[str, bytes] = field(default_factory=dict)
     _finished: threading.Event = field(default_factory=threading.Event)
     wakeup: threading.Event | None = None
+    # Its container's CPU, memory and GPU figures, filled by the backend's sampler when
+    # ``spec.system_metrics`` (runner.sysmetrics); the unit runner takes them.
+    system: SystemFeed = field(default_factory=SystemFeed)
 
     def feed(self, stream: str, data: bytes) -> None:
         """Append raw bytes of ``stream``; complete lines become available to ``poll``.

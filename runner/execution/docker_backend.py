@@ -36,6 +36,8 @@ from runner.execution.spec import (
     write_tree,
 )
 from runner.store.artifacts import ArtifactStore
+from runner.sysmetrics import container_stats
+from runner.sysmetrics.gpu_watch import GpuWatch, LocalCommand
 
 SCRIPT_PATH = f"{CONTAINER_ROOT}/runner/{SCRIPT_NAME}"
 
@@ -63,6 +65,7 @@ class _DockerBase:
         self.pull = pull  # "missing" or "never"
         self.init = init  # a tiny init as PID 1 forwards SIGTERM to the step
         self._watchdogs: dict[str, deadman.Watchdog | None] = {}  # image -> its dead-man switch
+        self.gpu_watch = GpuWatch(LocalCommand, "this machine")  # nvidia-smi where the engine is
 
     # launch ----------------------------------------------------------------
     def _ensure_image(self, image: str) -> None:
@@ -170,6 +173,20 @@ class _DockerBase:
             raise
         name = f"output-{handle.spec.container_name}"
         threading.Thread(target=self._pump, args=(handle, container, sock), name=name, daemon=True).start()
+        if handle.spec.system_metrics:
+            self._sample(handle, container)
+
+    def _sample(self, handle: Handle, container: Any) -> None:
+        """Its system metrics: the engine's stats stream, and nvidia-smi for its GPUs."""
+        gpu_ids = handle.spec.gpu_ids
+        if not gpu_ids:
+            container_stats.follow(self.client.api, container.id, handle.system)
+            return
+        watch = self.gpu_watch
+        watch.acquire()
+        container_stats.follow(
+            self.client.api, container.id, handle.system, lambda: watch.figures(gpu_ids), watch.release
+        )
 
     def _pump(self, handle: Handle, container: Any, sock: Any) -> None:
         """Reader thread: it only reads and buffers (runner.execution.attach_stream), so the step

@@ -60,6 +60,7 @@ class RunOptions:
     pycharm: Any = None
     keep_code: bool = True  # keep the code snapshot in the artifact store (off: hashed only)
     snapshot: str | None = None  # run this stored code snapshot instead of the folder (reproduce)
+    system_metrics: bool = True  # sample each container's CPU, memory and GPUs once a second
 
 
 @dataclass
@@ -70,6 +71,8 @@ class Running:
     spec: ExecutionSpec
     key: str  # its reuse key
     output: UnitOutput  # its log file and records (runner.execution.ingest)
+    system_seq: int = 0  # system samples so far (runner.execution.system_recorder)
+    gpu_note: str = ""  # why it has no GPU figures, as last stored
     reason: str = ""  # why we stopped it (time limit, no output, cancel)
 
 

@@ -49,6 +49,7 @@ from runner.execution.prepare import (
 from runner.execution.recording import CodeRecorder, Decision
 from runner.execution.run_state import Launch, Running, RunState, drained
 from runner.execution.spec import ExecutionSpec, OutputFile, container_name
+from runner.execution.system_recorder import record_system
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class UnitRunner:
         placement = st.placements.of(unit)
         if placement is not None:
             spec.host, spec.gpu_ids = placement.host, placement.gpu_ids
+        spec.system_metrics = st.options.system_metrics
         self._watcher.prepare(spec)  # --debug: debugpy injected, no time limits
         self._code.prepare(spec)  # runs from the run's code snapshot, its reads recorded
         identity = self._image_identity(spec.image)
@@ -293,6 +295,7 @@ class UnitRunner:
         records = running.output.take(poll.lines, lambda stream, text: self._watcher.line(unit, stream, text))
         if records:
             self._hooks.metadata(unit, records)
+        record_system(st, unit, running)
         if poll.finished:
             self._complete(unit, poll.exit_code, poll.error)
             return
