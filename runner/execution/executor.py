@@ -67,6 +67,7 @@ class Executor:
         options: RunOptions | None = None,
         emit: Emit | None = None,
         run_id: str | None = None,
+        emit_batch: Callable[[list[Event]], None] | None = None,  # many at once (a step's lines)
     ) -> None:
         self.plan = plan
         self.backend = backend
@@ -74,6 +75,7 @@ class Executor:
         self.options = options = options or RunOptions()
         self.run_id = run_id = run_id or new_run_id()
         self._emit_cb = emit
+        self._emit_batch_cb = emit_batch
         self._calls: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
         self._calls_lock = threading.Lock()
         self._ended = False
@@ -90,6 +92,7 @@ class Executor:
             RunPlacements(placer),
             self._emit,
             RunLog(run_id, data_dir / "logs" / run_id, self._emit, task_nodes(plan)),
+            emit_all=self._emit_all,
         )
         self.actions = ActionGate(st, ActionHooks(self._finish, self._set_status, self.cancel))
         self.errors = ErrorPolicy(st, ErrorHooks(self._relaunch, self._set_status, self._stop_run))
@@ -118,7 +121,7 @@ class Executor:
                 complete=self.actions.on_complete,
                 finish=self._finish,
                 status=lambda unit, status: self._node_event(unit, status, time.time()),
-                metadata=lambda unit, record: self.tasks.on_metadata(unit, record),
+                metadata=lambda unit, records: self.tasks.on_metadata(unit, records),
             ),
             self.debug,
             self.code,
@@ -355,6 +358,16 @@ class Executor:
             why = f"run stopped: {stopped}" if stopped else "run aborted"
             for node in self.state.scheduler.cancel():
                 self._set_status(node, CANCELLED, message=why)
+
+    def _emit_all(self, events: list[Event]) -> None:
+        if self._emit_batch_cb is None:
+            for event in events:
+                self._emit(event)
+            return
+        try:
+            self._emit_batch_cb(events)
+        except Exception as exc:  # a broken subscriber must not break the run
+            print(f"pipeline-designer: event subscriber failed: {exc!r}", file=sys.stderr)
 
     def _emit(self, event: Event) -> None:
         if self._emit_cb is None:
