@@ -37,7 +37,6 @@ class FileScope:
     def _update_progress(self) -> None:
         raise NotImplementedError
 
-
     @property
     def shown_run(self) -> str | None:
         """The run the current file shows (None: none yet in this session)."""

@@ -103,6 +103,6 @@ def _count(n: int, what: str) -> str:
 
 
 def _mb(n: int) -> str:
-    if n < 1 << 20:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / (1 << 20):.1f} MB" if n < 1 << 30 else f"{n / (1 << 30):.2f} GB"
+    from runner.store.gc import size_text
+
+    return size_text(n)

@@ -152,6 +152,13 @@ def verify(store: RunStore, artifacts: ArtifactStore) -> Verified:
     return out
 
 
+def size_text(n: int) -> str:
+    """Bytes as a person reads them: 12.3 KB, 4.5 MB, 1.23 GB."""
+    if n < 1 << 20:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / (1 << 20):.1f} MB" if n < 1 << 30 else f"{n / (1 << 30):.2f} GB"
+
+
 def _chosen(
     rows: list[dict[str, Any]], older_than: float | None, keep_last: int | None, now: float
 ) -> set[str]:
