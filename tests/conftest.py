@@ -191,3 +191,11 @@ def pydevd_pycharm(home: Path, pydevd_cache: Path, monkeypatch: pytest.MonkeyPat
     packages_dir(home).mkdir(parents=True, exist_ok=True)
     (packages_dir(home) / pydevd_cache.name).symlink_to(pydevd_cache, target_is_directory=True)
     return pydevd_cache.name
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs ``-n … --dist loadgroup``) the Ray tests share one
+    session cluster (about 2 GB and 10 s to start): they all go to the same worker."""
+    for item in items:
+        if item.nodeid.startswith("tests/runner/ray/"):
+            item.add_marker(pytest.mark.xdist_group("ray"))

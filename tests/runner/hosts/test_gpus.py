@@ -16,6 +16,9 @@ from runner.hosts.registry import HostConfig, HostRegistry
 from tests.sshd.sshd_server import ThrowawaySshd
 from tests.support.remote import SMI_APPS, SMI_GPUS, cli, fake_nvidia_smi
 
+# Leases live in the test sshd user's home: one worker for these and test_gpu_leases.py.
+pytestmark = pytest.mark.xdist_group("gpu-leases")
+
 
 def test_nvidia_smi_queries_become_gpus_with_memory_load_and_processes() -> None:
     text = SMI_GPUS + "2, GPU-x, Tesla T4, 15360, [N/A], [Not Supported]\n---\n" + SMI_APPS
