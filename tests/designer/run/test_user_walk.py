@@ -65,7 +65,8 @@ def test_edit_save_run_this_node_change_a_file_break_and_fix_the_text(
     assert ui.history.execution(tweaked.run_id, "evaluate")["parameters"]["min_accuracy"] == 0.5
 
     # Saving after a node move, editor backups and a README are not code: everything is reused.
-    window.editor.move_nodes({"train": (window.document.positions(window.current_pipeline)["train"], (40, 520))})
+    placed = window.document.positions(window.current_pipeline)["train"]
+    window.editor.move_nodes({"train": (placed, (40, 520))})
     _save(window)
     (folder / "evaluate.py.orig").write_text("# an editor's backup\n")
     (folder / "train.py~").write_text("# another\n")
