@@ -330,6 +330,9 @@ def start_run(
         from runner.debug.pydevd_package import ready_target
 
         options = replace(options, pycharm=ready_target(options.pycharm, home or data_dir()))
+    from runner.store import space
+
+    space.check(home or data_dir(), 0)  # a full disk is said before anything starts (DiskFull)
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
     run_id = new_run_id()

@@ -249,8 +249,9 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
 
 def _cannot_start(exc: Exception, hosts: list[str], backend: str) -> int:
     from runner.api import StoreError
+    from runner.store.space import DiskFull
 
-    if isinstance(exc, StoreError):  # the run store, not the engine (runner.store.health)
+    if isinstance(exc, StoreError | DiskFull):  # the data folder, not the engine (runner.store.health)
         print(f"pipeline-designer run: error: {exc}", file=sys.stderr)
         return 2
     # Host errors name the host and say what to do; the local engine's are translated.

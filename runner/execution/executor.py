@@ -45,6 +45,7 @@ from runner.execution.task_node import TaskHooks, TaskRunner
 from runner.execution.units import UnitHooks, UnitRunner
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
+from runner.store.space import as_disk_full
 
 __all__ = ["Emit", "Executor", "RunOptions", "new_run_id"]
 
@@ -174,6 +175,7 @@ class Executor:
         )
         self._emit(RunStarted(self.run_id, plan.pipeline, tuple(plan.order()), time.time()))
         crashed = False
+        stopped = ""  # a full disk: said on every node it stopped, and the run fails
         try:
             ctx = RunContext(
                 self.run_id,
@@ -189,13 +191,17 @@ class Executor:
             for node in plan.order():
                 self._emit(NodeStateChanged(self.run_id, node, PENDING, time.time()))
             self._loop(ctx)
-        except Exception:
-            crashed = True  # recorded as failed below, then re-raised to the caller
-            raise
+        except Exception as exc:
+            full = as_disk_full(exc, self.data_dir)
+            if full is None:
+                crashed = True  # recorded as failed below, then re-raised to the caller
+                raise
+            stopped = str(full)
+            self.cancel()  # no retry, no new launch while the room is freed and recorded
         finally:
             # Whatever happened, nothing keeps running and the run gets a final status.
             self._end_calls()
-            self._abort_running()
+            self._abort_running(stopped)
             self.debug.close()
             # Endpoints serve on after the run, unless it was cancelled (or crashed).
             self.deployments.close(keep=not crashed and st.scheduler.overall() != CANCELLED)
@@ -340,13 +346,18 @@ class Executor:
         self.actions.stopped = self.actions.stopped or message  # running nodes end cancelled with it
         self.cancel()
 
-    def _abort_running(self) -> None:
-        """On an exception in the loop (or KeyboardInterrupt): nothing may be left running."""
-        self.units.abort()
+    def _abort_running(self, stopped: str = "") -> None:
+        """On an exception in the loop (or KeyboardInterrupt): nothing may be left running.
+        ``stopped``: the run could not go on (a full disk): running nodes fail with it."""
+        if stopped:
+            self.units.abort(FAILED, stopped)
+        else:
+            self.units.abort()
         self.tasks.abort()
         if not self.state.scheduler.done:
+            why = f"run stopped: {stopped}" if stopped else "run aborted"
             for node in self.state.scheduler.cancel():
-                self._set_status(node, CANCELLED, message="run aborted")
+                self._set_status(node, CANCELLED, message=why)
 
     def _emit_all(self, events: list[Event]) -> None:
         if self._emit_batch_cb is None:

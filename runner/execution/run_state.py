@@ -36,6 +36,7 @@ from runner.execution.spec import ExecutionSpec, container_name
 from runner.metadata import iso_time
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
+from runner.store.space import is_full
 
 Emit = Callable[[Event], None]
 T = TypeVar("T")
@@ -100,8 +101,12 @@ class RunLog:
 
     def line(self, unit: str, text: str) -> None:
         now = time.time()
-        with open(self.path(unit), "a", encoding="utf-8") as fh:
-            fh.write(f"{iso_time(now)} runner {text}\n")
+        try:
+            with open(self.path(unit), "a", encoding="utf-8") as fh:
+                fh.write(f"{iso_time(now)} runner {text}\n")
+        except OSError as exc:  # a full disk: the line still goes out; the run says why it stops
+            if not is_full(exc):
+                raise
         node, child = split_unit(unit, self._task_nodes)
         self._emit(LogLine(self.run_id, node, "runner", text, now, child))
 

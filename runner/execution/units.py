@@ -50,6 +50,7 @@ from runner.execution.recording import CodeRecorder, Decision
 from runner.execution.run_state import Launch, Running, RunState, drained
 from runner.execution.spec import ExecutionSpec, OutputFile, container_name
 from runner.execution.system_recorder import record_system
+from runner.store.space import NO_SPACE, as_disk_full
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ class UnitRunner:
         for unit, text in drained(self._notes):
             self.state.log.line(unit, text)
 
-    def abort(self) -> None:
+    def abort(self, status: str = CANCELLED, message: str = "aborted") -> None:
         """Teardown after an exception in the loop (or KeyboardInterrupt): nothing keeps running."""
         st = self.state
         for launch in st.launching.values():
@@ -229,9 +230,10 @@ class UnitRunner:
             self.backend.terminate(running.handle, 0)
             running.handle.wait(5)
             self.backend.cleanup(running.handle)
-            running.output.close()
+            with contextlib.suppress(OSError):  # a full disk: the last line may not fit
+                running.output.close()
             st.running.pop(unit)
-            self._hooks.finish(unit, CANCELLED, execution_id=running.spec.execution_id, message="aborted")
+            self._hooks.finish(unit, status, execution_id=running.spec.execution_id, message=message)
 
     # internals ------------------------------------------------------------------------------
     def _note(self, unit: str, text: str) -> None:
@@ -324,10 +326,11 @@ class UnitRunner:
                 st.log.line(unit, f"collected {len(outputs)} output(s), {size} bytes in {took:.3f} s")
             reports = self._reports(unit, running.handle)
         except Exception as exc:
-            collect_error = f"output collection failed: {exc}"
+            full = as_disk_full(exc, st.artifacts.root)
+            collect_error = str(full) if full else f"output collection failed: {exc}"
             st.log.warn(unit, collect_error)
         finally:
-            self.backend.cleanup(running.handle)
+            self.backend.cleanup(running.handle)  # a full disk's partial outputs go with the work dir
         self._code.completed(spec, reports)
         self.drain_notes()  # transfer progress before the "finished" line
         st.store.add_outputs(spec.execution_id, [o.__dict__ for o in outputs])
@@ -374,6 +377,8 @@ def _outcome(reason: str, exit_code: int | None, error: str | None, collect_erro
         return FAILED, reason
     if error:
         return FAILED, error
+    if collect_error.startswith(NO_SPACE):  # a full disk: likely why the step failed, and the fix
+        return FAILED, collect_error
     if collect_error and exit_code == 0:  # outputs lost (e.g. the host dropped): not a success
         return FAILED, collect_error
     if exit_code == 0:
