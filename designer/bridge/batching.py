@@ -104,10 +104,21 @@ def next_batch(events: queue.Queue[Event], period: float = BATCH_SECONDS) -> Bat
     """
     batch = Batch()
     deadline = time.monotonic() + period
+    take_all = getattr(events, "get_all", None)  # the runner's EventQueue: a burst at once
     while batch.finished is None:
         left = deadline - time.monotonic()
         if left <= 0:
             break
+        if take_all is not None:
+            taken = take_all(timeout=left)
+            if not taken:
+                break
+            for i, event in enumerate(taken):
+                batch.add(event)
+                if batch.finished is not None:  # what came after the run's end stays queued
+                    events.put_back(taken[i + 1 :])  # type: ignore[attr-defined]
+                    break
+            continue
         try:
             event = events.get(timeout=left)
         except queue.Empty:
