@@ -16,7 +16,8 @@
   "runner_version", "reads": {"complete": true, "files": [...]} or {"complete": false, "why"}
   or null}``; ``decision`` says why it was reused or ran ("reused: none of the 3 files train read
   changed", "re-ran: train.py changed"); ``env`` shows secret-looking values as ``<hidden>``.
-- ``metrics RUN/NODE --json``: ``{"format": 1, "records": [{..., "_time"}, ...]}`` in print order.
+- ``metrics RUN/NODE --json``: ``{"format": 1, "records": [{..., "_time"}, ...]}`` in print order;
+  ``metrics RUN/NODE --system [--json]``: its system samples (runner.cli.system_export).
 
 ``RUN`` may be ``latest``. A task node's executions are rows named ``NODE#K`` (``train#3``;
 ``show RUN/train#3`` shows one), listed right after the task node's own row, whose status is
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from runner.cli.store_access import LookupFailed, iso_or_none, resolve_target, store_command
+from runner.cli.system_export import export_system
 from runner.execution.naming import split_unit
 from runner.metadata import latest_values
 
@@ -66,6 +68,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--csv", action="store_true", help="CSV, one column per key (default)")
     fmt.add_argument("--json", action="store_true", help="JSON records")
+    p.add_argument(
+        "--system", action="store_true", help="its container's CPU, memory and GPU samples instead"
+    )
     p.set_defaults(func=metrics)
     p = subparsers.add_parser("outputs", help="copy an execution's outputs into a folder")
     p.add_argument("target", metavar="RUN/NODE")
@@ -250,6 +255,8 @@ def show(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) ->
 def metrics(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) -> int:
     _run, row = resolve_target(store, args.target, need_node=True)
     assert row is not None
+    if getattr(args, "system", False):
+        return export_system(store, row, out, args.json)
     records = store.metadata(row["id"])
     if args.json:
         json.dump({"format": FORMAT, "records": records}, out, indent=2, default=str)

@@ -21,6 +21,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
 
+from runner.config import exact
+from runner.config.chunks import TreeCache
 from runner.config.errors import ConfigLoadError, EditError
 from runner.config.indentation import guess_indent
 from runner.config.loader import BOM, LoadedConfig, load_text, read_text
@@ -109,14 +111,12 @@ class YamlDocument:
         dump it came from: if the two would not parse to the same data, the dump wins, so
         an edit can lose formatting but never meaning.
         """
-        from runner.config.chunks import TreeCache
-        from runner.config.exact import PatchImpossible, exact_edit
-
         if self._trees is None:
             self._trees = TreeCache()
+        loaded, syntax, trees = self._loaded, self._cst, self._trees
         try:
-            done = _shaped(lambda: exact_edit(self._loaded, self._cst, self._style, mutate, self._trees))
-        except PatchImpossible as why:
+            done = _shaped(lambda: exact.exact_edit(loaded, syntax, self._style, mutate, trees))
+        except exact.PatchImpossible as why:
             self.last_edit_fallback = str(why)
         else:
             self.last_edit_fallback = None

@@ -129,30 +129,3 @@ def cli(*argv: str) -> tuple[int, str]:
     args = parser.parse_args(argv)
     out = io.StringIO()
     return args.func(args, out), out.getvalue()
-
-
-# What nvidia-smi prints for these queries on a two-GPU machine (formats as the NVIDIA tools
-# document them): GPU 1 is busy with two processes of someone else.
-SMI_GPUS = (
-    "0, GPU-3b1f0c2e-0000-4000-8000-000000000000, NVIDIA H100 80GB HBM3, 81559, 1, 0\n"
-    "1, GPU-9a7d5e11-0000-4000-8000-000000000001, NVIDIA H100 80GB HBM3, 81559, 40960, 97\n"
-)
-SMI_APPS = "GPU-9a7d5e11-0000-4000-8000-000000000001, 4242\nGPU-9a7d5e11-0000-4000-8000-000000000001, 4243\n"
-
-
-def fake_nvidia_smi(folder: Path) -> Path:
-    """A folder with an ``nvidia-smi`` answering the queries the runner asks (this machine has no
-    GPU); give it to ``ThrowawaySshd(path_first=...)``. It stands in for the driver's tool only."""
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / "nvidia-smi"
-    script.write_text(
-        "#!/bin/sh\n"
-        'case "$1" in\n'
-        f"  --query-gpu=*) printf '%s' '{SMI_GPUS}' ;;\n"
-        f"  --query-compute-apps=*) printf '%s' '{SMI_APPS}' ;;\n"
-        "  -L) echo 'GPU 0: NVIDIA H100 80GB HBM3'; echo 'GPU 1: NVIDIA H100 80GB HBM3' ;;\n"
-        '  *) echo "unknown query $1" >&2; exit 2 ;;\n'
-        "esac\n"
-    )
-    script.chmod(0o755)
-    return folder

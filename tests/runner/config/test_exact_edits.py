@@ -23,8 +23,6 @@ def _changes(before: str, after: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
-
-
 def test_a_file_with_mixed_indentation_and_flow_nodes_is_patched_in_place() -> None:
     doc = YamlDocument.from_text(MIXED)
     edits.rename_node(doc, "p", "first", "start")
@@ -56,8 +54,6 @@ def test_structural_edits_next_to_pipeline_parameters_and_overrides() -> None:
     assert [n["name"] for n in pipeline["nodes"]] == ["first"] and pipeline["edges"] == []
     assert pipeline["parameters"][0]["targets"] == ["first.parameter.n"]
     assert doc.text.splitlines()[:17] == MIXED.splitlines()[:17]  # the steps, trailing space included
-
-
 
 
 def test_a_repeated_key_blocks_only_edits_inside_its_mapping() -> None:
