@@ -33,12 +33,16 @@ class MetricRecords(StoreConnection):
         if not rows:
             return
         dumps = json.dumps
-        with self._tx() as db:
-            db.executemany(
-                "INSERT INTO metadata (execution_id, seq, time, record) VALUES (?, ?, ?, ?)",
-                [(execution_id, r[0], r[1], r[3] if len(r) > 3 else dumps(r[2])) for r in rows],  # type: ignore[misc]
-            )
-            self._index.written(db, execution_id, [(r[0], r[2]) for r in rows])
+        try:
+            with self._tx() as db:
+                db.executemany(
+                    "INSERT INTO metadata (execution_id, seq, time, record) VALUES (?, ?, ?, ?)",
+                    [(execution_id, r[0], r[1], r[3] if len(r) > 3 else dumps(r[2])) for r in rows],  # type: ignore[misc]
+                )
+                self._index.written(db, execution_id, [(r[0], r[2]) for r in rows])
+        except BaseException:  # rolled back: what the index remembers of it is wrong now
+            self._index.forget(execution_id)
+            raise
 
     def seal_metrics(self, execution_id: str) -> None:
         """Index the execution's pending records (it has ended: nothing is left to decode)."""
