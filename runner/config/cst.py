@@ -134,19 +134,20 @@ def key_of(node: Any, body: bytes) -> Any:
     if inner.type in ("alias", "flow_mapping", "flow_sequence", "block_mapping", "block_sequence"):
         raise PatchImpossible("a mapping key that is not a plain value")
     text = body[inner.start_byte : inner.end_byte].decode("utf-8")
-    if (
-        not props
-        and inner.type == "plain_scalar"
-        and _SIMPLE_KEY.match(text)
-        and text.lower() not in _NOT_STRINGS
-    ):
-        return text
+    if not props and inner.type == "plain_scalar":
+        if text == "<<":  # a merge key: PyYAML reads it only as a key, never alone
+            return text
+        if _SIMPLE_KEY.match(text) and text.lower() not in _NOT_STRINGS:
+            return text
     return _scalar_value(body[node.start_byte : node.end_byte].decode("utf-8"))
 
 
 @cache
 def _scalar_value(text: str) -> Any:
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:  # a key PyYAML reads only in its mapping (a tag of its own...)
+        raise PatchImpossible("a mapping key that is not a plain value") from None
 
 
 _PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.][^\n]*\Z")

@@ -137,7 +137,14 @@ class YamlDocument:
                 "remove one of them in the YAML view before editing here."
             )
         tree = self.tree
-        base = self._dump(tree)
+        try:
+            base = self._dump(tree)
+        except (RuamelError, IndexError, AttributeError, TypeError, ValueError) as exc:
+            # ruamel.yaml cannot write back some layouts it reads (a root "[]" after comments)
+            raise EditError(
+                "This edit cannot be written as a patch of the text here, and the YAML writer "
+                f"cannot rewrite this file's layout ({type(exc).__name__}); make it in the YAML view."
+            ) from exc
         try:
             edited = _shaped(lambda: (mutate(tree), _replace_emptied_containers(tree), self._dump(tree))[2])
         except BaseException:
