@@ -40,8 +40,10 @@ class Cst:
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.tree = _parser().parse(body)
-        # How the text indents (a Style, found at the first insertion). An edit writes new
-        # lines in that style, so the edited text's tree takes it over.
+        # How this text indents, as far as it shows (indentation.shown_style, found at its
+        # first insertion). A function of the text alone: an edited text finds its own, so the
+        # same text always writes new lines the same way, whatever edits led to it (undo,
+        # reopening, or a text that no longer shows the indentation it was written in).
         self.style: Any = None
 
     @property
@@ -72,7 +74,7 @@ class Cst:
             )
         fresh = Cst.__new__(Cst)
         fresh.body, fresh.tree = body, _parser().parse(body, tree) if reparse else tree
-        fresh.style = self.style
+        fresh.style = None
         return fresh
 
     def root(self) -> Any | None:

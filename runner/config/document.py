@@ -224,9 +224,9 @@ class YamlDocument:
         self._newline = "\r\n" if "\r\n" in text else "\n"
         self._body = text.removeprefix(BOM).replace("\r\n", "\n")
         self._final_newline = self._body.endswith("\n") or not self._body
+        self._style_cache = None  # how the text indents: guessed from it again when needed
         if not keep_cst:
             self._cst = None  # the syntax tree for exact edits: parsed at the next edit
-            self._style_cache = None
         if keep_tree:
             return  # the tree already holds this content; its dump is the next base
         self._tree = None
