@@ -36,6 +36,30 @@ def with_time(record: dict[str, Any], timestamp: float) -> dict[str, Any]:
     return {**record, "_time": iso_time(timestamp)}
 
 
+def numeric(value: Any) -> float | None:
+    """A record value as a plotted number: ints and floats (NaN and infinities too), not bools."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float range
+        return math.inf if value > 0 else -math.inf
+
+
+def record_time(value: Any) -> float:
+    """A record's ``_time`` (ISO-8601 text from the runner, or a number) as epoch seconds; NaN
+    when it is neither."""
+    num = numeric(value)
+    if num is not None:
+        return num
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return math.nan
+    return math.nan
+
+
 def latest_values(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Latest value of each key = its value in the last record containing it."""
     out: dict[str, Any] = {}

@@ -67,6 +67,7 @@ def run_headless(args_list: list[str]) -> int:
 
     from runner.cli.signals import EXIT_BROKEN_PIPE, silence
     from runner.store.schema import StoreError
+    from runner.store.space import DiskFull
 
     try:
         try:
@@ -77,7 +78,7 @@ def run_headless(args_list: list[str]) -> int:
                 return 0
             try:
                 return int(args.func(args) or 0)
-            except StoreError as exc:
+            except (StoreError, DiskFull) as exc:
                 print(f"pipeline-designer: error: {exc}", file=sys.stderr)
                 return 2
         finally:

@@ -227,8 +227,8 @@ def adopt(
         return None
     metadata = store.metadata(prior["id"])
     store.add_outputs(spec.execution_id, outputs)
-    for seq, record in enumerate(metadata):
-        store.add_metadata(spec.execution_id, seq, time.time(), record)
+    now = time.time()
+    store.add_metadata_batch(spec.execution_id, [(seq, now, record) for seq, record in enumerate(metadata)])
     files = [OutputFile(o["path"], o["sha256"], o["size"], o["properties"]) for o in outputs]
     return NodeResult(files, metadata, spec.parameters, spec.inputs)
 

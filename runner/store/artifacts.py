@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import queue
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
+
+from runner.store import space
 
 
 class Readable(Protocol):
@@ -77,7 +82,9 @@ class ArtifactStore:
         return dest
 
     def put_file(self, src: Path, move: bool = False) -> tuple[str, int]:
-        """Store a regular file (never follows a symlink); ``move`` renames it in when possible."""
+        """Store a regular file (never follows a symlink); ``move`` renames it in when possible.
+
+        A full disk raises DiskFull (runner.store.space) and leaves nothing behind."""
         fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, "rb") as fh:
             sha, size = self._hash_stream(fh)
@@ -89,16 +96,18 @@ class ArtifactStore:
                 return sha, size
             except OSError:
                 pass
-        with tempfile.NamedTemporaryFile(dir=self.root / "tmp", delete=False) as out:
+        space.check(self.root, size)
+        with self._partial() as out:
             shutil.copyfile(src, out.name, follow_symlinks=False)
         self._install(Path(out.name), sha)
         return sha, size
 
     def put_stream(self, stream: Readable, limit: int | None = None) -> tuple[str, int]:
-        """Copy a byte stream in while hashing it (archive transfer extraction)."""
+        """Copy a byte stream in while hashing it (archive transfer extraction). Whatever ends it
+        early (a full disk: DiskFull, a failed read, a cancelled download) removes the partial file."""
         digest = hashlib.sha256()
         size = 0
-        with tempfile.NamedTemporaryFile(dir=self.root / "tmp", delete=False) as out:
+        with self._partial() as out:
             while chunk := stream.read(_CHUNK if limit is None else min(_CHUNK, limit - size)):
                 digest.update(chunk)
                 out.write(chunk)
@@ -108,6 +117,21 @@ class ArtifactStore:
         sha = digest.hexdigest()
         self._install(Path(out.name), sha)
         return sha, size
+
+    @contextmanager
+    def _partial(self) -> Iterator[IO[bytes]]:
+        """A temp file in the store, removed when filling it fails (ENOSPC raised as DiskFull)."""
+        out = tempfile.NamedTemporaryFile(dir=self.root / "tmp", delete=False)  # noqa: SIM115
+        try:
+            with out:
+                yield out
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(out.name)
+            full = space.as_disk_full(exc, self.root)
+            if full is not None and full is not exc:
+                raise full from None
+            raise
 
     @staticmethod
     def _hash_stream(fh: Readable) -> tuple[str, int]:

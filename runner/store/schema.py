@@ -32,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.store import metric_index
+
 
 class StoreError(RuntimeError):
     """The store cannot be opened; the message names the file and what to do."""
@@ -171,6 +173,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "ALTER TABLE runs ADD COLUMN pid_start TEXT",
     ),
     Migration(5, "system samples of each execution (CPU, memory, GPUs), apart from its metadata", _SYSTEM),
+    Migration(
+        6,
+        "a per-key numeric index of metadata records (metric_blocks), so a plot reads a key's series "
+        "without decoding every record; records written before it are indexed",
+        metric_index.backfill,
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 
