@@ -217,3 +217,11 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
     yield mount
     for point in mounted:
         subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs ``-n … --dist loadgroup``) the Ray tests share one
+    session cluster (about 2 GB and 10 s to start): they all go to the same worker."""
+    for item in items:
+        if item.nodeid.startswith("tests/runner/ray/"):
+            item.add_marker(pytest.mark.xdist_group("ray"))

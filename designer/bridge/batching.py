@@ -21,6 +21,7 @@ from runner.events import (
     NodeStateChanged,
     RunFinished,
     RunStarted,
+    SystemSampled,
     TaskExpanded,
     TaskProgress,
 )
@@ -43,6 +44,7 @@ class Batch:
     logs: list[LogLine] = field(default_factory=list)
     records: list[MetadataRecord] = field(default_factory=list)
     debuggers: list[DebuggerListening] = field(default_factory=list)
+    system: list[SystemSampled] = field(default_factory=list)
     finished: RunFinished | None = None
 
     def add(self, event: Event) -> None:
@@ -61,6 +63,8 @@ class Batch:
             self.endpoints.append(event)
         elif isinstance(event, DebuggerListening):
             self.debuggers.append(event)
+        elif isinstance(event, SystemSampled):
+            self.system.append(event)
         elif isinstance(event, RunStarted):
             self.started = event
         elif isinstance(event, RunFinished):
@@ -77,6 +81,7 @@ class Batch:
             or self.logs
             or self.records
             or self.debuggers
+            or self.system
             or self.finished
         )
 

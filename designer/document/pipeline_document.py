@@ -63,6 +63,7 @@ class _Pending:
     text: str
     moved: set[str] = field(default_factory=set)
     touched: bool = False
+    fallbacks: list[str] = field(default_factory=list)  # see PipelineDocument.fallbacks
 
 
 class PipelineDocument(QObject):
@@ -99,6 +100,8 @@ class PipelineDocument(QObject):
         self._draft: Draft | None = None
         self._pending: _Pending | None = None  # inside an edit block
         self._stale = False  # the views lag the text (inside an edit block)
+        # Why parts of the last edit were rewritten by the YAML writer instead of patched in.
+        self.fallbacks: tuple[str, ...] = ()
         # How big a node is drawn, for spacing the automatic layout; the canvas replaces it.
         self.node_size: Callable[[NodeView], XY] = lambda _n: (232.0, 160.0)
         self._rebuild_views()
@@ -266,6 +269,7 @@ class PipelineDocument(QObject):
             yield
         finally:
             pending, self._pending = self._pending, None
+            self.fallbacks = tuple(dict.fromkeys(pending.fallbacks))
             self._announce(pending)
 
     def apply(self, edit: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -280,6 +284,10 @@ class PipelineDocument(QObject):
         with self.edit_block():
             result = edit(self._doc, *args, **kwargs)
             self._changed()
+            why, pending = self._doc.last_edit_fallback, self._pending
+            if why is not None and pending is not None:  # not written as a patch of the text (rare)
+                where = "the whole file" if self._doc.last_edit_rewrote_file else "the lines around it"
+                pending.fallbacks.append(f"{why}, so {where} were rewritten in the YAML writer's layout")
         return result
 
     def set_text(self, text: str) -> None:

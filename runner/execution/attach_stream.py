@@ -6,8 +6,9 @@ header (stream 1 or 2, three zero bytes, a big-endian length) and the payload. T
 header, again for the payload), and each one gives up the interpreter lock: while the run's
 loop is busy storing what came before, every call waits for the lock again, the engine's
 buffers fill and the step blocks on its own ``print``. So ``pump`` reads what is there, up to
-1 MiB at a time, and splits the frames out of its buffer: one wait per megabyte at most, not
-four per line. Consecutive frames of one stream are fed together, in the order they came.
+1 MiB at a time in one blocking call, and splits the frames out of its buffer: one wait per
+read of whatever has come, not four per frame. Consecutive frames of one stream are fed
+together, in the order they came.
 
 The same code reads the local engine's socket (a read-only ``SocketIO``) and a remote host's
 connection (a paramiko channel over SSH, which has ``recv``).
@@ -15,7 +16,6 @@ connection (a paramiko channel over SSH, which has ``recv``).
 
 from __future__ import annotations
 
-import select
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -61,22 +61,18 @@ class Demux:
 
 
 def reader(sock: Any) -> Callable[[], bytes | memoryview | None]:
-    """``read()`` for the attach connection: blocks until bytes come, b"" at the end, None
-    when nothing could be read this time (try again). Waits with ``poll`` first, as the SDK
-    does, so a connection's own timeout (the client's 60 s) never fires on a quiet step."""
-    poller = select.poll()
-    poller.register(sock, select.POLLIN | select.POLLPRI)
+    """``read()`` for the attach connection: blocks until bytes come (giving up the interpreter
+    lock once), b"" at the end, None when nothing could be read this time (try again). The
+    connection's own timeout (the client's 60 s) is lifted first, as the SDK does for its
+    streams: a step may be quiet for longer than that."""
+    for part in (sock, getattr(sock, "_sock", None)):  # a SocketIO wraps the socket
+        if part is not None and hasattr(part, "settimeout"):
+            part.settimeout(None)
     if hasattr(sock, "recv"):  # a socket, or an SSH channel
-
-        def read_recv() -> bytes | memoryview | None:
-            poller.poll()
-            return sock.recv(CHUNK)  # type: ignore[no-any-return]
-
-        return read_recv
+        return lambda: sock.recv(CHUNK)  # type: ignore[no-any-return]
     scratch = memoryview(bytearray(CHUNK))
 
     def read_into() -> bytes | memoryview | None:
-        poller.poll()
         n = sock.readinto(scratch)  # None: it would block (nothing there after all)
         return None if n is None else scratch[:n]
 

@@ -18,6 +18,7 @@ from the records on import and, by migration 6, for stores written before it.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import sys
 from array import array
@@ -84,9 +85,14 @@ def points_of(rows: Iterable[tuple[int, dict[str, Any]]]) -> Points:
     """(seq, record) rows -> key -> (seqs, values), ``_time`` included for every record."""
     times: tuple[list[int], list[float]] = ([], [])
     out = {TIME_KEY: times}
+    stamp: Any = object()  # the lines of one read share one _time text: converted once
+    when = math.nan
     for seq, record in rows:
         times[0].append(seq)
-        times[1].append(record_time(record.get(TIME_KEY)))
+        if record.get(TIME_KEY) is not stamp:
+            stamp = record.get(TIME_KEY)
+            when = record_time(stamp)
+        times[1].append(when)
         for key, value in record.items():
             kind = type(value)  # the common cases first, without a call
             if kind is float:
