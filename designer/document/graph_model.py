@@ -40,6 +40,8 @@ class NodeView:
     in_ports: tuple[Port, ...]
     out_ports: tuple[Port, ...]
     missing_step: bool = False
+    blueprint: str | None = None  # a task node's sweep blueprint (its ``task:``)
+    endpoints: tuple[str, ...] = ()  # a deployment node's endpoints
 
     def port(self, side: str, type_: str, key: str) -> Port | None:
         for p in self.in_ports if side == "in" else self.out_ports:
@@ -131,6 +133,8 @@ def _describe_node(config: Any, node: Any, edges_by_node: dict[str, list[Resolve
         in_ports=tuple(ins),
         out_ports=tuple(_sorted_outputs(outs)),
         missing_step=ntype != "deployment" and step is None,
+        blueprint=getattr(node, "task", None),
+        endpoints=tuple(str(e) for e in getattr(node, "endpoints", None) or ()),
     )
 
 

@@ -215,6 +215,11 @@ class PipelineDocument(QObject):
     def view(self, pipeline: str) -> PipelineView | None:
         return self._fresh().get(pipeline)
 
+    def node_view(self, pipeline: str, node: str) -> NodeView | None:
+        """A node as the canvas draws it: its type, the step it runs, its blueprint, its endpoints."""
+        view = self._fresh().get(pipeline)
+        return view.nodes.get(node) if view is not None else None
+
     def graph(self, pipeline: str) -> Any:
         return PipelineGraph.build(self.config, pipeline)
 
