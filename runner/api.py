@@ -95,6 +95,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     # What the store says about runs: side by side (diff), where files came from (lineage).
     "compare": ("runner.store.compare", None),
     "lineage": ("runner.store.lineage", None),
+    "gc": ("runner.store.gc", None),  # deleting runs and the files nothing needs any more
     **{name: ("runner.execution.reproduce", name) for name in ("ReproduceError", "Reproduction")},
 }
 

@@ -9,12 +9,13 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
 
 from runner.store import space
+from runner.store.blob_lock import BlobLock
 
 
 class Readable(Protocol):
@@ -57,11 +58,23 @@ def _hash_pipelined(fh: Readable) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _touch(path: Path) -> bool:
+    """Move the file's ctime to now (gc keeps what changed after its sweep began); False if absent."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    except PermissionError:  # someone else's store, read only: reading it is all we do
+        return path.is_file()
+    return True
+
+
 class ArtifactStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         (root / "sha256").mkdir(parents=True, exist_ok=True)
         (root / "tmp").mkdir(exist_ok=True)
+        self.lock = BlobLock.of(root)  # claims against gc (runner.store.blob_lock)
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -69,16 +82,28 @@ class ArtifactStore:
         return self.root / "sha256" / sha256[:2] / sha256
 
     def has(self, sha256: str) -> bool:
+        """Whether the blob is stored (to read it now; to rely on it later, ``claim`` it)."""
         return self.path_for(sha256).is_file()
+
+    def claim(self, sha256: str) -> bool:
+        """Whether the blob is stored, and keep it so: a run that is about to rely on a stored
+        blob (reuse, a cached hash, an input by content) claims it, and gc spares it."""
+        with self.lock.shared():
+            return _touch(self.path_for(sha256))
+
+    def claim_all(self, hashes: Iterable[str]) -> bool:
+        with self.lock.shared():
+            return all(_touch(self.path_for(sha)) for sha in hashes)
 
     def _install(self, tmp: Path, sha256: str) -> Path:
         dest = self.path_for(sha256)
-        if dest.exists():
-            tmp.unlink()
-            return dest
-        dest.parent.mkdir(exist_ok=True)
-        os.chmod(tmp, 0o444)
-        os.replace(tmp, dest)
+        with self.lock.shared():
+            if _touch(dest):  # stored already: the copy goes, the stored one is claimed
+                tmp.unlink()
+                return dest
+            dest.parent.mkdir(exist_ok=True)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, dest)
         return dest
 
     def put_file(self, src: Path, move: bool = False) -> tuple[str, int]:
