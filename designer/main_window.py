@@ -295,6 +295,9 @@ class MainWindow(QMainWindow):
         self.palette_panel.set_steps([(n, getattr(s, "image", None)) for n, s in steps.items()])
 
     def _sync_text(self) -> None:
+        if self.yaml_panel.pending:  # typing not applied yet goes in first: a sync never drops it
+            self.yaml_panel.flush()  # its edit (if any) schedules the next sync
+            return
         self.yaml_panel.set_text(self.document.text)
         self._sync_text_state()
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import queue
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from runner.execution.engine_errors import (
     describe_engine_error,
     explain_engine_error,
 )
+from runner.execution.event_queue import EventQueue
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
 from runner.execution.inputs import safe_file_name
@@ -96,6 +96,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     # What the store says about runs: side by side (diff), where files came from (lineage).
     "compare": ("runner.store.compare", None),
     "lineage": ("runner.store.lineage", None),
+    "gc": ("runner.store.gc", None),  # deleting runs and the files nothing needs any more
     **{name: ("runner.execution.reproduce", name) for name in ("ReproduceError", "Reproduction")},
 }
 
@@ -241,7 +242,7 @@ def plan_run(
 class RunHandle:
     run_id: str
     executor: Executor
-    events: queue.Queue[Event] = field(default_factory=queue.Queue)
+    events: EventQueue[Event] = field(default_factory=EventQueue)
     status: str | None = None
     error: BaseException | None = None
     notes: list[str] = field(default_factory=list)  # start-up notes (hosts left out, leftovers removed)
@@ -334,6 +335,9 @@ def start_run(
         from runner.debug.pydevd_package import ready_target
 
         options = replace(options, pycharm=ready_target(options.pycharm, home or data_dir()))
+    from runner.store import space
+
+    space.check(home or data_dir(), 0)  # a full disk is said before anything starts (DiskFull)
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
     run_id = new_run_id()
@@ -358,7 +362,17 @@ def start_run(
         if on_event is not None:
             on_event(event)
 
-    executor = Executor(plan, impl, store, artifacts, home, options, emit, run_id)
+    def emit_batch(batch: list[Event]) -> None:
+        if holder["h"].status:  # the run is over: one at a time, past the cap on unread lines
+            for event in batch:
+                emit(event)
+            return
+        holder["h"].events.put_many(batch)
+        if on_event is not None:
+            for event in batch:
+                on_event(event)
+
+    executor = Executor(plan, impl, store, artifacts, home, options, emit, run_id, emit_batch)
     executor.actions.preapprove(approve, approve_all)
     handle = RunHandle(executor.run_id, executor, notes=list(getattr(impl, "notes", [])))
     holder["h"] = handle

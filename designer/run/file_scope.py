@@ -91,6 +91,9 @@ class FileScope:
                 stored = self.history.metric_series(e["id"])  # per-key blocks: no JSON decoded
                 if stored.records:
                     self.metrics.load_stored(run_id, e["node"], stored, checked=False)
+                samples, note = self.history.system_samples(e)
+                if samples or note:
+                    self.metrics.load_system(run_id, e["node"], samples, note, checked=False)
 
     def _open_file_of(self, run: dict[str, Any]) -> bool:
         """A run of another file (from "All files"): open that file first. False: not opened."""

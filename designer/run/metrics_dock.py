@@ -2,12 +2,14 @@
 one small plot per key; x axis, smoothing, log y, legend, hover read-out, export.
 
 Layout, left to right: the Series and Keys lists, then ``sections`` (a vertical splitter) whose
-first part is the tool bar, single values, plots and read-out. Another group of plots (a System
-group) goes in with ``add_section``; ``KeyPlots`` and ``plot_style`` give it the same look.
+first part is the tool bar, single values, plots and read-out, and below it the checked nodes'
+system metrics (designer.run.system_group). Another group of plots goes in with ``add_section``;
+``KeyPlots`` and ``plot_style`` give it the same look.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,6 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -25,16 +26,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.bridge.run_details import child_name, split_child
 from designer.run.key_list import KeyList
 from designer.run.key_plots import KeyPlots
 from designer.run.metrics_plot import MetricsPlot
-from designer.run.metrics_toolbar import OVERLAY, PER_KEY, MetricsToolbar
-from designer.run.plot_export import ExportSizeDialog, PlotCopy, render_png
+from designer.run.metrics_toolbar import OVERLAY, MetricsToolbar
+from designer.run.plot_export import ask_csv, ask_png, copy_of, render_png
 from designer.run.plot_style import LEGEND_INSIDE
 from designer.run.series import RECORD_INDEX, WALL_TIME, MetricSource, write_csv
+from designer.run.system_group import SystemGroup
 from designer.run.task_ranking import TaskRanking
 from designer.run.value_strip import ValueStrip
+from runner.api import split_unit as split_child
+from runner.api import unit_name as child_name
 
 _ID = Qt.ItemDataRole.UserRole
 
@@ -43,7 +46,7 @@ class MetricsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.sources: dict[tuple[str, str], MetricSource] = {}
-        self._value_keys: set[str] = set()  # checked keys shown as values (one point each)
+        self.value_keys: set[str] = set()  # checked keys shown as values (one point each)
         # A task execution's title, "#3 lr=0.1 depth=3", from (run, node, child) (the run UI sets it)
         self.label_for: Callable[[str, str, int], str] = lambda _r, _n, k: f"#{k}"
         self.task: tuple[str, str] | None = None  # the (run, task node) overlaid and ranked
@@ -61,6 +64,7 @@ class MetricsPanel(QWidget):
         self.plot = MetricsPlot(self.plot_widget, self)
         self.per_key = KeyPlots(self)
         self.values = ValueStrip(self)
+        self.system = SystemGroup(self)  # CPU, memory, GPUs of the checked nodes
         self._build()
         self.plot.hover_changed.connect(self.readout.setText)
 
@@ -80,8 +84,8 @@ class MetricsPanel(QWidget):
         t.layout_combo.currentTextChanged.connect(self.set_layout)
         t.legend_changed.connect(self.set_legend)
         t.fit.connect(self.fit)
-        t.export_png.connect(self._ask_png)
-        t.export_csv.connect(self._ask_csv)
+        t.export_png.connect(lambda: ask_png(self))
+        t.export_csv.connect(lambda: ask_csv(self))
         self.readout = QLabel(" ", self)
         self.readout.setObjectName("metrics-readout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -97,6 +101,9 @@ class MetricsPanel(QWidget):
         rl.addWidget(self.readout)
         self.sections = QSplitter(Qt.Orientation.Vertical, self)
         self.sections.addWidget(main)
+        self.add_section(self.system)
+        self.sections.setStretchFactor(0, 3)
+        self.sections.setStretchFactor(1, 1)
         self.ranking = TaskRanking(self)
         self.ranking.metric_changed.connect(self._on_task_metric)
         self.ranking.hide()
@@ -163,8 +170,25 @@ class MetricsPanel(QWidget):
             if self.task is not None and self.ranking.metric.currentText():
                 self.set_keys([self.ranking.metric.currentText()])  # the overlay shows one metric
             self._apply()
-        elif self._value_keys and any(source.points(k) > 1 for k in self._value_keys):
+        elif self.value_keys and any(source.points(k) > 1 for k in self.value_keys):
             self._apply()  # a value printed once got company: it is a curve now
+
+    def add_system(self, events: list[Any], focus: str | None = None) -> None:
+        """A batch of SystemSampled events (live); a node not listed yet is, as for records."""
+        for e in events:
+            node = child_name(e.node, e.child)
+            self.load_system(
+                e.run_id, node, e.samples, e.gpu_note, checked=focus in (None, split_child(node)[0])
+            )
+
+    def load_system(
+        self, run_id: str, node: str, samples: Any, gpu_note: str | None, checked: bool = True
+    ) -> None:
+        """System samples of a node (its series is listed even when it printed no metrics)."""
+        if (run_id, node) not in self.sources:
+            self.load_records(run_id, node, [], checked=checked)
+        self.system.add(run_id, node, samples, gpu_note)
+        self._show_system()
 
     def show_only(self, pairs: set[tuple[str, str]]) -> None:
         """Check exactly these (run, node) sources (the selected node, or two compared runs)."""
@@ -216,6 +240,7 @@ class MetricsPanel(QWidget):
         self.sources.clear()
         self.source_list.clear()
         self.key_list.clear()
+        self.system.clear()
         self._apply()
 
     # --- selection -----------------------------------------------------------------------------
@@ -263,11 +288,11 @@ class MetricsPanel(QWidget):
         series it is in is shown as that value."""
         keys, sources = self.checked_keys(), self.checked_sources()
         has = [(s, k) for k in keys for s in sources if k in s.columns]
-        self._value_keys = {k for k in keys if all(s.points(k) <= 1 for s, kk in has if kk == k)}
-        values = [(k, s.label, s.latest(k)) for s, k in has if k in self._value_keys]
+        self.value_keys = {k for k in keys if all(s.points(k) <= 1 for s, kk in has if kk == k)}
+        values = [(k, s.label, s.latest(k)) for s, k in has if k in self.value_keys]
         self.values.set_values([(k, label, v) for k, label, v in values if v is not None])
-        curves = [(s, k) for s, k in has if k not in self._value_keys]
-        plotted = [k for k in keys if k not in self._value_keys]
+        curves = [(s, k) for s, k in has if k not in self.value_keys]
+        plotted = [k for k in keys if k not in self.value_keys]
         self.plot.color_by_series = self.task is not None
         self.per_key.configure(color_by_series=self.task is not None)
         if self.layout_mode == OVERLAY:
@@ -277,6 +302,14 @@ class MetricsPanel(QWidget):
             self.plot.set_curves([])
             self.per_key.set_plots([(k, [c for c in curves if c[1] == k]) for k in plotted])
         self.stack.setVisible(bool(curves) or not values)
+        self._show_system()
+
+    def _show_system(self) -> None:
+        """The System group shows the checked nodes, from the origin of their wall-time axis."""
+        shown = self.checked_sources()
+        pairs = [(s.run_id, s.node) for s in shown]
+        origins = {(s.run_id, s.node): _first_time(s) for s in shown}
+        self.system.show_nodes(pairs, origins, {(s.run_id, s.node): s.label for s in shown})
 
     # --- how it is drawn ---------------------------------------------------------------------------
     def set_layout(self, mode: str) -> None:
@@ -299,6 +332,7 @@ class MetricsPanel(QWidget):
     def _on_x_key(self, key: str) -> None:
         self.plot.set_x_key(key)
         self.per_key.configure(x_key=key)
+        self.system.follow_x(self.plot.item.vb if key == WALL_TIME else None)
 
     def _on_smoothing(self, value: int) -> None:
         self.smooth_label.setText(f"{value / 100:.2f}")
@@ -322,60 +356,21 @@ class MetricsPanel(QWidget):
         self.toolbar.retint()
         self.values.set_values(self.values.values)
 
-    # --- export ----------------------------------------------------------------------------------
+    # --- export (designer.run.plot_export) -------------------------------------------------------
     def export_png(self, path: Path, size: tuple[int, int] | None = None) -> None:
         """The plot as shown (overlay or per-key plots), ``size`` pixels (default: as on screen)."""
         shown = self.stack.currentWidget()
         width, height = size or (max(100, shown.width()), max(100, shown.height()))
-        render_png(self._copy, path, width, height)
-
-    def _copy(self) -> PlotCopy:
-        """The shown plots built again, with the same curves, settings and zoom."""
-        keys = self.checked_keys()
-        curves = [(s, k) for k in keys for s in self.checked_sources() if k in s.columns]
-        curves = [c for c in curves if c[1] not in self._value_keys]
-        if self.layout_mode == PER_KEY:
-            grid = KeyPlots(min_height=0)
-            grid.configure(**self.per_key.options())
-            grid.set_plots(
-                [(k, [c for c in curves if c[1] == k]) for k in dict.fromkeys(c[1] for c in curves)]
-            )
-            return PlotCopy(grid, grid.refresh, grid.stop)
-        widget = pg.PlotWidget()
-        widget.setPalette(self.palette())
-        plot = MetricsPlot(widget)
-        plot.color_by_series = self.task is not None
-        plot.set_x_key(self.plot.x_key)
-        plot.set_log_y(self.plot.log_y)
-        plot.set_smoothing(self.plot.weight)
-        plot.set_legend(self.legend_mode)
-        plot.set_curves([(s, k, k in self.key_list.right_keys) for s, k in curves])
-        if not self.plot.item.vb.autoRangeEnabled()[0]:
-            (x0, x1), (y0, y1) = self.plot.item.vb.viewRange()
-            plot.item.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        return PlotCopy(widget, plot.refresh, plot.stop)
+        render_png(lambda: copy_of(self), path, width, height)
 
     def export_csv(self, path: Path) -> int:
         with open(path, "w", newline="", encoding="utf-8") as fh:
             return write_csv(fh, self.checked_sources(), self.checked_keys(), self.plot.x_key)
 
-    def _ask_png(self) -> None:
-        shown = self.stack.currentWidget()
-        dialog = ExportSizeDialog(max(100, shown.width()), max(100, shown.height()), self)
-        if not dialog.exec():
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot", "metrics.png", "PNG images (*.png)")
-        if path:
-            self.export_png(Path(path), dialog.size_chosen())
-
-    def _ask_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV files (*.csv)")
-        if path:
-            self.export_csv(Path(path))
-
     def shutdown(self) -> None:
         self.plot.stop()
         self.per_key.stop()
+        self.system.stop()
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:
@@ -386,3 +381,9 @@ def _titled(title: str, widget: QWidget) -> QWidget:
     layout.addWidget(label)
     layout.addWidget(widget)
     return box
+
+
+def _first_time(source: MetricSource) -> float | None:
+    """The origin of the source's wall-time axis (None: it has no timed record yet)."""
+    times = source.time.view()
+    return float(times[0]) if len(times) and math.isfinite(times[0]) else None

@@ -1,22 +1,30 @@
-"""Export a plot as a PNG of a chosen size: the size dialog, and rendering a fresh copy of the
-plot laid out at that size (text stays its size; the curves get the new width's detail)."""
+"""Export the Metrics dock's plot as a PNG of a chosen size (the size dialog, and a fresh copy of
+the plots laid out at that size: text stays its size, the curves get the new width's detail), or
+its points as CSV."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QSpinBox,
     QWidget,
 )
+
+from designer.run.key_plots import KeyPlots
+from designer.run.metrics_plot import MetricsPlot
+from designer.run.metrics_toolbar import PER_KEY
 
 MAX_SIDE = 8000
 
@@ -76,3 +84,46 @@ def render_png(make: Callable[[], PlotCopy], path: Path, width: int, height: int
         copy.stop()
         widget.close()
         widget.deleteLater()
+
+
+def copy_of(panel: Any) -> PlotCopy:
+    """The Metrics dock's shown plots built again: the same curves, settings and zoom."""
+    keys = panel.checked_keys()
+    curves = [(s, k) for k in keys for s in panel.checked_sources() if k in s.columns]
+    curves = [c for c in curves if c[1] not in panel.value_keys]
+    if panel.layout_mode == PER_KEY:
+        grid = KeyPlots(min_height=0)
+        grid.configure(**panel.per_key.options())
+        grid.set_plots([(k, [c for c in curves if c[1] == k]) for k in dict.fromkeys(c[1] for c in curves)])
+        return PlotCopy(grid, grid.refresh, grid.stop)
+    widget = pg.PlotWidget()
+    widget.setPalette(panel.palette())
+    plot = MetricsPlot(widget)
+    shown: MetricsPlot = panel.plot
+    plot.color_by_series = shown.color_by_series
+    plot.set_x_key(shown.x_key)
+    plot.set_log_y(shown.log_y)
+    plot.set_smoothing(shown.weight)
+    plot.set_legend(shown.legend_mode)
+    plot.set_curves([(s, k, k in panel.key_list.right_keys) for s, k in curves])
+    if not shown.item.vb.autoRangeEnabled()[0]:
+        (x0, x1), (y0, y1) = shown.item.vb.viewRange()
+        plot.item.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+    return PlotCopy(widget, plot.refresh, plot.stop)
+
+
+def ask_png(panel: Any) -> None:
+    """Ask a size, then a file, and export the shown plots there."""
+    shown = panel.stack.currentWidget()
+    dialog = ExportSizeDialog(max(100, shown.width()), max(100, shown.height()), panel)
+    if not dialog.exec():
+        return
+    path, _ = QFileDialog.getSaveFileName(panel, "Export plot", "metrics.png", "PNG images (*.png)")
+    if path:
+        panel.export_png(Path(path), dialog.size_chosen())
+
+
+def ask_csv(panel: Any) -> None:
+    path, _ = QFileDialog.getSaveFileName(panel, "Export metrics", "metrics.csv", "CSV files (*.csv)")
+    if path:
+        panel.export_csv(Path(path))

@@ -66,6 +66,14 @@ class GrowBuffer:
         if not np.isfinite(values).all():
             self.gaps = True
 
+    def pad_to(self, n: int) -> None:
+        """Fill with NaN up to length ``n`` (a column that missed some rows)."""
+        if n > self._n:
+            self._reserve(n)
+            self._data[self._n : n] = np.nan
+            self._n = n
+            self.gaps = True
+
     def view(self) -> np.ndarray:
         return self._data[: self._n]
 

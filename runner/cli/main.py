@@ -9,6 +9,7 @@ from runner.cli import (
     archive_cmd,
     completion_cmd,
     diff_cmd,
+    gc_cmd,
     graph_cmd,
     history_cmd,
     hosts_cmd,
@@ -18,6 +19,7 @@ from runner.cli import (
     run_cmd,
     settings_cmd,
     shell_cmd,
+    store_cmd,
     tag_cmd,
     watch_cmd,
 )
@@ -33,6 +35,8 @@ HEADLESS_COMMANDS = (
     diff_cmd,
     lineage_cmd,
     archive_cmd,
+    gc_cmd,
+    store_cmd,
     hosts_cmd,
     shell_cmd,
     settings_cmd,
@@ -67,6 +71,7 @@ def run_headless(args_list: list[str]) -> int:
 
     from runner.cli.signals import EXIT_BROKEN_PIPE, silence
     from runner.store.schema import StoreError
+    from runner.store.space import DiskFull
 
     try:
         try:
@@ -77,7 +82,7 @@ def run_headless(args_list: list[str]) -> int:
                 return 0
             try:
                 return int(args.func(args) or 0)
-            except StoreError as exc:
+            except (StoreError, DiskFull) as exc:
                 print(f"pipeline-designer: error: {exc}", file=sys.stderr)
                 return 2
         finally:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import queue
 import shlex
 import sys
 import time
@@ -250,8 +249,9 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
 
 def _cannot_start(exc: Exception, hosts: list[str], backend: str) -> int:
     from runner.api import StoreError
+    from runner.store.space import DiskFull
 
-    if isinstance(exc, StoreError):  # the run store, not the engine (runner.store.health)
+    if isinstance(exc, StoreError | DiskFull):  # the data folder, not the engine (runner.store.health)
         print(f"pipeline-designer run: error: {exc}", file=sys.stderr)
         return 2
     # Host errors name the host and say what to do; the local engine's are translated.
@@ -302,19 +302,20 @@ def _follow_run(args: argparse.Namespace, handle: Any, out: IO[str], stdin: IO[s
 
 def _follow(handle: Any, display: Progress, stdin: IO[str]) -> str:
     while True:
-        try:
-            event = handle.events.get(timeout=0.25)
-        except queue.Empty:
+        events = handle.events.get_all(timeout=0.25)  # all that came: a burst of lines at once
+        if not events:
             if handle.done and handle.events.empty():
                 handle.wait()  # re-raises a crash of the runner thread
                 return handle.status or "failed"
             display.tick()
             continue
-        display.handle(event)
-        if isinstance(event, ApprovalRequested):
-            _ask(handle, event, display, stdin)
-        elif isinstance(event, RunFinished):
-            return event.status
+        for i, event in enumerate(events):
+            display.handle(event)
+            if isinstance(event, ApprovalRequested):
+                _ask(handle, event, display, stdin)
+            elif isinstance(event, RunFinished):
+                handle.events.put_back(events[i + 1 :])  # endpoints' lines: serve_endpoints reads on
+                return event.status
 
 
 def _ask(handle: Any, event: ApprovalRequested, display: Progress, stdin: IO[str]) -> None:

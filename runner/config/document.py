@@ -137,7 +137,14 @@ class YamlDocument:
                 "remove one of them in the YAML view before editing here."
             )
         tree = self.tree
-        base = self._dump(tree)
+        try:
+            base = self._dump(tree)
+        except (RuamelError, IndexError, AttributeError, TypeError, ValueError) as exc:
+            # ruamel.yaml cannot write back some layouts it reads (a root "[]" after comments)
+            raise EditError(
+                "This edit cannot be written as a patch of the text here, and the YAML writer "
+                f"cannot rewrite this file's layout ({type(exc).__name__}); make it in the YAML view."
+            ) from exc
         try:
             edited = _shaped(lambda: (mutate(tree), _replace_emptied_containers(tree), self._dump(tree))[2])
         except BaseException:
@@ -217,9 +224,9 @@ class YamlDocument:
         self._newline = "\r\n" if "\r\n" in text else "\n"
         self._body = text.removeprefix(BOM).replace("\r\n", "\n")
         self._final_newline = self._body.endswith("\n") or not self._body
+        self._style_cache = None  # how the text indents: guessed from it again when needed
         if not keep_cst:
             self._cst = None  # the syntax tree for exact edits: parsed at the next edit
-            self._style_cache = None
         if keep_tree:
             return  # the tree already holds this content; its dump is the next base
         self._tree = None

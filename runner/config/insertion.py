@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 def insert(p: Patcher, op: Op) -> None:
     """Write ``op``'s new entries into the container at its path, before ``op.before``."""
     entry, _wrapper, inner, in_flow = p.locate(op.path)
+    if not op.path and (inner is None or (inner.type == "flow_sequence" and not cst.entries(inner))):
+        _into_empty_root(p, inner, op.value)
+        return
     if inner is None or inner.type not in (*cst.MAPPINGS, *cst.SEQUENCES):
         raise PatchImpossible("new entries in a container the text does not hold as written")
     is_map = inner.type in cst.MAPPINGS
@@ -39,6 +42,19 @@ def insert(p: Patcher, op: Op) -> None:
         raise PatchImpossible("new entries in an empty block container")
     else:
         _into_block(p, inner, children, at, op.value, is_map)
+
+
+def _into_empty_root(p: Patcher, inner: Any, new: list[Any]) -> None:
+    """The first items of a file that has none (empty, only comments, or the ``[]`` that
+    removing its last item left) are written as a block list at column 0."""
+    lines = item_lines([v for _k, v in new], 0, p.style_of(None))
+    if inner is None:
+        end = len(p.body)
+        before = "" if not p.body or p.body.endswith(b"\n") else "\n"
+        p.patch(end, end, before + "\n".join(lines) + "\n", None)
+    else:
+        p.patch(inner.start_byte, cst.content_end(p.body, inner), "\n".join(lines), None)
+    p.whole = True  # checked as the whole text
 
 
 def _into_flow(

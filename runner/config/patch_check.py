@@ -28,7 +28,7 @@ def check(p: Patcher, diff: Diff) -> None:
     """Parse each region ``p`` patched alone; it must give the data the edit intends there."""
     body = p.body
     if p.whole:
-        _expect(patched(p, 0, len(body)), diff.new_at[()])
+        _expect(patched(p, 0, len(body), before=True), diff.new_at[()])
     spans: list[tuple[int, int, Any]] = []
     for node in p.regions:
         entry = cst.enclosing_line_entry(body, node)

@@ -17,7 +17,7 @@ from typing import Any
 from runner.config import cst
 from runner.config.chunks import runs
 from runner.config.cst import PatchImpossible
-from runner.config.indentation import local_style
+from runner.config.indentation import local_style, shown_style
 from runner.config.insertion import insert
 from runner.config.locate import RepeatedKeyError, locate
 from runner.config.patch_check import check
@@ -197,9 +197,9 @@ class Patcher:
 
     def style_of(self, container: Any) -> Style:
         """The style of this text (a top-level item indents like itself), else the file's."""
-        if self.cst.style is None:
-            self.cst.style = local_style(self.body.decode("utf-8"), self.file_style)
-        return self.cst.style
+        if self.cst.style is None:  # what the text shows: kept with its tree, which is cached by text
+            self.cst.style = shown_style(self.body.decode("utf-8"))
+        return local_style(self.cst.style, self.file_style)
 
     # -- the result ---------------------------------------------------------------------------
 

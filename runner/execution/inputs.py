@@ -139,7 +139,7 @@ def _stored(input_name: str, source: str, artifacts: ArtifactStore) -> InputFile
         path = artifacts.path_for(sha)
     except ValueError:
         raise InputError(f"input {input_name!r}: {source!r} does not name a sha256") from None
-    if not path.is_file():
+    if not artifacts.claim(sha):
         raise InputError(
             f"input {input_name!r}: the stored file {sha[:16]}... is no longer in the artifact store"
         )
@@ -154,7 +154,7 @@ def _download(input_name: str, url: str, artifacts: ArtifactStore, cache_dir: Pa
     name = os.path.basename(urllib.parse.unquote(urllib.parse.urlsplit(url).path)) or "download"
     if record.is_file():
         data = json.loads(record.read_text())
-        if artifacts.has(data["sha256"]):
+        if artifacts.claim(data["sha256"]):
             log(f"input {input_name}: {url} from the download cache")
             return InputFile(safe_file_name(name, f"input {input_name!r}"), data["sha256"], data["size"], url)
     log(f"input {input_name}: downloading {url}")

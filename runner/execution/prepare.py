@@ -223,7 +223,7 @@ def adopt(
     """Let the past success ``prior`` stand for ``spec``'s execution: its outputs and metadata are
     recorded for it (None when an output is no longer stored)."""
     outputs = store.outputs(prior["id"])
-    if not all(artifacts.has(o["sha256"]) for o in outputs):
+    if not artifacts.claim_all(o["sha256"] for o in outputs):
         return None
     metadata = store.metadata(prior["id"])
     store.add_outputs(spec.execution_id, outputs)

@@ -26,6 +26,7 @@ from runner.hosts.errors import HostError
 from runner.hosts.health import CLIENT_LABEL, HOST_LABEL, device_requests
 from runner.hosts.registry import HostConfig
 from runner.store.artifacts import ArtifactStore
+from runner.store.space import DiskFull
 from runner.sysmetrics.gpu_watch import GpuWatch
 
 Report = Callable[[str, str], None]  # (node, text): a runner log line for that node
@@ -182,6 +183,8 @@ class RemoteBackend(DockerArchiveBackend):
             if "meter" in handle.state:  # the tar reader stops at the end marker, not at EOF
                 handle.state.pop("meter").end()
             return outputs
+        except DiskFull:
+            raise  # room here, not the host, is what is missing
         except Exception as exc:
             raise HostError(f"{self._where()[1:]}: fetching the outputs failed: {_short(exc)}") from None
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from runner.events import TERMINAL_STATUSES
 from runner.store.connection import StoreConnection, encode
+from runner.store.deletion import RunDeletion
 from runner.store.liveness import pid_alive, process_token, runner_alive
 from runner.store.metric_records import MetricRecords
 from runner.store.records import ExecutionRecords
@@ -25,7 +26,7 @@ from runner.store.schema import input_rows
 from runner.store.system import SystemRecords
 
 
-class RunStore(ExecutionRecords, MetricRecords, SystemRecords, StoreConnection):
+class RunStore(ExecutionRecords, MetricRecords, SystemRecords, RunDeletion, StoreConnection):
     # runs -----------------------------------------------------------------
     def create_run(self, run_id: str, **fields: Any) -> None:
         me = {"status": "running", "pid": os.getpid(), "pid_start": process_token(os.getpid())}

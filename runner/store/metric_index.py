@@ -18,6 +18,7 @@ from the records on import and, by migration 6, for stores written before it.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import sys
 from array import array
@@ -84,9 +85,14 @@ def points_of(rows: Iterable[tuple[int, dict[str, Any]]]) -> Points:
     """(seq, record) rows -> key -> (seqs, values), ``_time`` included for every record."""
     times: tuple[list[int], list[float]] = ([], [])
     out = {TIME_KEY: times}
+    stamp: Any = object()  # the lines of one read share one _time text: converted once
+    when = math.nan
     for seq, record in rows:
         times[0].append(seq)
-        times[1].append(record_time(record.get(TIME_KEY)))
+        if record.get(TIME_KEY) is not stamp:
+            stamp = record.get(TIME_KEY)
+            when = record_time(stamp)
+        times[1].append(when)
         for key, value in record.items():
             kind = type(value)  # the common cases first, without a call
             if kind is float:
@@ -117,6 +123,9 @@ class IndexWriter:
 
     def __init__(self) -> None:
         self._state: dict[str, tuple[int, int]] = {}  # execution -> (last indexed seq, pending)
+        # execution -> its pending records as written through here, while they are all of them:
+        # a block is then made of them instead of decoding their JSON again.
+        self._held: dict[str, list[tuple[int, dict[str, Any]]]] = {}
 
     def _load(self, db: sqlite3.Connection, execution_id: str) -> tuple[int, int]:
         state = self._state.get(execution_id)
@@ -134,6 +143,12 @@ class IndexWriter:
         if rows and rows[0][0] <= last:  # written below the index (never by the runner)
             rebuild(db, self, execution_id)
             return
+        held = self._held.get(execution_id, [] if pending == 0 else None)
+        if held is not None and len(held) == pending:
+            held.extend(rows)
+            self._held[execution_id] = held
+        else:
+            self._held.pop(execution_id, None)
         self._state[execution_id] = (last, pending + len(rows))
         if pending + len(rows) >= BLOCK:
             self.seal(db, execution_id, rows, whole=False)
@@ -142,21 +157,27 @@ class IndexWriter:
         """Index the pending records (``rows``: the newest of them, already decoded); all of them,
         or with ``whole`` False only whole blocks (the rest stays pending)."""
         last, pending = self._load(db, execution_id)
-        before: list[tuple[int, dict[str, Any]]] = []
-        if pending > len(rows):
-            sql = "SELECT seq, record FROM metadata WHERE execution_id=? AND seq > ?"
-            args: tuple[Any, ...] = (execution_id, last)
-            if rows:
-                sql, args = sql + " AND seq < ?", (*args, rows[0][0])
-            before = _decoded(db.execute(sql + " ORDER BY seq", args).fetchall())
-        todo = [*before, *rows]
+        held = self._held.get(execution_id)
+        if held is not None and len(held) == pending:
+            todo = held
+        else:
+            before: list[tuple[int, dict[str, Any]]] = []
+            if pending > len(rows):
+                sql = "SELECT seq, record FROM metadata WHERE execution_id=? AND seq > ?"
+                args: tuple[Any, ...] = (execution_id, last)
+                if rows:
+                    sql, args = sql + " AND seq < ?", (*args, rows[0][0])
+                before = _decoded(db.execute(sql + " ORDER BY seq", args).fetchall())
+            todo = [*before, *rows]
         n = len(todo) if whole else len(todo) - len(todo) % BLOCK
         for start in range(0, n, BLOCK):
             write_points(db, execution_id, points_of(todo[start : min(start + BLOCK, n)]))
         self._state[execution_id] = (todo[n - 1][0] if n else last, len(todo) - n)
+        self._held[execution_id] = todo[n:]
 
     def forget(self, execution_id: str) -> None:
         self._state.pop(execution_id, None)
+        self._held.pop(execution_id, None)
 
 
 def indexed_upto(db: sqlite3.Connection, execution_id: str) -> int:

@@ -14,6 +14,9 @@ from runner.store import metric_index
 from runner.store.connection import StoreConnection
 from runner.store.metric_index import IndexWriter, StoredMetrics
 
+# (seq, time, record) or (seq, time, record, its JSON text)
+MetadataRow = tuple[int, float, dict[str, Any]] | tuple[int, float, dict[str, Any], str]
+
 
 class MetricRecords(StoreConnection):
     def __init__(self, path: Path) -> None:
@@ -23,18 +26,23 @@ class MetricRecords(StoreConnection):
     def add_metadata(self, execution_id: str, seq: int, time: float, record: dict[str, Any]) -> None:
         self.add_metadata_batch(execution_id, [(seq, time, record)])
 
-    def add_metadata_batch(
-        self, execution_id: str, rows: Sequence[tuple[int, float, dict[str, Any]]]
-    ) -> None:
-        """Records ``(seq, time, record)`` of one execution, in seq order, in one transaction."""
+    def add_metadata_batch(self, execution_id: str, rows: Sequence[MetadataRow]) -> None:
+        """Records ``(seq, time, record)`` of one execution, in seq order, in one transaction; a
+        row's fourth item, when there, is the record's JSON text (the line as printed, with its
+        ``_time``: runner.execution.ingest), stored as it is instead of encoding the record."""
         if not rows:
             return
-        with self._tx() as db:
-            db.executemany(
-                "INSERT INTO metadata (execution_id, seq, time, record) VALUES (?, ?, ?, ?)",
-                [(execution_id, seq, when, json.dumps(record)) for seq, when, record in rows],
-            )
-            self._index.written(db, execution_id, [(seq, record) for seq, _when, record in rows])
+        dumps = json.dumps
+        try:
+            with self._tx() as db:
+                db.executemany(
+                    "INSERT INTO metadata (execution_id, seq, time, record) VALUES (?, ?, ?, ?)",
+                    [(execution_id, r[0], r[1], r[3] if len(r) > 3 else dumps(r[2])) for r in rows],  # type: ignore[misc]
+                )
+                self._index.written(db, execution_id, [(r[0], r[2]) for r in rows])
+        except BaseException:  # rolled back: what the index remembers of it is wrong now
+            self._index.forget(execution_id)
+            raise
 
     def seal_metrics(self, execution_id: str) -> None:
         """Index the execution's pending records (it has ended: nothing is left to decode)."""
@@ -49,12 +57,12 @@ class MetricRecords(StoreConnection):
     def metric_series(self, execution_id: str) -> StoredMetrics:
         """Every numeric key's series and the records' times (the index, plus the records it
         does not cover yet decoded from their JSON)."""
-        with self._lock:
+        with self._guard():
             return metric_index.read(self._db, execution_id)
 
     def last_metric_values(self, execution_id: str) -> dict[str, float]:
         """Each numeric key's latest value (the one in the last record that has it)."""
-        with self._lock:
+        with self._guard():
             return metric_index.last_values(self._db, execution_id)
 
     def reindex_metrics(self, execution_id: str) -> None:

@@ -118,7 +118,7 @@ class ExecutionRecords(StoreConnection):
         """Every row that belongs to a run, table by table, as stored (JSON columns as text):
         the run, its executions, whatever refers to them or to its code snapshots. Tables added
         by later migrations come along when they have a run_id, execution_id or snapshot_id."""
-        with self._lock:
+        with self._guard():
             db = self._db
             tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
             executions = [r[0] for r in db.execute("SELECT id FROM executions WHERE run_id=?", (run_id,))]

@@ -24,9 +24,14 @@ def stopped(frame: dict[str, Any]) -> bool:
     return str(frame.get("read", "")).startswith("0001-")
 
 
-def from_stats(frame: dict[str, Any], when: float, gpus: tuple[GpuFigures, ...] = ()) -> SystemSample:
+def from_stats(frame: dict[str, Any], when: float, gpus: tuple[GpuFigures, ...] = ()) -> SystemSample | None:
+    """None for a frame without memory figures: the container was starting or stopping as the
+    engine read it (its cgroup not there yet, or gone)."""
+    memory = memory_bytes(frame)
+    if memory is None:
+        return None
     limit = (frame.get("memory_stats") or {}).get("limit")
-    return SystemSample(when, cpu_percent(frame), memory_bytes(frame), _int(limit), gpus)
+    return SystemSample(when, cpu_percent(frame), memory, _int(limit), gpus)
 
 
 def cpu_percent(frame: dict[str, Any]) -> float | None:
@@ -70,9 +75,11 @@ class SystemFeed:
         self._samples: deque[SystemSample] = deque(maxlen=KEPT)
         self._gpu_note = ""
 
-    def add(self, sample: SystemSample, gpu_note: str = "") -> None:
+    def add(self, sample: SystemSample | None, gpu_note: str = "") -> None:
+        """A sample (None: a frame without figures, only the note counts)."""
         with self._lock:
-            self._samples.append(sample)
+            if sample is not None:
+                self._samples.append(sample)
             self._gpu_note = gpu_note
 
     def note(self, gpu_note: str) -> None:

@@ -24,9 +24,12 @@ SMI_GPUS = (
 SMI_APPS = "GPU-9a7d5e11-0000-4000-8000-000000000001, 4242\nGPU-9a7d5e11-0000-4000-8000-000000000001, 4243\n"
 
 
-def fake_nvidia_smi(folder: Path, capture: str = "nvidia-smi-2xH100.csv", status: int = 0) -> Path:
+def fake_nvidia_smi(
+    folder: Path, capture: str = "nvidia-smi-2xH100.csv", status: int = 0, block: int = 0
+) -> Path:
     """``folder`` with that ``nvidia-smi``; with ``status`` it prints ``capture`` and exits so
-    whatever it is asked (a failing tool)."""
+    whatever it is asked (a failing tool). ``block``: with ``-l`` it prints the capture's rows
+    this many at a time, one block a report, round and round (0: all of them each time)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = shlex.quote(str(CAPTURES / capture))
     script = folder / "nvidia-smi"
@@ -43,7 +46,12 @@ def fake_nvidia_smi(folder: Path, capture: str = "nvidia-smi-2xH100.csv", status
         "loop=0\n"
         'while [ $# -gt 0 ]; do [ "$1" = -l ] && loop=$2; shift; done\n'
         f"head -n 1 {path}\n"
-        f'while :; do tail -n +2 {path}; [ "$loop" -gt 0 ] || exit 0; sleep "$loop"; done\n'
+        f"rows=$(($(wc -l < {path}) - 1)); block={block or 0}; [ $block -gt 0 ] || block=$rows; at=2\n"
+        "while :; do\n"
+        f'  sed -n "${{at}},$((at + block - 1))p" {path}\n'
+        "  at=$((at + block)); [ $at -le $((rows + 1)) ] || at=2\n"
+        '  [ "$loop" -gt 0 ] || exit 0; sleep "$loop"\n'
+        "done\n"
     )
     script.chmod(0o755)
     return folder

@@ -67,3 +67,14 @@ LEARNING_RATE_EPOCHS = (
     "parameters:\n" + parameter("learning-rate", "float", 0.01) + parameter("epochs", "integer", 5)
 )
 SWEEP_PIPELINE = pipeline("p", node("train"), node("sweep", "lr-sweep", kind="task"))
+
+# prep (step prepare) writes rows.csv, train reads it: the pipeline of the debug views' runs.
+ROWS_PIPELINE = """\
+- pipeline:
+    name: p
+    nodes:
+      - {name: prep, step: prepare, type: execution}
+      - {name: train, step: train, type: execution}
+    edges:
+      - [prep.output.rows.csv, train.input.rows]
+"""

@@ -24,7 +24,9 @@ from runner.store.paths import HOME_ENV
 from tests.sshd.sshd_server import ThrowawaySshd
 from tests.support.remote import cli, register_host
 
-pytestmark = [pytest.mark.sshd]
+# The leases live in the test sshd user's home, one per machine: under pytest-xdist these tests
+# (and test_gpus.py) share one worker, as two users of one GPU box would share its leases.
+pytestmark = [pytest.mark.sshd, pytest.mark.xdist_group("gpu-leases")]
 
 
 def _until(check: Callable[[], bool], timeout: float = 15) -> bool:

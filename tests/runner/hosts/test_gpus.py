@@ -17,6 +17,9 @@ from tests.sshd.sshd_server import ThrowawaySshd
 from tests.support.nvidia_smi import SMI_APPS, SMI_GPUS, fake_nvidia_smi
 from tests.support.remote import cli
 
+# Leases live in the test sshd user's home: one worker for these and test_gpu_leases.py.
+pytestmark = pytest.mark.xdist_group("gpu-leases")
+
 
 def test_nvidia_smi_queries_become_gpus_with_memory_load_and_processes() -> None:
     text = SMI_GPUS + "2, GPU-x, Tesla T4, 15360, [N/A], [Not Supported]\n---\n" + SMI_APPS

@@ -37,6 +37,12 @@ def test_a_capture_gives_each_gpus_utilisation_and_memory() -> None:
     assert note == "nvidia-smi on host 'gpubox' does not list GPU 3"
 
 
+def test_a_looping_capture_leaves_each_gpus_latest_figures() -> None:
+    reader = _read("nvidia-smi-loop-2xH100.csv")  # -l 1: the header once, then the rows every second
+    assert reader.gpus["0"] == GpuFigures("0", 98.0, 30591 * MIB, 81559 * MIB)
+    assert reader.gpus["1"] == GpuFigures("1", 0.0, 4 * MIB, 81559 * MIB)
+
+
 def test_a_figure_the_driver_does_not_give_is_none() -> None:
     reader = _read("nvidia-smi-A100-mig.csv")  # utilisation is [N/A] on a GPU in MIG mode
     assert reader.gpus["0"] == GpuFigures("0", None, 13 * MIB, 40960 * MIB)

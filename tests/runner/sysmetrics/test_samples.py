@@ -20,7 +20,7 @@ def test_captured_frames_give_cpu_as_docker_stats_computes_it_and_resident_memor
     assert from_stats(second, 11.0) == SystemSample(11.0, 41.49, 114688, LIMIT)
     assert from_stats(third, 12.0).cpu_percent == 49.43
     assert [stopped(f) for f in FRAMES] == [False, False, False, True]  # the engine's frame once it exited
-    assert end["memory_stats"] == {}
+    assert end["memory_stats"] == {} and from_stats(end, 13.0) is None  # nothing to keep
 
 
 def test_cgroup_v2_memory_is_anonymous_memory_else_usage_without_the_page_cache() -> None:
