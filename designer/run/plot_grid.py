@@ -39,6 +39,8 @@ class TickGrid(pg.GraphicsObject):
         vb = self._plot.vb
         rect = vb.viewRect()
         size = vb.size()
+        if size.width() < 1 or size.height() < 1:  # collapsed: no ticks (and no division by zero)
+            return
         lines: list[list[QLineF]] = [[], []]
         x_ticks = self._plot.getAxis("bottom").tickValues(rect.left(), rect.right(), size.width())
         y_ticks = self._plot.getAxis("left").tickValues(rect.top(), rect.bottom(), size.height())
