@@ -36,6 +36,7 @@ from runner.events import (
 )
 from runner.execution.backend import Backend, Handle
 from runner.execution.engine_errors import describe_engine_error
+from runner.execution.exit_codes import describe_exit
 from runner.execution.ingest import UnitOutput
 from runner.execution.plan import NodeTemplate
 from runner.execution.prepare import (
@@ -383,6 +384,4 @@ def _outcome(reason: str, exit_code: int | None, error: str | None, collect_erro
         return FAILED, collect_error
     if exit_code == 0:
         return SUCCEEDED, ""
-    if exit_code == 137:  # 128 + SIGKILL: the kernel's OOM killer, or someone's kill -9
-        return FAILED, "exit code 137: killed (out of memory, or a signal)"
-    return FAILED, f"exit code {exit_code}"
+    return FAILED, describe_exit(exit_code) if exit_code is not None else "no exit code"
