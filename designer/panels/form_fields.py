@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -165,3 +166,20 @@ def table_with_buttons(
     row.addWidget(table, 1)
     row.addLayout(side)
     return row, made
+
+
+# A list dialog's table names one thing a row, its name in column 0 (hosts, triggers).
+def row_names(table: QTableWidget) -> list[str]:
+    return [table.item(r, 0).text() for r in range(table.rowCount())]
+
+
+def selected_name(table: QTableWidget) -> str | None:
+    """The name of the one selected row; None for no row or several."""
+    rows = {i.row() for i in table.selectedItems()}
+    return table.item(rows.pop(), 0).text() if len(rows) == 1 else None
+
+
+def select_name(table: QTableWidget, name: str) -> None:
+    names = row_names(table)
+    if name in names:
+        table.selectRow(names.index(name))

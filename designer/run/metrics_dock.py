@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.bridge.run_details import child_name, split_child
 from designer.run.metrics_plot import MetricsPlot
 from designer.run.series import RECORD_INDEX, WALL_TIME, MetricSource, write_csv
 from designer.run.system_group import SystemGroup
 from designer.run.task_ranking import TaskRanking
+from runner.api import split_unit as split_child
+from runner.api import unit_name as child_name
 
 AUTO_KEYS = 4  # keys checked automatically when a first source appears
 _ID = Qt.ItemDataRole.UserRole

@@ -20,6 +20,7 @@ from runner.cli import (
     run_cmd,
     settings_cmd,
     shell_cmd,
+    store_cmd,
     tag_cmd,
     watch_cmd,
 )
@@ -36,6 +37,7 @@ HEADLESS_COMMANDS = (
     lineage_cmd,
     archive_cmd,
     gc_cmd,
+    store_cmd,
     hosts_cmd,
     shell_cmd,
     settings_cmd,

@@ -57,12 +57,12 @@ class MetricRecords(StoreConnection):
     def metric_series(self, execution_id: str) -> StoredMetrics:
         """Every numeric key's series and the records' times (the index, plus the records it
         does not cover yet decoded from their JSON)."""
-        with self._lock:
+        with self._guard():
             return metric_index.read(self._db, execution_id)
 
     def last_metric_values(self, execution_id: str) -> dict[str, float]:
         """Each numeric key's latest value (the one in the last record that has it)."""
-        with self._lock:
+        with self._guard():
             return metric_index.last_values(self._db, execution_id)
 
     def reindex_metrics(self, execution_id: str) -> None:

@@ -38,7 +38,7 @@ class SystemRecords(StoreConnection):
                 db.execute("UPDATE executions SET gpu_note=? WHERE id=?", (gpu_note or None, execution_id))
 
     def system_samples(self, execution_id: str) -> list[SystemSample]:
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(
                 "SELECT time, cpu_percent, memory_bytes, memory_limit_bytes, gpus FROM system_samples "
                 "WHERE execution_id=? ORDER BY seq",

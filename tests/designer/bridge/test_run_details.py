@@ -3,7 +3,8 @@ child events and retried attempts, approvals and endpoints."""
 
 from __future__ import annotations
 
-from designer.bridge.run_details import TaskCounts, format_params, split_child, varied
+from designer.bridge.run_details import TaskCounts, format_params, varied
+from runner.api import split_unit
 from runner.events import (
     ApprovalRequested,
     ApprovalResolved,
@@ -18,9 +19,9 @@ R = "run-000001"
 
 
 def test_names_labels_and_counts() -> None:
-    assert split_child("train#3") == ("train", 3)
-    assert split_child("train") == ("train", None)
-    assert split_child("a#b") == ("a#b", None)
+    assert split_unit("train#3") == ("train", 3)
+    assert split_unit("train") == ("train", None)
+    assert split_unit("a#b") == ("a#b", None)
     assert format_params({"lr": 0.1 + 0.2, "depth": 3, "act": "relu"}) == "lr=0.3 depth=3 act=relu"
     assert varied([{"lr": 0.1, "epochs": 5}, {"lr": 0.3, "epochs": 5}]) == [{"lr": 0.1}, {"lr": 0.3}]
     assert TaskCounts(6, 1, 3, 0).text() == "3/6"
