@@ -30,6 +30,7 @@ import argparse
 import csv
 import json
 import os
+import sys
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,6 +38,7 @@ from runner.cli.store_access import LookupFailed, iso_or_none, resolve_target, s
 from runner.cli.system_export import export_system
 from runner.execution.naming import split_unit
 from runner.metadata import latest_values
+from runner.store.artifacts import MissingBlob
 
 FORMAT = 1
 
@@ -276,10 +278,25 @@ def outputs(args: argparse.Namespace, out: IO[str], store: Any, artifacts: Any) 
     assert row is not None
     dest = args.to.resolve()
     files = store.outputs(row["id"])
+    missing = []
     for o in files:
         target = (dest / o["path"]).resolve()
         if not target.is_relative_to(dest):  # stored paths are checked on the way in; belt and braces
             raise LookupFailed(f"refusing output path {o['path']!r}")
-        artifacts.copy_out(o["sha256"], target)
-    print(f"copied {len(files)} output(s) to {dest}", file=out)
-    return 0
+        try:
+            artifacts.copy_out(o["sha256"], target)
+        except MissingBlob:  # the others are copied all the same
+            missing.append(o)
+    of = f" of {len(files)}" if missing else ""
+    print(f"copied {len(files) - len(missing)}{of} output(s) to {dest}", file=out)
+    users = store.runs_using(o["sha256"] for o in missing)
+    for o in missing:
+        runs = ", ".join(users.get(o["sha256"], [])) or "none"
+        why = f"{MissingBlob(o['sha256'])}; runs that lose it: {runs}"
+        print(f"pipeline-designer outputs: error: {o['path']}: {why}", file=sys.stderr)
+    if missing:
+        print(
+            "pipeline-designer outputs: `pipeline-designer gc --verify` lists every missing file",
+            file=sys.stderr,
+        )
+    return 1 if missing else 0

@@ -281,7 +281,7 @@ def _follow_run(args: argparse.Namespace, handle: Any, out: IO[str], stdin: IO[s
     # (and a signal interrupting Thread.join makes Python 3.11 take the thread for finished).
     while not handle.done:
         try:
-            time.sleep(0.1)
+            time.sleep(0.01)  # the run thread closes the store: a few ms after RunFinished
         except KeyboardInterrupt:
             handle.cancel()
     handle.wait()

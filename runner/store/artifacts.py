@@ -58,6 +58,18 @@ def _hash_pipelined(fh: Readable) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+class MissingBlob(FileNotFoundError):
+    """A stored file a run references is not in the artifact store (deleted by hand, a disk
+    error); ``gc --verify`` lists every such file with the runs that lose it."""
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__(f"the stored file {sha256} is missing from the artifact store")
+        self.sha256 = sha256
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def _touch(path: Path) -> bool:
     """Move the file's ctime to now (gc keeps what changed after its sweep began); False if absent."""
     try:
@@ -165,7 +177,7 @@ class ArtifactStore:
     def link_into(self, sha256: str, dest: Path) -> None:
         """Place a stored file at ``dest``: hard link (free, read-only file) or copy."""
         dest.parent.mkdir(parents=True, exist_ok=True)
-        src = self.path_for(sha256)
+        src = self._stored(sha256)
         try:
             os.link(src, dest)
         except OSError:
@@ -173,5 +185,11 @@ class ArtifactStore:
 
     def copy_out(self, sha256: str, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self.path_for(sha256), dest)
+        shutil.copyfile(self._stored(sha256), dest)
         os.chmod(dest, 0o644)
+
+    def _stored(self, sha256: str) -> Path:
+        path = self.path_for(sha256)
+        if not path.is_file():
+            raise MissingBlob(sha256)
+        return path
