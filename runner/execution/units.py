@@ -122,7 +122,7 @@ class UnitRunner:
             attempt = self._hooks.attempt(unit)
             spec = prepare_spec(ctx, tpl, st.results, unit, varied, attempt)
         except PrepareError as exc:
-            self._fail(unit, str(exc))
+            self._fail(unit, str(exc), CANCELLED if st.stop.is_set() else FAILED)  # cancelled mid-download
             return
         if attempt == 1 and not self._hooks.starting(unit, spec):
             return  # a node-starting action held it for approval or stopped the pipeline
@@ -242,9 +242,9 @@ class UnitRunner:
         self._notes.put((unit, text))
         self.state.wakeup.set()
 
-    def _fail(self, unit: str, message: str) -> None:
+    def _fail(self, unit: str, message: str, status: str = FAILED) -> None:
         self.state.log.line(unit, f"error: {message}")
-        self._hooks.finish(unit, FAILED, message=message)
+        self._hooks.finish(unit, status, message=message)
 
     def _decide(self, unit: str, spec: ExecutionSpec, base: str) -> bool:
         """Reuse an earlier execution (True) or run it; either way the reason is recorded."""
