@@ -160,6 +160,7 @@ class Soak:
         for run_id in self.run_ids:  # the dead-man switch of any runner still ending
             self._seconds_until_stopped(run_id)
         time.sleep(1.5)  # gc keeps files changed in the last second (a run might have just begun)
+        before = self._leftovers()
         final = self.cli("gc")
         if final.returncode != 0:
             self.failures.append(f"final gc failed: {final.stderr}")
@@ -167,9 +168,29 @@ class Soak:
         if verify.returncode != 0:
             self.failures.append(f"gc --verify: {verify.stdout}")
         return {
-            "final gc": final.stdout.strip(),
+            "left by the kills before the final gc": before,
+            "final gc": "; ".join(final.stdout.strip().splitlines()),
             "verify": verify.stdout.strip().splitlines()[0],
         } | self._check()
+
+    def _leftovers(self) -> dict[str, int]:
+        from runner.store.db import RunStore
+
+        store = RunStore(self.home / "runs.sqlite3")
+        try:
+            used = store.blob_users()
+        finally:
+            store.close()
+        blobs = {p.name for p in (self.home / "artifacts" / "sha256").rglob("*") if p.is_file()}
+        work = self.home / "work"
+        return {
+            "unreferenced blobs": len(blobs - used),
+            "temp files": len(list((self.home / "artifacts" / "tmp").iterdir())),
+            "work folders": len(list(work.iterdir())) if work.is_dir() else 0,
+            "stopped containers": len(
+                self.client.containers.list(all=True, filters={"label": RUN_LABEL, "status": "exited"})
+            ),
+        }
 
     def _check(self) -> dict[str, Any]:
         from runner.store.artifacts import ArtifactStore
