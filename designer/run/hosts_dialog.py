@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.panels.form_fields import row_names, select_name, selected_name, table_with_buttons
+from designer.panels.form_fields import NamedRows, table_with_buttons
 from designer.run.host_form import HostForm
 from designer.run.host_words import plain_error, report_text, who_offered
 from runner.api import (
@@ -63,7 +63,7 @@ class _Task(QRunnable):
             self.signals.done.emit(result)
 
 
-class HostsDialog(QDialog):
+class HostsDialog(NamedRows, QDialog):
     """The host registry in a table, with Add / Edit / Remove / Test."""
 
     # A host test or key check ended: (host name, ok?)
@@ -144,15 +144,6 @@ class HostsDialog(QDialog):
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
         self._update_buttons()
-
-    def host_names(self) -> list[str]:
-        return row_names(self.table)
-
-    def selected(self) -> str | None:
-        return selected_name(self.table)
-
-    def select(self, name: str) -> None:
-        select_name(self.table, name)
 
     def _update_buttons(self) -> None:
         name = self.selected()

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.panels.form_fields import row_names, select_name, selected_name, table_with_buttons
+from designer.panels.form_fields import NamedRows, table_with_buttons
 from designer.run.trigger_form import ERROR_STYLE, TriggerForm, next_run_text
 from runner.api import (
     SidecarError,
@@ -42,7 +42,7 @@ from runner.api import (
 COLUMNS = ["Name", "Pipeline", "When", "Parameters", "Next run"]
 
 
-class TriggersDialog(QDialog):
+class TriggersDialog(NamedRows, QDialog):
     """The saved triggers of one YAML file in a table, with Add / Edit / Remove / Copy command."""
 
     # The saved triggers changed on disk (added, edited or removed)
@@ -130,15 +130,6 @@ class TriggersDialog(QDialog):
         self.message.setStyleSheet(ERROR_STYLE if problems else "")
         self.message.setText("\n".join(f"Skipped: {p}" for p in problems))
         self.message.setVisible(bool(problems))
-
-    def names(self) -> list[str]:
-        return row_names(self.table)
-
-    def selected(self) -> str | None:
-        return selected_name(self.table)
-
-    def select(self, name: str) -> None:
-        select_name(self.table, name)
 
     def _update_buttons(self) -> None:
         chosen = self.selected() is not None
