@@ -12,6 +12,9 @@ PY          := $(VENV)/bin/python
 VENV_STAMP  := $(VENV)/.pd-installed
 TIMED       := .ci/timed
 PYTEST_ARGS ?=
+# Most tests wait on containers, sshd and Ray, not the CPU: four workers (pytest-xdist) keep the
+# 2-core CI machine busy. Tests sharing one machine-wide thing share a worker (xdist_group).
+PYTEST_WORKERS ?= 4
 # Debian packages: test images, the sshd tests, and the libraries PySide6 loads even offscreen.
 HOST_PACKAGES := debootstrap busybox-static openssh-server desktop-file-utils zsh \
 	libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
@@ -20,12 +23,12 @@ DISPLAY_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 l
 	libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
 export PD_TIMINGS ?= $(CURDIR)/.cache/setup-timings.txt
 
-.PHONY: help venv run engine packages images images-force sshd lint format test bench clean distclean
+.PHONY: help venv run engine packages images images-force sshd lint format test bench soak clean distclean
 
 help:
 	@echo "make run      open the designer on examples/valohai.yaml"
 	@echo "make test     venv + Docker engine + test images + ruff + pytest (CI: .ci/run)"
-	@echo "make venv | engine | images | images-force | sshd | lint | format | bench | clean | distclean"
+	@echo "make venv | engine | images | images-force | sshd | lint | format | bench | soak | clean | distclean"
 
 # Re-install when pyproject.toml is newer than the stamp (or the venv is missing).
 venv: $(VENV_STAMP)
@@ -69,8 +72,14 @@ test:
 		$(TIMED) ruff $(VENV)/bin/ruff check . || rc=1; \
 		$(TIMED) imports $(VENV)/bin/lint-imports --no-cache || rc=1; \
 		echo "---- set-up timings ----"; cat "$(PD_TIMINGS)"; \
-		$(PY) -m pytest $(PYTEST_ARGS) || rc=1; \
+		$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS) || rc=1; \
 		exit $$rc  # pytest's summary stays the last line CI reads
+
+# The fault soak (not in `make test`): SOAK_RUNS runs of a 5-node pipeline, the runner killed at
+# random, gc now and then; then no container, no running run, no unreferenced blob (tests/soak).
+SOAK_RUNS ?= 200
+soak: venv engine images
+	$(PY) -m tests.soak.soak --runs $(SOAK_RUNS)
 
 # Every benchmarks/*.py that is a script (has a __main__ block); helpers are skipped.
 # All run even when one misses its target; the failures are listed at the end.

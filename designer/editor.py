@@ -48,6 +48,11 @@ def node_name_for(step: str, taken: set[str]) -> str:
     return unique_name(re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-") or "node", taken)
 
 
+def fallback_message(reasons: tuple[str, ...]) -> str:
+    """What the status bar says when an edit could not be written as a patch of the text."""
+    return f"Changed, but not in place: {'; '.join(reasons)} (same data; see the YAML view)."
+
+
 class PipelineEditor(QObject):
     # A short message for the status bar (a refused edge, an applied text, …)
     message = Signal(str)
@@ -225,6 +230,8 @@ class PipelineEditor(QObject):
                 self.message.emit(f"Not changed: {message}")
                 return message
         self.stack.push(cmd)
+        if self.doc.fallbacks:
+            self.message.emit(fallback_message(self.doc.fallbacks))
         return None
 
     def recover(self, snapshot: Snapshot) -> None:

@@ -2,7 +2,7 @@
 behind a jump host, and the host form resolving an ssh config alias.
 
 Real throwaway sshds on 127.0.0.1 (tests/sshd) play the bastion and the GPU box; this machine has
-no GPU, so the box's ``nvidia-smi`` is the stand-in of tests/support/remote.py (two H100s, one
+no GPU, so the box's ``nvidia-smi`` is the stand-in of tests/support/nvidia_smi.py (two H100s, one
 busy), and GPU 0 is leased to another run. Run from the repository root as root (the sshd logs in
 as the current user): ``.venv/bin/python docs/take_hosts_screenshot.py``.
 """
@@ -30,7 +30,8 @@ def main() -> int:
     from runner.hosts.known_hosts import KnownHosts, fetch_host_key
     from runner.hosts.registry import HostConfig
     from tests.sshd.sshd_server import ThrowawaySshd
-    from tests.support.remote import MemoryKeyring, fake_nvidia_smi, write_ssh_config
+    from tests.support.nvidia_smi import fake_nvidia_smi
+    from tests.support.remote import MemoryKeyring, write_ssh_config
 
     with tempfile.TemporaryDirectory() as tmp, ThrowawaySshd() as bastion:
         root = Path(tmp)

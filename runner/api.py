@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import queue
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from runner.config.checks import ALLOWED_TARGETS
 from runner.config.diagnostics import has_errors
 from runner.config.errors import CycleError, EdgeError, EditError
 from runner.config.sockets import ResolvedEdge, resolve_edges
-from runner.dag import PipelineGraph
 from runner.events import Event, LogLine
 from runner.execution.code import HOME_MARKER
 from runner.execution.engine_check import (
@@ -46,6 +44,7 @@ from runner.execution.engine_errors import (
     describe_engine_error,
     explain_engine_error,
 )
+from runner.execution.event_queue import EventQueue
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
 from runner.execution.inputs import safe_file_name
@@ -81,6 +80,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Layout": ("runner.config.sidecar", "Layout"),
     "SidecarError": ("runner.config.sidecar", "SidecarError"),
     "layered_layout": ("runner.dag.layout", "layered_layout"),
+    "PipelineGraph": ("runner.dag.graph", "PipelineGraph"),  # networkx: ~0.1 s to import
     "debug": ("runner.debug.service", None),  # shells in a node's world, failures, debugger attach
     "hosts": ("runner.hosts.service", None),  # host management
     "HostReport": ("runner.hosts.health", "HostReport"),
@@ -95,6 +95,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     # What the store says about runs: side by side (diff), where files came from (lineage).
     "compare": ("runner.store.compare", None),
     "lineage": ("runner.store.lineage", None),
+    "gc": ("runner.store.gc", None),  # deleting runs and the files nothing needs any more
     **{name: ("runner.execution.reproduce", name) for name in ("ReproduceError", "Reproduction")},
 }
 
@@ -125,7 +126,6 @@ __all__ = [
     "Diagnostic",
     "EdgeError",
     "EditError",
-    "PipelineGraph",
     "LintRefused",
     "PlanError",
     "ResolvedEdge",
@@ -237,7 +237,7 @@ def plan_run(
 class RunHandle:
     run_id: str
     executor: Executor
-    events: queue.Queue[Event] = field(default_factory=queue.Queue)
+    events: EventQueue[Event] = field(default_factory=EventQueue)
     status: str | None = None
     error: BaseException | None = None
     notes: list[str] = field(default_factory=list)  # start-up notes (hosts left out, leftovers removed)
@@ -330,6 +330,9 @@ def start_run(
         from runner.debug.pydevd_package import ready_target
 
         options = replace(options, pycharm=ready_target(options.pycharm, home or data_dir()))
+    from runner.store import space
+
+    space.check(home or data_dir(), 0)  # a full disk is said before anything starts (DiskFull)
     home, store, artifacts = open_store(home)
     recover_interrupted(store, home, client)
     run_id = new_run_id()
@@ -354,7 +357,17 @@ def start_run(
         if on_event is not None:
             on_event(event)
 
-    executor = Executor(plan, impl, store, artifacts, home, options, emit, run_id)
+    def emit_batch(batch: list[Event]) -> None:
+        if holder["h"].status:  # the run is over: one at a time, past the cap on unread lines
+            for event in batch:
+                emit(event)
+            return
+        holder["h"].events.put_many(batch)
+        if on_event is not None:
+            for event in batch:
+                on_event(event)
+
+    executor = Executor(plan, impl, store, artifacts, home, options, emit, run_id, emit_batch)
     executor.actions.preapprove(approve, approve_all)
     handle = RunHandle(executor.run_id, executor, notes=list(getattr(impl, "notes", [])))
     holder["h"] = handle

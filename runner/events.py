@@ -69,6 +69,25 @@ class MetadataRecord:
     child: int | None = None  # 1-based execution of a task node
 
 
+def log_line(run_id: str, node: str, stream: str, text: str, time: float, child: int | None) -> LogLine:
+    """``LogLine(run_id, node, stream, text, time, child)``, equal to what the constructor makes,
+    built by filling the event's ``__dict__``: the generated ``__init__`` of a frozen dataclass
+    sets every field through ``object.__setattr__`` and costs three times as much, which a step
+    printing 100,000 lines a second pays on every line (runner.execution.ingest)."""
+    event = object.__new__(LogLine)
+    event.__dict__.update(run_id=run_id, node=node, stream=stream, text=text, time=time, child=child)
+    return event
+
+
+def metadata_record(
+    run_id: str, node: str, record: dict[str, Any], time: float, child: int | None
+) -> MetadataRecord:
+    """``MetadataRecord(run_id, node, record, time, child)``, built as ``log_line`` builds its."""
+    event = object.__new__(MetadataRecord)
+    event.__dict__.update(run_id=run_id, node=node, record=record, time=time, child=child)
+    return event
+
+
 @dataclass(frozen=True)
 class RunFinished:
     run_id: str
@@ -169,6 +188,43 @@ class ReuseDecided:
     child: int | None = None  # 1-based execution of a task node
 
 
+@dataclass(frozen=True)
+class GpuFigures:
+    """One GPU's figures in a system sample, as ``nvidia-smi`` on the unit's host reported them
+    (None: the driver did not say, "[N/A]")."""
+
+    index: str  # the host's GPU index (what ``gpu_ids`` name)
+    util_percent: float | None
+    memory_bytes: int | None
+    memory_total_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class SystemSample:
+    """A running unit's container, sampled once a second (runner.sysmetrics): CPU in percent of
+    one core (200 = two cores busy), resident memory and the container's limit, and the GPUs
+    assigned to it; None where the engine gave no figure (the first sample has no CPU yet)."""
+
+    time: float  # unix time at which the runner received it (the clock of the metadata's _time)
+    cpu_percent: float | None
+    memory_bytes: int | None
+    memory_limit_bytes: int | None
+    gpus: tuple[GpuFigures, ...] = ()
+
+
+@dataclass(frozen=True)
+class SystemSampled:
+    """New system samples of a running unit; ``gpu_note`` says why there are no GPU figures
+    (nvidia-smi missing or failing on its host), "" when there is nothing to say."""
+
+    run_id: str
+    node: str
+    samples: tuple[SystemSample, ...] = field(hash=False)
+    gpu_note: str = ""
+    time: float = 0.0
+    child: int | None = None  # 1-based execution of a task node
+
+
 Event = (
     RunStarted
     | NodeStateChanged
@@ -183,4 +239,5 @@ Event = (
     | EndpointStopped
     | DebuggerListening
     | ReuseDecided
+    | SystemSampled
 )

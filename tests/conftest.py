@@ -191,3 +191,37 @@ def pydevd_pycharm(home: Path, pydevd_cache: Path, monkeypatch: pytest.MonkeyPat
     packages_dir(home).mkdir(parents=True, exist_ok=True)
     (packages_dir(home) / pydevd_cache.name).symlink_to(pydevd_cache, target_is_directory=True)
     return pydevd_cache.name
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
+    """``small_disk(mb)``: a real tmpfs of that size mounted under the test's folder (root only;
+    skips elsewhere, fails under CI=true), unmounted afterwards."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(mb: int) -> Path:
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={mb}m,mode=0755", "tmpfs", str(point)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            _unavailable(f"cannot mount a {mb} MB tmpfs (needs root): {done.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs ``-n … --dist loadgroup``) the Ray tests share one
+    session cluster (about 2 GB and 10 s to start): they all go to the same worker."""
+    for item in items:
+        if item.nodeid.startswith("tests/runner/ray/"):
+            item.add_marker(pytest.mark.xdist_group("ray"))

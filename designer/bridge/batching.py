@@ -21,6 +21,7 @@ from runner.events import (
     NodeStateChanged,
     RunFinished,
     RunStarted,
+    SystemSampled,
     TaskExpanded,
     TaskProgress,
 )
@@ -43,6 +44,7 @@ class Batch:
     logs: list[LogLine] = field(default_factory=list)
     records: list[MetadataRecord] = field(default_factory=list)
     debuggers: list[DebuggerListening] = field(default_factory=list)
+    system: list[SystemSampled] = field(default_factory=list)
     finished: RunFinished | None = None
 
     def add(self, event: Event) -> None:
@@ -61,6 +63,8 @@ class Batch:
             self.endpoints.append(event)
         elif isinstance(event, DebuggerListening):
             self.debuggers.append(event)
+        elif isinstance(event, SystemSampled):
+            self.system.append(event)
         elif isinstance(event, RunStarted):
             self.started = event
         elif isinstance(event, RunFinished):
@@ -77,6 +81,7 @@ class Batch:
             or self.logs
             or self.records
             or self.debuggers
+            or self.system
             or self.finished
         )
 
@@ -99,10 +104,21 @@ def next_batch(events: queue.Queue[Event], period: float = BATCH_SECONDS) -> Bat
     """
     batch = Batch()
     deadline = time.monotonic() + period
+    take_all = getattr(events, "get_all", None)  # the runner's EventQueue: a burst at once
     while batch.finished is None:
         left = deadline - time.monotonic()
         if left <= 0:
             break
+        if take_all is not None:
+            taken = take_all(timeout=left)
+            if not taken:
+                break
+            for i, event in enumerate(taken):
+                batch.add(event)
+                if batch.finished is not None:  # what came after the run's end stays queued
+                    events.put_back(taken[i + 1 :])  # type: ignore[attr-defined]
+                    break
+            continue
         try:
             event = events.get(timeout=left)
         except queue.Empty:

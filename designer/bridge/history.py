@@ -135,6 +135,12 @@ class RunHistory:
         with self._store() as (store, _a):
             return store.metadata(execution_id)
 
+    def system_samples(self, execution: dict[str, Any]) -> tuple[list[Any], str]:
+        """An execution's system samples and GPU note (a reused one's: those of its original)."""
+        execution_id = execution.get("reused_from") or execution["id"]
+        with self._store() as (store, _a):
+            return store.system_samples(execution_id), store.gpu_note(execution_id)
+
     def outputs(self, execution_id: str) -> list[dict[str, Any]]:
         with self._store() as (store, _a):
             return store.outputs(execution_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from designer.bridge.run_details import is_earlier_attempt, split_child
+from runner.api import is_earlier_attempt, split_unit
 from runner.events import PENDING, RUNNING, TERMINAL_STATUSES, NodeStateChanged
 
 QUEUED = "queued"  # what the user sees for the runner's "pending"
@@ -102,7 +102,7 @@ class NodeStateModel(QObject):
         self._states = {
             e["node"]: NodeState.from_row(e)
             for e in executions
-            if split_child(e["node"])[1] is None and not is_earlier_attempt(e["node"])
+            if split_unit(e["node"])[1] is None and not is_earlier_attempt(e["node"])
         }
         self.states_reset.emit()
 

@@ -21,8 +21,9 @@ from runner.api import PlanError, RunPlan, latest_values, safe_file_name
 class MissingUpstream(PlanError):
     """Upstream nodes have never succeeded; ``nodes`` should run first."""
 
-    def __init__(self, nodes: list[str]) -> None:
-        super().__init__(f"no successful run of upstream node(s) {', '.join(nodes)}: run them first")
+    def __init__(self, nodes: list[str], why: str = "") -> None:
+        why = why or f"no successful run of upstream node(s) {', '.join(nodes)}"
+        super().__init__(f"{why}: run them first")
         self.nodes = nodes
 
 
@@ -82,10 +83,12 @@ def subset_plan(plan: RunPlan, keep: set[str], history: RunHistory, staging_root
             folder = staging / edge.target_node / edge.target_key
             for out in history.outputs(row["id"]):
                 if fnmatch.fnmatchcase(out["path"], edge.source_key):
+                    src = history.artifact_path(out["sha256"])
+                    if not src.is_file():  # gone from the artifact store: that node runs again
+                        why = f"output {out['path']} of {edge.source_node}'s last run is no longer stored"
+                        raise MissingUpstream([edge.source_node], why)
                     name = out["path"] if keep_dirs else out["path"].rsplit("/", 1)[-1]
-                    _stage(
-                        history, out["sha256"], folder / safe_file_name(name, f"input {edge.target_key!r}")
-                    )
+                    _stage(src, folder / safe_file_name(name, f"input {edge.target_key!r}"))
             if folder.is_dir():
                 sources = tpl.input_sources.setdefault(edge.target_key, [])
                 if str(folder) not in sources:
@@ -104,13 +107,12 @@ def _edge_value(history: RunHistory, row: dict[str, Any], source_type: str, key:
     return None
 
 
-def _stage(history: RunHistory, sha256: str, dest: Path) -> None:
+def _stage(src: Path, dest: Path) -> None:
     """Hard-link the stored file (immutable) under its output name; copy across file systems."""
     import os
     import shutil
 
     dest.parent.mkdir(parents=True, exist_ok=True)
-    src = history.artifact_path(sha256)
     try:
         os.link(src, dest)
     except OSError:

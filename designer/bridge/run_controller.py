@@ -46,6 +46,8 @@ class RunEvents(QObject):
     action_failed = Signal(str)
     # A batch of DebuggerListening events (nodes run with debug waiting for a debugger)
     debuggers_listening = Signal(object)
+    # A batch of SystemSampled events (running containers' CPU, memory and GPU figures)
+    system_sampled = Signal(object)
 
     def emit_batch(self, batch: Batch) -> None:
         """Any thread: one signal per kind, in an order the slots can rely on (a task's
@@ -61,6 +63,7 @@ class RunEvents(QObject):
             (self.logs_arrived, batch.logs),
             (self.records_arrived, batch.records),
             (self.debuggers_listening, batch.debuggers),
+            (self.system_sampled, batch.system),
         ):
             if events:
                 signal.emit(events)

@@ -13,9 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from runner.api import is_earlier_attempt
-from runner.api import split_unit as split_child  # the runner's names: "train#3", "train~1"
-from runner.api import unit_name as child_name  # noqa: F401 (imported from here by the docks)
+from runner.api import is_earlier_attempt, split_unit  # the runner's names: "train#3", "train~1"
 from runner.events import (
     OK_STATUSES,
     RUNNING,
@@ -141,7 +139,7 @@ class RunDetails(QObject):
         for row in executions:
             if is_earlier_attempt(row["node"]):
                 continue
-            node, k = split_child(row["node"])
+            node, k = split_unit(row["node"])
             if k is not None:
                 by_node.setdefault(node, {})[k] = row
         for node, rows in by_node.items():

@@ -6,6 +6,8 @@ lets the document diff two versions and emit fine-grained signals, and lets test
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +42,8 @@ class NodeView:
     in_ports: tuple[Port, ...]
     out_ports: tuple[Port, ...]
     missing_step: bool = False
+    blueprint: str | None = None  # a task node's sweep blueprint (its ``task:``)
+    endpoints: tuple[str, ...] = ()  # a deployment node's endpoints
 
     def port(self, side: str, type_: str, key: str) -> Port | None:
         for p in self.in_ports if side == "in" else self.out_ports:
@@ -131,6 +135,8 @@ def _describe_node(config: Any, node: Any, edges_by_node: dict[str, list[Resolve
         in_ports=tuple(ins),
         out_ports=tuple(_sorted_outputs(outs)),
         missing_step=ntype != "deployment" and step is None,
+        blueprint=getattr(node, "task", None),
+        endpoints=tuple(str(e) for e in getattr(node, "endpoints", None) or ()),
     )
 
 
@@ -143,3 +149,22 @@ def _sorted_outputs(outs: list[Port]) -> list[Port]:
     # Concrete outputs first, the free pattern "*" last, then the other source kinds.
     order = {"output": 0, "metadata": 1, "input": 2, "parameter": 3}
     return sorted(outs, key=lambda p: (order.get(p.type, 4), p.key == "*"))
+
+
+def view_changes(before: PipelineView, after: PipelineView) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """What differs between two views of one pipeline, as (the document's signal, its arguments
+    after the pipeline's name): nodes removed, added and changed, then edges removed and added."""
+    for node in before.nodes:
+        if node not in after.nodes:
+            yield "node_removed", (node,)
+    for node, nv in after.nodes.items():
+        if node not in before.nodes:
+            yield "node_added", (node,)
+        elif before.nodes[node] != nv:
+            yield "node_changed", (node,)
+    old_edges = Counter((e.source, e.target) for e in before.edges)
+    new_edges = Counter((e.source, e.target) for e in after.edges)
+    for s, t in (old_edges - new_edges).elements():
+        yield "edge_removed", (s, t)
+    for s, t in (new_edges - old_edges).elements():
+        yield "edge_added", (s, t)

@@ -14,7 +14,6 @@ opened broken: empty) and structural edits are refused until the text parses aga
 from __future__ import annotations
 
 import copy
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from PySide6.QtGui import QUndoStack
 from valohai_yaml.objs import Config
 
 from designer.document.draft import Draft, shape_problem, syntax_problem
-from designer.document.graph_model import NodeView, PipelineView, describe_pipeline
+from designer.document.graph_model import NodeView, PipelineView, describe_pipeline, view_changes
 from designer.document.model_api import (
     ConfigLoadError,
     Diagnostic,
@@ -63,6 +62,7 @@ class _Pending:
     text: str
     moved: set[str] = field(default_factory=set)
     touched: bool = False
+    fallbacks: list[str] = field(default_factory=list)  # see PipelineDocument.fallbacks
 
 
 class PipelineDocument(QObject):
@@ -99,6 +99,8 @@ class PipelineDocument(QObject):
         self._draft: Draft | None = None
         self._pending: _Pending | None = None  # inside an edit block
         self._stale = False  # the views lag the text (inside an edit block)
+        # Why parts of the last edit were rewritten by the YAML writer instead of patched in.
+        self.fallbacks: tuple[str, ...] = ()
         # How big a node is drawn, for spacing the automatic layout; the canvas replaces it.
         self.node_size: Callable[[NodeView], XY] = lambda _n: (232.0, 160.0)
         self._rebuild_views()
@@ -212,6 +214,11 @@ class PipelineDocument(QObject):
     def view(self, pipeline: str) -> PipelineView | None:
         return self._fresh().get(pipeline)
 
+    def node_view(self, pipeline: str, node: str) -> NodeView | None:
+        """A node as the canvas draws it: its type, the step it runs, its blueprint, its endpoints."""
+        view = self._fresh().get(pipeline)
+        return view.nodes.get(node) if view is not None else None
+
     def graph(self, pipeline: str) -> Any:
         return PipelineGraph.build(self.config, pipeline)
 
@@ -261,6 +268,7 @@ class PipelineDocument(QObject):
             yield
         finally:
             pending, self._pending = self._pending, None
+            self.fallbacks = tuple(dict.fromkeys(pending.fallbacks))
             self._announce(pending)
 
     def apply(self, edit: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -275,6 +283,10 @@ class PipelineDocument(QObject):
         with self.edit_block():
             result = edit(self._doc, *args, **kwargs)
             self._changed()
+            why, pending = self._doc.last_edit_fallback, self._pending
+            if why is not None and pending is not None:  # not written as a patch of the text (rare)
+                where = "the whole file" if self._doc.last_edit_rewrote_file else "the lines around it"
+                pending.fallbacks.append(f"{why}, so {where} were rewritten in the YAML writer's layout")
         return result
 
     def set_text(self, text: str) -> None:
@@ -362,28 +374,13 @@ class PipelineDocument(QObject):
         for name, view in views.items():
             before = old_views.get(name)
             if before is not None:
-                self._emit_diff(name, before, view)
+                for signal, args in view_changes(before, view):  # node_removed, edge_added...
+                    getattr(self, signal).emit(name, *args)
         for name in sorted(pending.moved):
             self.positions_changed.emit(name)
         if self.text != pending.text:
             self.text_changed.emit()
         self.changed.emit()
-
-    def _emit_diff(self, name: str, before: PipelineView, after: PipelineView) -> None:
-        for node in before.nodes:
-            if node not in after.nodes:
-                self.node_removed.emit(name, node)
-        for node, nv in after.nodes.items():
-            if node not in before.nodes:
-                self.node_added.emit(name, node)
-            elif before.nodes[node] != nv:
-                self.node_changed.emit(name, node)
-        old_edges = Counter((e.source, e.target) for e in before.edges)
-        new_edges = Counter((e.source, e.target) for e in after.edges)
-        for s, t in (old_edges - new_edges).elements():
-            self.edge_removed.emit(name, s, t)
-        for s, t in (new_edges - old_edges).elements():
-            self.edge_added.emit(name, s, t)
 
 
 def _step_signature(step: Any) -> tuple[Any, ...]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QWidget
 
-from designer.document.model_api import endpoint_edits
+from designer.document.model_api import endpoint_edits, query
 from designer.panels.form_fields import LineField
 from designer.panels.section import CheckList, Section
 from designer.panels.spec_table import Column, SpecTable
@@ -81,7 +81,8 @@ class DeploymentForm(Section):
         body = self.editor.doc.node_body(pipeline, node) or {}
         self.deployment.set_value(str(body.get("deployment") or ""))
         self.aliases.set_value(format_value(body.get("aliases")))
-        self.current = [str(e) for e in body.get("endpoints") or []]
+        view = self.editor.doc.node_view(pipeline, node)
+        self.current = list(view.endpoints) if view is not None else []
         config = self.editor.doc.config
         names = list(config.endpoints) if config is not None else []
         self.endpoints.set_items(names, self.current)
@@ -186,7 +187,7 @@ class EndpointForm(Section):
         self.command.setPlaceholderText("package.app:application" if key == "wsgi" else "python serve.py")
         self.port.set_value(str(b.get("port") or ""))
         self.description.set_value(str(b.get("description") or ""))
-        self.files.set_rows([f for f in b.get("files") or [] if isinstance(f, dict)])
+        self.files.set_rows(query.mappings(b.get("files")))
 
     def _serve_key(self) -> str:
         return list(SERVE)[self.serve.currentIndex()]
@@ -226,6 +227,6 @@ class EndpointForm(Section):
         )
 
     def _add_file(self) -> None:
-        taken = {str(f.get("name")) for f in self.body.get("files") or [] if isinstance(f, dict)}
+        taken = {str(f.get("name")) for f in query.mappings(self.body.get("files"))}
         name = next(f"file-{n}" for n in range(1, 999) if f"file-{n}" not in taken)
         self._push(f"Add file “{name}”", endpoint_edits.add_endpoint_file, name, f"{name}.bin")

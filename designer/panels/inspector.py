@@ -20,6 +20,7 @@ from designer.panels.step_form import StepForm
 from designer.panels.sweep_form import SweepForm
 
 if TYPE_CHECKING:
+    from designer.document.graph_model import NodeView
     from designer.editor import PipelineEditor
 
 _EMPTY = (
@@ -132,15 +133,17 @@ class InspectorPanel(QScrollArea):
             self.refresh()
 
     def _show_node(self, pipeline: str | None, node: str | None, step_only: str | None = None) -> None:
-        raw = self.editor.doc.node_body(pipeline, node) if pipeline and node else None
-        kind = str((raw or {}).get("type") or "execution")
-        self.node_form.setVisible(raw is not None)
-        self.sweep_form.setVisible(raw is not None and kind == "task")
-        self.deployment_form.setVisible(raw is not None and kind == "deployment")
-        self.override_form.setVisible(raw is not None and kind != "deployment")
-        self.actions_form.setVisible(raw is not None)
+        # What the node is and runs: from the view the canvas draws; its fields: each form reads
+        # them from the file (a typed node fills in defaults the file does not have).
+        view = self.editor.doc.node_view(pipeline, node) if pipeline and node else None
+        kind = view.type if view is not None else "execution"
+        self.node_form.setVisible(view is not None)
+        self.sweep_form.setVisible(view is not None and kind == "task")
+        self.deployment_form.setVisible(view is not None and kind == "deployment")
+        self.override_form.setVisible(view is not None and kind != "deployment")
+        self.actions_form.setVisible(view is not None)
         step_name = None
-        if raw is not None and pipeline and node:
+        if view is not None and pipeline and node:
             self.node_form.set_node(pipeline, node)
             self.actions_form.set_node(pipeline, node)
             if kind == "task":
@@ -148,15 +151,15 @@ class InspectorPanel(QScrollArea):
             if kind == "deployment":
                 self.deployment_form.set_node(pipeline, node)
             else:
-                step = self.editor.doc.node_step(raw)
-                step_name = step.get("name") if step else None
+                step = self.editor.doc.item_body("step", view.step) if view.step else None
+                step_name = view.step if step is not None else None
                 self.override_form.set_node(pipeline, node, step)
-        self.step_form.set_step(str(step_name) if step_name else step_only)
-        self._show_endpoint(node if kind == "deployment" else None, raw)
+        self.step_form.set_step(step_name or step_only)
+        self._show_endpoint(node if kind == "deployment" else None, view)
 
-    def _show_endpoint(self, node: str | None, raw: dict | None) -> None:
+    def _show_endpoint(self, node: str | None, view: NodeView | None) -> None:
         """A deployment node's first endpoint; the one picked in "Edit" while the node stays selected."""
-        deployed = [str(e) for e in (raw or {}).get("endpoints") or []] if node else []
+        deployed = list(view.endpoints) if node and view is not None else []
         picked = self.endpoint_form.endpoint if node is not None and node == self._endpoint_node else None
         # A renamed (or deleted) endpoint is gone under its old name: fall back to the node's first.
         current = picked if picked in self.editor.doc.config.endpoints else None

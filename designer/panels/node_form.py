@@ -11,7 +11,7 @@ from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QVBoxLayout, QWidget
 
 from designer.document.commands import RenameNode
-from designer.document.model_api import edits, node_edits, query
+from designer.document.model_api import edits, node_edits
 from designer.panels.form_fields import LineField, problem_label
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ class NodeForm(QGroupBox):
     def set_node(self, pipeline: str, node: str) -> None:
         self.pipeline, self.node = pipeline, node
         body = self.editor.doc.node_body(pipeline, node) or {}
-        node_type = str(body.get("type") or "execution")
+        view = self.editor.doc.node_view(pipeline, node)
+        node_type = view.type if view is not None else "execution"
         self.name.set_value(node)
         is_deployment = node_type == "deployment"
         with QSignalBlocker(self.type):
@@ -80,13 +81,10 @@ class NodeForm(QGroupBox):
             self.type.addItems([node_type] if node_type not in NODE_TYPES else list(NODE_TYPES))
             self.type.setCurrentText(node_type)
             self.type.setEnabled(not is_deployment)
-        blueprint = body.get("task") if isinstance(body.get("task"), str) else None
+        blueprint = view.blueprint if view is not None else None
         with QSignalBlocker(self.step):
             self.step.clear()
-            if blueprint:
-                ref = str(query.node_step_name(self.editor.doc.loaded.data, body) or "")
-            else:
-                ref = str(body.get("deployment" if is_deployment else "step") or "")
+            ref = str(view.step or "") if view is not None else ""  # a blueprint's step; a deployment
             choices = [] if is_deployment or blueprint else self.editor.doc.step_names()
             self.step.addItems(choices if ref in choices else [*choices, ref])
             self.step.setCurrentText(ref)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFormLayout, QWidget
 
-from designer.document.model_api import node_edits
+from designer.document.model_api import node_edits, query
 from designer.panels.form_fields import LineField, TextField, yaml_text
 from designer.panels.section import Section
 from designer.panels.spec_table import Column, SpecTable
@@ -110,15 +110,10 @@ class OverrideForm(Section):
 
     def _rows(self, table: str, step: dict[str, Any]) -> list[dict[str, Any]]:
         """One row per step spec (its default next to this node's value), then override-only names."""
-        values = {
-            str(i.get("name")): i.get("default")
-            for i in self.override.get(table) or []
-            if isinstance(i, dict)
-        }
+        values = {str(i.get("name")): i.get("default") for i in query.mappings(self.override.get(table))}
         rows = [
             {**spec, "step": spec.get("default"), "value": values.pop(str(spec.get("name")), None)}
-            for spec in step.get(table) or []
-            if isinstance(spec, dict)
+            for spec in query.mappings(step.get(table))
         ]
         return rows + [{"name": name, "value": value} for name, value in values.items()]
 

@@ -85,7 +85,7 @@ class PipelineForm(Section):
         self.setTitle(f"Pipeline — {pipeline}")
         with QSignalBlocker(self.reuse):
             self.reuse.setChecked(bool(body.get("reuse-executions")))
-        self.params = [p for p in body.get("parameters") or [] if isinstance(p, dict)]
+        self.params = [p for p in query.mappings(body.get("parameters"))]
         rows = [{**p, "targets": format_value(pipeline_edits.targets_of(p))} for p in self.params]
         self.table.set_rows(rows)
         names = [str(p.get("name")) for p in self.params]

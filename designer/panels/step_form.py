@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from designer.document.model_api import edits
+from designer.document.model_api import edits, query
 from designer.panels.form_fields import LineField, TextField, problem_label, yaml_text
 from designer.panels.spec_table import Column, SpecTable
 from designer.panels.value_parsing import PARAM_TYPES, parse_default, parse_duration, parse_list, parse_number
@@ -171,10 +171,10 @@ class StepForm(QGroupBox):
         self.time_limit.set_value(str(b.get("time-limit") or ""))
         self.no_output.set_value(str(b.get("no-output-timeout") or ""))
         self.resources.set_value(yaml_text(b.get("resources")))
-        self.params.set_rows([p for p in b.get("parameters") or [] if isinstance(p, dict)])
-        self.inputs.set_rows([i for i in b.get("inputs") or [] if isinstance(i, dict)])
-        self.outputs.set_rows([o for o in b.get("outputs") or [] if isinstance(o, dict)])
-        self.env.set_rows([v for v in b.get("environment-variables") or [] if isinstance(v, dict)])
+        self.params.set_rows(query.mappings(b.get("parameters")))
+        self.inputs.set_rows(query.mappings(b.get("inputs")))
+        self.outputs.set_rows(query.mappings(b.get("outputs")))
+        self.env.set_rows(query.mappings(b.get("environment-variables")))
 
     # --- edits ------------------------------------------------------------------------------
     def _edit(self, label: str, fn: Any, *args: Any, key: tuple[Any, ...] | None = None) -> None:
@@ -206,12 +206,12 @@ class StepForm(QGroupBox):
         self._edit(f"Set {key} of “{name}”", fn, name, key, value, key=("spec", self.step, name, key))
 
     def _add_spec(self, fn: Any, what: str, extra: dict[str, Any]) -> None:
-        taken = {str(p.get("name")) for p in (self.body.get(f"{what}s") or []) if isinstance(p, dict)}
+        taken = {str(p.get("name")) for p in query.mappings(self.body.get(f"{what}s"))}
         name = next(f"{what}-{n}" for n in range(1, 999) if f"{what}-{n}" not in taken)
         self._edit(f"Add {what} “{name}”", fn, {"name": name, **extra})
 
     def _env_rows(self) -> list[dict[str, Any]]:
-        return [dict(v) for v in self.body.get("environment-variables") or [] if isinstance(v, dict)]
+        return [dict(v) for v in query.mappings(self.body.get("environment-variables"))]
 
     def _env_edited(self, name: str, key: str, value: Any) -> None:
         rows = self._env_rows()

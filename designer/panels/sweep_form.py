@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.document.model_api import SweepError, expand_blueprint, task_edits
+from designer.document.model_api import SweepError, expand_blueprint, query, task_edits
 from designer.panels.form_fields import LineField, TextField, yaml_text
 from designer.panels.section import Section
 from designer.panels.spec_table import Column, SpecTable
@@ -132,12 +132,12 @@ class SweepForm(Section):
     # --- load -------------------------------------------------------------------------------
     def set_node(self, pipeline: str, node: str) -> None:
         self.pipeline, self.node = pipeline, node
-        raw = self.editor.doc.node_body(pipeline, node) or {}
-        self.task = raw.get("task") if isinstance(raw.get("task"), str) else None
+        view = self.editor.doc.node_view(pipeline, node)
+        self.task = view.blueprint if view is not None else None
         self.body = (self.editor.doc.item_body("task", self.task) or {}) if self.task else {}
         has = bool(self.body)
         self.blueprint.setVisible(has)
-        self.create.setVisible(not self.task and isinstance(raw.get("step"), str))
+        self.create.setVisible(not self.task and view is not None and view.step is not None)
         self.no_sweep.setVisible(not has)
         if self.task and not has:
             self.no_sweep.setText(f"The task blueprint “{self.task}” is not in this file.")
@@ -170,7 +170,7 @@ class SweepForm(Section):
         with QSignalBlocker(self.reuse):
             self.reuse.setChecked(bool(b.get("reuse-children")))
         step = self.editor.doc.item_body("step", str(b.get("step"))) or {}
-        self.step_params = [p for p in step.get("parameters") or [] if isinstance(p, dict)]
+        self.step_params = query.mappings(step.get("parameters"))
         self.variants.set_choices("name", [str(p.get("name")) for p in self.step_params])
         rows = [
             {
@@ -178,8 +178,7 @@ class SweepForm(Section):
                 "style": v.get("style") or "single",
                 "rules": summary(str(v.get("style")), v.get("rules")),
             }
-            for v in b.get("parameters") or []
-            if isinstance(v, dict)
+            for v in query.mappings(b.get("parameters"))
         ]
         self.variants.set_rows(rows)
         names = [r["name"] for r in rows]
@@ -249,7 +248,7 @@ class SweepForm(Section):
             self._push(f"Make “{name}” {value}", task_edits.set_variant_style, name, value)
 
     def _add_variant(self) -> None:
-        varied = {str(v.get("name")) for v in self.body.get("parameters") or [] if isinstance(v, dict)}
+        varied = {str(v.get("name")) for v in query.mappings(self.body.get("parameters"))}
         free = [str(p.get("name")) for p in self.step_params if str(p.get("name")) not in varied]
         if not free:
             self.show_problem("Every parameter of the step is varied already.")

@@ -37,7 +37,6 @@ class FileScope:
     def _update_progress(self) -> None:
         raise NotImplementedError
 
-
     @property
     def shown_run(self) -> str | None:
         """The run the current file shows (None: none yet in this session)."""
@@ -92,6 +91,9 @@ class FileScope:
                 records = self.history.metadata(e["id"])
                 if records:
                     self.metrics.load_records(run_id, e["node"], records, checked=False)
+                samples, note = self.history.system_samples(e)
+                if samples or note:
+                    self.metrics.load_system(run_id, e["node"], samples, note, checked=False)
 
     def _open_file_of(self, run: dict[str, Any]) -> bool:
         """A run of another file (from "All files"): open that file first. False: not opened."""

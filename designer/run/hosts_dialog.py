@@ -19,19 +19,17 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from designer.panels.form_fields import table_with_buttons
+from designer.panels.form_fields import NamedRows, list_table, table_with_buttons
 from designer.run.host_form import HostForm
+from designer.run.host_words import plain_error, report_text, who_offered
 from runner.api import (
-    HostAuthError,
     HostConfig,
     HostConfigError,
-    HostError,
     HostKeyError,
     HostReport,
     SecretStoreError,
@@ -39,46 +37,6 @@ from runner.api import (
 from runner.api import hosts as service
 
 COLUMNS = ["Name", "URL", "GPUs", "Max parallel", "Status"]
-
-
-def plain_error(exc: BaseException) -> str:
-    """What went wrong, in words (the runner's host errors never contain secrets)."""
-    if isinstance(exc, HostAuthError):
-        return f"{exc}\nEdit the host to enter its password or key passphrase (kept in the keyring)."
-    if isinstance(exc, HostKeyError | HostError | HostConfigError | SecretStoreError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def report_text(report: HostReport) -> str:
-    lines = [
-        f"Host {report.name}: connected in {report.connect_s:.1f} s ({report.route})",
-        f"Docker engine {report.engine_version} (API {report.api_version}, {report.os})",
-        f"Runtimes: {', '.join(report.runtimes) or 'none'}",
-    ]
-    if report.gpus:
-        lines.append(f"GPUs ({len(report.gpus)}, from nvidia-smi):")
-        lines += [f"    {gpu.describe()}" for gpu in report.gpus]
-        if report.gpu_note:
-            lines.append(f"Warning: {report.gpu_note}")
-    else:
-        lines.append(f"GPUs: none ({report.gpu_note})" if report.gpu_note else "GPUs: none")
-    if report.gpu_check:
-        lines.append(f"Warning: {report.gpu_check} (Use GPUs found declares those found)")
-    if report.leftovers_removed:
-        lines.append(f"Removed {report.leftovers_removed} container(s) left by earlier runs")
-    if report.error:
-        lines.append(f"Error: {report.error}")
-    return "\n".join(lines)
-
-
-def _who(offered: service.OfferedKey) -> str:
-    """ "The host gpubox", or "Jump host bastion (hop 1 of 2 on the way to gpubox)"."""
-    if offered.hops == 1:
-        return f"The host {offered.host}"
-    if offered.is_target:
-        return f"The host {offered.host} (hop {offered.hop} of {offered.hops})"
-    return f"Jump host {offered.label} (hop {offered.hop} of {offered.hops} on the way to {offered.host})"
 
 
 class _Signals(QObject):
@@ -104,7 +62,7 @@ class _Task(QRunnable):
             self.signals.done.emit(result)
 
 
-class HostsDialog(QDialog):
+class HostsDialog(NamedRows, QDialog):
     """The host registry in a table, with Add / Edit / Remove / Test."""
 
     # A host test or key check ended: (host name, ok?)
@@ -123,13 +81,7 @@ class HostsDialog(QDialog):
         self._signals: list[_Signals] = []  # alive until their task reports
         # Remove asks first (tests replace it): ask(title, text) -> yes?
         self.ask: Callable[[str, str], bool] = self._ask_box
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().hide()
+        self.table = list_table(self, COLUMNS)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         top, buttons = table_with_buttons(
             self,
@@ -185,17 +137,6 @@ class HostsDialog(QDialog):
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
         self._update_buttons()
-
-    def host_names(self) -> list[str]:
-        return [self.table.item(r, 0).text() for r in range(self.table.rowCount())]
-
-    def selected(self) -> str | None:
-        rows = {i.row() for i in self.table.selectedItems()}
-        return self.table.item(rows.pop(), 0).text() if len(rows) == 1 else None
-
-    def select(self, name: str) -> None:
-        if name in self.host_names():
-            self.table.selectRow(self.host_names().index(name))
 
     def _update_buttons(self) -> None:
         name = self.selected()
@@ -285,7 +226,7 @@ class HostsDialog(QDialog):
         self._run(lambda: service.offered_key(name), lambda o: self._on_key(name, o), self._failer(name))
 
     def _on_key(self, name: str, offered: service.OfferedKey) -> None:
-        who = _who(offered)
+        who = who_offered(offered)
         if offered.changed:
             self._show(name, "KEY CHANGED", f"Refused: the host key of {who} changed.")
             self._key_box(

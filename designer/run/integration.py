@@ -181,6 +181,7 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         ev.run_started.connect(self._on_run_started)
         ev.logs_arrived.connect(self.logs.add_lines)
         ev.records_arrived.connect(self._on_records)
+        ev.system_sampled.connect(self._on_system)
         ev.states_changed.connect(self._on_states)
         ev.run_finished.connect(self._on_run_finished)
         ev.run_failed.connect(lambda msg: self.warn("Run failed to start", msg))
@@ -265,6 +266,12 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         scene = self.window.scene
         names = scene.selected_node_names() if shiboken6.isValid(scene) else []
         self.metrics.add_records(events, focus=names[0] if len(names) == 1 else None)
+
+    def _on_system(self, events: list[Any]) -> None:
+        events = [e for e in events if self.is_here(e.run_id)]
+        if events:
+            names = self.window.scene.selected_node_names() if shiboken6.isValid(self.window.scene) else []
+            self.metrics.add_system(events, focus=names[0] if len(names) == 1 else None)
 
     def _on_states(self, events: list[Any]) -> None:
         if not any(self.is_here(e.run_id) for e in events):

@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.bridge.run_details import child_name, split_child
-from runner.api import parse_metadata_line
+from runner.api import parse_metadata_line, split_unit, unit_name
 
 MAX_LINES = 200_000  # per shown log; older lines scroll away (the full log stays on disk)
 LINES_PER_TICK = 1500  # lines added to the view per 50 ms tick at most (~30,000 lines/s)
@@ -185,7 +184,7 @@ class LogsPanel(QWidget):
             child = getattr(e, "child", None)
             line = Line(e.stream, e.text, child)
             # A task execution's line goes to its own log and to the task's "all" log.
-            keys = [(e.run_id, e.node)] + ([(e.run_id, child_name(e.node, child))] if child else [])
+            keys = [(e.run_id, e.node)] + ([(e.run_id, unit_name(e.node, child))] if child else [])
             for key in keys:
                 self.logs.setdefault(key, []).append(line)
                 if key == self.shown:
@@ -234,7 +233,7 @@ class LogsPanel(QWidget):
             self.title.setText("No node selected")
             return
         self.shown = (run_id, node)
-        self._all_view = split_child(node)[1] is None
+        self._all_view = split_unit(node)[1] is None
         self.title.setText(f"<b>{node}</b> <span style='color:gray'>· run {run_id}</span>")
         self._append(self.logs.get(self.shown, [])[-MAX_LINES:])
         self._on_search(self.search.text())
@@ -247,7 +246,7 @@ class LogsPanel(QWidget):
         if labels:
             self.child_combo.addItem("all", node)
             for k, label in enumerate(labels, 1):
-                self.child_combo.addItem(label, child_name(node, k))
+                self.child_combo.addItem(label, unit_name(node, k))
             shown = self.shown[1] if self.shown and self.shown[0] == run_id else node
             index = self.child_combo.findData(shown)
             self.child_combo.setCurrentIndex(max(0, index))

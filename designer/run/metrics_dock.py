@@ -1,7 +1,9 @@
-"""Metrics dock: pick nodes/runs and keys, x-axis, smoothing, log-y, hover read-out, export."""
+"""Metrics dock: pick nodes/runs and keys, x-axis, smoothing, log-y, hover read-out, export; the
+nodes' system metrics below (designer.run.system_group)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from designer.bridge.run_details import child_name, split_child
 from designer.run.metrics_plot import MetricsPlot
 from designer.run.series import RECORD_INDEX, WALL_TIME, MetricSource, write_csv
+from designer.run.system_group import SystemGroup
 from designer.run.task_ranking import TaskRanking
+from runner.api import split_unit as split_child
+from runner.api import unit_name as child_name
 
 AUTO_KEYS = 4  # keys checked automatically when a first source appears
 _ID = Qt.ItemDataRole.UserRole
@@ -42,6 +46,7 @@ class MetricsPanel(QWidget):
         self.task: tuple[str, str] | None = None  # the (run, task node) overlaid and ranked
         self.plot_widget = pg.PlotWidget(background=self.palette().base().color())
         self.plot = MetricsPlot(self.plot_widget, self)
+        self.system = SystemGroup(self)  # CPU, memory, GPUs of the checked nodes
         self._build()
         self.plot.hover_changed.connect(self.readout.setText)
 
@@ -59,6 +64,7 @@ class MetricsPanel(QWidget):
         self.x_combo.setToolTip("x axis")
         self.x_combo.addItems([RECORD_INDEX, WALL_TIME])
         self.x_combo.currentTextChanged.connect(self.plot.set_x_key)
+        self.x_combo.currentTextChanged.connect(self._follow_x)
         self.smooth_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.smooth_slider.setRange(0, 99)
         self.smooth_slider.setFixedWidth(120)
@@ -86,7 +92,12 @@ class MetricsPanel(QWidget):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addLayout(bar)
-        rl.addWidget(self.plot_widget, 1)
+        plots = QSplitter(Qt.Orientation.Vertical, right)
+        plots.addWidget(self.plot_widget)
+        plots.addWidget(self.system)
+        plots.setStretchFactor(0, 3)
+        plots.setStretchFactor(1, 1)
+        rl.addWidget(plots, 1)
         rl.addWidget(self.readout)
         self.ranking = TaskRanking(self)
         self.ranking.metric_changed.connect(self._on_task_metric)
@@ -143,6 +154,23 @@ class MetricsPanel(QWidget):
                 self.set_keys([self.ranking.metric.currentText()])  # the overlay shows one metric
             self._apply()
 
+    def add_system(self, events: list[Any], focus: str | None = None) -> None:
+        """A batch of SystemSampled events (live); a node not listed yet is, as for records."""
+        for e in events:
+            node = child_name(e.node, e.child)
+            self.load_system(
+                e.run_id, node, e.samples, e.gpu_note, checked=focus in (None, split_child(node)[0])
+            )
+
+    def load_system(
+        self, run_id: str, node: str, samples: Any, gpu_note: str | None, checked: bool = True
+    ) -> None:
+        """System samples of a node (its series is listed even when it printed no metrics)."""
+        if (run_id, node) not in self.sources:
+            self.load_records(run_id, node, [], checked=checked)
+        self.system.add(run_id, node, samples, gpu_note)
+        self._show_system()
+
     def show_only(self, pairs: set[tuple[str, str]]) -> None:
         """Check exactly these (run, node) sources (the selected node, or two compared runs)."""
         self.source_list.blockSignals(True)
@@ -194,6 +222,7 @@ class MetricsPanel(QWidget):
         self.source_list.clear()
         self.key_list.clear()
         self.plot.set_curves([])
+        self.system.clear()
 
     # --- selection -----------------------------------------------------------------------------
     def checked_sources(self) -> list[MetricSource]:
@@ -272,6 +301,17 @@ class MetricsPanel(QWidget):
     def _apply(self) -> None:
         keys = self.checked_keys()
         self.plot.set_curves([(s, k) for s in self.checked_sources() for k in keys if k in s.columns])
+        self._show_system()
+
+    def _show_system(self) -> None:
+        """The System group shows the checked nodes, from the origin of their wall-time axis."""
+        shown = self.checked_sources()
+        pairs = [(s.run_id, s.node) for s in shown]
+        origins = {(s.run_id, s.node): _first_time(s) for s in shown}
+        self.system.show_nodes(pairs, origins, {(s.run_id, s.node): s.label for s in shown})
+
+    def _follow_x(self, key: str) -> None:
+        self.system.follow_x(self.plot.item.vb if key == WALL_TIME else None)
 
     def _on_smoothing(self, value: int) -> None:
         self.smooth_label.setText(f"{value / 100:.2f}")
@@ -299,6 +339,13 @@ class MetricsPanel(QWidget):
 
     def shutdown(self) -> None:
         self.plot.stop()
+        self.system.stop()
+
+
+def _first_time(source: MetricSource) -> float | None:
+    """The origin of the source's wall-time axis (None: it has no timed record yet)."""
+    times = source.time.view()
+    return float(times[0]) if len(times) and math.isfinite(times[0]) else None
 
 
 def _is_axis_key(key: str) -> bool:

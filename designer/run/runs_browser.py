@@ -3,7 +3,8 @@
 Filter by file (the open one by default), pipeline, status, tag and free text; columns for the
 parameters that differ between the runs listed and for their final metrics, sortable; a run's
 tags and note are edited in place. Select runs to compare them: two open the comparison of
-their differences, more narrow the table to them, side by side.
+their differences, more narrow the table to them, side by side. Delete Run… removes runs with
+their logs and the files no other run uses (``pipeline-designer gc``, off the UI thread).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -28,8 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from designer.bridge.history import RunHistory, RunSummary
+from designer.bridge.run_cleanup import RunCleanup, summary
 from designer.run.run_filters import RunFilterBar
 from designer.run.run_table_model import FIXED, RUN_ID_ROLE, RunFilterProxy, RunTableModel
+from runner.api import StoreError
 
 LIMIT = 500  # runs listed at most (newest first)
 TAGS_COLUMN, NOTE_COLUMN = FIXED.index("Tags"), FIXED.index("Note")
@@ -71,6 +75,14 @@ class RunsBrowser(QWidget):
         self.ask_text: Callable[[str, str, str, bool], tuple[str, bool]] = lambda title, label, text, multi: (
             _ask_text(self, title, label, text, multi)
         )
+        # (title, question) -> yes; tests replace it
+        self.confirm: Callable[[str, str], bool] = lambda title, text: (
+            QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+        )
+        self.cleanup = RunCleanup(history.home, self)
+        self.cleanup.planned.connect(self._confirm_delete)
+        self.cleanup.deleted.connect(self._deleted)
+        self.cleanup.failed.connect(lambda message: self.notice.setText(message))
         self.filters = RunFilterBar(self)
         self.filters.changed.connect(self.refresh)
         self.model = RunTableModel(self)
@@ -79,6 +91,8 @@ class RunsBrowser(QWidget):
         self.filters.text_changed.connect(self._on_text)
         self.table = self._make_table()
         self.count_label = QLabel(self)
+        self.notice = QLabel(self)  # what the last deletion did, or why the store cannot be read
+        self.notice.setWordWrap(True)
         self.load_b = QPushButton("Show run", self)
         self.load_b.setToolTip("Show the selected run on the canvas, with its logs and metrics")
         self.load_b.clicked.connect(self._load)
@@ -102,6 +116,7 @@ class RunsBrowser(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(self.filters)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.notice)
         layout.addLayout(buttons)
         self._update_buttons()
 
@@ -142,6 +157,12 @@ class RunsBrowser(QWidget):
 
     # --- listing ----------------------------------------------------------------------------------
     def refresh(self) -> None:
+        try:
+            self._refresh()
+        except StoreError as exc:  # damaged, or on a full disk: say so where the runs would be
+            self.notice.setText(str(exc))
+
+    def _refresh(self) -> None:
         everything = self.history.runs(limit=LIMIT, with_metrics=False)
         files = sorted({s.yaml_path for s in everything if s.yaml_path})
         pipelines = sorted({s.pipeline for s in everything if s.pipeline})
@@ -259,6 +280,27 @@ class RunsBrowser(QWidget):
             self.history.set_note(summary.id, text.strip())
             self.refresh()
 
+    def delete_selected(self) -> None:
+        """Work out what deleting the selected runs frees, then ask (``_confirm_delete``)."""
+        ids = self.selected_ids()
+        if ids and not self.cleanup.busy:
+            self.notice.setText("Looking at what deleting frees…")
+            self.cleanup.plan(ids)
+
+    def _confirm_delete(self, ids: list[str], plan: Any) -> None:
+        if not plan.runs:
+            self.notice.setText("A run in progress cannot be deleted.")
+            return
+        if self.confirm("Delete runs", summary(plan, done=False)):
+            self.notice.setText("Deleting…")
+            self.cleanup.delete(ids)
+        else:
+            self.notice.clear()
+
+    def _deleted(self, plan: Any) -> None:
+        self.notice.setText(summary(plan, done=True))
+        self.refresh()
+
     def _context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
         if not index.isValid():
@@ -275,6 +317,8 @@ class RunsBrowser(QWidget):
         menu.addSeparator()
         menu.addAction("Edit Tags…", self.edit_tags).setEnabled(bool(ids))
         menu.addAction("Edit Note…", self.edit_note).setEnabled(len(ids) == 1)
+        delete = menu.addAction("Delete Run…" if len(ids) < 2 else "Delete Runs…", self.delete_selected)
+        delete.setEnabled(bool(ids) and not self.cleanup.busy)
         menu.addSeparator()
         copy = menu.addAction("Copy Run Id" + ("s" if len(ids) > 1 else ""))
         copy.triggered.connect(lambda: QGuiApplication.clipboard().setText("\n".join(ids)))

@@ -14,9 +14,10 @@ import shiboken6
 
 from designer.bridge.history import RunHistory
 from designer.bridge.run_controller import RunController
-from designer.bridge.run_details import child_name, format_params
+from designer.bridge.run_details import format_params
 from designer.run.logs_panel import Line, LogsPanel, parse_log_text
 from designer.run.metrics_dock import MetricsPanel
+from runner.api import unit_name
 from runner.events import ApprovalRequested
 
 
@@ -45,8 +46,8 @@ class TaskViews:
         """A past task's "all" view: its executions' logs one after the other, each line marked."""
         lines = []
         for k in range(1, self.controller.details.child_count(node) + 1):
-            self._load_execution_log(run, child_name(node, k))
-            lines += [Line(x.stream, x.text, k) for x in self.logs.logs.get((run, child_name(node, k)), [])]
+            self._load_execution_log(run, unit_name(node, k))
+            lines += [Line(x.stream, x.text, k) for x in self.logs.logs.get((run, unit_name(node, k)), [])]
         self.logs.set_log(run, node, lines)
 
     def _sync_task(self, run: str, node: str | None, full: bool) -> None:

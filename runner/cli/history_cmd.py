@@ -16,7 +16,8 @@
   "runner_version", "reads": {"complete": true, "files": [...]} or {"complete": false, "why"}
   or null}``; ``decision`` says why it was reused or ran ("reused: none of the 3 files train read
   changed", "re-ran: train.py changed"); ``env`` shows secret-looking values as ``<hidden>``.
-- ``metrics RUN/NODE --json``: ``{"format": 1, "records": [{..., "_time"}, ...]}`` in print order.
+- ``metrics RUN/NODE --json``: ``{"format": 1, "records": [{..., "_time"}, ...]}`` in print order;
+  ``metrics RUN/NODE --system [--json]``: its system samples (runner.cli.system_export).
 
 ``RUN`` may be ``latest``. A task node's executions are rows named ``NODE#K`` (``train#3``;
 ``show RUN/train#3`` shows one), listed right after the task node's own row, whose status is
@@ -29,12 +30,15 @@ import argparse
 import csv
 import json
 import os
+import sys
 from pathlib import Path
 from typing import IO, Any
 
 from runner.cli.store_access import LookupFailed, iso_or_none, resolve_target, store_command
+from runner.cli.system_export import export_system
 from runner.execution.naming import split_unit
 from runner.metadata import latest_values
+from runner.store.artifacts import MissingBlob
 
 FORMAT = 1
 
@@ -66,6 +70,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--csv", action="store_true", help="CSV, one column per key (default)")
     fmt.add_argument("--json", action="store_true", help="JSON records")
+    p.add_argument(
+        "--system", action="store_true", help="its container's CPU, memory and GPU samples instead"
+    )
     p.set_defaults(func=metrics)
     p = subparsers.add_parser("outputs", help="copy an execution's outputs into a folder")
     p.add_argument("target", metavar="RUN/NODE")
@@ -250,6 +257,8 @@ def show(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) ->
 def metrics(args: argparse.Namespace, out: IO[str], store: Any, _artifacts: Any) -> int:
     _run, row = resolve_target(store, args.target, need_node=True)
     assert row is not None
+    if getattr(args, "system", False):
+        return export_system(store, row, out, args.json)
     records = store.metadata(row["id"])
     if args.json:
         json.dump({"format": FORMAT, "records": records}, out, indent=2, default=str)
@@ -269,10 +278,25 @@ def outputs(args: argparse.Namespace, out: IO[str], store: Any, artifacts: Any) 
     assert row is not None
     dest = args.to.resolve()
     files = store.outputs(row["id"])
+    missing = []
     for o in files:
         target = (dest / o["path"]).resolve()
         if not target.is_relative_to(dest):  # stored paths are checked on the way in; belt and braces
             raise LookupFailed(f"refusing output path {o['path']!r}")
-        artifacts.copy_out(o["sha256"], target)
-    print(f"copied {len(files)} output(s) to {dest}", file=out)
-    return 0
+        try:
+            artifacts.copy_out(o["sha256"], target)
+        except MissingBlob:  # the others are copied all the same
+            missing.append(o)
+    of = f" of {len(files)}" if missing else ""
+    print(f"copied {len(files) - len(missing)}{of} output(s) to {dest}", file=out)
+    users = store.runs_using(o["sha256"] for o in missing)
+    for o in missing:
+        runs = ", ".join(users.get(o["sha256"], [])) or "none"
+        why = f"{MissingBlob(o['sha256'])}; runs that lose it: {runs}"
+        print(f"pipeline-designer outputs: error: {o['path']}: {why}", file=sys.stderr)
+    if missing:
+        print(
+            "pipeline-designer outputs: `pipeline-designer gc --verify` lists every missing file",
+            file=sys.stderr,
+        )
+    return 1 if missing else 0

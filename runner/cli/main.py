@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 
 from runner import __version__
 from runner.cli import (
     archive_cmd,
     completion_cmd,
     diff_cmd,
+    gc_cmd,
     graph_cmd,
     history_cmd,
     hosts_cmd,
@@ -18,6 +20,7 @@ from runner.cli import (
     run_cmd,
     settings_cmd,
     shell_cmd,
+    store_cmd,
     tag_cmd,
     watch_cmd,
 )
@@ -33,6 +36,8 @@ HEADLESS_COMMANDS = (
     diff_cmd,
     lineage_cmd,
     archive_cmd,
+    gc_cmd,
+    store_cmd,
     hosts_cmd,
     shell_cmd,
     settings_cmd,
@@ -40,6 +45,7 @@ HEADLESS_COMMANDS = (
 )
 
 
+@functools.cache  # the entry point asks for it to tell a command from a file, then runs it
 def build_parser(prog: str = "pipeline-designer") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -67,6 +73,7 @@ def run_headless(args_list: list[str]) -> int:
 
     from runner.cli.signals import EXIT_BROKEN_PIPE, silence
     from runner.store.schema import StoreError
+    from runner.store.space import DiskFull
 
     try:
         try:
@@ -77,7 +84,7 @@ def run_headless(args_list: list[str]) -> int:
                 return 0
             try:
                 return int(args.func(args) or 0)
-            except StoreError as exc:
+            except (StoreError, DiskFull) as exc:
                 print(f"pipeline-designer: error: {exc}", file=sys.stderr)
                 return 2
         finally:

@@ -40,8 +40,10 @@ class Cst:
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.tree = _parser().parse(body)
-        # How the text indents (a Style, found at the first insertion). An edit writes new
-        # lines in that style, so the edited text's tree takes it over.
+        # How this text indents, as far as it shows (indentation.shown_style, found at its
+        # first insertion). A function of the text alone: an edited text finds its own, so the
+        # same text always writes new lines the same way, whatever edits led to it (undo,
+        # reopening, or a text that no longer shows the indentation it was written in).
         self.style: Any = None
 
     @property
@@ -72,7 +74,7 @@ class Cst:
             )
         fresh = Cst.__new__(Cst)
         fresh.body, fresh.tree = body, _parser().parse(body, tree) if reparse else tree
-        fresh.style = self.style
+        fresh.style = None
         return fresh
 
     def root(self) -> Any | None:
@@ -134,19 +136,20 @@ def key_of(node: Any, body: bytes) -> Any:
     if inner.type in ("alias", "flow_mapping", "flow_sequence", "block_mapping", "block_sequence"):
         raise PatchImpossible("a mapping key that is not a plain value")
     text = body[inner.start_byte : inner.end_byte].decode("utf-8")
-    if (
-        not props
-        and inner.type == "plain_scalar"
-        and _SIMPLE_KEY.match(text)
-        and text.lower() not in _NOT_STRINGS
-    ):
-        return text
+    if not props and inner.type == "plain_scalar":
+        if text == "<<":  # a merge key: PyYAML reads it only as a key, never alone
+            return text
+        if _SIMPLE_KEY.match(text) and text.lower() not in _NOT_STRINGS:
+            return text
     return _scalar_value(body[node.start_byte : node.end_byte].decode("utf-8"))
 
 
 @cache
 def _scalar_value(text: str) -> Any:
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:  # a key PyYAML reads only in its mapping (a tag of its own...)
+        raise PatchImpossible("a mapping key that is not a plain value") from None
 
 
 _PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.][^\n]*\Z")

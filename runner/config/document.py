@@ -21,6 +21,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
 
+from runner.config import exact
+from runner.config.chunks import TreeCache
 from runner.config.errors import ConfigLoadError, EditError
 from runner.config.indentation import guess_indent
 from runner.config.loader import BOM, LoadedConfig, load_text, read_text
@@ -109,14 +111,12 @@ class YamlDocument:
         dump it came from: if the two would not parse to the same data, the dump wins, so
         an edit can lose formatting but never meaning.
         """
-        from runner.config.chunks import TreeCache
-        from runner.config.exact import PatchImpossible, exact_edit
-
         if self._trees is None:
             self._trees = TreeCache()
+        loaded, syntax, trees = self._loaded, self._cst, self._trees
         try:
-            done = _shaped(lambda: exact_edit(self._loaded, self._cst, self._style, mutate, self._trees))
-        except PatchImpossible as why:
+            done = _shaped(lambda: exact.exact_edit(loaded, syntax, self._style, mutate, trees))
+        except exact.PatchImpossible as why:
             self.last_edit_fallback = str(why)
         else:
             self.last_edit_fallback = None
@@ -137,7 +137,14 @@ class YamlDocument:
                 "remove one of them in the YAML view before editing here."
             )
         tree = self.tree
-        base = self._dump(tree)
+        try:
+            base = self._dump(tree)
+        except (RuamelError, IndexError, AttributeError, TypeError, ValueError) as exc:
+            # ruamel.yaml cannot write back some layouts it reads (a root "[]" after comments)
+            raise EditError(
+                "This edit cannot be written as a patch of the text here, and the YAML writer "
+                f"cannot rewrite this file's layout ({type(exc).__name__}); make it in the YAML view."
+            ) from exc
         try:
             edited = _shaped(lambda: (mutate(tree), _replace_emptied_containers(tree), self._dump(tree))[2])
         except BaseException:
@@ -217,9 +224,9 @@ class YamlDocument:
         self._newline = "\r\n" if "\r\n" in text else "\n"
         self._body = text.removeprefix(BOM).replace("\r\n", "\n")
         self._final_newline = self._body.endswith("\n") or not self._body
+        self._style_cache = None  # how the text indents: guessed from it again when needed
         if not keep_cst:
             self._cst = None  # the syntax tree for exact edits: parsed at the next edit
-            self._style_cache = None
         if keep_tree:
             return  # the tree already holds this content; its dump is the next base
         self._tree = None

@@ -117,7 +117,9 @@ def _joined(body: bytes, done: list[tuple[Region, list[Op], Patcher, bytes]]) ->
 def _final_newline(body: bytes, new: bytes) -> bytes:
     """A file without a newline at its end stays so when its last item was removed (the
     newline before that item, in the item before, ends the text now)."""
-    if body.endswith(b"\n") or not new.endswith(b"\n") or b"|+" in new[-4096:] or b">+" in new[-4096:]:
+    if not body or body.endswith(b"\n") or not new.endswith(b"\n"):
+        return new  # (an empty file gains its first lines with their newline)
+    if b"|+" in new[-4096:] or b">+" in new[-4096:]:
         return new  # (after a block scalar that keeps its line breaks, the newline is its own)
     return new.removesuffix(b"\n").removesuffix(b"\r")
 

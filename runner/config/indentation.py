@@ -61,10 +61,15 @@ def guess_indent(text: str) -> tuple[int, int]:
     return best_mapping if best_mapping is not None else 2, best_offset if best_offset is not None else 0
 
 
-def local_style(text: str, fallback: Callable[[], Style]) -> Style:
-    """The style ``text`` shows, the file's (``fallback``) for what it does not show."""
+def shown_style(text: str) -> tuple[int | None, int | None]:
+    """(mapping indent, dash offset) that ``text`` shows; None for what it does not show."""
     mapping, offset = indent_counts(_lines(text))
-    indent, dash = _best_mapping(mapping), _best_offset(offset)
+    return _best_mapping(mapping), _best_offset(offset)
+
+
+def local_style(shown: tuple[int | None, int | None], fallback: Callable[[], Style]) -> Style:
+    """The style a text shows (:func:`shown_style`), the file's (``fallback``) for the rest."""
+    indent, dash = shown
     if indent is None or dash is None:
         file_style = fallback()
         indent = file_style.indent if indent is None else indent

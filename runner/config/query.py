@@ -20,6 +20,7 @@ Named lists (nodes, parameters, inputs, files…):
 - ``named(seq, name)``: the mapping called ``name``
 - ``named_index(seq, name)``: its index in ``seq``
 - ``names(seq)``: the names, e.g. a step's parameter names via ``names(step.get("parameters"))``
+- ``mappings(seq)``: the mappings of a list, named or not (a form's rows)
 
 Pipelines and their nodes:
 
@@ -97,6 +98,11 @@ def named(seq: Any, name: str) -> dict[str, Any] | None:
 def named_index(seq: Any, name: str) -> int | None:
     """The index in ``seq`` of the first mapping called ``name``."""
     return next((index for index, entry in named_items(seq) if entry["name"] == name), None)
+
+
+def mappings(seq: Any) -> list[dict[str, Any]]:
+    """The mappings in ``seq`` (a step's ``parameters``, an endpoint's ``files``…); [] when not a list."""
+    return [entry for entry in seq if isinstance(entry, dict)] if isinstance(seq, list) else []
 
 
 def names(seq: Any) -> list[str]:

@@ -12,6 +12,10 @@ unit runner (runner.execution.units) is its only caller. ``Backend`` below is re
 - ``collect(handle, artifacts, warn)``: once finished, the outputs into the artifact store.
 - ``cleanup(handle)``, ``remove_leftovers(run_id)``: nothing of the run is left behind.
 
+System metrics: while a unit runs, a backend that can sample it (``spec.system_metrics``) puts
+its container's samples into ``handle.system`` from a thread of its own (runner.sysmetrics:
+the Docker stats stream, nvidia-smi where GPUs are assigned); nothing else is needed.
+
 Optional members, looked up by name where they are used:
 
 - ``placer`` (runner.execution.placement.Placer): the backend spreads units over hosts; the
@@ -33,13 +37,16 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Protocol
 
 from runner.execution.spec import ExecutionSpec, OutputFile
 from runner.store.artifacts import ArtifactStore
+from runner.sysmetrics.samples import SystemFeed
 
 Warn = Callable[[str], None]
 MAX_LINE = 64 * 1024  # longer unterminated output is cut into lines of this size
+POLL_LINES = 20_000  # lines one poll hands over at most (the loop has other units to serve)
 
 
 @dataclass
@@ -56,20 +63,36 @@ class Handle:
     _partial: dict[str, bytes] = field(default_factory=dict)
     _finished: threading.Event = field(default_factory=threading.Event)
     wakeup: threading.Event | None = None
+    # Its container's CPU, memory and GPU figures, filled by the backend's sampler when
+    # ``spec.system_metrics`` (runner.sysmetrics); the unit runner takes them.
+    system: SystemFeed = field(default_factory=SystemFeed)
 
     def feed(self, stream: str, data: bytes) -> None:
-        """Append raw bytes of ``stream``; complete lines become available to ``poll``."""
+        """Append raw bytes of ``stream``; complete lines become available to ``poll``.
+
+        On the backend's reader thread, so it is kept cheap: one decode and one split for all
+        the lines of a chunk, which share the time they arrived."""
         now = time.time()
         self.last_output = time.monotonic()
-        buf = self._partial.get(stream, b"") + data
-        *lines, rest = buf.split(b"\n")
-        if len(rest) > MAX_LINE:  # a progress bar redrawn with \r never ends its line
-            lines.append(rest)
-            rest = b""
-        self._partial[stream] = rest
-        for line in lines:
-            self._lines.append((stream, line.decode("utf-8", "replace").rstrip("\r"), now))
-        if lines and self.wakeup:
+        rest = self._partial.pop(stream, b"")
+        head, newline, tail = data.rpartition(b"\n")
+        if not newline:
+            tail = rest + tail
+            if len(tail) <= MAX_LINE:
+                self._partial[stream] = tail
+                return
+            text, tail = tail.decode("utf-8", "replace"), b""  # a progress bar redrawn with \r
+        else:
+            text = (rest + head).decode("utf-8", "replace")
+            if len(tail) > MAX_LINE:
+                text, tail = f"{text}\n{tail.decode('utf-8', 'replace')}", b""
+        if tail:
+            self._partial[stream] = tail
+        lines = text.split("\n")
+        if "\r" in text:
+            lines = [line.rstrip("\r") for line in lines]
+        self._lines.extend(zip(repeat(stream), lines, repeat(now)))
+        if self.wakeup:
             self.wakeup.set()
 
     def finish(self, exit_code: int | None, error: str | None = None) -> None:
@@ -90,11 +113,16 @@ class Handle:
     def wait(self, timeout: float | None = None) -> bool:
         return self._finished.wait(timeout)
 
-    def drain(self) -> list[tuple[str, str, float]]:
-        out = []
-        while self._lines:
-            out.append(self._lines.popleft())
-        return out
+    def drain(self, limit: int | None = None) -> list[tuple[str, str, float]]:
+        """The lines so far (at most ``limit``; the rest stay for the next call)."""
+        lines = self._lines
+        n = len(lines) if limit is None else min(limit, len(lines))
+        return [lines.popleft() for _ in range(n)]
+
+    @property
+    def pending(self) -> int:
+        """Complete lines not drained yet."""
+        return len(self._lines)
 
 
 @dataclass
@@ -122,7 +150,14 @@ class Backend(Protocol):
     def remove_leftovers(self, run_id: str) -> int: ...
 
 
-def poll_handle(handle: Handle) -> Poll:
-    """The common ``poll``: lines so far, and the exit status once the reader has seen it."""
-    finished = handle.finished
-    return Poll(handle.drain(), finished, handle.exit_code, handle.error)
+def poll_handle(handle: Handle, limit: int = POLL_LINES) -> Poll:
+    """The common ``poll``: lines so far (at most ``limit``: a backlog is taken in several
+    turns of the loop, which looks again at once), and the exit status once the reader has
+    seen it and every line is taken."""
+    finished = handle.finished  # read first: finish() queues the last lines before it is set
+    lines = handle.drain(limit)
+    if handle.pending:
+        finished = False
+        if handle.wakeup:
+            handle.wakeup.set()
+    return Poll(lines, finished, handle.exit_code, handle.error)

@@ -165,7 +165,7 @@ def build(
         if (
             seen
             and seen[:3] == (st.st_size, st.st_mtime_ns, st.st_ino)
-            and (not keep or artifacts.has(seen[3]))
+            and (not keep or artifacts.claim(seen[3]))
         ):
             sha, size = seen[3], st.st_size
         else:

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from runner.execution.backend import Warn
 from runner.execution.spec import OutputFile
+from runner.store import space
 from runner.store.artifacts import ArtifactStore
 
 SIDECAR_JSONL = "valohai.metadata.jsonl"
@@ -24,8 +25,12 @@ SIDECAR_SUFFIX = ".metadata.json"
 
 
 def collect_dir(outputs: Path, artifacts: ArtifactStore, warn: Warn, move: bool = True) -> list[OutputFile]:
-    """Store every regular file under ``outputs`` (walked without following links)."""
-    found: list[tuple[str, str, int]] = []
+    """Store every regular file under ``outputs`` (walked without following links).
+
+    Free space is checked first: what must be copied (another filesystem, or ``move`` off) plus
+    the reserve for recording it; too little raises DiskFull and stores nothing, so a partial
+    output written on a full disk never enters the artifact store."""
+    files: list[tuple[str, Path, os.stat_result]] = []
     sidecars: dict[str, bytes] = {}
     stack = [outputs]
     while stack:
@@ -43,8 +48,12 @@ def collect_dir(outputs: Path, artifacts: ArtifactStore, warn: Warn, move: bool 
                 elif _is_sidecar(rel):
                     sidecars[rel] = Path(entry.path).read_bytes()
                 else:
-                    sha, size = artifacts.put_file(Path(entry.path), move=move)
-                    found.append((rel, sha, size))
+                    files.append((rel, Path(entry.path), st))
+    if files:
+        store_dev = os.stat(artifacts.root).st_dev
+        copied = sum(st.st_size for _r, _p, st in files if not move or st.st_dev != store_dev)
+        space.check(artifacts.root, copied)
+    found = [(rel, *artifacts.put_file(path, move=move)) for rel, path, _st in files]
     return _with_properties(found, sidecars, warn)
 
 
@@ -68,6 +77,7 @@ def collect_tar(
     fileobj: IO[bytes], artifacts: ArtifactStore, warn: Warn, root: str = "outputs"
 ) -> list[OutputFile]:
     """Store the regular files of a streamed tar (``docker get_archive``) without extracting it."""
+    space.check(artifacts.root, 0)  # a full disk: nothing fetched (a full file is refused as it comes)
     found: list[tuple[str, str, int]] = []
     sidecars: dict[str, bytes] = {}
     with tarfile.open(fileobj=fileobj, mode="r|") as tar:

@@ -20,7 +20,7 @@ from typing import Any
 import docker
 import docker.errors
 
-from runner.execution import deadman, inject
+from runner.execution import attach_stream, deadman, inject
 from runner.execution.backend import Handle, Poll, Warn, poll_handle
 from runner.execution.collect import collect_dir, collect_tar
 from runner.execution.command import script_argv
@@ -36,6 +36,8 @@ from runner.execution.spec import (
     write_tree,
 )
 from runner.store.artifacts import ArtifactStore
+from runner.sysmetrics import container_stats
+from runner.sysmetrics.gpu_watch import GpuWatch, LocalCommand
 
 SCRIPT_PATH = f"{CONTAINER_ROOT}/runner/{SCRIPT_NAME}"
 
@@ -63,6 +65,7 @@ class _DockerBase:
         self.pull = pull  # "missing" or "never"
         self.init = init  # a tiny init as PID 1 forwards SIGTERM to the step
         self._watchdogs: dict[str, deadman.Watchdog | None] = {}  # image -> its dead-man switch
+        self.gpu_watch = GpuWatch(LocalCommand, "this machine")  # nvidia-smi where the engine is
 
     # launch ----------------------------------------------------------------
     def _ensure_image(self, image: str) -> None:
@@ -160,26 +163,36 @@ class _DockerBase:
         # and attaching first means not a byte of output is missed.
         try:
             if deadman.armed(container):  # the same streams, plus the runner's heartbeat
-                stream: Any = deadman.attach(self.client.api, container.id, handle.wait)
+                sock: Any = deadman.attach(self.client.api, container.id, handle.wait)
             else:
-                stream = self.client.api.attach(
-                    container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
-                )
+                params = {"stdout": 1, "stderr": 1, "stream": 1, "logs": 1}
+                sock = self.client.api.attach_socket(container.id, params=params)
             container.start()
         except Exception:
             self.cleanup(handle)  # a created-but-unstarted container must not be left behind
             raise
-        thread = threading.Thread(target=self._pump, args=(handle, container, stream), daemon=True)
-        thread.start()
+        name = f"output-{handle.spec.container_name}"
+        threading.Thread(target=self._pump, args=(handle, container, sock), name=name, daemon=True).start()
+        if handle.spec.system_metrics:
+            self._sample(handle, container)
 
-    def _pump(self, handle: Handle, container: Any, stream: Any) -> None:
-        """Reader thread: demultiplexed stdout/stderr chunks until the container exits."""
+    def _sample(self, handle: Handle, container: Any) -> None:
+        """Its system metrics: the engine's stats stream, and nvidia-smi for its GPUs."""
+        gpu_ids = handle.spec.gpu_ids
+        if not gpu_ids:
+            container_stats.follow(self.client.api, container.id, handle.system)
+            return
+        watch = self.gpu_watch
+        watch.acquire()
+        container_stats.follow(
+            self.client.api, container.id, handle.system, lambda: watch.figures(gpu_ids), watch.release
+        )
+
+    def _pump(self, handle: Handle, container: Any, sock: Any) -> None:
+        """Reader thread: it only reads and buffers (runner.execution.attach_stream), so the step
+        is never held up by what the run does with its output; then the exit status."""
         try:
-            for out, err in stream:
-                if out:
-                    handle.feed("stdout", out)
-                if err:
-                    handle.feed("stderr", err)
+            attach_stream.pump(sock, handle)
             result = container.wait()
             handle.finish(int(result.get("StatusCode", -1)))
         except Exception as exc:  # engine went away, container removed under us

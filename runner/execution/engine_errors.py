@@ -141,12 +141,12 @@ def _image_problem(text: str, low: str, image: str | None) -> EngineProblem | No
         return None
     name = _missing_image(text, image)
     shown = f"image {name!r}" if name else "the image"
-    if pulling and any(p in low for p in _UNREACHABLE_REGISTRY):
+    if "pulling is off" in low:  # our own refusal: nothing was asked of a registry
+        why = "and pulling is off"
+    elif pulling and any(p in low for p in _UNREACHABLE_REGISTRY):
         why = "and no registry could be reached to pull it"
     elif pulling and any(p in low for p in _NOT_IN_REGISTRY):
         why = "and the registry has no such image (or it needs `docker login`)"
-    elif "pulling is off" in low:
-        why = "and pulling is off"
     elif missing:
         why = "and it could not be pulled"
     else:

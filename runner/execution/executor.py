@@ -45,6 +45,7 @@ from runner.execution.task_node import TaskHooks, TaskRunner
 from runner.execution.units import UnitHooks, UnitRunner
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
+from runner.store.space import as_disk_full
 
 __all__ = ["Emit", "Executor", "RunOptions", "new_run_id"]
 
@@ -66,6 +67,7 @@ class Executor:
         options: RunOptions | None = None,
         emit: Emit | None = None,
         run_id: str | None = None,
+        emit_batch: Callable[[list[Event]], None] | None = None,  # many at once (a step's lines)
     ) -> None:
         self.plan = plan
         self.backend = backend
@@ -73,6 +75,7 @@ class Executor:
         self.options = options = options or RunOptions()
         self.run_id = run_id = run_id or new_run_id()
         self._emit_cb = emit
+        self._emit_batch_cb = emit_batch
         self._calls: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
         self._calls_lock = threading.Lock()
         self._ended = False
@@ -89,6 +92,7 @@ class Executor:
             RunPlacements(placer),
             self._emit,
             RunLog(run_id, data_dir / "logs" / run_id, self._emit, task_nodes(plan)),
+            emit_all=self._emit_all,
         )
         self.actions = ActionGate(st, ActionHooks(self._finish, self._set_status, self.cancel))
         self.errors = ErrorPolicy(st, ErrorHooks(self._relaunch, self._set_status, self._stop_run))
@@ -117,7 +121,7 @@ class Executor:
                 complete=self.actions.on_complete,
                 finish=self._finish,
                 status=lambda unit, status: self._node_event(unit, status, time.time()),
-                metadata=lambda unit, record: self.tasks.on_metadata(unit, record),
+                metadata=lambda unit, records: self.tasks.on_metadata(unit, records),
             ),
             self.debug,
             self.code,
@@ -171,6 +175,7 @@ class Executor:
         )
         self._emit(RunStarted(self.run_id, plan.pipeline, tuple(plan.order()), time.time()))
         crashed = False
+        stopped = ""  # a full disk: said on every node it stopped, and the run fails
         try:
             ctx = RunContext(
                 self.run_id,
@@ -181,18 +186,23 @@ class Executor:
                 self.options.image_map,
                 self.options.strict,
                 labels=self.options.labels,
+                stop=st.stop,
             )
             st.ctx = ctx
             for node in plan.order():
                 self._emit(NodeStateChanged(self.run_id, node, PENDING, time.time()))
             self._loop(ctx)
-        except Exception:
-            crashed = True  # recorded as failed below, then re-raised to the caller
-            raise
+        except Exception as exc:
+            full = as_disk_full(exc, self.data_dir)
+            if full is None:
+                crashed = True  # recorded as failed below, then re-raised to the caller
+                raise
+            stopped = str(full)
+            self.cancel()  # no retry, no new launch while the room is freed and recorded
         finally:
             # Whatever happened, nothing keeps running and the run gets a final status.
             self._end_calls()
-            self._abort_running()
+            self._abort_running(stopped)
             self.debug.close()
             # Endpoints serve on after the run, unless it was cancelled (or crashed).
             self.deployments.close(keep=not crashed and st.scheduler.overall() != CANCELLED)
@@ -337,13 +347,28 @@ class Executor:
         self.actions.stopped = self.actions.stopped or message  # running nodes end cancelled with it
         self.cancel()
 
-    def _abort_running(self) -> None:
-        """On an exception in the loop (or KeyboardInterrupt): nothing may be left running."""
-        self.units.abort()
+    def _abort_running(self, stopped: str = "") -> None:
+        """On an exception in the loop (or KeyboardInterrupt): nothing may be left running.
+        ``stopped``: the run could not go on (a full disk): running nodes fail with it."""
+        if stopped:
+            self.units.abort(FAILED, stopped)
+        else:
+            self.units.abort()
         self.tasks.abort()
         if not self.state.scheduler.done:
+            why = f"run stopped: {stopped}" if stopped else "run aborted"
             for node in self.state.scheduler.cancel():
-                self._set_status(node, CANCELLED, message="run aborted")
+                self._set_status(node, CANCELLED, message=why)
+
+    def _emit_all(self, events: list[Event]) -> None:
+        if self._emit_batch_cb is None:
+            for event in events:
+                self._emit(event)
+            return
+        try:
+            self._emit_batch_cb(events)
+        except Exception as exc:  # a broken subscriber must not break the run
+            print(f"pipeline-designer: event subscriber failed: {exc!r}", file=sys.stderr)
 
     def _emit(self, event: Event) -> None:
         if self._emit_cb is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ class RunContext:
     strict: bool = False
     log: Log = print
     labels: dict[str, str] = field(default_factory=dict)
+    stop: threading.Event | None = None  # the run's cancel: ends an input's download
 
 
 def edge_parameters(ctx: RunContext, node: str, results: dict[str, NodeResult]) -> dict[str, Any]:
@@ -145,6 +147,7 @@ def _resolve_inputs(
                         ctx.cache_dir,
                         ctx.log,
                         allow_outside=explicit is not None,
+                        stop=ctx.stop,
                     )
                 )
         except InputError as exc:
@@ -223,12 +226,12 @@ def adopt(
     """Let the past success ``prior`` stand for ``spec``'s execution: its outputs and metadata are
     recorded for it (None when an output is no longer stored)."""
     outputs = store.outputs(prior["id"])
-    if not all(artifacts.has(o["sha256"]) for o in outputs):
+    if not artifacts.claim_all(o["sha256"] for o in outputs):
         return None
     metadata = store.metadata(prior["id"])
     store.add_outputs(spec.execution_id, outputs)
-    for seq, record in enumerate(metadata):
-        store.add_metadata(spec.execution_id, seq, time.time(), record)
+    now = time.time()
+    store.add_metadata_batch(spec.execution_id, [(seq, now, record) for seq, record in enumerate(metadata)])
     files = [OutputFile(o["path"], o["sha256"], o["size"], o["properties"]) for o in outputs]
     return NodeResult(files, metadata, spec.parameters, spec.inputs)
 

@@ -55,7 +55,7 @@ class CodeRecorder:
     def start(self, run_id: str) -> CodeSet:
         if self.snapshot is not None:
             rows = self.store.snapshot_files(self.snapshot)
-            gone = [r["path"] for r in rows if r["sha256"] and not self.artifacts.has(r["sha256"])]
+            gone = [r["path"] for r in rows if r["sha256"] and not self.artifacts.claim(r["sha256"])]
             if not rows or gone:
                 what = f"its file {gone[0]} is" if gone else "it is"
                 raise RuntimeError(
@@ -114,7 +114,7 @@ class CodeRecorder:
         changed_reads: list[str] | None = None
         changed_folder: tuple[list[str], str] | None = None
         for prior in self.store.reuse_candidates(base_key):
-            if not all(self.artifacts.has(o["sha256"]) for o in self.store.outputs(prior["id"])):
+            if not self.artifacts.claim_all(o["sha256"] for o in self.store.outputs(prior["id"])):
                 continue
             reads = prior.get("reads") or {}
             if reads.get("complete"):

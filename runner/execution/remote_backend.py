@@ -26,6 +26,8 @@ from runner.hosts.errors import HostError
 from runner.hosts.health import CLIENT_LABEL, HOST_LABEL, device_requests
 from runner.hosts.registry import HostConfig
 from runner.store.artifacts import ArtifactStore
+from runner.store.space import DiskFull
+from runner.sysmetrics.gpu_watch import GpuWatch
 
 Report = Callable[[str, str], None]  # (node, text): a runner log line for that node
 MB = 1 << 20
@@ -103,6 +105,9 @@ class RemoteBackend(DockerArchiveBackend):
         self.report: Report | None = None
         self._tls = threading.local()  # the node and stage of the launch on this thread
         self._pull_lock = threading.Lock()
+        # nvidia-smi runs on the host, over the run's connection to it (or one of its own).
+        self._commands = link or HostLink(host)
+        self.gpu_watch = GpuWatch(lambda command: self._commands.get().start(command), f"host {host.name!r}")
 
     def _where(self) -> str:
         return f" on host {self.host.name!r} ({self.host.url})"
@@ -178,6 +183,8 @@ class RemoteBackend(DockerArchiveBackend):
             if "meter" in handle.state:  # the tar reader stops at the end marker, not at EOF
                 handle.state.pop("meter").end()
             return outputs
+        except DiskFull:
+            raise  # room here, not the host, is what is missing
         except Exception as exc:
             raise HostError(f"{self._where()[1:]}: fetching the outputs failed: {_short(exc)}") from None
 
@@ -211,8 +218,7 @@ class RemoteBackend(DockerArchiveBackend):
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.client.close()
-        if self.link is not None:
-            self.link.close()
+        self._commands.close()
 
 
 class HostPool:

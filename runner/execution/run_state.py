@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from runner.dag.scheduler import Scheduler
 from runner.events import Event, LogLine
 from runner.execution.backend import Handle
+from runner.execution.ingest import UnitOutput
 from runner.execution.naming import split_unit
 from runner.execution.placement import RunPlacements
 from runner.execution.plan import RunPlan
@@ -35,6 +36,7 @@ from runner.execution.spec import ExecutionSpec, container_name
 from runner.metadata import iso_time
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
+from runner.store.space import is_full
 
 Emit = Callable[[Event], None]
 T = TypeVar("T")
@@ -59,6 +61,7 @@ class RunOptions:
     pycharm: Any = None
     keep_code: bool = True  # keep the code snapshot in the artifact store (off: hashed only)
     snapshot: str | None = None  # run this stored code snapshot instead of the folder (reproduce)
+    system_metrics: bool = True  # sample each container's CPU, memory and GPUs once a second
 
 
 @dataclass
@@ -68,8 +71,9 @@ class Running:
     handle: Handle
     spec: ExecutionSpec
     key: str  # its reuse key
-    log: IO[str]
-    seq: int = 0  # metadata records so far
+    output: UnitOutput  # its log file and records (runner.execution.ingest)
+    system_seq: int = 0  # system samples so far (runner.execution.system_recorder)
+    gpu_note: str = ""  # why it has no GPU figures, as last stored
     reason: str = ""  # why we stopped it (time limit, no output, cancel)
 
 
@@ -97,8 +101,12 @@ class RunLog:
 
     def line(self, unit: str, text: str) -> None:
         now = time.time()
-        with open(self.path(unit), "a", encoding="utf-8") as fh:
-            fh.write(f"{iso_time(now)} runner {text}\n")
+        try:
+            with open(self.path(unit), "a", encoding="utf-8") as fh:
+                fh.write(f"{iso_time(now)} runner {text}\n")
+        except OSError as exc:  # a full disk: the line still goes out; the run says why it stops
+            if not is_full(exc):
+                raise
         node, child = split_unit(unit, self._task_nodes)
         self._emit(LogLine(self.run_id, node, "runner", text, now, child))
 
@@ -128,10 +136,19 @@ class RunState:
     running: dict[str, Running] = field(default_factory=dict)
     launching: dict[str, Launch] = field(default_factory=dict)
     ctx: RunContext | None = None  # set when the run starts; a retry relaunches with it
+    emit_all: Callable[[list[Event]], None] | None = None  # many in order (a batch of output)
     task_nodes: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.task_nodes = task_nodes(self.plan)
+
+    def publish(self, events: list[Event]) -> None:
+        """``emit`` each of ``events``, in order (at once where the subscriber takes batches)."""
+        if self.emit_all is not None:
+            self.emit_all(events)
+        else:
+            for event in events:
+                self.emit(event)
 
     def split(self, unit: str) -> tuple[str, int | None]:
         """``"train#3"`` -> ``("train", 3)`` for a task node's execution, else ``(unit, None)``."""

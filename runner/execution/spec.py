@@ -67,6 +67,7 @@ class ExecutionSpec:
     # exactly as recorded; None: copied from ``repository`` as it is now.
     code: Any = None
     publish: tuple[int, ...] = ()  # container ports published on 127.0.0.1 of its host (debugger)
+    system_metrics: bool = True  # sample its container's CPU, memory and GPUs (runner.sysmetrics)
 
     @property
     def container_name(self) -> str:

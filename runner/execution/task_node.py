@@ -71,6 +71,7 @@ class _Task:
     met_by: int | None = None  # the child that met the stop condition
     bad_condition: bool = False  # the stop condition raised once: warned, not evaluated again
     done: bool = False
+    latest: dict[int, dict[str, Any]] = field(default_factory=dict)  # a running child's latest values
 
     def count(self, statuses: frozenset[str] | set[str]) -> int:
         return sum(c.status in statuses for c in self.children)
@@ -184,13 +185,18 @@ class TaskRunner:
         self._sync_slots()
         self._progress(task)
 
-    def on_metadata(self, unit: str, record: dict[str, Any]) -> None:
-        """A running child printed a metadata line: check the stop-condition on its latest values."""
+    def on_metadata(self, unit: str, records: list[dict[str, Any]]) -> None:
+        """A running child printed metadata lines (those since the loop's last turn): check the
+        stop-condition on its latest values, kept here as they come (never read back)."""
         node, k = self.state.split(unit)
-        if k is not None and self.tasks[node].sweep.stop_condition and not self.tasks[node].stop_reason:
-            running = self.state.running.get(unit)
-            metadata = self.state.store.metadata(running.spec.execution_id) if running else [record]
-            self._check_condition(self.tasks[node], k, latest_values(metadata))
+        if k is None or node not in self.tasks:
+            return
+        task = self.tasks[node]
+        if task.sweep.stop_condition and not task.stop_reason:
+            latest = task.latest.setdefault(k, {})
+            for record in records:
+                latest.update(record)
+            self._check_condition(task, k, {key: v for key, v in latest.items() if key != "_time"})
 
     def abort(self) -> None:
         """The run is being torn down: every unfinished task node ends cancelled."""
@@ -215,6 +221,7 @@ class TaskRunner:
             if not st.placements.place(unit, tpl.gpus, tpl.environment):
                 break  # hosts busy: try again on the next tick
             child.status = RUNNING
+            task.latest.pop(child.index, None)  # a relaunched child starts from nothing
             self._sync_slots()
             started = True
             self._hooks.launch(ctx, tpl, unit, child.params)  # fails it at once if no host can take it

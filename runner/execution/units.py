@@ -31,12 +31,13 @@ from runner.events import (
     REUSED,
     RUNNING,
     SUCCEEDED,
-    LogLine,
     MetadataRecord,
     ReuseDecided,
 )
 from runner.execution.backend import Backend, Handle
 from runner.execution.engine_errors import describe_engine_error
+from runner.execution.exit_codes import describe_exit
+from runner.execution.ingest import UnitOutput
 from runner.execution.plan import NodeTemplate
 from runner.execution.prepare import (
     NodeResult,
@@ -49,7 +50,8 @@ from runner.execution.prepare import (
 from runner.execution.recording import CodeRecorder, Decision
 from runner.execution.run_state import Launch, Running, RunState, drained
 from runner.execution.spec import ExecutionSpec, OutputFile, container_name
-from runner.metadata import iso_time, parse_metadata_line, with_time
+from runner.execution.system_recorder import record_system
+from runner.store.space import NO_SPACE, as_disk_full
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class UnitHooks:
     complete: Callable[..., None]
     finish: Callable[..., None]  # finish(unit, status, execution_id=None, **info): its outcome
     status: Callable[[str, str], None]  # status(unit, RUNNING): it started (row written)
-    metadata: Callable[[str, dict[str, Any]], None]  # a running unit printed a metadata record
+    metadata: Callable[[str, list[dict[str, Any]]], None]  # a running unit printed these records
 
 
 class UnitWatcher(Protocol):
@@ -120,13 +122,14 @@ class UnitRunner:
             attempt = self._hooks.attempt(unit)
             spec = prepare_spec(ctx, tpl, st.results, unit, varied, attempt)
         except PrepareError as exc:
-            self._fail(unit, str(exc))
+            self._fail(unit, str(exc), CANCELLED if st.stop.is_set() else FAILED)  # cancelled mid-download
             return
         if attempt == 1 and not self._hooks.starting(unit, spec):
             return  # a node-starting action held it for approval or stopped the pipeline
         placement = st.placements.of(unit)
         if placement is not None:
             spec.host, spec.gpu_ids = placement.host, placement.gpu_ids
+        spec.system_metrics = st.options.system_metrics
         self._watcher.prepare(spec)  # --debug: debugpy injected, no time limits
         self._code.prepare(spec)  # runs from the run's code snapshot, its reads recorded
         identity = self._image_identity(spec.image)
@@ -182,8 +185,11 @@ class UnitRunner:
                     unit, FAILED, execution_id=spec.execution_id, message=f"could not start: {why}"
                 )
                 continue
-            log = open(st.log.path(unit), "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (closed in _complete)
-            running = Running(handle, spec, launch.key, log)
+            node, child = st.split(unit)
+            output = UnitOutput(
+                st.log.path(unit), spec.execution_id, (st.run_id, node, child), st.store, st.publish
+            )
+            running = Running(handle, spec, launch.key, output)  # its output closed in _complete
             st.running[unit] = running
             st.store.upsert_execution(spec.execution_id, status=RUNNING, started=handle.started)
             self._hooks.status(unit, RUNNING)
@@ -213,7 +219,7 @@ class UnitRunner:
         for unit, text in drained(self._notes):
             self.state.log.line(unit, text)
 
-    def abort(self) -> None:
+    def abort(self, status: str = CANCELLED, message: str = "aborted") -> None:
         """Teardown after an exception in the loop (or KeyboardInterrupt): nothing keeps running."""
         st = self.state
         for launch in st.launching.values():
@@ -225,9 +231,10 @@ class UnitRunner:
             self.backend.terminate(running.handle, 0)
             running.handle.wait(5)
             self.backend.cleanup(running.handle)
-            running.log.close()
+            with contextlib.suppress(OSError):  # a full disk: the last line may not fit
+                running.output.close()
             st.running.pop(unit)
-            self._hooks.finish(unit, CANCELLED, execution_id=running.spec.execution_id, message="aborted")
+            self._hooks.finish(unit, status, execution_id=running.spec.execution_id, message=message)
 
     # internals ------------------------------------------------------------------------------
     def _note(self, unit: str, text: str) -> None:
@@ -235,9 +242,9 @@ class UnitRunner:
         self._notes.put((unit, text))
         self.state.wakeup.set()
 
-    def _fail(self, unit: str, message: str) -> None:
+    def _fail(self, unit: str, message: str, status: str = FAILED) -> None:
         self.state.log.line(unit, f"error: {message}")
-        self._hooks.finish(unit, FAILED, message=message)
+        self._hooks.finish(unit, status, message=message)
 
     def _decide(self, unit: str, spec: ExecutionSpec, base: str) -> bool:
         """Reuse an earlier execution (True) or run it; either way the reason is recorded."""
@@ -288,18 +295,10 @@ class UnitRunner:
         st = self.state
         running = st.running[unit]
         poll = self.backend.poll(running.handle)
-        node, child = st.split(unit)
-        for stream, text, when in poll.lines:
-            running.log.write(f"{iso_time(when)} {stream} {text}\n")
-            self._watcher.line(unit, stream, text)
-            st.emit(LogLine(st.run_id, node, stream, text, when, child))
-            record = parse_metadata_line(text) if stream == "stdout" else None
-            if record is not None:
-                record = with_time(record, when)
-                st.store.add_metadata(running.spec.execution_id, running.seq, when, record)
-                running.seq += 1
-                st.emit(MetadataRecord(st.run_id, node, record, when, child))
-                self._hooks.metadata(unit, record)
+        records = running.output.take(poll.lines, lambda stream, text: self._watcher.line(unit, stream, text))
+        if records:
+            self._hooks.metadata(unit, records)
+        record_system(st, unit, running)
         if poll.finished:
             self._complete(unit, poll.exit_code, poll.error)
             return
@@ -328,18 +327,19 @@ class UnitRunner:
                 st.log.line(unit, f"collected {len(outputs)} output(s), {size} bytes in {took:.3f} s")
             reports = self._reports(unit, running.handle)
         except Exception as exc:
-            collect_error = f"output collection failed: {exc}"
+            full = as_disk_full(exc, st.artifacts.root)
+            collect_error = str(full) if full else f"output collection failed: {exc}"
             st.log.warn(unit, collect_error)
         finally:
-            self.backend.cleanup(running.handle)
+            self.backend.cleanup(running.handle)  # a full disk's partial outputs go with the work dir
         self._code.completed(spec, reports)
         self.drain_notes()  # transfer progress before the "finished" line
         st.store.add_outputs(spec.execution_id, [o.__dict__ for o in outputs])
-        metadata = st.store.metadata(spec.execution_id)
+        metadata = running.output.records  # as stored
         st.results[unit] = NodeResult(outputs, metadata, spec.parameters, spec.inputs)
         status, message = _outcome(running.reason, exit_code, error, collect_error)
         st.log.line(unit, f"finished: {status}" + (f" ({message})" if message else ""))
-        running.log.close()
+        running.output.close()
         self._hooks.complete(
             unit,
             status,
@@ -378,10 +378,10 @@ def _outcome(reason: str, exit_code: int | None, error: str | None, collect_erro
         return FAILED, reason
     if error:
         return FAILED, error
+    if collect_error.startswith(NO_SPACE):  # a full disk: likely why the step failed, and the fix
+        return FAILED, collect_error
     if collect_error and exit_code == 0:  # outputs lost (e.g. the host dropped): not a success
         return FAILED, collect_error
     if exit_code == 0:
         return SUCCEEDED, ""
-    if exit_code == 137:  # 128 + SIGKILL: the kernel's OOM killer, or someone's kill -9
-        return FAILED, "exit code 137: killed (out of memory, or a signal)"
-    return FAILED, f"exit code {exit_code}"
+    return FAILED, describe_exit(exit_code) if exit_code is not None else "no exit code"

@@ -14,11 +14,11 @@ import io
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from runner.events import GpuFigures
 from runner.execution import inject
 from runner.execution.backend import Handle, Poll, Warn, poll_handle
 from runner.execution.collect import collect_tar
@@ -32,10 +32,12 @@ from runner.ray.link import DriverLink, RayClusterError
 from runner.ray.placer import ClusterPlacer
 from runner.ray.remote import protocol
 from runner.store.artifacts import ArtifactStore
+from runner.sysmetrics import nvidia_smi
+from runner.sysmetrics.nvidia_smi import SmiReader
+from runner.sysmetrics.samples import from_stats, stopped
 
 Report = Callable[[str, str], None]
 MB = 1 << 20
-STATS_KEPT = 600  # system samples buffered per unit until someone reads them
 
 
 class RayBackend:
@@ -79,7 +81,7 @@ class RayBackend:
             )
         unit = spec.node
         handle = Handle(spec, wakeup=wakeup)
-        handle.state.update(unit=unit, files=[], stats=deque(maxlen=STATS_KEPT))
+        handle.state.update(unit=unit, files=[])
         image_id = self.images.prepare(spec.image, lambda text: self._note(unit, text))
         archive = f"{spec.container_name}.in.tar"
         with tempfile.TemporaryFile(dir=self.workroot) as tarball:
@@ -118,6 +120,9 @@ class RayBackend:
             "network": self.network,
             "outputs": f"{CONTAINER_ROOT}/outputs",
             "reports": inject.REPORTS_CONTAINER_DIR if spec.inject else None,
+            # System metrics: its stats frames, and this nvidia-smi command's output for its GPUs.
+            "stats": spec.system_metrics,
+            "gpu_script": nvidia_smi.script(),
         }
 
     def _event(self, handle: Handle, message: dict[str, Any]) -> None:
@@ -138,12 +143,29 @@ class RayBackend:
         elif ev == "note":
             self._note(unit, str(message.get("text", "")))
         elif ev == "stats":
-            handle.state["stats"].append(message)
+            self._sampled(handle, message)
         elif ev == "done":
             handle.state["files"] = [message[k] for k in ("outputs", "reports") if message.get(k)]
             handle.state["done"] = message
             self.link.drop(unit)
             handle.finish(message.get("exit_code"), message.get("error"))
+
+    def _sampled(self, handle: Handle, message: dict[str, Any]) -> None:
+        """A stats frame of the unit's container and, with GPUs, its worker's nvidia-smi output."""
+        placed = handle.state.get("placed") or {}
+        gpu_ids = [str(g) for g in placed.get("gpu_ids") or []]
+        figures: tuple[GpuFigures, ...] = ()
+        note = ""
+        smi = message.get("gpus")
+        if gpu_ids and isinstance(smi, dict):
+            where = f"worker node {placed.get('hostname')} ({placed.get('address')})"
+            reader = SmiReader().feed_all(str(smi.get("text", "")).splitlines())
+            note = reader.problem(smi.get("status"), where)
+            if not note:
+                figures, note = reader.select(gpu_ids, where)
+        frame = message.get("frame") or {}
+        if not stopped(frame):
+            handle.system.add(from_stats(frame, time.time(), figures), note)
 
     # the rest of the interface -----------------------------------------------------------------
     def poll(self, handle: Handle) -> Poll:
@@ -175,14 +197,6 @@ class RayBackend:
             return inject.reports_from_tar(
                 io.BufferedReader(fh, MB), inject.REPORTS_CONTAINER_DIR.rsplit("/", 1)[-1]
             )  # type: ignore[arg-type]
-
-    def system_samples(self, handle: Handle) -> list[dict[str, Any]]:
-        """The container's stats frames (and GPU figures) sampled on its worker since last asked."""
-        samples: deque[dict[str, Any]] = handle.state.get("stats") or deque()
-        out = []
-        while samples:
-            out.append(samples.popleft())
-        return out
 
     def cleanup(self, handle: Handle) -> None:
         self.link.drop(handle.state.get("unit", ""))

@@ -78,6 +78,11 @@ def export_run(
 def import_run(store: RunStore, artifacts: ArtifactStore, source: Path, log_root: Path) -> str:
     """Add an exported run to this store; its logs go under ``log_root/<run id>/``. Returns the
     run id. A run already here is refused unless it is the same run (then nothing changes)."""
+    with artifacts.lock.shared():  # its blobs are in before its rows: gc waits until both are
+        return _import_run(store, artifacts, source, log_root)
+
+
+def _import_run(store: RunStore, artifacts: ArtifactStore, source: Path, log_root: Path) -> str:
     manifest: dict[str, Any] | None = None
     rows: dict[str, list[dict[str, Any]]] | None = None
     logs: dict[str, bytes] = {}
@@ -140,7 +145,7 @@ def _json(data: IO[bytes], name: str) -> Any:
 
 
 def _blob_in(artifacts: ArtifactStore, data: IO[bytes], sha: str, source: Path) -> None:
-    if artifacts.has(sha):
+    if artifacts.claim(sha):
         digest = hashlib.sha256()
         while chunk := data.read(1 << 20):
             digest.update(chunk)

@@ -7,6 +7,7 @@ run goes on) read concurrently thanks to WAL. The tables' methods live in subcla
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from runner.store.health import check_not_emptied, damaged, translate
 from runner.store.run_filter import param_is
 from runner.store.schema import StoreError, check_version, migrate
 
@@ -38,6 +40,7 @@ class StoreConnection:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        check_not_emptied(path)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -52,25 +55,36 @@ class StoreConnection:
             raise
         except sqlite3.DatabaseError as exc:
             self._db.close()
-            raise StoreError(f"{path}: cannot open the run store ({exc})") from None
+            raise translate(exc, path) or damaged(path, str(exc)) from None
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _guard(self) -> Iterator[None]:
+        """The lock; a damaged file or a full disk raised as StoreDamaged / StoreFull."""
         with self._lock:
+            try:
+                yield
+            except sqlite3.DatabaseError as exc:
+                raise translate(exc, self.path) or exc from None
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._guard():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite may have rolled back itself (disk full)
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        with self._lock:
+        with self._guard():
             return [_row(x) for x in self._db.execute(sql, args).fetchall()]
 
     def _insert_or_update(self, db: sqlite3.Connection, table: str, key: str, fields: dict[str, Any]) -> None:

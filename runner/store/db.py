@@ -2,7 +2,8 @@
 
 The connection, its lock and the schema's migrations: runner.store.connection and
 runner.store.schema. What an execution ran with (code snapshots) and lineage queries:
-runner.store.records.
+runner.store.records. Metadata records and their per-key numeric index:
+runner.store.metric_records. Its system samples: runner.store.system.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from runner.events import TERMINAL_STATUSES
 from runner.store.connection import StoreConnection, encode
+from runner.store.deletion import RunDeletion
 from runner.store.liveness import pid_alive, process_token, runner_alive
+from runner.store.metric_records import MetricRecords
 from runner.store.records import ExecutionRecords
 from runner.store.run_filter import run_filter
 from runner.store.schema import input_rows
+from runner.store.system import SystemRecords
 
 
-class RunStore(ExecutionRecords, StoreConnection):
+class RunStore(ExecutionRecords, MetricRecords, SystemRecords, RunDeletion, StoreConnection):
     # runs -----------------------------------------------------------------
     def create_run(self, run_id: str, **fields: Any) -> None:
         me = {"status": "running", "pid": os.getpid(), "pid_start": process_token(os.getpid())}
@@ -135,6 +140,8 @@ class RunStore(ExecutionRecords, StoreConnection):
         inputs = fields.get("inputs")
         with self._tx() as db:
             self._insert_or_update(db, "executions", execution_id, encode(fields))
+            if fields.get("status") in TERMINAL_STATUSES:  # its metric index is complete from now on
+                self._index.seal(db, execution_id)
             if inputs is not None:  # indexed by content for lineage (runner.store.records)
                 db.execute("DELETE FROM execution_inputs WHERE execution_id=?", (execution_id,))
                 db.executemany(
@@ -175,17 +182,6 @@ class RunStore(ExecutionRecords, StoreConnection):
 
     def outputs(self, execution_id: str) -> list[dict[str, Any]]:
         return self._query("SELECT * FROM outputs WHERE execution_id=? ORDER BY path", (execution_id,))
-
-    def add_metadata(self, execution_id: str, seq: int, time: float, record: dict[str, Any]) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO metadata (execution_id, seq, time, record) VALUES (?, ?, ?, ?)",
-                (execution_id, seq, time, json.dumps(record)),
-            )
-
-    def metadata(self, execution_id: str) -> list[dict[str, Any]]:
-        rows = self._query("SELECT record FROM metadata WHERE execution_id=? ORDER BY seq", (execution_id,))
-        return [r["record"] for r in rows]
 
 
 __all__ = ["RunStore", "pid_alive"]

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from runner.store import metric_index
 from runner.store.connection import StoreConnection
 
 
@@ -117,7 +118,7 @@ class ExecutionRecords(StoreConnection):
         """Every row that belongs to a run, table by table, as stored (JSON columns as text):
         the run, its executions, whatever refers to them or to its code snapshots. Tables added
         by later migrations come along when they have a run_id, execution_id or snapshot_id."""
-        with self._lock:
+        with self._guard():
             db = self._db
             tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
             executions = [r[0] for r in db.execute("SELECT id FROM executions WHERE run_id=?", (run_id,))]
@@ -132,7 +133,7 @@ class ExecutionRecords(StoreConnection):
             }
             out: dict[str, list[dict[str, Any]]] = {}
             for table in tables:
-                if table.startswith("sqlite_") or table in _MACHINE_LOCAL:
+                if table.startswith("sqlite_") or table in _NOT_EXPORTED:
                     continue
                 cols = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
                 column, ids = _owner(table, cols, run_id, executions, snapshots)
@@ -149,11 +150,12 @@ class ExecutionRecords(StoreConnection):
 
     def insert_rows(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         """Add exported rows (``rows_of_run``'s shape) in one transaction; columns this store
-        lacks are dropped, rows already present are kept as they are."""
+        lacks are dropped, rows already present are kept as they are. The metadata records'
+        numeric index is built here from the records."""
         with self._tx() as db:
             known = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             for table, rows in tables.items():
-                if table not in known or table in _MACHINE_LOCAL or not rows:
+                if table not in known or table in _NOT_EXPORTED or not rows:
                     continue
                 cols = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
                 for row in rows:
@@ -163,9 +165,13 @@ class ExecutionRecords(StoreConnection):
                     db.execute(
                         f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", tuple(keep.values())
                     )
+            writer = metric_index.IndexWriter()
+            for execution_id in sorted({r["execution_id"] for r in tables.get("metadata", [])}):
+                metric_index.rebuild(db, writer, execution_id)
 
 
-_MACHINE_LOCAL = {"file_hashes"}  # about this machine's files, not about a run
+# About this machine's files, not about a run; derived from the records (rebuilt on import).
+_NOT_EXPORTED = {"file_hashes", *metric_index.TABLES}
 
 
 def _owner(

@@ -32,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.store import metric_index
+
 
 class StoreError(RuntimeError):
     """The store cannot be opened; the message names the file and what to do."""
@@ -128,6 +130,18 @@ CREATE VIEW IF NOT EXISTS blob_refs (sha256, run_id, execution_id, role) AS
 """
 
 
+# Once a second per running execution (runner.sysmetrics); ``gpus`` is JSON
+# ``[[index, util_percent, memory_bytes, memory_total_bytes], ...]``, ``gpu_note`` why it has none.
+_SYSTEM = """
+CREATE TABLE IF NOT EXISTS system_samples (
+    execution_id TEXT NOT NULL REFERENCES executions(id), seq INTEGER NOT NULL, time REAL NOT NULL,
+    cpu_percent REAL, memory_bytes INTEGER, memory_limit_bytes INTEGER, gpus TEXT,
+    PRIMARY KEY (execution_id, seq)
+);
+ALTER TABLE executions ADD COLUMN gpu_note TEXT;
+"""
+
+
 def _backfill_inputs(db: sqlite3.Connection) -> None:
     """Executions recorded before migration 2 get their input files indexed by content too."""
     rows = db.execute("SELECT id, inputs FROM executions WHERE inputs IS NOT NULL").fetchall()
@@ -157,6 +171,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         4,
         "the runner process's start time, so a pid handed to another process is not taken for a live run",
         "ALTER TABLE runs ADD COLUMN pid_start TEXT",
+    ),
+    Migration(5, "system samples of each execution (CPU, memory, GPUs), apart from its metadata", _SYSTEM),
+    Migration(
+        6,
+        "a per-key numeric index of metadata records (metric_blocks), so a plot reads a key's series "
+        "without decoding every record; records written before it are indexed",
+        metric_index.backfill,
     ),
 )
 LATEST = MIGRATIONS[-1].version

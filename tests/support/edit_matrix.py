@@ -11,9 +11,13 @@ and endpoints here.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
-from runner.config import edits, query
+from runner.config import ConfigLoadError, edits, load, query
+from runner.config.loader import read_text
+from tests.support.corpus import all_files, file_id
 from tests.support.edit_cases import (
     Case,
     field,
@@ -25,7 +29,23 @@ from tests.support.edit_cases import (
     task_cases,
 )
 
-__all__ = ["Case", "cases"]
+__all__ = ["Case", "cases", "editable_files"]
+
+
+@functools.cache
+def editable_files() -> tuple[tuple[str, str, Path | None], ...]:
+    """(id, text, path) of every file the edits are proven on: the pattern files written
+    here (:mod:`tests.support.edit_patterns`) and every corpus file an edit can load."""
+    from tests.support.edit_patterns import PATTERNS
+
+    found: list[tuple[str, str, Path | None]] = [(f"pattern/{k}", v, None) for k, v in PATTERNS.items()]
+    for path in all_files():
+        try:
+            load(path)
+        except ConfigLoadError:
+            continue  # unreadable YAML: nothing to edit (the hostile-file tests cover it)
+        found.append((file_id(path), read_text(path)[1], path))
+    return tuple(found)
 
 
 def cases(data: Any) -> list[Case]:

@@ -197,6 +197,33 @@ TASKS_AND_ENDPOINTS = """\
       - [fit.output.model.pkl, deploy.file.serve.model]
 """
 
+# A step that takes another's keys through a merge (<<: *base): an edit inside it cannot be
+# a patch (the merged keys are not in its text) and goes through the ruamel.yaml re-dump.
+MERGED = """\
+- step: &base
+    name: train
+    image: python:3.12
+    command: python train.py
+    parameters:
+      - name: epochs
+        type: integer
+        default: 3
+- step:
+    <<: *base
+    name: evaluate
+- pipeline:
+    name: p
+    nodes:
+      - name: train
+        type: execution
+        step: train
+      - name: evaluate
+        type: execution
+        step: evaluate
+    edges:
+      - [train.parameter.epochs, evaluate.parameter.epochs]
+"""
+
 PATTERNS = {
     "mixed-indentation": MIXED,
     "repeated-key": REPEATED,
@@ -204,4 +231,5 @@ PATTERNS = {
     "flow-lists": FLOW,
     "crlf-no-final-newline": CRLF,
     "tasks-and-endpoints": TASKS_AND_ENDPOINTS,
+    "merged-step": MERGED,
 }

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.api import RunOptions, plan_run, start_run
-from runner.events import Event, LogLine, NodeStateChanged
+from runner.events import Event, LogLine, NodeStateChanged, SystemSample, SystemSampled
 
 _PLACED = re.compile(r"running on worker node .* node ([0-9a-f]{12})\)(?: with GPU\(s\) ([0-9,]+))?")
 
@@ -27,6 +27,8 @@ class RunRecord:
     status: str | None = None
     lines: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     states: dict[str, list[NodeStateChanged]] = field(default_factory=dict)
+    system: dict[str, list[SystemSample]] = field(default_factory=dict)  # its system samples
+    gpu_notes: dict[str, str] = field(default_factory=dict)  # why a unit has no GPU figures
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def on_event(self, event: Event) -> None:
@@ -36,6 +38,10 @@ class RunRecord:
                 self.lines.setdefault(unit, []).append((event.stream, event.text))
             elif isinstance(event, NodeStateChanged):
                 self.states.setdefault(unit_name(event.node, event.child), []).append(event)
+            elif isinstance(event, SystemSampled):
+                unit = unit_name(event.node, event.child)
+                self.system.setdefault(unit, []).extend(event.samples)
+                self.gpu_notes[unit] = event.gpu_note
             self.changed.notify_all()
 
     def text(self, unit: str, stream: str | None = None) -> str:

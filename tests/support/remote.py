@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import io
 import os
 import shutil
 import signal
@@ -19,7 +17,6 @@ import keyring.backend
 import keyring.errors
 import pytest
 
-from runner.cli import history_cmd, hosts_cmd, run_cmd
 from runner.hosts.known_hosts import KnownHosts, fetch_host_key
 from runner.hosts.registry import HostConfig, HostRegistry
 from runner.hosts.secrets import set_secret
@@ -118,41 +115,3 @@ def ssh_agent(workdir: Path, *keys: tuple[Path, str | None]) -> Iterator[str]:
     finally:
         agent.send_signal(signal.SIGTERM)
         agent.wait(10)
-
-
-def cli(*argv: str) -> tuple[int, str]:
-    """Run the run/history/hosts subcommands in process; returns (exit code, what they printed)."""
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-    for module in (run_cmd, history_cmd, hosts_cmd):
-        module.register(sub)
-    args = parser.parse_args(argv)
-    out = io.StringIO()
-    return args.func(args, out), out.getvalue()
-
-
-# What nvidia-smi prints for these queries on a two-GPU machine (formats as the NVIDIA tools
-# document them): GPU 1 is busy with two processes of someone else.
-SMI_GPUS = (
-    "0, GPU-3b1f0c2e-0000-4000-8000-000000000000, NVIDIA H100 80GB HBM3, 81559, 1, 0\n"
-    "1, GPU-9a7d5e11-0000-4000-8000-000000000001, NVIDIA H100 80GB HBM3, 81559, 40960, 97\n"
-)
-SMI_APPS = "GPU-9a7d5e11-0000-4000-8000-000000000001, 4242\nGPU-9a7d5e11-0000-4000-8000-000000000001, 4243\n"
-
-
-def fake_nvidia_smi(folder: Path) -> Path:
-    """A folder with an ``nvidia-smi`` answering the queries the runner asks (this machine has no
-    GPU); give it to ``ThrowawaySshd(path_first=...)``. It stands in for the driver's tool only."""
-    folder.mkdir(parents=True, exist_ok=True)
-    script = folder / "nvidia-smi"
-    script.write_text(
-        "#!/bin/sh\n"
-        'case "$1" in\n'
-        f"  --query-gpu=*) printf '%s' '{SMI_GPUS}' ;;\n"
-        f"  --query-compute-apps=*) printf '%s' '{SMI_APPS}' ;;\n"
-        "  -L) echo 'GPU 0: NVIDIA H100 80GB HBM3'; echo 'GPU 1: NVIDIA H100 80GB HBM3' ;;\n"
-        '  *) echo "unknown query $1" >&2; exit 2 ;;\n'
-        "esac\n"
-    )
-    script.chmod(0o755)
-    return folder

@@ -26,7 +26,7 @@ import os
 import platform
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,12 +129,11 @@ def armed(container: Any) -> bool:
     return bool(config.get("OpenStdin")) and CONTAINER_PATH in (config.get("Cmd") or [])[:1]
 
 
-def attach(api: Any, container_id: str, until: Callable[[float], bool]) -> Iterator[tuple[Any, Any]]:
-    """Attach to stdin, stdout and stderr on one connection (before start: no output is missed):
-    the demultiplexed ``(stdout, stderr)`` chunks, as ``api.attach(..., demux=True)`` gives them,
-    while a Heartbeat writes to the container's standard input until ``until``."""
-    from docker.utils.socket import demux_adaptor, frames_iter
-
+def attach(api: Any, container_id: str, until: Callable[[float], bool]) -> Any:
+    """Attach to stdin, stdout and stderr on one connection (before start: no output is missed)
+    and return it, Docker's multiplexed stdout/stderr to be read from it
+    (runner.execution.attach_stream), while a Heartbeat writes to the container's standard
+    input until ``until``."""
     params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1, "logs": 1}
     sock = api.attach_socket(container_id, params=params)
     if hasattr(sock, "sendall"):  # an SSH channel
@@ -142,4 +141,4 @@ def attach(api: Any, container_id: str, until: Callable[[float], bool]) -> Itera
     else:  # the local engine's socket, as a read-only file: written through a socket of its own
         writer = socket.socket(fileno=os.dup(sock.fileno()))
         Heartbeat(writer.sendall, until, writer.close)
-    return (demux_adaptor(*frame) for frame in frames_iter(sock, tty=False))
+    return sock

@@ -2,12 +2,14 @@
 
 ``run_unit`` is a streaming generator (the driver wraps it with ``ray.remote``): it yields
 ``("placed", info)`` first, then ``("note", text)``, ``("out", stream, bytes)`` and
-``("stats", frame, gpu_csv)`` as they come, and at the end ``("exit", code)``, ``("outputs",
-tar)`` and ``("reports", tar)``. The work runs on a thread; the generator's own thread only
-waits on a queue in short steps, so ``ray.cancel`` (a KeyboardInterrupt raised between Python
-steps, never inside a blocking call) stops the container at once (SIGTERM; the driver forces
-the task after the grace period). A watchdog process outside the worker removes the container
-when the worker dies without saying done (a forced cancel, a lost node).
+``("stats", frame, gpus)`` (a stats frame of its container and, for a unit with GPUs, the
+status and output of the runner's nvidia-smi command on this node) as they come, and at the
+end ``("exit", code)``, ``("outputs", tar)`` and ``("reports", tar)``. The work runs on a
+thread; the generator's own thread only waits on a queue in short steps, so ``ray.cancel`` (a
+KeyboardInterrupt raised between Python steps, never inside a blocking call) stops the
+container at once (SIGTERM; the driver forces the task after the grace period). A watchdog
+process outside the worker removes the container when the worker dies without saying done (a
+forced cancel, a lost node).
 """
 
 from __future__ import annotations
@@ -207,7 +209,8 @@ class _Unit:
         name = self.task["name"]
         self.attached, frames = dockerapi.attach(name)  # before start: no output is missed
         dockerapi.start(name)
-        threading.Thread(target=self._sample, daemon=True).start()
+        if self.task.get("stats", True):
+            threading.Thread(target=self._sample, daemon=True).start()
         for stream, data in frames:
             self.items.put(("out", stream, data))
         self.items.put(("exit", dockerapi.wait(name)))
@@ -222,7 +225,12 @@ class _Unit:
             for frame in dockerapi.stats(self.task["name"]):
                 if str(frame.get("read", "")).startswith("0001"):
                     return  # the frame the engine sends once the container stopped
-                self.items.put(("stats", _slim(frame), _gpu_csv() if self.gpu_ids else ""))
+                gpus = (
+                    _run_shell(self.task["gpu_script"])
+                    if self.gpu_ids and self.task.get("gpu_script")
+                    else None
+                )
+                self.items.put(("stats", _slim(frame), gpus))
         except Exception:  # the container is gone, the socket closed: no more samples
             return
 
@@ -232,17 +240,13 @@ def _slim(frame: Dict[str, Any]) -> Dict[str, Any]:
     return {k: frame.get(k) for k in ("read", "cpu_stats", "precpu_stats", "memory_stats")}
 
 
-def _gpu_csv() -> str:
-    query = "index,uuid,utilization.gpu,memory.used,memory.total"
+def _run_shell(command: str) -> Dict[str, Any]:
+    """``sh -c command`` on this node: its exit status and output (the runner reads both)."""
     try:
-        done = subprocess.run(
-            ["nvidia-smi", "--query-gpu=" + query, "--format=csv,noheader,nounits"],
-            capture_output=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+        done = subprocess.run(["sh", "-c", command], capture_output=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"status": -1, "text": "could not run nvidia-smi: {}".format(exc)}
+    return {"status": done.returncode, "text": (done.stdout + done.stderr).decode("utf-8", "replace")}
 
 
 class _engine_lock:

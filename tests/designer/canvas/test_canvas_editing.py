@@ -9,38 +9,15 @@ from PySide6.QtTest import QTest
 from designer.canvas.port_item import ACCEPTS, REFUSES
 from designer.document.model_api import edits
 from tests.support.widgets import drag_edge, drag_node, drop_step, port_item
+from tests.support.yaml_texts import EPOCHS_3, node, pipeline, step
 
 pytestmark = pytest.mark.gui
 
-TWO_STEPS = """\
-- step:
-    name: prep
-    image: busybox
-    command: date
-    inputs:
-      - name: raw
-- step:
-    name: train
-    image: busybox
-    command: date
-    parameters:
-      - name: epochs
-        type: integer
-        default: 3
-    inputs:
-      - name: data
-- pipeline:
-    name: p
-    nodes:
-      - name: prep
-        type: execution
-        step: prep
-      - name: train
-        type: execution
-        step: train
-    edges:
-      - [prep.output.*.csv, train.input.data]
-"""
+TWO_STEPS = (
+    step("prep", body="inputs:\n  - name: raw\n")
+    + step("train", body=EPOCHS_3 + "inputs:\n  - name: data\n")
+    + pipeline("p", node("prep"), node("train"), edges=["[prep.output.*.csv, train.input.data]"])
+)
 
 
 @pytest.fixture

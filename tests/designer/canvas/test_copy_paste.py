@@ -11,7 +11,7 @@ import yaml
 from PySide6.QtCore import Qt
 
 from designer.document.node_clip import COPY, KEEP
-from tests.designer.texts import PREP_TRAIN
+from tests.support.yaml_texts import PREP_TRAIN, node, pipeline, step
 
 pytestmark = pytest.mark.gui
 REPO = Path(__file__).resolve().parents[3]
@@ -35,23 +35,11 @@ FILE = PREP_TRAIN.replace(
 """,
 )
 
-OTHER = """\
-- step:
-    name: prep
-    image: busybox
-    command: date
-- step:
-    name: train
-    image: alpine
-    command: echo a different train
-- pipeline:
-    name: q
-    nodes:
-      - name: prep
-        type: execution
-        step: prep
-    edges: []
-"""
+OTHER = (
+    step("prep")
+    + step("train", image="alpine", command="echo a different train")
+    + pipeline("q", node("prep"))
+)
 
 
 def _open(window, folder: Path, text: str) -> Path:

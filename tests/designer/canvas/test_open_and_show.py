@@ -79,6 +79,7 @@ def test_graph_model_gives_a_blueprint_task_node_its_steps_ports() -> None:
     )
     node = describe_pipeline(load_text(text).config, "p").nodes["t"]
     assert node.step == "train" and node.image == "busybox" and not node.missing_step
+    assert node.blueprint == "sweep" and node.endpoints == ()  # what the Inspector's forms read too
     assert node.port("in", "input", "data").declared
     assert node.port("in", "parameter", "lr").declared
 

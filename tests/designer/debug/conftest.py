@@ -12,9 +12,10 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from runner.store.paths import HOME_ENV
+from tests.support.yaml_texts import ROWS_PIPELINE
 
-PIPELINE = """\
+PIPELINE = (
+    """\
 - step:
     name: prepare
     image: python:3.12-slim
@@ -27,14 +28,9 @@ PIPELINE = """\
       - {name: epochs, type: integer, default: 3}
     inputs:
       - {name: rows}
-- pipeline:
-    name: p
-    nodes:
-      - {name: prep, step: prepare, type: execution}
-      - {name: train, step: train, type: execution}
-    edges:
-      - [prep.output.rows.csv, train.input.rows]
 """
+    + ROWS_PIPELINE
+)
 PREPARE = 'open("/valohai/outputs/rows.csv", "w").write("a,b\\n1,2\\n")\n'
 TRAIN = """\
 import json
@@ -62,14 +58,6 @@ class FailedRun:
     home: Path
     project: Path
     run_id: str
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "home"
-    monkeypatch.setenv(HOME_ENV, str(path))
-    monkeypatch.setenv("PIPELINE_DESIGNER_RECOVERY_DIR", str(tmp_path / "recovery"))
-    return path
 
 
 @pytest.fixture

@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 
+from tests.support.yaml_texts import ROWS_PIPELINE
+
 pytestmark = [pytest.mark.docker, pytest.mark.gui]
 
-PIPELINE = """\
+PIPELINE = (
+    """\
 - step:
     name: prepare
     image: python:3.12-slim
@@ -22,14 +25,9 @@ PIPELINE = """\
     command: python3 train.py
     inputs:
       - {name: rows}
-- pipeline:
-    name: p
-    nodes:
-      - {name: prep, step: prepare, type: execution}
-      - {name: train, step: train, type: execution}
-    edges:
-      - [prep.output.rows.csv, train.input.rows]
 """
+    + ROWS_PIPELINE
+)
 
 
 def train(loss: float, sleep: float = 0) -> str:

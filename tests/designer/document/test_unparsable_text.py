@@ -161,3 +161,18 @@ def test_after_kill_9_the_next_start_offers_the_unparsable_text_back(
     qtbot.waitUntil(lambda: window.yaml_panel.editor.toPlainText() == BROKEN, timeout=3000)
     assert window.document.text_problem is not None and window.document.modified
     assert set(window.scene.node_items) == {"prep", "train"} and window.scene.out_of_date
+
+
+def test_typing_right_after_ctrl_s_is_kept(window, good_file, qtbot) -> None:
+    """The view's sync after a save must not overwrite keys typed before it ran."""
+    assert window.files.open_path(good_file, confirm=False)
+    editor = window.yaml_panel.editor
+    _type_at_end(editor, "oops: [")
+    QTest.keyClick(editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    cursor = editor.textCursor()  # at once, before the event loop runs: delete what was typed
+    cursor.setPosition(len(GOOD))
+    cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+    editor.setTextCursor(cursor)
+    QTest.keyClick(editor, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.document.text == GOOD, timeout=3000)
+    assert editor.toPlainText() == GOOD and not window.scene.out_of_date

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.designer.texts import PREP_TRAIN
+from tests.support.yaml_texts import PREP_TRAIN
 
 GOOD = "# training pipeline\n" + PREP_TRAIN
 

@@ -9,14 +9,13 @@ from PySide6.QtCore import Qt
 
 from tests.support.inspector import choose, open_text, type_into
 from tests.support.widgets import drag_edge
+from tests.support.yaml_texts import node, pipeline, step
 
 pytestmark = pytest.mark.gui
 
-FILE = """\
-- step:
-    name: train
-    image: python:3.12
-    command: python train.py
+FILE = (
+    step("train", image="python:3.12", command="python train.py")
+    + """\
 - endpoint:
     name: predict
     image: python:3.12-slim
@@ -29,18 +28,9 @@ FILE = """\
     name: explain
     image: python:3.12-slim
     wsgi: explain:app
-- pipeline:
-    name: p
-    nodes:
-      - name: train
-        type: execution
-        step: train
-      - name: deploy
-        type: deployment
-        deployment: prod
-        endpoints: [predict]
-    edges: []
 """
+    + pipeline("p", node("train"), node("deploy", "prod", kind="deployment", body="endpoints: [predict]\n"))
+)
 
 
 @pytest.fixture

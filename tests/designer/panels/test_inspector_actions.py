@@ -8,29 +8,25 @@ import yaml
 from PySide6.QtCore import Qt
 
 from tests.support.inspector import choose, open_text
+from tests.support.yaml_texts import node, pipeline, step
 
 pytestmark = pytest.mark.gui
 
-FILE = """\
-- step:
-    name: train
-    image: python:3.12
-    command: python train.py
-- pipeline:
-    name: p
-    nodes:
-      - name: train
-        type: execution
-        step: train
-        actions:
-          - when: node-complete
-            if: metadata.accuracy > 0.9   # good enough
-            then: stop-pipeline
-          - when: [node-starting, node-error]
-            if: [parameter.epochs > 3, metadata.loss < 1]
-            then: noop
-    edges: []
-"""
+FILE = step("train", image="python:3.12", command="python train.py") + pipeline(
+    "p",
+    node(
+        "train",
+        body="""\
+actions:
+  - when: node-complete
+    if: metadata.accuracy > 0.9   # good enough
+    then: stop-pipeline
+  - when: [node-starting, node-error]
+    if: [parameter.epochs > 3, metadata.loss < 1]
+    then: noop
+""",
+    ),
+)
 
 
 @pytest.fixture

@@ -7,34 +7,19 @@ import yaml
 from PySide6.QtCore import Qt
 
 from tests.support.inspector import choose
+from tests.support.yaml_texts import node, pipeline, step
 
 pytestmark = pytest.mark.gui
 
-FILE = """\
-- step:
-    name: prep
-    image: busybox
-    command: date
-- step:
-    name: train
-    image: busybox
-    command:
-      - pip install -r requirements.txt
-      - python train.py
-    inputs:
-      - name: data
-- pipeline:
-    name: p
-    nodes:
-      - name: prep
-        type: execution
-        step: prep
-      - name: train
-        type: execution
-        step: train
-    edges:
-      - [prep.output.*, train.input.data]
-"""
+FILE = (
+    step("prep")
+    + step(
+        "train",
+        command=None,
+        body="command:\n  - pip install -r requirements.txt\n  - python train.py\ninputs:\n  - name: data\n",
+    )
+    + pipeline("p", node("prep"), node("train"), edges=["[prep.output.*, train.input.data]"])
+)
 
 
 @pytest.fixture

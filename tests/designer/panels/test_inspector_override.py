@@ -8,39 +8,34 @@ import yaml
 from PySide6.QtCore import Qt
 
 from tests.support.inspector import open_text, type_into
+from tests.support.yaml_texts import node, parameter, pipeline, train_py
 
 pytestmark = pytest.mark.gui
 
-FILE = """\
-- step:
-    name: train
-    image: python:3.12
-    command: python train.py {parameters}
-    parameters:
-      - name: epochs
-        type: integer
-        default: 5
-      - name: optimizer
-        type: string
-        default: adam
-    inputs:
-      - name: data
-        default: s3://bucket/data.csv
-    environment-variables:
-      - name: SEED
-        default: "1"
-- pipeline:
-    name: p
-    nodes:
-      - name: train
-        type: execution
-        step: train
-        override:
-          mounts:   # kept by the structured editor
-            - source: /data
-              destination: /mnt/data
-    edges: []
+FILE = train_py(
+    "parameters:\n"
+    + parameter("epochs", "integer", 5)
+    + parameter("optimizer", "string", "adam")
+    + """\
+inputs:
+  - name: data
+    default: s3://bucket/data.csv
+environment-variables:
+  - name: SEED
+    default: "1"
 """
+) + pipeline(
+    "p",
+    node(
+        "train",
+        body="""\
+override:
+  mounts:   # kept by the structured editor
+    - source: /data
+      destination: /mnt/data
+""",
+    ),
+)
 
 
 @pytest.fixture

@@ -8,22 +8,13 @@ import yaml
 from PySide6.QtCore import Qt
 
 from tests.support.inspector import choose, open_text, type_into
+from tests.support.yaml_texts import LEARNING_RATE_EPOCHS, SWEEP_PIPELINE, train_py
 
 pytestmark = pytest.mark.gui
 
-FILE = """\
-- step:
-    name: train
-    image: python:3.12
-    command: python train.py {parameters}
-    parameters:
-      - name: learning-rate
-        type: float
-        default: 0.01
-      - name: epochs
-        type: integer
-        default: 5
-
+FILE = (
+    train_py(LEARNING_RATE_EPOCHS)
+    + """
 - task:
     name: lr-sweep   # the blueprint
     step: train
@@ -32,17 +23,9 @@ FILE = """\
         style: multiple
         rules: {items: [0.1, 0.01]}
 
-- pipeline:
-    name: p
-    nodes:
-      - name: train
-        type: execution
-        step: train
-      - name: sweep
-        type: task
-        task: lr-sweep
-    edges: []
 """
+    + SWEEP_PIPELINE
+)
 
 
 @pytest.fixture

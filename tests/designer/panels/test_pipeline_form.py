@@ -8,40 +8,30 @@ import yaml
 from PySide6.QtCore import QPointF, Qt
 
 from tests.support.inspector import choose, open_text
+from tests.support.yaml_texts import node, parameter, pipeline, train_py
 
 pytestmark = pytest.mark.gui
 
-FILE = """\
-- step:
-    name: train
-    image: python:3.12
-    command: python train.py {parameters}
-    parameters:
-      - name: lr
-        type: float
-        default: 0.01
-      - name: epochs
-        type: integer
-        default: 5
+FILE = (
+    train_py("parameters:\n" + parameter("lr", "float", 0.01) + parameter("epochs", "integer", 5))
+    + """\
 - endpoint:
     name: predict
     image: python:3.12
     server-command: python serve.py
-- pipeline:
-    name: p
-    parameters:
-      - name: rate
-        target: a.parameter.lr   # one target, single form
-        default: 0.1
-    nodes:
-      - name: a
-        type: execution
-        step: train
-      - name: b
-        type: execution
-        step: train
-    edges: []
 """
+    + pipeline(
+        "p",
+        node("a", "train"),
+        node("b", "train"),
+        head="""\
+parameters:
+  - name: rate
+    target: a.parameter.lr   # one target, single form
+    default: 0.1
+""",
+    )
+)
 
 
 @pytest.fixture

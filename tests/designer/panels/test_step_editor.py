@@ -3,7 +3,6 @@ and used by an edge, and tables whose Name column stays in view."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import yaml
@@ -14,37 +13,17 @@ from PySide6.QtWidgets import QComboBox
 from designer.panels.value_parsing import PARAM_TYPES
 from runner.config import lint, load
 from tests.support.widgets import drag_edge, palette_item
+from tests.support.yaml_texts import node, parameter, pipeline, step, train_py
 
-YAML = textwrap.dedent(
-    """\
-    - step:
-        name: train
-        image: python:3.12
-        command: python train.py {parameters}
-        parameters:
-          - name: learning_rate
-            type: float
-            default: 0.1
-            description: step size of the optimiser, a long description that needs the space
-        inputs:
-          - name: dataset
-    - step:
-        name: evaluate
-        image: python:3.12
-        command: python evaluate.py
-        inputs:
-          - name: model
-    - pipeline:
-        name: p
-        nodes:
-          - name: train
-            type: execution
-            step: train
-          - name: evaluate
-            type: execution
-            step: evaluate
-        edges: []
-    """
+YAML = (
+    train_py(
+        "parameters:\n"
+        + parameter("learning_rate", "float", 0.1)
+        + "    description: step size of the optimiser, a long description that needs the space\n"
+        + "inputs:\n  - name: dataset\n"
+    )
+    + step("evaluate", image="python:3.12", command="python evaluate.py", body="inputs:\n  - name: model\n")
+    + pipeline("p", node("train"), node("evaluate"))
 )
 
 

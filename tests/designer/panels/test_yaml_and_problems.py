@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
 from designer.document.model_api import edits
-from tests.designer.texts import PREP_TRAIN
+from tests.support.yaml_texts import PREP_TRAIN
 
 pytestmark = pytest.mark.gui
 

@@ -173,7 +173,8 @@ def test_behind_a_bastion_each_hop_key_is_asked_in_turn_then_the_gpus_are_offere
     hosts_dialog: Any, qtbot: Any, sshd: Any, ssh_home: Path, tmp_path: Path, memory_keyring: Any
 ) -> None:
     from tests.sshd.sshd_server import ThrowawaySshd
-    from tests.support.remote import fake_nvidia_smi, write_ssh_config
+    from tests.support.nvidia_smi import fake_nvidia_smi
+    from tests.support.remote import write_ssh_config
 
     with ThrowawaySshd(path_first=fake_nvidia_smi(tmp_path / "bin")) as target:
         write_ssh_config(

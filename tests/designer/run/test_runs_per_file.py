@@ -8,29 +8,17 @@ from typing import Any
 
 import pytest
 
+from tests.support.yaml_texts import node, pipeline, step
+
 pytestmark = [pytest.mark.docker, pytest.mark.gui]
 
 # Two files whose nodes share their names: what leaked from one to the other before.
-FILE = """\
-- step:
-    name: prep
-    image: {image}
-    command: "echo '{{\\"loss\\": {loss}}}' && echo {word}"
-- step:
-    name: train
-    image: {image}
-    command: "echo '{{\\"loss\\": {loss}}}' && echo {word}"
-- pipeline:
-    name: p
-    nodes:
-      - name: prep
-        type: execution
-        step: prep
-      - name: train
-        type: execution
-        step: train
-    edges: []
-"""
+_ECHO = '"echo \'{{\\"loss\\": {loss}}}\' && echo {word}"'
+FILE = (
+    step("prep", image="{image}", command=_ECHO)
+    + step("train", image="{image}", command=_ECHO)
+    + pipeline("p", node("prep"), node("train"))
+)
 
 
 def _file(folder: Path, word: str, loss: float) -> Path:

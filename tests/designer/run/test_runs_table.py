@@ -1,8 +1,9 @@
 """The Runs dock as an executions table over a real store: filters, parameter and metric columns
-sorted by value, tags and notes, multi-select to compare."""
+sorted by value, tags and notes, multi-select to compare, the parameter diff of a comparison."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ import pytest
 
 from designer.bridge.history import RunHistory
 from designer.run.run_table_model import FIXED
-from designer.run.runs_browser import RunsBrowser
+from designer.run.runs_browser import RunsBrowser, param_diff
 from runner.api import open_store
+from tests.support.stored_runs import store_run
 
 A, B = "/work/mnist/valohai.yaml", "/work/cifar/valohai.yaml"
 
@@ -150,3 +152,33 @@ def test_multi_select_to_compare(qtbot, browser: RunsBrowser) -> None:
     assert browser.only is None and len(browser.visible_ids()) == 3
     menu = browser.context_menu()
     assert [a.text() for a in menu.actions() if a.text()][:2] == ["Show Run", "Compare Selected"]
+
+
+def test_runs_of_a_file_newest_first_and_compare_two(qtbot, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    store_run(home, "20260101-000000-aaaaaa", 0.1, {"table.csv": b"a,b\n1,2\n"})
+    store_run(home, "20260101-000100-bbbbbb", 0.2, {})
+    history = RunHistory(home)
+    browser = RunsBrowser(history)
+    qtbot.addWidget(browser)
+    browser.set_file("/x/valohai.yaml")
+    browser.refresh()
+    assert browser.visible_ids() == ["20260101-000100-bbbbbb", "20260101-000000-aaaaaa"]
+    headers = browser.model.headers()
+    top = {h: browser.proxy.index(0, c).data() for c, h in enumerate(headers)}
+    assert top["Run"] == "20260101-000100-bbbbbb" and "succeeded" in top["Status"]
+    assert top["Duration"] == "0:05" and top["loss"] == "0.06667" and top["lr"] == "0.2"
+    with qtbot.waitSignal(browser.compare_requested) as blocker:
+        browser.table.selectAll()
+        browser.compare_b.click()
+    assert blocker.args == ["20260101-000000-aaaaaa", "20260101-000100-bbbbbb"]
+    assert json.dumps(history.metadata("20260101-000000-aaaaaa-train")[0]["epoch"]) == "0"
+
+
+def test_param_diff_lists_only_differences() -> None:
+    a = [{"node": "train", "parameters": {"lr": 0.1, "epochs": 5}}, {"node": "prep", "parameters": {"s": 1}}]
+    b = [
+        {"node": "train", "parameters": {"lr": 0.2, "epochs": 5, "extra": True}},
+        {"node": "prep", "parameters": {"s": 1}},
+    ]
+    assert param_diff(a, b) == [("train", "extra", None, True), ("train", "lr", 0.1, 0.2)]

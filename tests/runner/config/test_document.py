@@ -15,6 +15,7 @@ from runner.config.errors import (
     CycleError,
     DuplicateEdgeError,
     DuplicateNameError,
+    EditError,
     PortMismatchError,
     UnknownNameError,
 )
@@ -259,3 +260,31 @@ def test_every_edit_is_checked_against_the_intended_data(monkeypatch) -> None:
     edits.set_parameter_field(doc, "train", "epochs", "default", 10)
     assert doc.last_edit_rewrote_file and doc.last_edit_fallback == "as if the text could not be patched"
     assert doc.loaded.config.steps["train"].parameters["epochs"].default == 10
+
+
+def test_a_layout_the_yaml_writer_cannot_rewrite_is_refused_with_a_clear_error(monkeypatch) -> None:
+    """ruamel.yaml reads "# comment\\n[]" (a file whose last item was removed) but crashes
+    writing it back: where the edit cannot be a patch either, it is refused, not a traceback."""
+    import runner.config.exact as exact
+
+    def impossible(*_args: object) -> None:
+        raise exact.PatchImpossible("as if the text could not be patched")
+
+    monkeypatch.setattr(exact, "exact_edit", impossible)
+    doc = YamlDocument.from_text("# steps come here\n[]\n")
+    with pytest.raises(EditError, match="YAML view"):
+        edits.add_step(doc, "s", "busybox", "echo")
+    assert doc.text == "# steps come here\n[]\n"
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# steps come here\n", "# steps come here\n[]\n", "# x\r\n[]"])
+def test_the_first_item_of_a_file_without_any_is_a_patch(text: str) -> None:
+    """An empty file, one of comments only, or the "[]" that removing the last item leaves:
+    a new step is written after the comments as a block list, in the file's line endings."""
+    doc = YamlDocument.from_text(text)
+    edits.add_step(doc, "s", "busybox", "echo")
+    assert doc.last_edit_fallback is None
+    nl = "\r\n" if "\r\n" in text else "\n"
+    head = text.split("[]")[0]
+    step = nl.join(["- step:", "    name: s", "    image: busybox", "    command: echo"])
+    assert doc.text == head + step + (nl if text.endswith("\n") or not text.strip() else "")

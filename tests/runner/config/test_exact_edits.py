@@ -10,7 +10,7 @@ import pytest
 from runner.config import edits, load_text
 from runner.config.document import YamlDocument
 from runner.config.errors import EditError
-from tests.support.edit_patterns import MIXED, REPEATED
+from tests.support.edit_patterns import MERGED, MIXED, REPEATED
 
 
 def _changes(before: str, after: str) -> tuple[list[str], list[str]]:
@@ -23,6 +23,15 @@ def _changes(before: str, after: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
+def test_an_edit_inside_a_merged_mapping_falls_back_and_says_why() -> None:
+    """The `<<` key used to reach PyYAML alone (it has no value outside a mapping) and its
+    ConstructorError escaped as a traceback; now the edit goes through the re-dump."""
+    doc = YamlDocument.from_text(MERGED)
+    edits.set_step_field(doc, "evaluate", "image", "busybox")
+    assert doc.last_edit_fallback == "the edit is inside a mapping merged with <<"
+    removed, added = _changes(MERGED, doc.text)
+    assert removed == [] and added == ["    image: busybox"]
+    assert load_text(doc.text).data[1]["step"]["image"] == "busybox"
 
 
 def test_a_file_with_mixed_indentation_and_flow_nodes_is_patched_in_place() -> None:
@@ -56,8 +65,6 @@ def test_structural_edits_next_to_pipeline_parameters_and_overrides() -> None:
     assert [n["name"] for n in pipeline["nodes"]] == ["first"] and pipeline["edges"] == []
     assert pipeline["parameters"][0]["targets"] == ["first.parameter.n"]
     assert doc.text.splitlines()[:17] == MIXED.splitlines()[:17]  # the steps, trailing space included
-
-
 
 
 def test_a_repeated_key_blocks_only_edits_inside_its_mapping() -> None:

@@ -80,6 +80,9 @@ def test_named_lists(data: list) -> None:
     assert query.named(step["parameters"], "b") == {"name": "b"}
     assert query.named_index(step["parameters"], "b") == 1
     assert query.named(step.get("inputs"), "a") is None
+    nodes = query.item_body(data, "pipeline", "p")["nodes"]
+    assert [n["name"] for n in query.mappings(nodes)] == ["first", "swept", "ghost", "deploy"]  # no string
+    assert query.mappings(step.get("inputs")) == [] and query.mappings({"name": "a"}) == []
 
 
 def test_edges_in_both_forms(data: list) -> None:

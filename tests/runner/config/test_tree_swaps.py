@@ -26,10 +26,12 @@ def _scalars(node: Any) -> list[Any]:
 
 
 def _shape(node: Any) -> list[tuple[str, int, int, tuple[int, int]]]:
-    """Every node's type and span; what is inside a plain scalar (its string, integer or
-    boolean reading) is not looked at by the patcher."""
+    """Every node's type and span; what is inside a scalar (a plain one's string, integer or
+    boolean reading, a quoted one's quote and escape tokens) is not looked at by the patcher,
+    which reads a scalar's span and kind only (a moved ``"step"`` swapped for ``""`` keeps its
+    old inner tokens, stretched)."""
     out = [(node.type, node.start_byte, node.end_byte, node.start_point)]
-    if node.type != "plain_scalar":
+    if node.type not in cst.SCALARS:
         for child in node.children:
             out += _shape(child)
     return out

@@ -202,7 +202,7 @@ def test_unknown_image_fails_with_a_clear_message(project, run_yaml) -> None:
     path = project("- step: {name: s, image: pipeline-designer-test/nope:0, command: 'echo hi'}\n")
     outcome = run_yaml(path, step="s")
     assert outcome.status == "failed"
-    assert "not on the engine and pulling is off" in outcome.node_event("s", "failed").message
+    assert "is not on the Docker engine and pulling is off" in outcome.node_event("s", "failed").message
 
 
 def test_reuse_starts_zero_containers_and_no_reuse_forces(

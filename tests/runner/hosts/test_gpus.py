@@ -14,7 +14,11 @@ from runner.hosts.gpus import Gpu, check_declared, gpus_from, parse_smi
 from runner.hosts.known_hosts import KnownHosts, fetch_host_key
 from runner.hosts.registry import HostConfig, HostRegistry
 from tests.sshd.sshd_server import ThrowawaySshd
-from tests.support.remote import SMI_APPS, SMI_GPUS, cli, fake_nvidia_smi
+from tests.support.cli import cli
+from tests.support.nvidia_smi import SMI_APPS, SMI_GPUS, fake_nvidia_smi
+
+# Leases live in the test sshd user's home: one worker for these and test_gpu_leases.py.
+pytestmark = pytest.mark.xdist_group("gpu-leases")
 
 
 def test_nvidia_smi_queries_become_gpus_with_memory_load_and_processes() -> None:

@@ -28,6 +28,7 @@ def test_a_two_gpu_node_lands_on_the_two_gpu_worker_and_sees_exactly_its_ids(
             image: {BUSYBOX}
             command:
               - echo "gpus=$NVIDIA_VISIBLE_DEVICES"
+              - sleep 1.5
             resources:
               devices:
                 nvidia.com/gpu: 2
@@ -55,6 +56,9 @@ def test_a_two_gpu_node_lands_on_the_two_gpu_worker_and_sees_exactly_its_ids(
     assert len(small_gpus) == 1 and f"gpus={small_gpus[0]}" in record.text("small", "stdout")
     # The test engines have no NVIDIA toolkit: the node says so instead of failing to start.
     assert "no NVIDIA support" in record.text("big", "runner")
+    # Its system samples come from its worker, which has no nvidia-smi: the note says so.
+    assert record.system["big"] and all(s.memory_bytes for s in record.system["big"])
+    assert record.gpu_notes["big"].startswith("nvidia-smi is not installed on worker node ")
 
 
 def test_a_request_no_node_can_satisfy_fails_at_once_with_the_reason(
@@ -106,6 +110,10 @@ def test_a_fan_out_of_six_spreads_over_both_workers(
     assert record.status == "succeeded", record.lines
     where = {worker_of(ray_cluster, record.placed(f"n{i}")[0]) for i in range(6)}
     assert where == {"w1", "w2"}
+    # each container sampled on its worker: memory in every sample, no GPU, nothing to say
+    assert all(record.system[f"n{i}"] for i in range(6)), record.system
+    assert all(s.memory_bytes and s.gpus == () for i in range(6) for s in record.system[f"n{i}"])
+    assert not any(record.gpu_notes.get(f"n{i}") for i in range(6))
 
 
 def test_outputs_of_a_node_on_one_worker_reach_its_downstream_node_on_the_other(

@@ -55,6 +55,7 @@ def test_round_trip_keeps_rows_and_metrics(tmp_path: Path) -> None:
     assert import_run(store, artifacts, archive, tmp_path / "b" / "logs") == "r1"
     assert store.execution("r1", "train")["parameters"] == {"lr": 0.1}
     assert store.metadata("r1-x") == [{"loss": 0.5}]
+    assert store.last_metric_values("r1-x") == {"loss": 0.5}  # the numeric index is rebuilt here
     assert import_run(store, artifacts, archive, tmp_path / "b" / "logs") == "r1"  # again: nothing new
 
 

@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from runner.events import GpuFigures, SystemSample
 from runner.store import schema
 from runner.store.db import RunStore
 from runner.store.schema import LATEST, Migration, StoreVersionError
+from tests.runner.store.metric_series import series_from_json, series_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-v0" / "runs.sqlite3"
 OLD_TABLES = ("runs", "executions", "outputs", "metadata")
@@ -73,6 +75,29 @@ def test_upgraded_store_answers_every_query_on_old_rows(old_store: Path) -> None
         store.set_run_note(first["id"], "written before versions existed")
         assert store.run(first["id"])["note"] == "written before versions existed"
         assert [r["id"] for r in store.runs(tag="baseline")] == [first["id"]]
+        # migration 5: system samples, apart from the metadata, on old executions too
+        assert store.system_samples(train["id"]) == [] and store.gpu_note(train["id"]) == ""
+        gpu = GpuFigures("1", 87.0, 30567 << 20, 81559 << 20)
+        samples = [SystemSample(1.0, None, 4096, 1 << 30, (gpu,)), SystemSample(2.0, 99.5, 8192, 1 << 30)]
+        store.add_system_samples(train["id"], 0, samples, "nvidia-smi is not installed on host 'x'")
+        assert store.system_samples(train["id"]) == samples
+        assert store.gpu_note(train["id"]).startswith("nvidia-smi is not installed")
+        assert any(r["epoch"] == 5 for r in store.metadata(train["id"]))
+    finally:
+        store.close()
+
+
+def test_upgraded_store_indexes_old_records_by_key(old_store: Path) -> None:
+    """Migration 6 indexes records written before it: each key's series is what the JSON says."""
+    store = RunStore(old_store)
+    try:
+        with sqlite3.connect(old_store) as db:
+            executions = [r[0] for r in db.execute("SELECT DISTINCT execution_id FROM metadata")]
+        assert executions
+        for execution_id in executions:
+            assert series_of(store.metric_series(execution_id)) == series_from_json(
+                store.metadata(execution_id)
+            )
     finally:
         store.close()
 

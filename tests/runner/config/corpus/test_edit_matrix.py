@@ -23,29 +23,15 @@ from typing import Any
 
 import pytest
 
-from runner.config import ConfigLoadError, load, load_text
-from runner.config.loader import read_text
-from tests.support.corpus import all_files, file_id
-from tests.support.edit_matrix import Case, cases
+from runner.config import load_text
+from tests.support.edit_matrix import Case, cases, editable_files
 from tests.support.edit_oracle import Outcome, run_case
 from tests.support.edit_patterns import PATTERNS
 
 FULL = os.environ.get("EDIT_MATRIX") == "full"
 
 
-def _files() -> list[tuple[str, str, Path | None]]:
-    """(id, text, path) of every file an edit can load."""
-    found: list[tuple[str, str, Path | None]] = [(f"pattern/{k}", v, None) for k, v in PATTERNS.items()]
-    for path in all_files():
-        try:
-            load(path)
-        except ConfigLoadError:
-            continue  # unreadable YAML: nothing to edit (the hostile-file tests cover it)
-        found.append((file_id(path), read_text(path)[1], path))
-    return found
-
-
-FILES = _files()
+FILES = editable_files()
 # How many files each kind of edit has something for: a kind found in only a few files
 # runs on each of them; the others on every fourth file, in turn.
 SPREAD = Counter(c.function for _n, text, _p in FILES for c in cases(load_text(text).data))

@@ -9,12 +9,11 @@ from runner.config import endpoint_edits as ee
 from runner.config.document import YamlDocument
 from runner.config.errors import DuplicateNameError, EditError, UnknownNameError
 from tests.support.edit_checks import assert_valid, diff
+from tests.support.yaml_texts import node, pipeline, step
 
-TEXT = """\
-- step:
-    name: train
-    image: python:3.12
-    command: python train.py
+TEXT = (
+    step("train", image="python:3.12", command="python train.py")
+    + """\
 - endpoint:
     name: predict
     image: python:3.12
@@ -23,19 +22,14 @@ TEXT = """\
     files:
       - name: model
         path: model.pkl
-- pipeline:
-    name: p
-    nodes:
-      - name: train
-        type: execution
-        step: train
-      - name: deploy
-        type: deployment
-        deployment: prod
-        endpoints: [predict]
-    edges:
-      - [train.output.model.pkl, deploy.file.predict.model]
 """
+    + pipeline(
+        "p",
+        node("train"),
+        node("deploy", "prod", kind="deployment", body="endpoints: [predict]\n"),
+        edges=["[train.output.model.pkl, deploy.file.predict.model]"],
+    )
+)
 
 
 @pytest.fixture

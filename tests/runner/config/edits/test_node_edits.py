@@ -9,33 +9,26 @@ from runner.config import node_edits
 from runner.config.document import YamlDocument
 from runner.config.errors import EditError, UnknownNameError
 from tests.support.edit_checks import assert_valid, diff
+from tests.support.yaml_texts import node, parameter, pipeline, train_py
 
-TEXT = """\
-- step:
-    name: train
-    image: python:3.12
-    command: python train.py {parameters}
-    parameters:
-      - name: lr
-        type: float
-        default: 0.01
-    inputs:
-      - name: data
-        default: s3://bucket/data.csv
-- pipeline:
-    name: p
-    nodes:
-      - name: train
-        type: execution
-        step: train
-        actions:
-          - when: node-complete
-            if: metadata.accuracy > 0.9
-            then: stop-pipeline
-          - when: [node-starting, node-error]  # unusual: a list
-            then: noop
-    edges: []
-"""
+TEXT = train_py(
+    "parameters:\n"
+    + parameter("lr", "float", 0.01)
+    + "inputs:\n  - name: data\n    default: s3://bucket/data.csv\n"
+) + pipeline(
+    "p",
+    node(
+        "train",
+        body="""\
+actions:
+  - when: node-complete
+    if: metadata.accuracy > 0.9
+    then: stop-pipeline
+  - when: [node-starting, node-error]  # unusual: a list
+    then: noop
+""",
+    ),
+)
 
 
 @pytest.fixture

@@ -9,31 +9,14 @@ from runner.config import edits, pipeline_edits
 from runner.config.document import YamlDocument
 from runner.config.errors import DuplicateNameError, EditError, UnknownNameError
 from tests.support.edit_checks import assert_valid, diff
+from tests.support.yaml_texts import node, parameter, pipeline, train_py
 
-TEXT = """\
-- step:
-    name: train
-    image: python:3.12
-    command: python train.py {parameters}
-    parameters:
-      - name: lr
-        type: float
-        default: 0.01
-- pipeline:
-    name: p
-    parameters:
-      - name: rate
-        target: a.parameter.lr   # the single form
-        default: 0.1
-    nodes:
-      - name: a
-        type: execution
-        step: train
-      - name: b
-        type: execution
-        step: train
-    edges: []
-"""
+TEXT = train_py("parameters:\n" + parameter("lr", "float", 0.01)) + pipeline(
+    "p",
+    node("a", "train"),
+    node("b", "train"),
+    head="parameters:\n  - name: rate\n    target: a.parameter.lr   # the single form\n    default: 0.1\n",
+)
 
 
 @pytest.fixture

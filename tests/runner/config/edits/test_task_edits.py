@@ -10,20 +10,16 @@ from runner.config.document import YamlDocument
 from runner.config.errors import DuplicateNameError, EditError, UnknownNameError
 from runner.config.node_edits import set_node_type
 from tests.support.edit_checks import assert_valid, diff
+from tests.support.yaml_texts import LEARNING_RATE_EPOCHS, SWEEP_PIPELINE, step
 
-TEXT = """\
-- step:
-    name: train
-    image: python:3.12  # pinned
-    command: python train.py {parameters}
-    parameters:
-      - name: learning-rate
-        type: float
-        default: 0.01
-      - name: epochs
-        type: integer
-        default: 5
-
+TEXT = (
+    step(
+        "train",
+        image="python:3.12  # pinned",
+        command="python train.py {parameters}",
+        body=LEARNING_RATE_EPOCHS,
+    )
+    + """
 - task:
     name: lr-sweep
     step: train
@@ -33,17 +29,9 @@ TEXT = """\
         style: multiple
         rules: {items: [0.1, 0.01]}
 
-- pipeline:
-    name: p
-    nodes:
-      - name: train
-        type: execution
-        step: train
-      - name: sweep
-        type: task
-        task: lr-sweep
-    edges: []
 """
+    + SWEEP_PIPELINE
+)
 
 
 @pytest.fixture
