@@ -8,7 +8,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from designer.actions import Actions
 from designer.canvas.node_item import node_size
@@ -24,12 +24,11 @@ from designer.icons import icon
 from designer.panels.history_panel import HistoryPanel
 from designer.panels.inspector import InspectorPanel
 from designer.panels.palette import PalettePanel
-from designer.panels.pipeline_bar import PipelineBar
 from designer.panels.problems_panel import ProblemsPanel
 from designer.panels.yaml_panel import YamlPanel
-from designer.preferences import preferences_action
 from designer.problem_paths import locate_in_pipeline
 from designer.step_actions import StepActions
+from designer.window_bars import build_menus, build_status, build_toolbar
 
 APP_NAME = "Pipeline Designer"
 # The YAML and problems docks follow an edit within 200 ms; the timers coalesce bursts of edits.
@@ -57,9 +56,9 @@ class MainWindow(QMainWindow):
         self._lint_timer.timeout.connect(self._sync_problems)
         self._build_docks()
         self.files = FileController(self)
-        self._build_toolbar()
-        self._build_menus()
-        self._build_status()
+        self.pipeline_bar = build_toolbar(self)
+        self.recent_menu, self.preferences_action = build_menus(self)
+        self.counts_label, self.problems_label, self.zoom_label = build_status(self)
         self._connect()
         self.edit_actions = EditActions(self)
         self.step_actions = StepActions(self)
@@ -108,73 +107,6 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 380], Qt.Orientation.Horizontal)
         self.resizeDocks([self.problems_dock], [150], Qt.Orientation.Vertical)
         self.resizeDocks([self.palette_dock, self.history_dock], [520, 200], Qt.Orientation.Vertical)
-
-    def _build_toolbar(self) -> None:
-        a = self.actions
-        bar = QToolBar("Main", self)
-        bar.setObjectName("main-toolbar")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        for action in (a.new, a.open, a.save):
-            bar.addAction(action)
-        bar.addSeparator()
-        bar.addAction(a.undo)
-        bar.addAction(a.redo)
-        bar.addSeparator()
-        self.pipeline_bar = PipelineBar(self)
-        bar.addWidget(self.pipeline_bar)
-        for action in (a.add_pipeline, a.rename_pipeline, a.remove_pipeline):
-            bar.addAction(action)
-        bar.addSeparator()
-        for action in (a.auto_layout, a.snap, a.fit, a.zoom_out, a.zoom_in):
-            bar.addAction(action)
-        self.addToolBar(bar)
-        self.view.addActions(a.canvas_only)
-        for action in a.canvas_only:
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-
-    def _build_menus(self) -> None:
-        a = self.actions
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([a.new, a.open])
-        self.recent_menu = QMenu("Open &Recent", self)
-        file_menu.addMenu(self.recent_menu)
-        self.recent_menu.aboutToShow.connect(self.files.fill_recent)
-        file_menu.addSeparator()
-        file_menu.addActions([a.save, a.save_as, a.reload])
-        file_menu.addSeparator()
-        file_menu.addAction(a.quit)
-        edit = self.menuBar().addMenu("&Edit")
-        edit.addActions([a.undo, a.redo])
-        edit.addSeparator()
-        edit.addActions([a.copy, a.paste, a.duplicate, a.delete, a.select_all])
-        edit.addSeparator()
-        self.preferences_action = preferences_action(self)
-        edit.addAction(self.preferences_action)
-        pipeline = self.menuBar().addMenu("&Pipeline")
-        pipeline.addActions([a.add_pipeline, a.rename_pipeline, a.remove_pipeline])
-        pipeline.addSeparator()
-        pipeline.addAction(a.new_step)
-        view = self.menuBar().addMenu("&View")
-        view.addActions([a.fit, a.zoom_in, a.zoom_out, a.zoom_reset])
-        view.addSeparator()
-        view.addActions([a.auto_layout, a.snap])
-        view.addSeparator()
-        for dock in (
-            self.palette_dock,
-            self.inspector_dock,
-            self.yaml_dock,
-            self.problems_dock,
-            self.history_dock,
-        ):
-            view.addAction(dock.toggleViewAction())
-
-    def _build_status(self) -> None:
-        self.counts_label = QLabel(self)
-        self.problems_label = QLabel(self)
-        self.zoom_label = QLabel("100 %", self)
-        for w in (self.problems_label, self.counts_label, self.zoom_label):
-            self.statusBar().addPermanentWidget(w)
 
     def _connect(self) -> None:
         a, doc = self.actions, self.document

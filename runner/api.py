@@ -28,7 +28,6 @@ from runner.config.checks import ALLOWED_TARGETS
 from runner.config.diagnostics import has_errors
 from runner.config.errors import CycleError, EdgeError, EditError
 from runner.config.sockets import ResolvedEdge, resolve_edges
-from runner.dag import PipelineGraph
 from runner.events import Event, LogLine
 from runner.execution.code import HOME_MARKER
 from runner.execution.engine_check import (
@@ -82,6 +81,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Layout": ("runner.config.sidecar", "Layout"),
     "SidecarError": ("runner.config.sidecar", "SidecarError"),
     "layered_layout": ("runner.dag.layout", "layered_layout"),
+    "PipelineGraph": ("runner.dag.graph", "PipelineGraph"),  # networkx: ~0.1 s to import
     "debug": ("runner.debug.service", None),  # shells in a node's world, failures, debugger attach
     "hosts": ("runner.hosts.service", None),  # host management
     "HostReport": ("runner.hosts.health", "HostReport"),
@@ -127,7 +127,6 @@ __all__ = [
     "Diagnostic",
     "EdgeError",
     "EditError",
-    "PipelineGraph",
     "LintRefused",
     "PlanError",
     "ResolvedEdge",

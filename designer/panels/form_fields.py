@@ -32,7 +32,32 @@ def problem_label(parent: QWidget) -> QLabel:
     return label
 
 
-class LineField(QLineEdit):
+class _Checked:
+    """What both fields do with a refused text: say why on the field (red, tooltip) and to the form."""
+
+    problem: str
+    problem_changed: Any  # the field's Signal(str)
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def _check(self, text: str) -> bool:
+        try:
+            self.parse(text)
+        except ValueError as exc:
+            self._set_problem(str(exc))
+            return False
+        self._set_problem("")
+        return True
+
+    def _set_problem(self, problem: str) -> None:
+        self.problem = problem
+        self.setStyleSheet(_INVALID if problem else "")  # type: ignore[attr-defined]
+        self.setToolTip(problem)  # type: ignore[attr-defined]
+        self.problem_changed.emit(problem)
+
+
+class LineField(_Checked, QLineEdit):
     """``parse(text) -> value`` raises ValueError for invalid text, shown at once as a red field."""
 
     # The parsed value, emitted on Enter / focus out when it is valid and changed
@@ -42,10 +67,10 @@ class LineField(QLineEdit):
 
     def __init__(self, parse: Callable[[str], Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._parse = parse or (lambda t: t.strip() or None)
+        self.parse = parse or (lambda t: t.strip() or None)  # type: ignore[method-assign]
         self._shown = ""
         self.problem = ""
-        self.textEdited.connect(self._validate)
+        self.textEdited.connect(self._check)
         self.editingFinished.connect(self._commit)
 
     def set_value(self, text: str) -> None:
@@ -57,31 +82,16 @@ class LineField(QLineEdit):
         self.setModified(False)
         self._set_problem("")
 
-    def _validate(self, text: str) -> bool:
-        try:
-            self._parse(text)
-        except ValueError as exc:
-            self._set_problem(str(exc))
-            return False
-        self._set_problem("")
-        return True
-
-    def _set_problem(self, problem: str) -> None:
-        self.problem = problem
-        self.setStyleSheet(_INVALID if problem else "")
-        self.setToolTip(problem)
-        self.problem_changed.emit(problem)
-
     def _commit(self) -> None:
         text = self.text()
-        if text == self._shown or not self._validate(text):
+        if text == self._shown or not self._check(text):
             return
         self._shown = text
         self.setModified(False)
-        self.committed.emit(self._parse(text))
+        self.committed.emit(self.parse(text))
 
 
-class TextField(QPlainTextEdit):
+class TextField(_Checked, QPlainTextEdit):
     """Multi-line text committed on focus out: a list of lines, or YAML (``as_yaml``)."""
 
     committed = Signal(object)
@@ -118,19 +128,7 @@ class TextField(QPlainTextEdit):
         return value
 
     def _validate(self) -> bool:
-        try:
-            self.parse(self.toPlainText())
-        except ValueError as exc:
-            self._set_problem(str(exc))
-            return False
-        self._set_problem("")
-        return True
-
-    def _set_problem(self, problem: str) -> None:
-        self.problem = problem
-        self.setStyleSheet(_INVALID if problem else "")
-        self.setToolTip(problem)
-        self.problem_changed.emit(problem)
+        return self._check(self.toPlainText())
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
@@ -168,18 +166,32 @@ def table_with_buttons(
     return row, made
 
 
-# A list dialog's table names one thing a row, its name in column 0 (hosts, triggers).
-def row_names(table: QTableWidget) -> list[str]:
-    return [table.item(r, 0).text() for r in range(table.rowCount())]
+def list_table(parent: QWidget, columns: list[str]) -> QTableWidget:
+    """A list dialog's table: read-only, one whole row selected at a time, the last column wide."""
+    table = QTableWidget(0, len(columns), parent)
+    table.setHorizontalHeaderLabels(columns)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.verticalHeader().hide()
+    return table
 
 
-def selected_name(table: QTableWidget) -> str | None:
-    """The name of the one selected row; None for no row or several."""
-    rows = {i.row() for i in table.selectedItems()}
-    return table.item(rows.pop(), 0).text() if len(rows) == 1 else None
+class NamedRows:
+    """For a list dialog whose ``table`` names one thing a row in column 0 (hosts, triggers)."""
 
+    table: QTableWidget
 
-def select_name(table: QTableWidget, name: str) -> None:
-    names = row_names(table)
-    if name in names:
-        table.selectRow(names.index(name))
+    def names(self) -> list[str]:
+        return [self.table.item(r, 0).text() for r in range(self.table.rowCount())]
+
+    def selected(self) -> str | None:
+        """The name of the one selected row; None for no row or several."""
+        rows = {i.row() for i in self.table.selectedItems()}
+        return self.table.item(rows.pop(), 0).text() if len(rows) == 1 else None
+
+    def select(self, name: str) -> None:
+        names = self.names()
+        if name in names:
+            self.table.selectRow(names.index(name))

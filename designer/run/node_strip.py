@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from designer.bridge.run_details import RunDetails
 from designer.canvas.style import LINK_COLOR, LINK_COLOR_DARK, STATUS_COLORS, is_dark
+from designer.run.node_overlays import attach_to_nodes
 
 HEIGHT = 20.0
 GAP = 6.0
@@ -245,19 +246,5 @@ class StripOverlay(QObject):
         items: dict[str, QGraphicsItem] = getattr(self.scene, "node_items", {})
         wanted = {n: strip_content(self.details, n) for n in self.details.nodes()}
         wanted = {n: c for n, c in wanted.items() if c != StripContent()}
-        for name in list(self.strips):
-            strip = self.strips[name]
-            if not shiboken6.isValid(strip):  # the scene was cleared: its items are gone
-                del self.strips[name]
-            elif name not in wanted or items.get(name) is not strip.parentItem():
-                del self.strips[name]
-                if strip.scene() is not None:
-                    strip.scene().removeItem(strip)
-        for name, content in wanted.items():
-            item = items.get(name)
-            if item is None:
-                continue
-            strip = self.strips.get(name)
-            if strip is None:
-                strip = self.strips[name] = NodeStrip(item, self.actions)
-            strip.set_content(content)
+        for name, strip in attach_to_nodes(self.strips, wanted, items, lambda i: NodeStrip(i, self.actions)):
+            strip.set_content(wanted[name])

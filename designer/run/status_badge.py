@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from designer.bridge.node_states import NodeState, NodeStateModel
 from designer.canvas.style import STATUS_COLORS
+from designer.run.node_overlays import attach_to_nodes
 
 HEIGHT = 20.0
 # A failed node's badge never gets smaller than this on screen, so it is seen at any zoom.
@@ -198,22 +199,9 @@ class BadgeOverlay(QObject):
         items: dict[str, QGraphicsItem] = getattr(self.scene, "node_items", {})
         states = self.model.shown()
         now = time.time()
-        for name in list(self.badges):
-            badge = self.badges[name]
-            if not shiboken6.isValid(badge):  # the scene was cleared: its items are gone
-                self.badges.pop(name)
-            elif name not in states or items.get(name) is not badge.parentItem():
-                self.badges.pop(name)
-                if badge.scene() is not None:
-                    badge.scene().removeItem(badge)
         self._sync_outlines(self.model.states())
-        for name, state in states.items():
-            item = items.get(name)
-            if item is None:
-                continue
-            badge = self.badges.get(name)
-            if badge is None:
-                badge = self.badges[name] = StatusBadge(item)
+        for name, badge in attach_to_nodes(self.badges, states, items, StatusBadge):
+            state = states[name]
             badge.set_state(state, now, self.error_lines.get(name, "") if state.status == "failed" else "")
             badge._place()
             badge.fit_zoom(self.zoom)

@@ -22,13 +22,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QMessageBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from designer.panels.form_fields import row_names, select_name, selected_name, table_with_buttons
+from designer.panels.form_fields import NamedRows, list_table, table_with_buttons
 from designer.run.trigger_form import ERROR_STYLE, TriggerForm, next_run_text
 from runner.api import (
     SidecarError,
@@ -42,7 +41,7 @@ from runner.api import (
 COLUMNS = ["Name", "Pipeline", "When", "Parameters", "Next run"]
 
 
-class TriggersDialog(QDialog):
+class TriggersDialog(NamedRows, QDialog):
     """The saved triggers of one YAML file in a table, with Add / Edit / Remove / Copy command."""
 
     # The saved triggers changed on disk (added, edited or removed)
@@ -64,13 +63,7 @@ class TriggersDialog(QDialog):
         self.form: TriggerForm | None = None
         # Remove asks first (tests replace it): ask(title, text) -> yes?
         self.ask: Callable[[str, str], bool] = self._ask_box
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().hide()
+        self.table = list_table(self, COLUMNS)
         self.table.setWordWrap(False)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self.edit_trigger())
@@ -130,15 +123,6 @@ class TriggersDialog(QDialog):
         self.message.setStyleSheet(ERROR_STYLE if problems else "")
         self.message.setText("\n".join(f"Skipped: {p}" for p in problems))
         self.message.setVisible(bool(problems))
-
-    def names(self) -> list[str]:
-        return row_names(self.table)
-
-    def selected(self) -> str | None:
-        return selected_name(self.table)
-
-    def select(self, name: str) -> None:
-        select_name(self.table, name)
 
     def _update_buttons(self) -> None:
         chosen = self.selected() is not None

@@ -54,6 +54,10 @@ def gc(args: argparse.Namespace, out: IO[str], store: Any, artifacts: Any) -> in
         _report(out, chosen, "would delete", "would remove")
         print(f"would free {_mb(chosen.freed)}; run without --dry-run to do it", file=out)
         return 0
+    from runner.execution.factory import recover_interrupted, remove_run_containers
+
+    recover_interrupted(store, home)  # what killed runs left on the engine and in work folders
+    remove_run_containers(r["id"] for r in chosen.runs)
     done = collector.apply(store, artifacts, home, chosen)
     _report(out, done, "deleted", "removed")
     print(f"freed {_mb(done.freed)}", file=out)

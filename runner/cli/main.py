@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 
 from runner import __version__
 from runner.cli import (
@@ -44,6 +45,7 @@ HEADLESS_COMMANDS = (
 )
 
 
+@functools.cache  # the entry point asks for it to tell a command from a file, then runs it
 def build_parser(prog: str = "pipeline-designer") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,

@@ -15,7 +15,7 @@ import queue
 import sys
 from typing import IO, Any
 
-from runner.cli.run_cmd import Progress
+from runner.cli.run_progress import Progress
 from runner.events import RunFinished
 
 FORMAT = 1

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from runner.cli.run_cmd import add_approval_arguments, add_engine_arguments, engine_options, pairs
+from runner.cli.run_args import add_approval_arguments, add_engine_arguments, engine_options, pairs
 from runner.cli.signals import stop_signals
 
 if TYPE_CHECKING:  # the CLI starts without importing cronsim or the runner's engine side

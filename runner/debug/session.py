@@ -80,7 +80,19 @@ class _Hijacked:
             self._sock.close()
 
 
-class ExecTerminal:
+class _Attached:
+    """A shell's terminal over a hijacked socket; the kinds differ in how it starts, resizes, ends."""
+
+    _io: _Hijacked
+
+    def write(self, data: bytes) -> None:
+        self._io.write(data)
+
+    def read(self) -> bytes:
+        return self._io.read()
+
+
+class ExecTerminal(_Attached):
     """An interactive shell (``docker exec -it``) in a running container: its working directory
     and environment are the container's own."""
 
@@ -91,12 +103,6 @@ class ExecTerminal:
             container.id, argv or SHELL_ARGV, stdin=True, tty=True, environment=TERM_ENV
         )["Id"]
         self._io = _Hijacked(self._api.exec_start(self._exec, tty=True, socket=True))
-
-    def write(self, data: bytes) -> None:
-        self._io.write(data)
-
-    def read(self) -> bytes:
-        return self._io.read()
 
     def resize(self, rows: int, cols: int) -> None:
         with contextlib.suppress(docker.errors.APIError):
@@ -112,7 +118,7 @@ class ExecTerminal:
         self._io.close()
 
 
-class ContainerTerminal:
+class ContainerTerminal(_Attached):
     """A created (not started) container whose main process is the shell: attached, started,
     and removed (auto-remove) when the shell ends or the connection drops (stdin closes)."""
 
@@ -142,12 +148,6 @@ class ContainerTerminal:
             self._code.append(None)
         finally:
             self._waited.set()
-
-    def write(self, data: bytes) -> None:
-        self._io.write(data)
-
-    def read(self) -> bytes:
-        return self._io.read()
 
     def resize(self, rows: int, cols: int) -> None:
         with contextlib.suppress(docker.errors.APIError):

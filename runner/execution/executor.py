@@ -186,6 +186,7 @@ class Executor:
                 self.options.image_map,
                 self.options.strict,
                 labels=self.options.labels,
+                stop=st.stop,
             )
             st.ctx = ctx
             for node in plan.order():

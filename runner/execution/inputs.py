@@ -7,12 +7,12 @@ import glob
 import hashlib
 import json
 import os
-import time
+import threading
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from runner.execution.download import DownloadError, download
 from runner.execution.spec import InputFile
 from runner.store.artifacts import ArtifactStore
 
@@ -40,12 +40,15 @@ def resolve_source(
     cache_dir: Path,
     log: Log,
     allow_outside: bool = False,
+    stop: threading.Event | None = None,
 ) -> list[InputFile]:
+    """The files ``source`` stands for, stored; ``stop`` set (the run is cancelled) ends a
+    download early (runner.execution.download)."""
     scheme = urllib.parse.urlsplit(source).scheme.lower()
     if scheme == "artifact":
         return [_stored(input_name, source, artifacts)]
     if scheme in ("http", "https"):
-        return [_download(input_name, source, artifacts, cache_dir, log)]
+        return [_download(input_name, source, artifacts, cache_dir, log, stop)]
     if len(scheme) > 1:  # one letter would be a Windows drive
         raise InputError(
             f"input {input_name!r}: {scheme}:// sources cannot be fetched locally ({source}); "
@@ -147,7 +150,14 @@ def _stored(input_name: str, source: str, artifacts: ArtifactStore) -> InputFile
     return InputFile(name, sha, path.stat().st_size, source)
 
 
-def _download(input_name: str, url: str, artifacts: ArtifactStore, cache_dir: Path, log: Log) -> InputFile:
+def _download(
+    input_name: str,
+    url: str,
+    artifacts: ArtifactStore,
+    cache_dir: Path,
+    log: Log,
+    stop: threading.Event | None,
+) -> InputFile:
     """Download once: the cache maps the URL to a stored sha256."""
     key = hashlib.sha256(url.encode()).hexdigest()[:32]
     record = cache_dir / "downloads" / f"{key}.json"
@@ -159,39 +169,10 @@ def _download(input_name: str, url: str, artifacts: ArtifactStore, cache_dir: Pa
             return InputFile(safe_file_name(name, f"input {input_name!r}"), data["sha256"], data["size"], url)
     log(f"input {input_name}: downloading {url}")
     try:
-        response = urllib.request.urlopen(url, timeout=60)
-    except OSError as exc:
-        raise InputError(f"input {input_name!r}: cannot download {url}: {exc}") from exc
-    with response:
-        total = int(response.headers.get("Content-Length") or 0)
-        reader = _ProgressReader(response, total, lambda msg: log(f"input {input_name}: {msg}"))
-        sha, size = artifacts.put_stream(reader)
+        sha, size = download(url, artifacts, lambda msg: log(f"input {input_name}: {msg}"), stop)
+    except DownloadError as exc:
+        raise InputError(f"input {input_name!r}: {exc}") from None
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps({"url": url, "sha256": sha, "size": size}))
     log(f"input {input_name}: downloaded {size} bytes")
     return InputFile(safe_file_name(name, f"input {input_name!r}"), sha, size, url)
-
-
-class _ProgressReader:
-    """File-like wrapper that logs a text progress bar about once a second."""
-
-    def __init__(self, raw: object, total: int, log: Log) -> None:
-        self._raw = raw
-        self._total = total
-        self._log = log
-        self._done = 0
-        self._last = time.monotonic()
-
-    def read(self, n: int = -1) -> bytes:
-        chunk: bytes = self._raw.read(n)  # type: ignore[attr-defined]
-        self._done += len(chunk)
-        now = time.monotonic()
-        if now - self._last >= 1.0 and chunk:
-            self._last = now
-            if self._total:
-                filled = int(20 * self._done / self._total)
-                pct = 100 * self._done // self._total
-                self._log(f"[{'#' * filled}{'.' * (20 - filled)}] {pct}% of {self._total} bytes")
-            else:
-                self._log(f"{self._done} bytes")
-        return chunk

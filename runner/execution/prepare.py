@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ class RunContext:
     strict: bool = False
     log: Log = print
     labels: dict[str, str] = field(default_factory=dict)
+    stop: threading.Event | None = None  # the run's cancel: ends an input's download
 
 
 def edge_parameters(ctx: RunContext, node: str, results: dict[str, NodeResult]) -> dict[str, Any]:
@@ -145,6 +147,7 @@ def _resolve_inputs(
                         ctx.cache_dir,
                         ctx.log,
                         allow_outside=explicit is not None,
+                        stop=ctx.stop,
                     )
                 )
         except InputError as exc:

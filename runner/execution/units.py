@@ -36,6 +36,7 @@ from runner.events import (
 )
 from runner.execution.backend import Backend, Handle
 from runner.execution.engine_errors import describe_engine_error
+from runner.execution.exit_codes import describe_exit
 from runner.execution.ingest import UnitOutput
 from runner.execution.plan import NodeTemplate
 from runner.execution.prepare import (
@@ -121,7 +122,7 @@ class UnitRunner:
             attempt = self._hooks.attempt(unit)
             spec = prepare_spec(ctx, tpl, st.results, unit, varied, attempt)
         except PrepareError as exc:
-            self._fail(unit, str(exc))
+            self._fail(unit, str(exc), CANCELLED if st.stop.is_set() else FAILED)  # cancelled mid-download
             return
         if attempt == 1 and not self._hooks.starting(unit, spec):
             return  # a node-starting action held it for approval or stopped the pipeline
@@ -241,9 +242,9 @@ class UnitRunner:
         self._notes.put((unit, text))
         self.state.wakeup.set()
 
-    def _fail(self, unit: str, message: str) -> None:
+    def _fail(self, unit: str, message: str, status: str = FAILED) -> None:
         self.state.log.line(unit, f"error: {message}")
-        self._hooks.finish(unit, FAILED, message=message)
+        self._hooks.finish(unit, status, message=message)
 
     def _decide(self, unit: str, spec: ExecutionSpec, base: str) -> bool:
         """Reuse an earlier execution (True) or run it; either way the reason is recorded."""
@@ -383,6 +384,4 @@ def _outcome(reason: str, exit_code: int | None, error: str | None, collect_erro
         return FAILED, collect_error
     if exit_code == 0:
         return SUCCEEDED, ""
-    if exit_code == 137:  # 128 + SIGKILL: the kernel's OOM killer, or someone's kill -9
-        return FAILED, "exit code 137: killed (out of memory, or a signal)"
-    return FAILED, f"exit code {exit_code}"
+    return FAILED, describe_exit(exit_code) if exit_code is not None else "no exit code"

@@ -56,7 +56,7 @@ class PipelineRunner:
     def plan(self) -> Any:
         """The plan from the YAML as it is now; raises ConfigLoadError, PlanError or ValueError."""
         from runner.api import plan_run
-        from runner.cli.run_cmd import param_values
+        from runner.cli.run_args import param_values
 
         params = param_values(list(self.params.items()))  # saved as the text given to --param
         return plan_run(self.yaml_path, pipeline=self.pipeline, params=params)
