@@ -25,7 +25,7 @@ import numpy as np
 from PySide6.QtWidgets import QApplication
 
 import designer  # noqa: F401  (its import guards the PySide6 None-refcount bug)
-from designer.run import metrics_plot
+from designer.run import envelope
 from designer.run.metrics_dock import MetricsPanel
 from designer.run.series import MetricSource
 from runner.metadata import parse_metadata_line
@@ -49,10 +49,8 @@ def parse_rate(n: int = 200_000) -> tuple[float, float]:
 def _fill(src: MetricSource, n: int) -> None:
     """Bulk-fill a source with n points (what add_records would build, without the Python loop)."""
     x = np.arange(n, dtype=float)
-    src.time.extend(x * 0.001)
-    src.columns["loss"] = type(src.time)(n)
-    src.columns["loss"].extend(np.exp(-x / n * 5) + np.random.default_rng(0).normal(0, 0.02, n))
-    src.version += 1
+    loss = np.exp(-x / n * 5) + np.random.default_rng(0).normal(0, 0.02, n)
+    src.fill(x * 0.001, {"loss": loss})
 
 
 def frame_times(panel: MetricsPanel, src: MetricSource, seconds: float) -> list[float]:
@@ -159,14 +157,14 @@ def main() -> int:
     print(f"baseline: numpy copy of {args.points:,} floats {copy_s * 1e3:.2f} ms")
     rows = []
     base_s = None
-    default_reduction = metrics_plot.DECIMATE_ABOVE
+    default_reduction = envelope.RAW_PER_COLUMN
     for label, points, weight in (
         ("10,000-point series, not reduced (baseline)", 10_000, 0.0),
         ("10,000-point series, raw", 10_000, 0.0),
         (f"{args.points:,}-point series, raw", args.points, 0.0),
         (f"{args.points:,}-point series, EMA 0.9 + faint raw", args.points, 0.9),
     ):
-        metrics_plot.DECIMATE_ABOVE = 10**9 if "baseline" in label else default_reduction
+        envelope.RAW_PER_COLUMN = 10**9 if "baseline" in label else default_reduction
         panel = MetricsPanel()
         panel.resize(1000, 450)
         panel.show()

@@ -47,8 +47,9 @@ def test_zoomed_in_far_enough_the_points_themselves_are_drawn() -> None:
 def test_appending_gives_the_same_envelope_as_building_it_at_once() -> None:
     x, y = _series(300_000, seed=3)
     grown, whole = Envelope(), Envelope()
-    for n in (1, 7, 8, 9, 63, 64, 65, 4_000, 70_001, 300_000):
+    for n in (1, 15, 16, 17, 255, 256, 4_000, 70_001, 299_999, 300_000):
         grown.update(x[:n], y[:n])
+        grown.columns(x[:n], y[:n], None, 64)  # levels get built on the way and then extended
     whole.update(x, y)
     for view in (None, (5_000.0, 250_000.0)):
         a, b = grown.columns(x, y, view, 640), whole.columns(x, y, view, 640)

@@ -112,6 +112,23 @@ def test_parameter_and_metric_columns_sort_by_value(browser: RunsBrowser) -> Non
     assert _cells(browser, "lr") == ["0.01", "0.1", "0.3"]  # as numbers, not as text
 
 
+def test_a_value_printed_once_long_ago_is_a_column_with_its_value(qtbot, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _home, store, _artifacts = open_store(home)
+    store.create_run("r9", pipeline="p", yaml_path=A, started=time.time(), status="running")
+    store.upsert_execution("r9-train", run_id="r9", node="train", status="running")
+    records = [{"test_accuracy": 0.9731}] + [{"loss": 1 / (i + 1)} for i in range(500)]
+    store.add_metadata_batch("r9-train", [(i, 1.0, r) for i, r in enumerate(records)])
+    store.upsert_execution("r9-train", status="succeeded")
+    store.finish_run("r9", "succeeded", time.time())
+    store.close()
+    widget = RunsBrowser(RunHistory(home))
+    qtbot.addWidget(widget)
+    widget.set_file(A)
+    widget.refresh()
+    assert _cells(widget, "test_accuracy") == ["0.9731"]  # 500 records before the last one
+
+
 def test_tags_and_notes_are_saved_in_the_store(browser: RunsBrowser, history: RunHistory) -> None:
     browser.select_ids(["r1"])
     browser.ask_text = lambda title, label, text, multi: ("best so far, lr-sweep", True)
