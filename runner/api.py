@@ -53,7 +53,7 @@ from runner.execution.naming import is_earlier_attempt, split_unit, unit_name
 from runner.execution.plan import LintRefused, PlanError, RunPlan, plan_pipeline, plan_step
 from runner.execution.staleness import definition_changes, plan_changes
 from runner.execution.sweep import SweepError, expand_blueprint
-from runner.metadata import latest_values, parse_metadata_line, rank_children
+from runner.metadata import latest_values, numeric, parse_metadata_line, rank_children, record_time
 from runner.settings import (
     THEMES,
     Settings,
@@ -66,6 +66,7 @@ from runner.settings import (
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 from runner.store.health import StoreFull
+from runner.store.metric_index import last_values as metric_last_values
 from runner.store.paths import data_dir
 from runner.store.schema import StoreError
 
@@ -140,6 +141,9 @@ __all__ = [
     "image_map_from_env",
     "is_earlier_attempt",
     "latest_values",
+    "metric_last_values",
+    "numeric",
+    "record_time",
     "lint",
     "load",
     "load_settings",
