@@ -23,12 +23,12 @@ DISPLAY_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 l
 	libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
 export PD_TIMINGS ?= $(CURDIR)/.cache/setup-timings.txt
 
-.PHONY: help venv run engine packages images images-force sshd lint format test bench clean distclean
+.PHONY: help venv run engine packages images images-force sshd lint format test bench soak clean distclean
 
 help:
 	@echo "make run      open the designer on examples/valohai.yaml"
 	@echo "make test     venv + Docker engine + test images + ruff + pytest (CI: .ci/run)"
-	@echo "make venv | engine | images | images-force | sshd | lint | format | bench | clean | distclean"
+	@echo "make venv | engine | images | images-force | sshd | lint | format | bench | soak | clean | distclean"
 
 # Re-install when pyproject.toml is newer than the stamp (or the venv is missing).
 venv: $(VENV_STAMP)
@@ -74,6 +74,12 @@ test:
 		echo "---- set-up timings ----"; cat "$(PD_TIMINGS)"; \
 		$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(PYTEST_ARGS) || rc=1; \
 		exit $$rc  # pytest's summary stays the last line CI reads
+
+# The fault soak (not in `make test`): SOAK_RUNS runs of a 5-node pipeline, the runner killed at
+# random, gc now and then; then no container, no running run, no unreferenced blob (tests/soak).
+SOAK_RUNS ?= 200
+soak: venv engine images
+	$(PY) -m tests.soak.soak --runs $(SOAK_RUNS)
 
 # Every benchmarks/*.py that is a script (has a __main__ block); helpers are skipped.
 # All run even when one misses its target; the failures are listed at the end.

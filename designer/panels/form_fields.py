@@ -166,6 +166,18 @@ def table_with_buttons(
     return row, made
 
 
+def list_table(parent: QWidget, columns: list[str]) -> QTableWidget:
+    """A list dialog's table: read-only, one whole row selected at a time, the last column wide."""
+    table = QTableWidget(0, len(columns), parent)
+    table.setHorizontalHeaderLabels(columns)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.verticalHeader().hide()
+    return table
+
+
 class NamedRows:
     """For a list dialog whose ``table`` names one thing a row in column 0 (hosts, triggers)."""
 

@@ -19,13 +19,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from designer.panels.form_fields import NamedRows, table_with_buttons
+from designer.panels.form_fields import NamedRows, list_table, table_with_buttons
 from designer.run.host_form import HostForm
 from designer.run.host_words import plain_error, report_text, who_offered
 from runner.api import (
@@ -82,13 +81,7 @@ class HostsDialog(NamedRows, QDialog):
         self._signals: list[_Signals] = []  # alive until their task reports
         # Remove asks first (tests replace it): ask(title, text) -> yes?
         self.ask: Callable[[str, str], bool] = self._ask_box
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().hide()
+        self.table = list_table(self, COLUMNS)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         top, buttons = table_with_buttons(
             self,

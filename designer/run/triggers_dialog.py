@@ -22,13 +22,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QMessageBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from designer.panels.form_fields import NamedRows, table_with_buttons
+from designer.panels.form_fields import NamedRows, list_table, table_with_buttons
 from designer.run.trigger_form import ERROR_STYLE, TriggerForm, next_run_text
 from runner.api import (
     SidecarError,
@@ -64,13 +63,7 @@ class TriggersDialog(NamedRows, QDialog):
         self.form: TriggerForm | None = None
         # Remove asks first (tests replace it): ask(title, text) -> yes?
         self.ask: Callable[[str, str], bool] = self._ask_box
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().hide()
+        self.table = list_table(self, COLUMNS)
         self.table.setWordWrap(False)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self.edit_trigger())

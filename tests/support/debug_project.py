@@ -11,3 +11,10 @@ open("/valohai/outputs/total.txt", "w").write(str(total))
 """
 LOOP_LINE = 4  # `total += i * 10`
 SCRIPT = "/valohai/repository/train.py"  # where it is in the container
+# The step that runs TRAIN, its image to fill in (``STEP.format(image=...)``).
+STEP = """
+- step:
+    name: train
+    image: {image}
+    command: python3 train.py
+"""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import io
 import os
 import shutil
 import signal
@@ -19,7 +17,6 @@ import keyring.backend
 import keyring.errors
 import pytest
 
-from runner.cli import history_cmd, hosts_cmd, run_cmd
 from runner.hosts.known_hosts import KnownHosts, fetch_host_key
 from runner.hosts.registry import HostConfig, HostRegistry
 from runner.hosts.secrets import set_secret
@@ -118,14 +115,3 @@ def ssh_agent(workdir: Path, *keys: tuple[Path, str | None]) -> Iterator[str]:
     finally:
         agent.send_signal(signal.SIGTERM)
         agent.wait(10)
-
-
-def cli(*argv: str) -> tuple[int, str]:
-    """Run the run/history/hosts subcommands in process; returns (exit code, what they printed)."""
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-    for module in (run_cmd, history_cmd, hosts_cmd):
-        module.register(sub)
-    args = parser.parse_args(argv)
-    out = io.StringIO()
-    return args.func(args, out), out.getvalue()

@@ -34,7 +34,11 @@ OUT_BATCH = 256 * 1024  # output bytes of one stream sent as one item at most
 # closes. Our task holds that stdin (attached, StdinOnce), so a worker process that dies any
 # way (a forced cancel, its node lost) takes its container down with it: Ray kills whatever a
 # dead worker left running, so no watchdog of ours could outlive it. /bin/sh runs every step;
-# the stdin goes on fd 3 because sh gives background jobs /dev/null as their stdin.
+# the stdin goes on fd 3 because sh gives background jobs /dev/null as their stdin. The
+# watcher is ended with SIGKILL and never waited for: a TERM that reaches the just-forked
+# subshell before it has dropped the trap it inherited is lost (busybox ash), and waiting for
+# a watcher that survived it hung the container, and so the node, for ever. The shell's
+# stderr goes first, so bash's "Killed" job notice is not in the step's log.
 SUPERVISE = """
 exec 3<&0
 "$@" </dev/null 3<&- &
@@ -48,7 +52,8 @@ while :; do
     code=$?
     kill -0 $child 2>/dev/null || break
 done
-{ kill $watcher; wait $watcher; } 2>/dev/null
+exec 2>/dev/null
+kill -KILL $watcher
 exit $code
 """
 _END = ("end",)

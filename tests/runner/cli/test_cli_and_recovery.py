@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -16,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.cli import history_cmd, run_cmd
 from runner.store.db import RunStore
+from tests.support.cli import cli
 from tests.support.paths import REPO
 
 pytestmark = pytest.mark.docker
@@ -40,16 +39,6 @@ YAML = r"""
 """
 
 
-def _cli(*argv: str) -> tuple[int, str]:
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-    run_cmd.register(sub)
-    history_cmd.register(sub)
-    args = parser.parse_args(argv)
-    out = io.StringIO()
-    return args.func(args, out), out.getvalue()
-
-
 @pytest.fixture
 def cli_env(home: Path, monkeypatch: pytest.MonkeyPatch, container_label) -> None:
     monkeypatch.setenv("PIPELINE_DESIGNER_IMAGE_MAP", "busybox=pipeline-designer-test/busybox:1")
@@ -57,7 +46,7 @@ def cli_env(home: Path, monkeypatch: pytest.MonkeyPatch, container_label) -> Non
 
 def test_run_and_inspect_through_the_cli(project, cli_env, tmp_path: Path, docker_client) -> None:
     path = project(YAML)
-    code, text = _cli(
+    code, text = cli(
         "run",
         str(path),
         "--pipeline",
@@ -72,31 +61,31 @@ def test_run_and_inspect_through_the_cli(project, cli_env, tmp_path: Path, docke
     assert code == 0, text
     assert "a  succeeded" in text and "step=2 loss=0.25" in text and text.rstrip().endswith("succeeded")
 
-    code, text = _cli("history", "--json")
+    code, text = cli("history", "--json")
     runs = json.loads(text)
     assert code == 0 and runs["format"] == 1 and runs["runs"][0]["status"] == "succeeded"
     run_id = runs["runs"][0]["id"]
 
-    code, text = _cli("show", "latest/a", "--json")
+    code, text = cli("show", "latest/a", "--json")
     shown = json.loads(text)["execution"]
     assert shown["parameters"] == {"word": "two words"} and shown["last_metadata"] == {
         "step": 2,
         "loss": 0.25,
     }
     assert shown["outputs"][0]["path"] == "dir/word.txt" and len(shown["outputs"][0]["sha256"]) == 64
-    code, text = _cli("show", run_id)
+    code, text = cli("show", run_id)
     assert code == 0 and "output dir/word.txt" in text
 
-    code, text = _cli("metrics", f"{run_id}/a", "--csv")
+    code, text = cli("metrics", f"{run_id}/a", "--csv")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["step"], r["loss"]) for r in rows] == [("1", "0.5"), ("2", "0.25")]
-    code, text = _cli("metrics", "latest/a", "--json")
+    code, text = cli("metrics", "latest/a", "--json")
     assert [r["loss"] for r in json.loads(text)["records"]] == [0.5, 0.25]
 
-    code, _ = _cli("outputs", "latest/a", "--to", str(tmp_path / "out"))
+    code, _ = cli("outputs", "latest/a", "--to", str(tmp_path / "out"))
     assert code == 0 and (tmp_path / "out" / "dir" / "word.txt").read_text() == "two words\n"
 
-    code, _ = _cli("show", "nope")
+    code, _ = cli("show", "nope")
     assert code == 1
     left = docker_client.containers.list(all=True, filters={"label": f"pipeline-designer.run-id={run_id}"})
     assert left == []
@@ -104,13 +93,13 @@ def test_run_and_inspect_through_the_cli(project, cli_env, tmp_path: Path, docke
 
 def test_cli_exit_codes(project, cli_env, capsys) -> None:
     path = project(YAML)
-    code, text = _cli("run", str(path), "--step", "fail", "--network", "none", "--pull", "never")
+    code, text = cli("run", str(path), "--step", "fail", "--network", "none", "--pull", "never")
     assert code == 1 and "exit code 4" in text
-    code, _ = _cli("run", str(path), "--pipeline", "nope", "--pull", "never")
+    code, _ = cli("run", str(path), "--pipeline", "nope", "--pull", "never")
     assert code == 2 and "pipeline 'nope' does not exist" in capsys.readouterr().err
-    code, _ = _cli("run", str(path), "--pipeline", "p", "--param", "a.nope=1")
+    code, _ = cli("run", str(path), "--pipeline", "p", "--param", "a.nope=1")
     assert code == 2 and "node 'a' has no parameter 'nope'" in capsys.readouterr().err
-    code, _ = _cli("run", str(path), "--step", "produce", "--param", "word")
+    code, _ = cli("run", str(path), "--step", "produce", "--param", "word")
     assert code == 2 and "is not NAME=VALUE" in capsys.readouterr().err
 
 
@@ -167,11 +156,11 @@ def test_killed_run_is_marked_interrupted_and_its_containers_removed(project, ho
 def test_invalid_yaml_is_a_usage_error(project, cli_env, capsys) -> None:
     path = project("- step: {name: s}\n- 42\n")
     path.write_text("just: a mapping\n")
-    code, _ = _cli("run", str(path), "--step", "s")
+    code, _ = cli("run", str(path), "--step", "s")
     err = capsys.readouterr().err
     assert code == 2 and "nothing was started" in err and "a valohai.yaml is a list of steps" in err
     path.write_text("- step: [unclosed\n")
-    code, _ = _cli("run", str(path), "--step", "s")
+    code, _ = cli("run", str(path), "--step", "s")
     assert code == 2 and "valohai.yaml:" in capsys.readouterr().err
 
 

@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from runner.cli import history_cmd, run_cmd
+from tests.support.cli import cli
 from tests.support.paths import REPO
 
 pytestmark = pytest.mark.docker
 EXAMPLES = REPO / "examples" / "valohai.yaml"
 
 
-def _cli(*argv: str) -> tuple[int, str]:
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command")
-    run_cmd.register(sub)
-    history_cmd.register(sub)
-    args = parser.parse_args(argv)
-    out = io.StringIO()
-    return args.func(args, out), out.getvalue()
-
-
 def test_examples_training_pipeline(home: Path, python_image: str, docker_client) -> None:
     if not EXAMPLES.is_file():
         pytest.fail("examples/valohai.yaml is missing")
-    code, text = _cli(
+    code, text = cli(
         "run",
         str(EXAMPLES),
         "--pipeline",
@@ -44,7 +32,7 @@ def test_examples_training_pipeline(home: Path, python_image: str, docker_client
         "train.epoch_delay=0",
     )
     assert code == 0, text
-    code, text = _cli("show", "latest", "--json")
+    code, text = cli("show", "latest", "--json")
     shown = json.loads(text)
     by_node = {e["node"]: e for e in shown["executions"]}
     assert {n: e["status"] for n, e in by_node.items()} == {
@@ -62,7 +50,7 @@ def test_examples_training_pipeline(home: Path, python_image: str, docker_client
         docker_client.containers.list(all=True, filters={"label": f"pipeline-designer.run-id={run_id}"}) == []
     )
     # unchanged re-run: everything reused
-    code, text = _cli(
+    code, text = cli(
         "run",
         str(EXAMPLES),
         "--pipeline",

@@ -14,6 +14,7 @@ import pytest
 
 from runner.events import LogLine, MetadataRecord, NodeStateChanged, TaskExpanded, TaskProgress
 from runner.store.db import RunStore
+from tests.support.cli import cli
 
 # The step prints its parameters.json on one line: a metadata record of exactly its parameters.
 TRAIN = r"""
@@ -365,22 +366,7 @@ def test_cancel_mid_task_stops_every_container(project, home: Path, docker_clien
 
 @pytest.mark.docker
 def test_cli_shows_task_progress_and_children_rows(project, home: Path, monkeypatch, container_label) -> None:
-    import argparse
-    import io
-
-    from runner.cli import history_cmd, run_cmd
-
     monkeypatch.setenv("PIPELINE_DESIGNER_IMAGE_MAP", "busybox=pipeline-designer-test/busybox:1")
-
-    def cli(*argv: str) -> tuple[int, str]:
-        parser = argparse.ArgumentParser()
-        sub = parser.add_subparsers(dest="command")
-        run_cmd.register(sub)
-        history_cmd.register(sub)
-        args = parser.parse_args(argv)
-        out = io.StringIO()
-        return args.func(args, out), out.getvalue()
-
     code, text = cli("run", str(project(MANUAL)), "-p", "manual", "--network", "none", "--pull", "never")
     assert code == 0, text
     assert "train#1: succeeded" in text and "train#2: succeeded" in text

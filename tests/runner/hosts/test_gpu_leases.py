@@ -22,7 +22,8 @@ from runner.hosts.paths import CONFIG_ENV
 from runner.hosts.registry import HostRegistry
 from runner.store.paths import HOME_ENV
 from tests.sshd.sshd_server import ThrowawaySshd
-from tests.support.remote import cli, register_host
+from tests.support.cli import cli
+from tests.support.remote import register_host
 
 # The leases live in the test sshd user's home, one per machine: under pytest-xdist these tests
 # (and test_gpus.py) share one worker, as two users of one GPU box would share its leases.

@@ -14,8 +14,8 @@ from runner.hosts.gpus import Gpu, check_declared, gpus_from, parse_smi
 from runner.hosts.known_hosts import KnownHosts, fetch_host_key
 from runner.hosts.registry import HostConfig, HostRegistry
 from tests.sshd.sshd_server import ThrowawaySshd
+from tests.support.cli import cli
 from tests.support.nvidia_smi import SMI_APPS, SMI_GPUS, fake_nvidia_smi
-from tests.support.remote import cli
 
 # Leases live in the test sshd user's home: one worker for these and test_gpu_leases.py.
 pytestmark = pytest.mark.xdist_group("gpu-leases")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.remote import cli, write_ssh_config
+from tests.support.cli import cli
+from tests.support.remote import write_ssh_config
 
 
 def test_add_list_secret_remove(

@@ -13,17 +13,10 @@ from runner.store.db import RunStore
 from tests.support.dap_client import DapClient, attach_and_break
 from tests.support.debug_cli import LISTENING, run_debug_cli
 from tests.support.debug_containers import run_containers, store_run_ids
-from tests.support.debug_project import LOOP_LINE, TRAIN
+from tests.support.debug_project import LOOP_LINE, STEP, TRAIN
 from tests.support.remote import RemoteHost
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
-
-STEP = """
-- step:
-    name: train
-    image: {image}
-    command: python3 train.py
-"""
 
 
 def test_debug_a_remote_node_through_the_ssh_forward(

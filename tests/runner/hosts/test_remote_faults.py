@@ -14,7 +14,8 @@ import pytest
 
 from runner.events import Event, LogLine, NodeStateChanged
 from runner.hosts.known_hosts import KnownHosts, fetch_host_key, fingerprint
-from tests.support.remote import cli, register_host, start_sshd, write_ssh_config
+from tests.support.cli import cli
+from tests.support.remote import register_host, start_sshd, write_ssh_config
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
 

@@ -13,18 +13,12 @@ import pytest
 
 from runner.store.db import RunStore
 from tests.support.debug_cli import run_debug_cli
-from tests.support.debug_project import LOOP_LINE, SCRIPT, TRAIN
+from tests.support.debug_project import LOOP_LINE, SCRIPT, STEP, TRAIN
 from tests.support.pydevd_server import PydevdServer, debug_in_pycharm, free_port
 from tests.support.remote import RemoteHost
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
 
-STEP = """
-- step:
-    name: train
-    image: {image}
-    command: python3 train.py
-"""
 WAITING = re.compile(r"waiting for PyCharm's debug server on 127\.0\.0\.1:(\d+)")
 
 

@@ -21,7 +21,8 @@ from runner.hosts.paths import CONFIG_ENV
 from runner.hosts.registry import HostConfig, HostRegistry
 from runner.store.paths import HOME_ENV
 from tests.sshd.sshd_server import ThrowawaySshd
-from tests.support.remote import MemoryKeyring, cli, ssh_agent, write_ssh_config
+from tests.support.cli import cli
+from tests.support.remote import MemoryKeyring, ssh_agent, write_ssh_config
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
 

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from runner.hosts.health import CLIENT_LABEL
+from tests.support.cli import cli
 from tests.support.paths import EXAMPLES
-from tests.support.remote import RemoteHost, cli, register_host, start_sshd
+from tests.support.remote import RemoteHost, register_host, start_sshd
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
 EXAMPLE_YAML = EXAMPLES / "valohai.yaml"

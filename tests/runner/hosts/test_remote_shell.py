@@ -12,8 +12,9 @@ import pytest
 
 from runner.cli.main import build_parser
 from runner.debug.shell import open_shell
+from tests.support.cli import cli
 from tests.support.debug_containers import debug_containers, store_run_ids
-from tests.support.remote import RemoteHost, cli
+from tests.support.remote import RemoteHost
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from runner.hosts.registry import HostConfig
+from tests.support.cli import cli
 from tests.support.images import BUSYBOX
 from tests.support.ray_cluster import RayTestCluster
-from tests.support.remote import cli
 
 
 def test_hosts_add_keeps_a_ray_cluster_with_its_address_and_python(config_dir: Path) -> None:

@@ -14,8 +14,9 @@ import pytest
 from runner.events import GpuFigures
 from runner.store.db import RunStore
 from tests.sshd.sshd_server import SshdUnavailable, ThrowawaySshd
+from tests.support.cli import cli
 from tests.support.nvidia_smi import fake_nvidia_smi
-from tests.support.remote import cli, in_ci, register_host
+from tests.support.remote import in_ci, register_host
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
 MIB = 1 << 20
