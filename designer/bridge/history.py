@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.api import compare, is_earlier_attempt, lineage, open_store, plan_reproduction, split_unit
+from runner.api import (
+    compare,
+    is_earlier_attempt,
+    lineage,
+    metric_last_values,
+    open_store,
+    plan_reproduction,
+    split_unit,
+)
 from runner.events import OK_STATUSES, TERMINAL_STATUSES
 
 LOG_TAIL_BYTES = 4 * 1024 * 1024  # a past node's log is read from its end, at most this much
@@ -91,16 +99,17 @@ class RunHistory:
 
     @staticmethod
     def _last_values(db: Any, execution_id: str) -> dict[str, Any]:
-        """Latest value of each key among an execution's last LAST_RECORDS records.
+        """Latest value of each key: numeric keys from the store's per-key index (a value printed
+        once, however long ago, is there), the others among the last LAST_RECORDS records.
 
         Read straight from SQLite (read-only, newest first) so listing runs with long metric
         histories does not decode every record on the GUI thread.
         """
+        out: dict[str, Any] = dict(metric_last_values(db, execution_id))
         rows = db.execute(
             "SELECT record FROM metadata WHERE execution_id=? ORDER BY seq DESC LIMIT ?",
             (execution_id, LAST_RECORDS),
         ).fetchall()
-        out: dict[str, Any] = {}
         for (text,) in reversed(rows):
             out.update(json.loads(text))
         out.pop("_time", None)
@@ -134,6 +143,11 @@ class RunHistory:
     def metadata(self, execution_id: str) -> list[dict[str, Any]]:
         with self._store() as (store, _a):
             return store.metadata(execution_id)
+
+    def metric_series(self, execution_id: str) -> Any:
+        """The execution's numeric series from the store's per-key index (``StoredMetrics``)."""
+        with self._store() as (store, _a):
+            return store.metric_series(execution_id)
 
     def system_samples(self, execution: dict[str, Any]) -> tuple[list[Any], str]:
         """An execution's system samples and GPU note (a reused one's: those of its original)."""

@@ -88,9 +88,9 @@ class FileScope:
         """A past run's metric series from the store (unchecked; the caller picks what shows)."""
         for e in executions:
             if (run_id, e["node"]) not in self.metrics.sources:
-                records = self.history.metadata(e["id"])
-                if records:
-                    self.metrics.load_records(run_id, e["node"], records, checked=False)
+                stored = self.history.metric_series(e["id"])  # per-key blocks: no JSON decoded
+                if stored.records:
+                    self.metrics.load_stored(run_id, e["node"], stored, checked=False)
                 samples, note = self.history.system_samples(e)
                 if samples or note:
                     self.metrics.load_system(run_id, e["node"], samples, note, checked=False)

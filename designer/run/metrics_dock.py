@@ -1,5 +1,11 @@
-"""Metrics dock: pick nodes/runs and keys, x-axis, smoothing, log-y, hover read-out, export; the
-nodes' system metrics below (designer.run.system_group)."""
+"""Metrics dock: pick nodes/runs and keys; one overlay plot (keys on a left or right-hand axis) or
+one small plot per key; x axis, smoothing, log y, legend, hover read-out, export.
+
+Layout, left to right: the Series and Keys lists, then ``sections`` (a vertical splitter) whose
+first part is the tool bar, single values, plots and read-out, and below it the checked nodes'
+system metrics (designer.run.system_group). Another group of plots goes in with ``add_section``;
+``KeyPlots`` and ``plot_style`` give it the same look.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +15,30 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QSlider,
     QSplitter,
-    QToolButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from designer.run.key_list import KeyList
+from designer.run.key_plots import KeyPlots
 from designer.run.metrics_plot import MetricsPlot
+from designer.run.metrics_toolbar import OVERLAY, MetricsToolbar
+from designer.run.plot_export import ask_csv, ask_png, copy_of, render_png
+from designer.run.plot_style import LEGEND_INSIDE
 from designer.run.series import RECORD_INDEX, WALL_TIME, MetricSource, write_csv
 from designer.run.system_group import SystemGroup
 from designer.run.task_ranking import TaskRanking
+from designer.run.value_strip import ValueStrip
 from runner.api import split_unit as split_child
 from runner.api import unit_name as child_name
 
-AUTO_KEYS = 4  # keys checked automatically when a first source appears
 _ID = Qt.ItemDataRole.UserRole
 
 
@@ -40,12 +46,24 @@ class MetricsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.sources: dict[tuple[str, str], MetricSource] = {}
-        self._unchecked_keys: set[str] = set()
+        self.value_keys: set[str] = set()  # checked keys shown as values (one point each)
         # A task execution's title, "#3 lr=0.1 depth=3", from (run, node, child) (the run UI sets it)
         self.label_for: Callable[[str, str, int], str] = lambda _r, _n, k: f"#{k}"
         self.task: tuple[str, str] | None = None  # the (run, task node) overlaid and ranked
-        self.plot_widget = pg.PlotWidget(background=self.palette().base().color())
+        self.layout_mode = OVERLAY
+        self.legend_mode = LEGEND_INSIDE
+        self.toolbar = MetricsToolbar(self)
+        t = self.toolbar
+        self.x_combo, self.smooth_slider, self.smooth_label, self.log_y = (
+            t.x_combo,
+            t.smooth_slider,
+            t.smooth_label,
+            t.log_y,
+        )
+        self.plot_widget = pg.PlotWidget()
         self.plot = MetricsPlot(self.plot_widget, self)
+        self.per_key = KeyPlots(self)
+        self.values = ValueStrip(self)
         self.system = SystemGroup(self)  # CPU, memory, GPUs of the checked nodes
         self._build()
         self.plot.hover_changed.connect(self.readout.setText)
@@ -53,58 +71,45 @@ class MetricsPanel(QWidget):
     def _build(self) -> None:
         self.source_list = QListWidget(self)
         self.source_list.setToolTip("Nodes and runs to plot; check several to overlay them")
-        self.key_list = QListWidget(self)
-        self.key_list.setToolTip("Numeric metadata keys")
-        for lst in (self.source_list, self.key_list):
-            lst.itemChanged.connect(self._on_item_changed)
+        self.source_list.itemChanged.connect(self._on_source_changed)
+        self.key_list = KeyList(self)
+        self.key_list.changed.connect(self._apply)
         side = QSplitter(Qt.Orientation.Vertical, self)
         side.addWidget(_titled("Series", self.source_list))
         side.addWidget(_titled("Keys", self.key_list))
-        self.x_combo = QComboBox(self)
-        self.x_combo.setToolTip("x axis")
-        self.x_combo.addItems([RECORD_INDEX, WALL_TIME])
-        self.x_combo.currentTextChanged.connect(self.plot.set_x_key)
-        self.x_combo.currentTextChanged.connect(self._follow_x)
-        self.smooth_slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.smooth_slider.setRange(0, 99)
-        self.smooth_slider.setFixedWidth(120)
-        self.smooth_slider.setToolTip("Smoothing (exponential moving average); the raw curve stays faint")
-        self.smooth_label = QLabel("0.00", self)
-        self.smooth_slider.valueChanged.connect(self._on_smoothing)
-        self.log_y = QCheckBox("Log y", self)
-        self.log_y.toggled.connect(self.plot.set_log_y)
-        png = _button("Export PNG…", self._ask_png)
-        csv_button = _button("Export CSV…", self._ask_csv)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(6, 4, 6, 0)
-        for w in (QLabel("x:", self), self.x_combo, QLabel("  Smoothing:", self)):
-            bar.addWidget(w)
-        bar.addWidget(self.smooth_slider)
-        bar.addWidget(self.smooth_label)
-        bar.addWidget(self.log_y)
-        bar.addStretch(1)
-        bar.addWidget(png)
-        bar.addWidget(csv_button)
+        t = self.toolbar
+        t.x_combo.currentTextChanged.connect(self._on_x_key)
+        t.smooth_slider.valueChanged.connect(self._on_smoothing)
+        t.log_y.toggled.connect(self._on_log_y)
+        t.layout_combo.currentTextChanged.connect(self.set_layout)
+        t.legend_changed.connect(self.set_legend)
+        t.fit.connect(self.fit)
+        t.export_png.connect(lambda: ask_png(self))
+        t.export_csv.connect(lambda: ask_csv(self))
         self.readout = QLabel(" ", self)
         self.readout.setObjectName("metrics-readout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        right = QWidget(self)
-        rl = QVBoxLayout(right)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.plot_widget)
+        self.stack.addWidget(self.per_key)
+        main = QWidget(self)
+        rl = QVBoxLayout(main)
         rl.setContentsMargins(0, 0, 0, 0)
-        rl.addLayout(bar)
-        plots = QSplitter(Qt.Orientation.Vertical, right)
-        plots.addWidget(self.plot_widget)
-        plots.addWidget(self.system)
-        plots.setStretchFactor(0, 3)
-        plots.setStretchFactor(1, 1)
-        rl.addWidget(plots, 1)
+        rl.addWidget(t)
+        rl.addWidget(self.values)
+        rl.addWidget(self.stack, 1)
         rl.addWidget(self.readout)
+        self.sections = QSplitter(Qt.Orientation.Vertical, self)
+        self.sections.addWidget(main)
+        self.add_section(self.system)
+        self.sections.setStretchFactor(0, 3)
+        self.sections.setStretchFactor(1, 1)
         self.ranking = TaskRanking(self)
         self.ranking.metric_changed.connect(self._on_task_metric)
         self.ranking.hide()
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(side)
-        split.addWidget(right)
+        split.addWidget(self.sections)
         split.addWidget(self.ranking)
         split.setStretchFactor(1, 1)
         split.setCollapsible(0, False)
@@ -113,6 +118,11 @@ class MetricsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
+        self.apply_palette()
+
+    def add_section(self, widget: QWidget) -> None:
+        """Another group of plots below the metrics (a System group), in the same splitter."""
+        self.sections.addWidget(widget)
 
     # --- data in -----------------------------------------------------------------------------
     def add_records(self, events: list[Any], focus: str | None = None) -> None:
@@ -131,6 +141,13 @@ class MetricsPanel(QWidget):
     def load_records(
         self, run_id: str, node: str, records: list[dict[str, Any]], checked: bool = True
     ) -> None:
+        self._load(run_id, node, lambda source: source.add_records(records), checked)
+
+    def load_stored(self, run_id: str, node: str, stored: Any, checked: bool = True) -> None:
+        """A past execution's series as the store's per-key index holds them (no JSON decoded)."""
+        self._load(run_id, node, lambda source: source.add_stored(stored), checked)
+
+    def _load(self, run_id: str, node: str, fill: Callable[[MetricSource], None], checked: bool) -> None:
         source = self.sources.get((run_id, node))
         new = source is None
         if source is None:
@@ -139,7 +156,7 @@ class MetricsPanel(QWidget):
             if child is not None:
                 source.title = self.label_for(run_id, base, child)
         before = set(source.columns)
-        source.add_records(records)
+        fill(source)
         if new:
             item = QListWidgetItem(source.label)
             item.setData(_ID, (run_id, node))
@@ -153,6 +170,8 @@ class MetricsPanel(QWidget):
             if self.task is not None and self.ranking.metric.currentText():
                 self.set_keys([self.ranking.metric.currentText()])  # the overlay shows one metric
             self._apply()
+        elif self.value_keys and any(source.points(k) > 1 for k in self.value_keys):
+            self._apply()  # a value printed once got company: it is a curve now
 
     def add_system(self, events: list[Any], focus: str | None = None) -> None:
         """A batch of SystemSampled events (live); a node not listed yet is, as for records."""
@@ -221,8 +240,8 @@ class MetricsPanel(QWidget):
         self.sources.clear()
         self.source_list.clear()
         self.key_list.clear()
-        self.plot.set_curves([])
         self.system.clear()
+        self._apply()
 
     # --- selection -----------------------------------------------------------------------------
     def checked_sources(self) -> list[MetricSource]:
@@ -234,51 +253,21 @@ class MetricsPanel(QWidget):
         return out
 
     def checked_keys(self) -> list[str]:
-        items = [self.key_list.item(i) for i in range(self.key_list.count())]
-        return [it.text() for it in items if it.checkState() == Qt.CheckState.Checked]
+        return self.key_list.checked_keys()
 
     def set_keys(self, keys: list[str]) -> None:
-        self.key_list.blockSignals(True)
-        for i in range(self.key_list.count()):
-            item = self.key_list.item(i)
-            on = item.text() in keys
-            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-            if not on:
-                self._unchecked_keys.add(item.text())
-        self.key_list.blockSignals(False)
+        self.key_list.set_keys(keys)
         self._apply()
+
+    def set_right_axis(self, key: str, on: bool) -> None:
+        """Put ``key`` on the overlay's right-hand axis (its own y scale), or back on the left."""
+        self.key_list.set_right_axis(key, on)
 
     def _sync_keys(self) -> None:
         """The key list offers the keys of the checked series (all series when none is checked)."""
         shown = self.checked_sources() or list(self.sources.values())
         keys = sorted({k for s in shown for k in s.columns})
-        for i in reversed(range(self.key_list.count())):
-            if self.key_list.item(i).text() not in keys:
-                self.key_list.takeItem(i)
-        present = {self.key_list.item(i).text() for i in range(self.key_list.count())}
-        auto = sum(
-            1
-            for i in range(self.key_list.count())
-            if self.key_list.item(i).checkState() == Qt.CheckState.Checked
-        )
-        self.key_list.blockSignals(True)
-        for key in keys:
-            if key in present:
-                continue
-            item = QListWidgetItem(key)
-            on = auto < AUTO_KEYS and key not in self._unchecked_keys and not _is_axis_key(key)
-            auto += on
-            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-            self.key_list.addItem(item)
-        self.key_list.sortItems()
-        if not self.checked_keys():  # never an empty plot when there is something to show
-            for i in range(self.key_list.count()):
-                item = self.key_list.item(i)
-                if item.text() not in self._unchecked_keys and not _is_axis_key(item.text()):
-                    item.setCheckState(Qt.CheckState.Checked)
-                    if len(self.checked_keys()) >= AUTO_KEYS:
-                        break
-        self.key_list.blockSignals(False)
+        self.key_list.sync(keys)
         current = self.x_combo.currentText()
         axis = [RECORD_INDEX, WALL_TIME, *keys]
         if [self.x_combo.itemText(i) for i in range(self.x_combo.count())] != axis:
@@ -287,20 +276,32 @@ class MetricsPanel(QWidget):
             self.x_combo.addItems(axis)
             self.x_combo.setCurrentText(current if current in axis else RECORD_INDEX)
             self.x_combo.blockSignals(False)
+        if self.x_combo.currentText() != self.plot.x_key:  # the axis label says what the selector says
+            self._on_x_key(self.x_combo.currentText())
 
-    def _on_item_changed(self, item: QListWidgetItem) -> None:
-        if item.listWidget() is self.key_list:
-            if item.checkState() != Qt.CheckState.Checked:
-                self._unchecked_keys.add(item.text())
-            else:
-                self._unchecked_keys.discard(item.text())
-        else:
-            self._sync_keys()
+    def _on_source_changed(self, _item: QListWidgetItem) -> None:
+        self._sync_keys()
         self._apply()
 
     def _apply(self) -> None:
-        keys = self.checked_keys()
-        self.plot.set_curves([(s, k) for s in self.checked_sources() for k in keys if k in s.columns])
+        """Curves for the checked keys of the checked series; a key with one value in every
+        series it is in is shown as that value."""
+        keys, sources = self.checked_keys(), self.checked_sources()
+        has = [(s, k) for k in keys for s in sources if k in s.columns]
+        self.value_keys = {k for k in keys if all(s.points(k) <= 1 for s, kk in has if kk == k)}
+        values = [(k, s.label, s.latest(k)) for s, k in has if k in self.value_keys]
+        self.values.set_values([(k, label, v) for k, label, v in values if v is not None])
+        curves = [(s, k) for s, k in has if k not in self.value_keys]
+        plotted = [k for k in keys if k not in self.value_keys]
+        self.plot.color_by_series = self.task is not None
+        self.per_key.configure(color_by_series=self.task is not None)
+        if self.layout_mode == OVERLAY:
+            self.plot.set_curves([(s, k, k in self.key_list.right_keys) for s, k in curves])
+            self.per_key.set_plots([])
+        else:
+            self.plot.set_curves([])
+            self.per_key.set_plots([(k, [c for c in curves if c[1] == k]) for k in plotted])
+        self.stack.setVisible(bool(curves) or not values)
         self._show_system()
 
     def _show_system(self) -> None:
@@ -310,46 +311,66 @@ class MetricsPanel(QWidget):
         origins = {(s.run_id, s.node): _first_time(s) for s in shown}
         self.system.show_nodes(pairs, origins, {(s.run_id, s.node): s.label for s in shown})
 
-    def _follow_x(self, key: str) -> None:
+    # --- how it is drawn ---------------------------------------------------------------------------
+    def set_layout(self, mode: str) -> None:
+        """``Overlay`` (one plot) or ``Per key`` (one small plot per key)."""
+        self.layout_mode = mode
+        self.toolbar.layout_combo.setCurrentText(mode)
+        self.stack.setCurrentWidget(self.plot_widget if mode == OVERLAY else self.per_key)
+        self._apply()
+
+    def set_legend(self, mode: str) -> None:
+        self.legend_mode = mode
+        self.toolbar.set_legend_mode(mode)
+        self.plot.set_legend(mode)
+        self.per_key.configure(legend=mode)
+
+    def fit(self) -> None:
+        self.plot.fit()
+        self.per_key.fit()
+
+    def _on_x_key(self, key: str) -> None:
+        self.plot.set_x_key(key)
+        self.per_key.configure(x_key=key)
         self.system.follow_x(self.plot.item.vb if key == WALL_TIME else None)
 
     def _on_smoothing(self, value: int) -> None:
         self.smooth_label.setText(f"{value / 100:.2f}")
         self.plot.set_smoothing(value / 100)
+        self.per_key.configure(weight=value / 100)
 
-    # --- export ----------------------------------------------------------------------------------
-    def export_png(self, path: Path) -> None:
-        self.plot.refresh()
-        if not self.plot_widget.grab().save(str(path), "PNG"):
-            raise OSError(f"could not write {path}")
+    def _on_log_y(self, on: bool) -> None:
+        self.plot.set_log_y(on)
+        self.per_key.configure(log_y=on)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.apply_palette()
+
+    def apply_palette(self) -> None:
+        """Light or dark: the plots, the values and the tool bar's icons follow the palette."""
+        palette = self.palette()
+        self.plot.apply_palette(palette)
+        self.per_key.apply_palette(palette)
+        self.toolbar.retint()
+        self.values.set_values(self.values.values)
+
+    # --- export (designer.run.plot_export) -------------------------------------------------------
+    def export_png(self, path: Path, size: tuple[int, int] | None = None) -> None:
+        """The plot as shown (overlay or per-key plots), ``size`` pixels (default: as on screen)."""
+        shown = self.stack.currentWidget()
+        width, height = size or (max(100, shown.width()), max(100, shown.height()))
+        render_png(lambda: copy_of(self), path, width, height)
 
     def export_csv(self, path: Path) -> int:
         with open(path, "w", newline="", encoding="utf-8") as fh:
             return write_csv(fh, self.checked_sources(), self.checked_keys(), self.plot.x_key)
 
-    def _ask_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot", "metrics.png", "PNG images (*.png)")
-        if path:
-            self.export_png(Path(path))
-
-    def _ask_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV files (*.csv)")
-        if path:
-            self.export_csv(Path(path))
-
     def shutdown(self) -> None:
         self.plot.stop()
+        self.per_key.stop()
         self.system.stop()
-
-
-def _first_time(source: MetricSource) -> float | None:
-    """The origin of the source's wall-time axis (None: it has no timed record yet)."""
-    times = source.time.view()
-    return float(times[0]) if len(times) and math.isfinite(times[0]) else None
-
-
-def _is_axis_key(key: str) -> bool:
-    return key.lower() in {"epoch", "step", "iteration", "iter", "batch"}
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:
@@ -362,8 +383,7 @@ def _titled(title: str, widget: QWidget) -> QWidget:
     return box
 
 
-def _button(text: str, slot: Any) -> QToolButton:
-    b = QToolButton()
-    b.setText(text)
-    b.clicked.connect(slot)
-    return b
+def _first_time(source: MetricSource) -> float | None:
+    """The origin of the source's wall-time axis (None: it has no timed record yet)."""
+    times = source.time.view()
+    return float(times[0]) if len(times) and math.isfinite(times[0]) else None

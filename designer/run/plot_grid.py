@@ -18,14 +18,19 @@ class TickGrid(pg.GraphicsObject):
     def __init__(self, plot_item: pg.PlotItem, major: QColor, minor: QColor) -> None:
         super().__init__()
         self._plot = plot_item
+        self._pens: list[QPen] = []
+        self.set_colors(major, minor)
+        self.setZValue(-100)
+        plot_item.vb.sigRangeChanged.connect(lambda *_: self.prepareGeometryChange())
+
+    def set_colors(self, major: QColor, minor: QColor) -> None:
         self._pens = []
         for color in (major, minor):
             pen = QPen(color)
             pen.setCosmetic(True)
             pen.setWidth(1)
             self._pens.append(pen)
-        self.setZValue(-100)
-        plot_item.vb.sigRangeChanged.connect(lambda *_: self.prepareGeometryChange())
+        self.update()
 
     def boundingRect(self) -> QRectF:
         return self._plot.vb.viewRect()
@@ -34,6 +39,8 @@ class TickGrid(pg.GraphicsObject):
         vb = self._plot.vb
         rect = vb.viewRect()
         size = vb.size()
+        if size.width() < 1 or size.height() < 1:  # collapsed: no ticks (and no division by zero)
+            return
         lines: list[list[QLineF]] = [[], []]
         x_ticks = self._plot.getAxis("bottom").tickValues(rect.left(), rect.right(), size.width())
         y_ticks = self._plot.getAxis("left").tickValues(rect.top(), rect.bottom(), size.height())

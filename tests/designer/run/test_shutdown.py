@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent(
     from designer.app import create_app
     from designer.main_window import MainWindow
     from designer.run.integration import attach_run_ui
-    from designer.run.series import GrowBuffer, MetricSource
+    from designer.run.series import MetricSource
 
     tmp = Path(tempfile.mkdtemp())
     app = create_app()
@@ -33,10 +33,7 @@ SCRIPT = textwrap.dedent(
     ui = attach_run_ui(window, home=tmp / "home")
     for run in ("run-a", "run-b"):
         src = MetricSource(run, "train")
-        src.time.extend(np.arange(1_000_000, dtype=float))
-        col = src.columns["loss"] = GrowBuffer(1_000_000)
-        col.extend(np.random.default_rng(0).random(1_000_000))
-        src.version += 1
+        src.fill(np.arange(1_000_000, dtype=float), {"loss": np.random.default_rng(0).random(1_000_000)})
         ui.metrics.sources[(run, "train")] = src
     ui.metrics.plot.set_curves([(s, "loss") for s in ui.metrics.sources.values()])
     ui.metrics.smooth_slider.setValue(50)  # raw (faint) and smoothed curves: four big curves
