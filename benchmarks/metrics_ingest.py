@@ -5,8 +5,9 @@ the real engine, against the same command under a plain ``docker run`` (same run
 
 Measured (medians over the rounds, plain and runner alternating):
 
-1. plain ``docker run --rm`` of ``python3 emit.py`` with its stdout read through a pipe: the
-   step's own time (it prints it on stderr) and the wall time;
+1. plain ``docker run --rm`` of ``python3 emit.py`` with its stdout read through a pipe and the
+   environment the runner gives a step (``PYTHONUNBUFFERED=1``: every print is a write of its
+   own): the step's own time (it prints it on stderr) and the wall time;
 2. the same step through ``runner.api.start_run`` on the bind-mount backend, its events read as
    the CLI reads them: every record in the store (counted there), the step's own time inside
    the container, the whole run's wall time;
@@ -64,6 +65,9 @@ def _step_seconds(lines: list[str]) -> float:
 def plain_run(project: Path, n: int, flush: bool) -> tuple[float, float, int]:
     """``docker run --rm`` of the step, stdout read through a pipe: (step s, wall s, lines)."""
     argv = ["docker", "run", "--rm", "--network", "none", "-v", f"{project}:/w:ro", "-w", "/w"]
+    # The environment the runner gives every step (docs/runtime.md §2): unbuffered Python, so
+    # each print is a write of its own there too, as a step's output is on the platform.
+    argv += ["-e", "PYTHONUNBUFFERED=1"]
     argv += [PYTHON, "python3", "emit.py", str(n), "1" if flush else "0"]
     t0 = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, check=True)
@@ -219,7 +223,7 @@ def main() -> int:
     med = statistics.median
     inside = med(ours_step) / med(plain_step)
     whole = med(ours_wall) / med(plain_wall)
-    how = "flushing every line" if flush else "block-buffered stdout"
+    how = "flushed every line" if flush else "unbuffered Python: a write per print, as a step runs"
     print(f"metrics_ingest: {n:,} JSON lines ({how}), median of {args.rounds}")
     print(f"  plain docker run: step {med(plain_step):.3f} s, wall {med(plain_wall):.3f} s")
     print(f"  runner:           step {med(ours_step):.3f} s, wall {med(ours_wall):.3f} s")

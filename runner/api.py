@@ -15,6 +15,7 @@ history's helpers and host management. ``designer/`` imports the runner only fro
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import threading
@@ -64,6 +65,7 @@ from runner.settings import (
 )
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
+from runner.store.health import StoreFull
 from runner.store.metric_index import last_values as metric_last_values
 from runner.store.paths import data_dir
 from runner.store.schema import StoreError
@@ -198,7 +200,10 @@ def open_store(home: Path | None = None) -> tuple[Path, RunStore, ArtifactStore]
     home.mkdir(parents=True, exist_ok=True)
     (home / HOME_MARKER).touch()
     store = RunStore(home / "runs.sqlite3")
-    store.mark_dead_runs()  # a run whose process is gone reads as interrupted, at once
+    # A run whose process is gone reads as interrupted, at once; on a full disk reading goes on
+    # (gc can free it) and the run is marked once there is room.
+    with contextlib.suppress(StoreFull):
+        store.mark_dead_runs()
     return home, store, ArtifactStore(home / "artifacts")
 
 

@@ -225,3 +225,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.nodeid.startswith("tests/runner/ray/"):
             item.add_marker(pytest.mark.xdist_group("ray"))
+
+
+@pytest.fixture
+def gpu_lease_lock() -> Iterator[None]:
+    """Tests that take GPU leases on the test sshd's user (one lease folder per machine) take
+    turns across pytest-xdist workers, as two users of one GPU box would."""
+    import fcntl
+
+    with open(Path(tempfile.gettempdir()) / "pd-test-gpu-leases.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 from typing import IO, Any
 
-from runner.cli.store_access import LookupFailed, store_command
+from runner.cli.store_access import LookupFailed, open_home, store_command
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,8 +37,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=gc)
 
 
+def gc(args: argparse.Namespace, out: IO[str] | None = None) -> int:
+    if not args.verify and not args.dry_run:
+        _make_room()
+    return _gc(args, out)
+
+
+def _make_room() -> None:
+    """A disk too full to open the store: killed runs' temp files go first (runner.store.gc)."""
+    from runner.store import gc as collector
+    from runner.store.health import StoreFull
+    from runner.store.paths import data_dir
+
+    try:
+        _home, store, _artifacts = open_home()
+    except StoreFull:
+        freed = collector.make_room(data_dir())
+        print(
+            f"pipeline-designer gc: the disk was too full to open the run store; removed {_mb(freed)} "
+            "of temp files left by killed runs",
+            file=sys.stderr,
+        )
+        return
+    store.close()
+
+
 @store_command
-def gc(args: argparse.Namespace, out: IO[str], store: Any, artifacts: Any) -> int:
+def _gc(args: argparse.Namespace, out: IO[str], store: Any, artifacts: Any) -> int:
     from runner.store import gc as collector
 
     if args.verify:
@@ -55,8 +82,10 @@ def gc(args: argparse.Namespace, out: IO[str], store: Any, artifacts: Any) -> in
         print(f"would free {_mb(chosen.freed)}; run without --dry-run to do it", file=out)
         return 0
     from runner.execution.factory import recover_interrupted, remove_run_containers
+    from runner.store.health import StoreFull
 
-    recover_interrupted(store, home)  # what killed runs left on the engine and in work folders
+    with contextlib.suppress(StoreFull):  # what killed runs left on the engine and in work folders
+        recover_interrupted(store, home)
     remove_run_containers(r["id"] for r in chosen.runs)
     done = collector.apply(store, artifacts, home, chosen)
     _report(out, done, "deleted", "removed")

@@ -53,6 +53,8 @@ class EndpointSpec:
     key: str
     labels: dict[str, str] = field(default_factory=dict)
     wsgi: bool = False
+    # The backend samples a unit's container when this is set; an endpoint serves, it does not train.
+    system_metrics: bool = False
 
     @property
     def container_name(self) -> str:

@@ -153,26 +153,27 @@ def build(
     fresh: list[tuple[str, int, int, int, str]] = []
     files: dict[str, CodeFile] = {}
     now = time.time()
-    for rel, full in code_files(root):
-        st = full.lstat()
-        if stat.S_ISLNK(st.st_mode):
-            files[rel] = CodeFile(rel, "L", 0, target=os.readlink(full))
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            continue
-        kind = "X" if st.st_mode & 0o111 else "F"
-        seen = cache.get(str(full))
-        if (
-            seen
-            and seen[:3] == (st.st_size, st.st_mtime_ns, st.st_ino)
-            and (not keep or artifacts.claim(seen[3]))
-        ):
-            sha, size = seen[3], st.st_size
-        else:
-            sha, size = _hash_and_keep(full, artifacts, keep)
-            if now - st.st_mtime > RACY_SECONDS:
-                fresh.append((str(full), st.st_size, st.st_mtime_ns, st.st_ino, sha))
-        files[rel] = CodeFile(rel, kind, size, sha256=sha)
+    with artifacts.lock.shared():  # one hold for every claim of a cached file (runner.store.blob_lock)
+        for rel, full in code_files(root):
+            st = full.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                files[rel] = CodeFile(rel, "L", 0, target=os.readlink(full))
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            kind = "X" if st.st_mode & 0o111 else "F"
+            seen = cache.get(str(full))
+            if (
+                seen
+                and seen[:3] == (st.st_size, st.st_mtime_ns, st.st_ino)
+                and (not keep or artifacts.claim(seen[3]))
+            ):
+                sha, size = seen[3], st.st_size
+            else:
+                sha, size = _hash_and_keep(full, artifacts, keep)
+                if now - st.st_mtime > RACY_SECONDS:
+                    fresh.append((str(full), st.st_size, st.st_mtime_ns, st.st_ino, sha))
+            files[rel] = CodeFile(rel, kind, size, sha256=sha)
     store.put_hashes(fresh)
     yaml_rel = None
     if yaml_path is not None:

@@ -55,9 +55,10 @@ class RunDeletion(StoreConnection):
         return len(ids)
 
     def run_rows(self) -> list[dict[str, Any]]:
-        """Every run's id, pipeline, step, file, status and times, newest first."""
+        """Every run's id, pipeline, step, file, status, times and process, newest first."""
         return self._query(
-            "SELECT id, pipeline, step, yaml_path, status, started, ended FROM runs ORDER BY started DESC"
+            "SELECT id, pipeline, step, yaml_path, status, started, ended, pid, pid_start, host FROM runs "
+            "ORDER BY started DESC"
         )
 
     def blob_users(self, exclude_runs: Iterable[str] = ()) -> set[str]:

@@ -24,6 +24,8 @@ from typing import Any
 
 from runner.store.artifacts import ArtifactStore, sha256_file
 from runner.store.db import RunStore
+from runner.store.health import StoreFull
+from runner.store.liveness import runner_alive
 
 DAY = 86400.0
 SLACK = 1.0  # seconds: file times come from a coarser clock than time.time()
@@ -66,7 +68,8 @@ def plan(
     remaining run needs. GcError for an unknown run id or one in progress."""
     now = time.time() if now is None else now
     rows = store.run_rows()
-    live = {r["id"] for r in rows if r["status"] == "running"}
+    live = {r["id"] for r in rows if _in_progress(r)}
+    dead = {r["id"] for r in rows if r["status"] == "running"} - live  # killed, not marked yet
     chosen = _chosen(rows, older_than, keep_last, now)
     for run_id in run_ids:
         row = store.run(run_id)
@@ -82,16 +85,17 @@ def plan(
     used = store.blob_users(exclude_runs=gone)
     out.blobs = [d for sha, d in _blobs(artifacts) if sha not in used and _ctime(d.path) < cutoff]
     out.temps = [d for d in _files(artifacts.root / "tmp") if _ctime(d.path) < cutoff]
-    status = {r["id"]: r["status"] for r in rows if r["id"] not in gone}
+    remaining = {r["id"]: r for r in rows if r["id"] not in gone}
     for kind in ("logs", "work"):
         for folder in _children(home / kind):
-            run_id = folder.name
-            if run_id in gone:
+            run = remaining.get(folder.name)
+            if folder.name in gone:
                 doomed = True
             elif kind == "logs":  # a log folder whose run is not in the store
-                doomed = run_id not in status and _ctime(folder) < cutoff
-            else:  # a work folder is kept (--keep-workdirs) unless its run was killed or is gone
-                doomed = status.get(run_id, "interrupted") == "interrupted" and _ctime(folder) < cutoff
+                doomed = run is None and _ctime(folder) < cutoff
+            else:  # kept (--keep-workdirs) unless its run was killed or is gone
+                killed = run is None or run["status"] == "interrupted" or run["id"] in dead
+                doomed = killed and _ctime(folder) < cutoff
             if doomed:
                 out.folders.append(Doomed(folder, _tree_size(folder)))
     return out
@@ -99,15 +103,27 @@ def plan(
 
 def apply(store: RunStore, artifacts: ArtifactStore, home: Path, chosen: GcPlan) -> GcPlan:
     """Delete what ``chosen`` (a ``plan``) names, looking again at every blob under the blob lock
-    (a run may have stored or claimed some since); returns what was removed."""
-    store.delete_runs(r["id"] for r in chosen.runs)
+    (a run may have stored or claimed some since); returns what was removed. On a disk so full
+    that the store cannot record the deletion, the files nothing references go first."""
     done = GcPlan(runs=chosen.runs, spared=chosen.spared)
+    ids = [r["id"] for r in chosen.runs]
+    try:
+        store.delete_runs(ids)
+    except StoreFull:
+        _sweep(store, artifacts, done)  # no store write needed: room for the deletion
+        store.delete_runs(ids)
     for folder in chosen.folders:
         shutil.rmtree(folder.path, ignore_errors=True)
         done.folders.append(folder)
+    _sweep(store, artifacts, done)
+    store.delete_orphan_snapshots(_cutoff(store.run_rows(), time.time()))
+    return done
+
+
+def _sweep(store: RunStore, artifacts: ArtifactStore, done: GcPlan) -> None:
+    """Remove the blobs no run references and the temp files, older than every run in progress."""
     with artifacts.lock.exclusive():
-        rows = store.run_rows()
-        cutoff = _cutoff(rows, time.time())
+        cutoff = _cutoff(store.run_rows(), time.time())
         used = store.blob_users()
         for sha, blob in _blobs(artifacts):
             if sha not in used and _ctime(blob.path) < cutoff and _unlink(blob.path):
@@ -115,8 +131,26 @@ def apply(store: RunStore, artifacts: ArtifactStore, home: Path, chosen: GcPlan)
         for temp in _files(artifacts.root / "tmp"):
             if _ctime(temp.path) < cutoff and _unlink(temp.path):
                 done.temps.append(temp)
-        store.delete_orphan_snapshots(cutoff)
-    return done
+
+
+def make_room(home: Path) -> int:
+    """A disk so full the store cannot even be opened (SQLite needs a little room for its WAL):
+    remove the artifact store's temp files older than every run in progress (read from the
+    store file as it is, without opening it for writing); the bytes freed."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{home / 'runs.sqlite3'}?immutable=1", uri=True)) as db:
+            db.row_factory = sqlite3.Row
+            rows = [dict(r) for r in db.execute("SELECT * FROM runs WHERE status='running'")]
+    except sqlite3.Error:
+        rows = []
+    cutoff = _cutoff(rows, time.time())
+    freed = 0
+    for temp in _files(home / "artifacts" / "tmp"):
+        if _ctime(temp.path) < cutoff and _unlink(temp.path):
+            freed += temp.size
+    return freed
 
 
 @dataclass
@@ -177,8 +211,14 @@ def _chosen(
 
 def _cutoff(rows: list[dict[str, Any]], now: float) -> float:
     """Files changed since this moment may belong to a run in progress (or this sweep's time)."""
-    starts = [r["started"] for r in rows if r["status"] == "running"]
+    starts = [r["started"] for r in rows if _in_progress(r)]
     return min([now, *starts]) - SLACK
+
+
+def _in_progress(run: dict[str, Any]) -> bool:
+    """Running, and its process is alive (or on another machine): a killed run that a full disk
+    kept from being marked ``interrupted`` does not count."""
+    return run["status"] == "running" and runner_alive(run) is not False
 
 
 def _blobs(artifacts: ArtifactStore) -> Iterator[tuple[str, Doomed]]:

@@ -41,9 +41,10 @@ def damaged(path: Path, why: str) -> StoreDamaged:
 
 def translate(exc: sqlite3.DatabaseError, path: Path) -> StoreError | None:
     """The StoreError ``exc`` stands for, or None (a locked database, a bug: raised as it is)."""
-    if is_full(exc):
-        return StoreFull(path)
     text = str(exc).lower()
+    # On a full disk SQLite may say "disk I/O error" (its WAL or shared-memory file cannot grow).
+    if is_full(exc) or ("disk i/o error" in text and free_bytes(path) < RESERVE):
+        return StoreFull(path)
     if any(word in text for word in _DAMAGE):
         return damaged(path, str(exc))
     return None

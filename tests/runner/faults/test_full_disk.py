@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.store import space
 from runner.store.artifacts import ArtifactStore
 from runner.store.db import RunStore
 from runner.store.health import StoreFull
@@ -57,8 +58,8 @@ def _run(home: Path, yaml: Path, pipeline: str) -> subprocess.CompletedProcess[s
     return subprocess.run(cmd, cwd=REPO, env=runner_env(home), capture_output=True, text=True, timeout=120)
 
 
-def _fill(disk: Path) -> None:
-    with open(disk / "filler", "wb") as fh, pytest.raises(OSError):
+def _fill(folder: Path) -> None:
+    with open(folder / "filler", "wb") as fh, pytest.raises(OSError):
         while True:
             fh.write(b"\0" * (1 << 20))
             fh.flush()
@@ -130,3 +131,34 @@ def test_run_on_a_full_disk_says_so_before_starting_anything(small_disk, project
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"error: no space left on {disk} (tmpfs): " in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_gc_frees_a_disk_too_full_for_the_store_to_record_anything(small_disk, monkeypatch) -> None:
+    """A runner killed mid-collection left a big temp file and its run unmarked; the disk is so
+    full that SQLite cannot write: gc still frees it (files first), then deletes the runs."""
+    import contextlib
+
+    from designer.cli import main
+    from runner.store import gc as collector
+    from runner.store.paths import HOME_ENV
+
+    home = small_disk(8) / "home"
+    monkeypatch.setenv(HOME_ENV, str(home))
+    store = RunStore(home / "runs.sqlite3")
+    ArtifactStore(home / "artifacts")
+    dead = subprocess.Popen(["true"])  # a pid that no longer runs: the killed runner's
+    dead.wait()
+    store.create_run("killed", pipeline="p", started=1.0)
+    store._db.execute("UPDATE runs SET pid=?, pid_start=NULL WHERE id='killed'", (dead.pid,))
+    store.create_run("old", pipeline="p", started=2.0, status="succeeded")
+    store.close()
+    (home / "work" / "killed").mkdir(parents=True)
+    _fill(home / "artifacts" / "tmp")
+    monkeypatch.setattr(collector, "SLACK", 0.0)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert main(["gc", "--keep-last", "0"]) == 0
+    assert "the disk was too full to open the run store; removed 7." in err.getvalue()
+    assert "deleted 2 runs: old, killed" in out.getvalue() and "1 log or work folder" in out.getvalue()
+    assert list((home / "artifacts" / "tmp").iterdir()) == [] and not (home / "work" / "killed").exists()
+    assert space.free_bytes(home) > 4 << 20

@@ -25,9 +25,9 @@ from tests.sshd.sshd_server import ThrowawaySshd
 from tests.support.cli import cli
 from tests.support.remote import register_host
 
-# The leases live in the test sshd user's home, one per machine: under pytest-xdist these tests
-# (and test_gpus.py) share one worker, as two users of one GPU box would share its leases.
-pytestmark = [pytest.mark.sshd, pytest.mark.xdist_group("gpu-leases")]
+# The leases live in the test sshd user's home, one per machine: tests here and in test_gpus.py
+# take turns (gpu_lease_lock), as two users of one GPU box would.
+pytestmark = [pytest.mark.sshd, pytest.mark.usefixtures("gpu_lease_lock")]
 
 
 def _until(check: Callable[[], bool], timeout: float = 15) -> bool:

@@ -17,8 +17,8 @@ from tests.sshd.sshd_server import ThrowawaySshd
 from tests.support.cli import cli
 from tests.support.nvidia_smi import SMI_APPS, SMI_GPUS, fake_nvidia_smi
 
-# Leases live in the test sshd user's home: one worker for these and test_gpu_leases.py.
-pytestmark = pytest.mark.xdist_group("gpu-leases")
+# Leases live in the test sshd user's home: these and test_gpu_leases.py take turns.
+pytestmark = pytest.mark.usefixtures("gpu_lease_lock")
 
 
 def test_nvidia_smi_queries_become_gpus_with_memory_load_and_processes() -> None:
