@@ -94,17 +94,11 @@ class FailureFinder(QObject):
     # --- the failing line -------------------------------------------------------------------------
     def error_line(self, run_id: str, node: str) -> str | None:
         """The line of the node's log that says why it failed: from the live log, else its log file."""
-        lines: list[Line] = self.logs.logs.get((run_id, node), [])
-        if not lines:
+        found = _last_error(self.logs.logs.get((run_id, node), []))
+        if found is None:  # the live lines may still be on their way: the log file has them first
             row = self.history.execution(run_id, node)
-            lines = parse_log_text(self.history.log_text(row)) if row else []
-        told = [
-            line.text
-            for line in lines
-            if (line.stream == "runner" and line.text.startswith("error"))
-            or (line.stream != "runner" and not line.is_metadata)
-        ]
-        return api.debug.last_error_line(told) or None
+            found = _last_error(parse_log_text(self.history.log_text(row))) if row else None
+        return found
 
     def on_states(self, events: list[Any]) -> None:
         """A node of the run on screen failed: put its failing line on its badge."""
@@ -154,3 +148,13 @@ class FailureFinder(QObject):
 
 
 __all__ = ["FailureFinder"]
+
+
+def _last_error(lines: list[Line]) -> str | None:
+    told = [
+        line.text
+        for line in lines
+        if (line.stream == "runner" and line.text.startswith("error"))
+        or (line.stream != "runner" and not line.is_metadata)
+    ]
+    return api.debug.last_error_line(told) or None

@@ -228,7 +228,10 @@ def change_watch(
     runs = list(reversed(store.runs()))
     executions = [{e["node"]: e for e in store.executions(r["id"])} for r in runs]
     outputs = [store.outputs(e["count"]["id"]) for e in executions]
-    left = docker_client.containers.list(all=True, filters={"label": "pipeline-designer.run-id"})
+    # ignore_removed: other tests' containers (other xdist workers) may go while they are listed
+    left = docker_client.containers.list(
+        all=True, ignore_removed=True, filters={"label": "pipeline-designer.run-id"}
+    )
     left = [c.name for c in left if c.labels.get("pipeline-designer.run-id") in {r["id"] for r in runs}]
     return {
         "code": code_,
