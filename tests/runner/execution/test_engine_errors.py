@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import io
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,15 @@ def test_cli_run_without_an_engine_says_how_to_start_it(project, home, dead_sock
 def test_engine_check_starts_a_real_container(docker_client, busybox_image: str) -> None:
     report = check_engine(images=[busybox_image])
     assert report.state is EngineState.FOUND and busybox_image in report.detail
-    assert not docker_client.containers.list(all=True, filters={"label": CHECK_LABEL})
+    _no_check_container_stays(docker_client)
+
+
+def _no_check_container_stays(docker_client) -> None:
+    """One seen right now may be another xdist worker's check, which goes; ours never stays."""
+    deadline = time.monotonic() + 20
+    while docker_client.containers.list(all=True, ignore_removed=True, filters={"label": CHECK_LABEL}):
+        assert time.monotonic() < deadline, "a check container was left behind"
+        time.sleep(0.2)
 
 
 @pytest.mark.docker
@@ -123,7 +132,7 @@ def test_engine_check_on_a_network_that_does_not_exist(docker_client, busybox_im
     assert report.state is EngineState.CANNOT_START, report
     assert "'pd-test-no-such-network' does not exist" in report.detail
     assert "docker network create pd-test-no-such-network" in report.fix
-    assert not docker_client.containers.list(all=True, filters={"label": CHECK_LABEL})
+    _no_check_container_stays(docker_client)
 
 
 @pytest.mark.docker
