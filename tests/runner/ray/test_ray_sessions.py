@@ -18,7 +18,7 @@ from tests.support import ray_runs
 from tests.support.images import BUSYBOX
 from tests.support.ray_cluster import RayTestCluster, drivers
 
-pytestmark = [pytest.mark.ray, pytest.mark.docker, pytest.mark.sshd, pytest.mark.xdist_group("ray")]
+pytestmark = [pytest.mark.ray, pytest.mark.docker, pytest.mark.sshd]
 
 
 def _pipeline(command: str) -> str:
