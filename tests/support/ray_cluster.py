@@ -38,6 +38,29 @@ def docker0_state() -> str:
     return done.stdout.split(":", 2)[0] + ":docker0" if done.returncode == 0 else ""
 
 
+def drivers(address: str) -> list[int]:
+    """The pids of the head's long-lived drivers for this cluster (runner/ray/remote/daemon.py)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--serve" in argv and address.encode() in argv:
+            found.append(int(proc.name))
+    return found
+
+
+def stop_drivers(address: str) -> None:
+    """The drivers the tests' runs started: they would wait out their idle time on a cluster
+    that is gone."""
+    for pid in drivers(address):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+
+
 @dataclass
 class PrivateEngine:
     root: Path
@@ -196,6 +219,8 @@ class RayTestCluster:
         self.nodes[name] = str(self.command(f"add {name}", timeout=120)["id"])
 
     def stop(self) -> None:
+        if self.address:
+            stop_drivers(self.address)
         keeper = self._keeper
         if keeper is not None and keeper.poll() is None:
             with contextlib.suppress(OSError):
