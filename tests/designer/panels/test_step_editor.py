@@ -161,3 +161,16 @@ def test_inputs_are_declared_with_a_description_and_an_output_pattern_feeds_an_e
     assert "train.output.reports/*.csv" in str(yaml.safe_load(window.document.text)[2]["pipeline"]["edges"])
     window.files.save()
     assert [d.format() for d in lint(load(path)) if d.severity == "error"] == []
+
+
+def test_another_node_opens_its_form_at_the_top_an_edit_keeps_its_place(window, tmp_path, qtbot) -> None:
+    _open(window, tmp_path)
+    window.resizeDocks([window.inspector_dock], [320], Qt.Orientation.Horizontal)
+    window.scene.select_node("train")
+    bar = window.inspector.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())  # down at train's step parameters
+    window.inspector.step_form.params.table.item(0, 2).setText("0.2")  # an edit refreshes the forms
+    assert bar.value() == bar.maximum() > 0
+    window.scene.select_node("evaluate")
+    assert bar.value() == 0  # evaluate's name, not the middle of its step
