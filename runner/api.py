@@ -100,6 +100,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "compare": ("runner.store.compare", None),
     "lineage": ("runner.store.lineage", None),
     "gc": ("runner.store.gc", None),  # deleting runs and the files nothing needs any more
+    "leftovers": ("runner.execution.leftovers", None),  # and the containers of runs deleted or killed
     **{name: ("runner.execution.reproduce", name) for name in ("ReproduceError", "Reproduction")},
 }
 
