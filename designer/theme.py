@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from typing import Any
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
 
 from designer.canvas.style import refresh_theme
 from designer.icons import clear_cache
@@ -61,10 +63,38 @@ def make_palette(dark: bool) -> QPalette:
     return palette
 
 
+class ThemeStyle(QProxyStyle):
+    """Fusion, with check boxes outlined on a dark palette.
+
+    Fusion outlines a check box a shade darker than the window and fills it with Base; on a dark
+    list (Base darker than the window) an unchecked box is then invisible: the Series and Keys
+    lists, the Optional columns. Item views draw theirs through this primitive too.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def drawPrimitive(self, element: Any, option: Any, painter: QPainter, widget: Any = None) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        if element != QStyle.PrimitiveElement.PE_IndicatorCheckBox:
+            return
+        if option.palette.color(QPalette.ColorRole.Base).lightness() >= 128:
+            return  # light: Fusion's own outline shows
+        outline = QColor(option.palette.color(QPalette.ColorRole.Text))
+        outline.setAlpha(140 if option.state & QStyle.StateFlag.State_Enabled else 60)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(outline, 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(QRectF(option.rect).adjusted(0.5, 0.5, -1.5, -1.5), 1.5, 1.5)
+        painter.restore()
+
+
 def apply_theme(app: QApplication, dark: bool | None = None) -> bool:
     """Fusion with our palette (system scheme unless ``dark`` is given). Returns whether it is dark."""
     dark = system_prefers_dark() if dark is None else dark
-    app.setStyle("Fusion")
+    if not isinstance(app.style(), ThemeStyle):
+        app.setStyle(ThemeStyle())
     app.setPalette(make_palette(dark))
     clear_cache()
     refresh_theme()

@@ -27,6 +27,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PIPELINE_DESIGNER_CONFIG"] = _CONFIG = tempfile.mkdtemp(prefix="pd-test-config-")
 atexit.register(shutil.rmtree, _CONFIG, True)
 
+# A hung test dumps its stacks and ends its worker; SIGUSR1 dumps any pytest process's stacks.
+pytest_plugins = ["tests.support.watchdog"]
+
 TEST_LABEL = "pipeline-designer.test-session"
 
 
@@ -216,15 +219,57 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
 
     yield mount
     for point in mounted:
-        subprocess.run(["umount", "-l", str(point)], check=False)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # a lazy unmount does not wait on users
+            subprocess.run(["umount", "-l", str(point)], check=False, timeout=30)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs ``-n … --dist loadgroup``) the Ray tests share one
-    session cluster (about 2 GB and 10 s to start): they all go to the same worker."""
+# --- tests that share one machine-wide thing share one pytest-xdist worker (xdist_group) ---------
+#   ray: the session's Ray cluster (about 2 GB and 10 s to start) is started once, not per worker;
+#   gpu-leases: the test sshd user's one lease folder (gpu_lease_lock) is not waited on by idle workers.
+_GROUP_BY_FOLDER = {"tests/runner/ray/": "ray"}
+_GROUP_BY_FIXTURE = {"gpu_lease_lock": "gpu-leases"}
+
+
+def _groups_of(item: pytest.Item) -> set[str]:
+    groups = {group for folder, group in _GROUP_BY_FOLDER.items() if item.nodeid.startswith(folder)}
+    fixtures = getattr(item, "fixturenames", ())
+    return groups | {group for fixture, group in _GROUP_BY_FIXTURE.items() if fixture in fixtures}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
+    """A wrapper, so the marks are on before any plugin's hook and checked after all of them: an
+    xdist worker turns xdist_group marks into the ``@group`` nodeid suffix ``--dist loadgroup``
+    schedules by in its own pytest_collection_modifyitems, which pluggy calls before the plain hook
+    of a conftest (registered earlier), so marks added there came too late and grouped tests ran on
+    every worker. Should a grouped test still lack its suffix (pytest 9.2 with pytest-xdist 3.8,
+    pytest-dev/pytest-xdist#1386: hence ``pytest<9.2``), it fails instead of sharing."""
     for item in items:
-        if item.nodeid.startswith("tests/runner/ray/"):
-            item.add_marker(pytest.mark.xdist_group("ray"))
+        for group in sorted(_groups_of(item)):
+            item.add_marker(pytest.mark.xdist_group(group))
+    yield
+    if getattr(config.option, "loadgroup", False):  # set on xdist workers under --dist loadgroup
+        for item in items:
+            if _lacks_group_suffix(item):
+                item.stash[_UNGROUPED] = True
+
+
+_UNGROUPED = pytest.StashKey[bool]()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.stash.get(_UNGROUPED, False):
+        pytest.fail(
+            "pytest-xdist did not tag this grouped test for --dist loadgroup (no @group suffix): it "
+            "would share machine-wide things with other workers. Install the pytest that "
+            "pyproject.toml pins (`make venv`).",
+            pytrace=False,
+        )
+
+
+def _lacks_group_suffix(item: pytest.Item) -> bool:
+    grouped = any(True for _ in item.iter_markers("xdist_group"))
+    return grouped and "@" not in item.nodeid.rpartition("]")[2]
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from designer.debug.paused_parameters import PausedParameters
+from designer.panels.flow_layout import FlowLayout
 
 
 class DebuggerPrompt(QWidget):
@@ -71,10 +72,9 @@ class DebuggerPrompt(QWidget):
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.parameters = PausedParameters(self)  # a paused node's, changed before Continue
         self._all = (self.vscode, self.pycharm, self.copy, self.go_on, self.shell, self.cancel)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout(spacing=6)  # wraps in a narrow dock instead of widening the window
         for button in self._all:
             buttons.addWidget(button)
-        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         for w in (self.headline, self.address, self.detail, self.parameters):
             layout.addWidget(w)

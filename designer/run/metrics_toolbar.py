@@ -8,7 +8,6 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QMenu,
     QSlider,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.icons import icon
+from designer.panels.flow_layout import FlowLayout, control_group
 from designer.run.plot_style import LEGEND_HIDDEN, LEGEND_INSIDE, LEGEND_OUTSIDE
 from designer.run.series import RECORD_INDEX, WALL_TIME
 
@@ -69,16 +69,16 @@ class MetricsToolbar(QWidget):
         export.addAction("CSV data…").triggered.connect(self.export_csv)
         self.export_button.setMenu(export)
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        bar = QHBoxLayout(self)
+        bar = FlowLayout(self, spacing=14)  # wraps in a narrow dock instead of widening the window
         bar.setContentsMargins(6, 4, 6, 0)
-        for w in (QLabel("x:", self), self.x_combo, QLabel("  Smoothing:", self)):
-            bar.addWidget(w)
-        for w in (self.smooth_slider, self.smooth_label, self.log_y, QLabel("  Layout:", self)):
-            bar.addWidget(w)
-        bar.addWidget(self.layout_combo)
-        bar.addStretch(1)
-        for w in (self.legend_button, self.fit_button, self.export_button):
-            bar.addWidget(w)
+        for group in (
+            (QLabel("x:", self), self.x_combo),
+            (QLabel("Smoothing:", self), self.smooth_slider, self.smooth_label),
+            (self.log_y,),
+            (QLabel("Layout:", self), self.layout_combo),
+            (self.legend_button, self.fit_button, self.export_button),
+        ):
+            bar.addWidget(control_group(self, *group))
 
     def _button(self, text: str, icon_name: str, tip: str) -> QToolButton:
         b = QToolButton(self)

@@ -23,6 +23,7 @@ from runner.events import SystemSample
 FRAME_MS = 500  # samples come once a second
 TITLES = {CPU: "CPU %", MEMORY: "Memory (RSS)", GPU_UTIL: "GPU utilisation %", GPU_MEMORY: "GPU memory"}
 Pair = tuple[str, str]  # (run id, node)
+_NO_LIMIT = 16_777_215  # QWIDGETSIZE_MAX
 
 
 class SystemGroup(QWidget):
@@ -32,7 +33,7 @@ class SystemGroup(QWidget):
         self.shown: list[Pair] = []
         self.labels: dict[Pair, str] = {}  # what the legend calls a shown node
         self._origins: dict[Pair, float | None] = {}
-        self._drawn: tuple[object, ...] = ()
+        self._drawn: tuple[object, ...] | None = None  # nothing drawn yet, not even "no samples"
         self._followed: pg.ViewBox | None = None  # the metrics plot's, while x is wall time
         self.title = QLabel("<b>System</b>", self)
         self.note = QLabel("", self)
@@ -130,16 +131,18 @@ class SystemGroup(QWidget):
             item.clear()
             if len(curves) > 1 and item.legend is None:
                 item.addLegend(offset=(-6, 6), labelTextSize="8pt")
-            widget.setVisible(quantity in (CPU, MEMORY) or with_gpus)
+            widget.setVisible(bool(shown) and (quantity in (CPU, MEMORY) or with_gpus))
             for n, (pair, gpu, x, y) in enumerate(curves):
                 name = " ".join(filter(None, [self.labels.get(pair, pair[1]), f"GPU {gpu}" if gpu else ""]))
                 item.plot(x, y, pen=pg.mkPen(PALETTE[n % len(PALETTE)], width=1.5), name=name)
         self._say_why(shown, with_gpus)
+        # No samples: only the heading and why, so the splitter gives the metrics the room.
+        self.setMaximumHeight(_NO_LIMIT if shown else self.layout().itemAt(0).sizeHint().height() + 4)
 
     def _say_why(self, shown: list[tuple[Pair, SystemSeries]], with_gpus: bool) -> None:
         """The line beside the title: what is missing, and why."""
         if not self.shown:
-            text = ""
+            text = "no samples for the series shown"
         elif not shown:
             text = "no samples: the node has not run in a container (or was reused and its original is gone)"
         elif with_gpus:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 REMOTE_DIR = Path(__file__).resolve().parent / "remote"
 PACKAGE = "pipeline_designer_ray"  # its name on the head: never clashes with an installed runner
-_MAIN = f"import sys\nfrom {PACKAGE}.driver import main\nsys.exit(main())\n"
+_MAIN = f"import sys\nfrom {PACKAGE}.entry import main\nsys.exit(main())\n"
 
 
 @functools.cache

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPointF, QRect, Qt
 from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDockWidget
 
 from designer.app import _attach_run_ui
 from designer.shortcuts import ShortcutsDialog, shortcut_rows, shortcuts_action, show_shortcuts_in_tooltips
@@ -40,9 +41,16 @@ def test_the_title_names_the_folder(window, tmp_path: Path) -> None:
     assert window.windowTitle().endswith("— Pipeline Designer")
 
 
-def test_the_window_fits_a_1600_px_screen(window, home: Path) -> None:
-    _attach_run_ui(window)  # every dock of the real application
-    assert window.minimumSizeHint().width() <= 1600 - 16  # room for the frame
+def test_the_window_fits_a_1600_px_screen(window, home: Path, qtbot) -> None:
+    window.hide()  # as run_gui does: every dock of the real application, then show the window
+    _attach_run_ui(window)
+    window.show()  # a hidden dock has no say in the minimum: shown, as the user sees them
+    qtbot.waitExposed(window)
+    shown = [d for d in window.findChildren(QDockWidget) if d.isVisible()]
+    assert {"run-metrics", "run-logs", "problems", "inspector"} <= {d.objectName() for d in shown}
+    assert window.minimumSizeHint().width() <= 1600 - 16, [  # room for the frame
+        (d.objectName(), d.minimumSizeHint().width()) for d in shown
+    ]
     window.resize(2400, 1400)
     window.fit_to_screen()  # no saved geometry: the default size, then the screen's bounds
     free = window.screen().availableGeometry()
@@ -115,3 +123,19 @@ def test_toolbar_tooltips_name_their_shortcuts(window, home: Path, tmp_path: Pat
     window.editor.add_node("hello", QPointF(0, 0))
     undo_keys = ", ".join(k.toString(native) for k in a.undo.shortcuts())
     assert a.undo.toolTip().startswith("Undo ") and a.undo.toolTip().endswith(f"({undo_keys})")
+
+
+def test_a_tool_row_wraps_in_a_narrow_dock_and_keeps_every_control_in_view(qtbot) -> None:
+    from designer.run.metrics_toolbar import MetricsToolbar
+
+    bar = MetricsToolbar()
+    qtbot.addWidget(bar)
+    one_line = bar.sizeHint().height()
+    assert bar.minimumSizeHint().width() < 300 < bar.sizeHint().width()
+    bar.resize(300, bar.heightForWidth(300))
+    bar.show()
+    qtbot.waitExposed(bar)
+    assert bar.height() > 2 * one_line  # wrapped onto more lines
+    for control in (bar.x_combo, bar.smooth_slider, bar.log_y, bar.layout_combo, bar.export_button):
+        corner = control.mapTo(bar, control.rect().bottomRight())
+        assert bar.rect().contains(corner), control  # nothing cut off at the right or the bottom

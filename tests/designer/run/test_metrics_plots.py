@@ -145,6 +145,32 @@ def test_dark_mode_plot_and_icons_follow_the_palette(qtbot, metrics) -> None:
     assert metrics.plot_widget.backgroundBrush().color() == old.color(QPalette.ColorRole.Base)
 
 
+def test_an_unchecked_key_is_visible_in_dark_mode(qtbot, metrics) -> None:
+    """Fusion's check box outline is darker than the window: on a dark list an unchecked box vanished."""
+    from designer.theme import apply_theme
+
+    app = QApplication.instance()
+    metrics.load_records("run-aaaaaa", "train", _records(20))
+    metrics.set_keys(["loss"])
+    keys = metrics.key_list
+    unchecked = keys.findItems("accuracy", Qt_exact())[0]
+    try:
+        apply_theme(app, dark=True)
+        QApplication.processEvents()
+        image = keys.viewport().grab().toImage()
+        rect = keys.visualItemRect(unchecked)
+        base = keys.palette().color(QPalette.ColorRole.Base).lightness()
+        box = [  # the indicator, left of the key's name
+            image.pixelColor(x, y).lightness()
+            for x in range(rect.left(), rect.left() + 18)
+            for y in range(rect.top(), rect.bottom())
+        ]
+        assert max(box) > base + 50, "the unchecked box is drawn on the dark list"
+    finally:
+        apply_theme(app, dark=False)
+        QApplication.processEvents()
+
+
 def test_png_export_at_a_chosen_size(qtbot, metrics, tmp_path: Path) -> None:
     metrics.load_records("run-aaaaaa", "train", _records(40))
     metrics.export_png(tmp_path / "overlay.png", (640, 360))

@@ -82,3 +82,16 @@ def test_without_gpu_figures_the_group_says_why(qtbot, metrics) -> None:
     metrics.add_system([SystemSampled("run-1", "prepare", _samples(2), "", T0)])
     metrics.show_only({("run-1", "prepare")})
     qtbot.waitUntil(lambda: group.note.text().endswith("No GPU assigned"))
+
+
+def test_without_samples_the_group_is_one_line_and_the_metrics_get_the_room(qtbot, metrics) -> None:
+    """A past run printed metrics but has no samples: no four empty plots under its curves."""
+    records = [{"epoch": i, "loss": 1 / (i + 1)} for i in range(20)]
+    metrics.load_records("run-1", "train", records)
+    group = metrics.system
+    qtbot.waitUntil(lambda: not any(p.isVisible() for p in group.plots.values()))
+    assert group.note.text() and group.height() < 60
+    assert metrics.plot_widget.height() > 300
+    metrics.add_system([SystemSampled("run-1", "train", _samples(5), "", T0 + 4)])
+    qtbot.waitUntil(lambda: group.plots["cpu"].isVisible() and group.plots["memory"].isVisible())
+    assert group.maximumHeight() > 1000  # the splitter may give it room again

@@ -19,19 +19,25 @@ from runner.execution import deadman
 from runner.execution.spec import RUN_LABEL
 from tests.support.images import BUSYBOX
 from tests.support.paths import REPO
-from tests.support.runner_process import runner_env, runner_process, running_containers, seconds_until_stopped
+from tests.support.runner_process import (
+    kill_runner,
+    runner_env,
+    runner_process,
+    running_containers,
+    seconds_stopped_after,
+)
 
 SLEEPY = f'- step: {{name: sleepy, image: {BUSYBOX}, command: "echo started; sleep 300"}}\n'
 
 
-def _history(home: Path, *args: str) -> str:
+def _cli(home: Path, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "designer.cli", "history", *args],
+        [sys.executable, "-m", "designer.cli", *args],
         cwd=REPO,
         env=runner_env(home),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -123,36 +129,32 @@ def test_a_step_outlasting_the_timeout_runs_to_its_end_while_its_runner_lives(
 
 
 @pytest.mark.docker
-@pytest.mark.parametrize(
-    ("how", "limit"),
-    [(signal.SIGKILL, 10.0), (signal.SIGSTOP, 10.0)],
-    ids=["killed", "frozen"],
-)
-def test_a_dead_runner_leaves_no_step_running(
-    how: int, limit: float, project: Any, home: Path, docker_client: Any
-) -> None:
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "frozen"])
+def test_a_dead_runner_leaves_no_step_running(how: int, project: Any, home: Path, docker_client: Any) -> None:
     """SIGKILL closes the runner's connection; SIGSTOP (a power cut, a frozen machine) stops its
-    heartbeat: either way the step stops within 10 s, and history says interrupted at once."""
+    heartbeat: either way the step stops within 10 s of the runner dying (the engine's own record
+    of when it ended, however slowly a loaded machine lets us look), and history and show say
+    interrupted at once."""
     path = project(SLEEPY)
     with runner_process(home, str(path), "--step", "sleepy") as runner:
-        run_id = runner.run_id()
+        run_id = runner.run_id(timeout=120)
         assert len(running_containers(docker_client, run_id)) == 1
-        os.kill(runner.proc.pid, how)
-        took = seconds_until_stopped(docker_client, run_id)
-        assert took < limit, f"the step ran {took:.1f} s after its runner died"
+        died = kill_runner(runner.proc, how)
+        took = seconds_stopped_after(docker_client, run_id, died)
+        assert took < 10.0, f"the step ran {took:.1f} s after its runner died"
         (container,) = docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"})
         why = "the runner closed its connection" if how == signal.SIGKILL else "no heartbeat from the runner"
         assert f"pipeline-designer: {why}: stopping the step" in container.logs().decode()
         if how == signal.SIGSTOP:
-            os.kill(runner.proc.pid, signal.SIGKILL)  # frozen for good: its process is gone now
-            runner.proc.wait(10)
-    assert f"{run_id}  interrupted" in _history(home)  # no new run needed to say so
+            kill_runner(runner.proc, signal.SIGKILL)  # frozen for good: its process is gone now
+    assert f"{run_id}  interrupted" in _cli(home, "history")  # no new run needed to say so
+    assert '"status": "interrupted"' in _cli(home, "show", run_id, "--json")
     # The next run removes the stopped container and the work folder.
     from runner.api import RunOptions, plan_run, start_run
 
     handle = start_run(plan_run(path, step="sleepy"), RunOptions(), backend="local")
     handle.cancel()
-    handle.wait(30)
+    assert handle.wait(120) is not None
     assert docker_client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={run_id}"}) == []
     assert not (home / "work" / run_id).exists()
 
@@ -166,7 +168,7 @@ def test_a_pid_handed_to_another_process_is_not_taken_for_the_runner(home: Path)
     store.update_run("r-reused", pid=os.getpid(), pid_start="some-other-boot/123")
     store.create_run("r-mine", started=time.time(), pipeline="p")  # this process: alive
     store.close()
-    text = _history(home)
+    text = _cli(home, "history")
     assert "r-reused  interrupted" in text and "r-mine  running" in text
 
 
