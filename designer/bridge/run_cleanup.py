@@ -1,5 +1,6 @@
 """Deleting runs from the designer (the Runs dock's Delete Run…): ``pipeline-designer gc`` for
-the runs chosen, off the UI thread (it walks every stored file), results through Qt signals.
+the runs chosen (their containers too), off the UI thread (it walks every stored file), results
+through Qt signals.
 
 ``plan(ids)`` works out what would go and emits ``planned(ids, plan)``; ``delete(ids)`` deletes
 and emits ``deleted(plan)`` with what went; either emits ``failed(message)`` instead.
@@ -14,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from runner.api import StoreError, gc, open_store
+from runner.api import StoreError, gc, leftovers, open_store
 
 
 class RunCleanup(QObject):
@@ -38,7 +39,9 @@ class RunCleanup(QObject):
 
     def delete(self, run_ids: list[str]) -> None:
         def work(store: Any, artifacts: Any, home: Path) -> None:
-            self.deleted.emit(gc.apply(store, artifacts, home, _plan(store, artifacts, home, run_ids)))
+            chosen = _plan(store, artifacts, home, run_ids)
+            leftovers.sweep(store, [r["id"] for r in chosen.runs], remove=True)  # their containers too
+            self.deleted.emit(gc.apply(store, artifacts, home, chosen))
 
         self._start(work)
 

@@ -15,8 +15,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "gc",
         help="delete old runs, then every stored file no remaining run uses",
         description="Delete the runs chosen (a run in progress never), then every file of the artifact "
-        "store that no remaining run references, temp files and work folders left by killed runs. "
-        "Without a choice of runs only those files go. Safe while other runs go on.",
+        "store that no remaining run references, temp files and work folders left by killed runs, and "
+        "the containers of deleted and killed runs (on the local engine and on the hosts they used). "
+        "Without a choice of runs only those leftovers go. Safe while other runs go on.",
     )
     p.add_argument("--older-than", type=float, metavar="DAYS", help="delete runs started more than DAYS ago")
     p.add_argument(
@@ -27,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("--run", action="append", default=[], metavar="RUN", help="delete this run (repeatable)")
     p.add_argument(
-        "--dry-run", action="store_true", help="show what would be deleted and freed, delete nothing"
+        "--dry-run",
+        action="store_true",
+        help="show what would be deleted and freed (containers too), delete nothing",
     )
     p.add_argument(
         "--verify",
@@ -77,20 +80,33 @@ def _gc(args: argparse.Namespace, out: IO[str], store: Any, artifacts: Any) -> i
         chosen = collector.plan(store, artifacts, home, args.older_than, args.keep_last, args.run)
     except collector.GcError as exc:
         raise LookupFailed(str(exc)) from None
+    from runner.execution import leftovers
+
+    containers = leftovers.sweep(store, (r["id"] for r in chosen.runs), remove=not args.dry_run)
     if args.dry_run:
         _report(out, chosen, "would delete", "would remove")
+        _containers(out, containers, "would remove")
         print(f"would free {_mb(chosen.freed)}; run without --dry-run to do it", file=out)
         return 0
-    from runner.execution.factory import recover_interrupted, remove_run_containers
+    from runner.execution.factory import recover_interrupted
     from runner.store.health import StoreFull
 
-    with contextlib.suppress(StoreFull):  # what killed runs left on the engine and in work folders
+    with contextlib.suppress(StoreFull):  # what killed runs left in work folders
         recover_interrupted(store, home)
-    remove_run_containers(r["id"] for r in chosen.runs)
     done = collector.apply(store, artifacts, home, chosen)
     _report(out, done, "deleted", "removed")
+    _containers(out, containers, "removed")
     print(f"freed {_mb(done.freed)}", file=out)
     return 0
+
+
+def _containers(out: IO[str], found: Any, verb: str) -> None:
+    """Containers of deleted or killed runs, per engine; hosts that could not be reached."""
+    if found.found:
+        where = ", ".join(f"{len(names)} on {place}" for place, names in found.found.items())
+        print(f"{verb} {_count(found.count, 'container')} of deleted or killed runs ({where})", file=out)
+    for host, why in found.unreachable.items():
+        print(f"could not reach host {host} ({why}): its leftovers go when a run next connects", file=out)
 
 
 def _report(out: IO[str], what: Any, runs_verb: str, files_verb: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -69,20 +68,6 @@ def recover_interrupted(
                 if dead(run_id):
                     remove_labelled(engine, run_id)
     return recovered
-
-
-def remove_run_containers(run_ids: Iterable[str], client: Any = None) -> int:
-    """Remove the local engine's containers of these runs (gc deleting them); 0 without an engine."""
-    run_ids = list(run_ids)
-    if not run_ids:
-        return 0
-    try:
-        from runner.execution.docker_backend import docker_client, remove_labelled
-
-        engine = client or docker_client()
-        return sum(remove_labelled(engine, run_id) for run_id in run_ids)
-    except Exception:  # engine unreachable: the label still finds them later
-        return 0
 
 
 def labelled_runs(client: Any) -> set[str]:

@@ -61,6 +61,12 @@ class RunDeletion(StoreConnection):
             "ORDER BY started DESC"
         )
 
+    def hosts_of_runs(self, run_ids: Iterable[str]) -> set[str]:
+        """The hosts (as recorded per execution) that ran nodes of these runs."""
+        wanted = set(run_ids)
+        rows = self._query("SELECT DISTINCT run_id, host FROM executions WHERE host IS NOT NULL")
+        return {r["host"] for r in rows if r["run_id"] in wanted}
+
     def blob_users(self, exclude_runs: Iterable[str] = ()) -> set[str]:
         """Every blob some run references (``blob_refs``: outputs, inputs, code, YAML, git diff),
         leaving out the runs in ``exclude_runs`` (those about to be deleted)."""

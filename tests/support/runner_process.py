@@ -138,3 +138,17 @@ def finished_at(container: Any) -> float:
     whole, _dot, fraction = text.partition(".")
     moment = datetime.fromisoformat(whole).replace(tzinfo=UTC).timestamp()
     return moment + float(f"0.{fraction or 0}")
+
+
+def seconds_to_die_event(client: Any, run_id: str, since: float) -> float:
+    """Seconds from ``since`` (a ``time.time()``) to the engine's ``die`` event of the run's
+    last container: when it stopped, by the engine's record (it may be removed since)."""
+    events = client.events(
+        since=int(since) - 1,
+        until=int(time.time()) + 1,
+        decode=True,
+        filters={"type": "container", "event": "die", "label": f"{RUN_LABEL}={run_id}"},
+    )
+    stops = [int(e["timeNano"]) / 1e9 for e in events]
+    assert stops, f"no container of run {run_id} stopped since then"
+    return max(stops) - since

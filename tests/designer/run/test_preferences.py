@@ -136,7 +136,9 @@ def test_missing_image_offers_the_mapping_and_the_next_run_uses_it(
     assert any("hello from the container" in line.text for line in ui.logs.lines()), ui.logs.lines()
 
 
-def test_default_run_target_is_what_runs_use(qtbot, make_run_window, config: Path) -> None:
+def test_default_run_target_is_what_runs_use(
+    qtbot, make_run_window, project, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     ui = make_run_window()
     ui.window.settings.setValue("run/target", "local")  # the Run dialog's last choice
     dialog = open_preferences(ui.window)
@@ -145,6 +147,13 @@ def test_default_run_target_is_what_runs_use(qtbot, make_run_window, config: Pat
     assert load_settings().run_target == "gpu1"
     assert ui.target_hosts() == ["gpu1"]  # the new default wins over the dialog's old choice
     dialog.close()
+    # `pipeline-designer run` on this machine sends its runs there too (no host of that name here).
+    path = str(project(STEP.format(image="busybox")))
+    parser = argparse.ArgumentParser()
+    run_cmd.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["run", path, "--step", "hello", "--backend", "local"])
+    assert args.func(args) == 2
+    assert "unknown host 'gpu1'" in capsys.readouterr().err
 
 
 def test_theme_follows_the_choice_not_only_the_system(qtbot, make_run_window, config: Path) -> None:
@@ -156,3 +165,19 @@ def test_theme_follows_the_choice_not_only_the_system(qtbot, make_run_window, co
     assert QApplication.instance().property("pd_theme") == "light"
     dialog.close()
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # the window still takes keys: nothing modal is left
+
+
+def test_a_theme_set_from_the_command_line_is_the_one_the_designer_starts_with(qtbot, config: Path) -> None:
+    """`pipeline-designer settings set theme dark` and Preferences write one file; start-up reads it."""
+    from designer.app import create_app
+    from runner.cli import settings_cmd
+
+    parser = argparse.ArgumentParser()
+    settings_cmd.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["settings", "set", "theme", "dark"])
+    assert args.func(args) == 0
+    app = create_app()
+    assert app.property("pd_theme") == "dark" and app.palette().base().color().lightness() < 128
+    args = parser.parse_args(["settings", "set", "theme", "light"])
+    assert args.func(args) == 0
+    assert create_app().palette().base().color().lightness() > 128

@@ -68,3 +68,21 @@ def test_a_damaged_store_is_said_where_the_runs_would_be(browser) -> None:
     browser.refresh()
     assert "the run store is damaged" in browser.notice.text()
     assert "pipeline-designer store repair" in browser.notice.text()
+
+
+@pytest.mark.docker
+def test_delete_run_removes_the_containers_its_killed_runner_left(
+    qtbot, browser, docker_client, busybox_image: str, container_label: dict[str, str]
+) -> None:
+    """A run killed mid-way left its (stopped) container on the engine: Delete Run… removes it."""
+    from runner.execution.spec import RUN_LABEL
+
+    left = docker_client.containers.create(
+        busybox_image, ["true"], network_mode="none", labels={**container_label, RUN_LABEL: "r1"}
+    )
+    browser.confirm = lambda title, text: True
+    browser.select_ids(["r1"])
+    with qtbot.waitSignal(browser.cleanup.deleted, timeout=30_000):
+        browser.delete_selected()
+    mine = {"label": [f"{k}={v}" for k, v in container_label.items()]}
+    assert left.id not in {c.id for c in docker_client.containers.list(all=True, filters=mine)}

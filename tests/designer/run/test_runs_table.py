@@ -199,3 +199,24 @@ def test_param_diff_lists_only_differences() -> None:
         {"node": "prep", "parameters": {"s": 1}},
     ]
     assert param_diff(a, b) == [("train", "extra", None, True), ("train", "lr", 0.1, 0.2)]
+
+
+def test_a_run_whose_process_is_gone_shows_as_interrupted_at_once(browser: RunsBrowser) -> None:
+    """A runner killed with SIGKILL left its run marked running: the Runs dock, reading the
+    store, says interrupted without waiting for another run to tidy up."""
+    import subprocess
+
+    dead = subprocess.Popen(["true"])  # the killed runner's pid: no longer running
+    dead.wait()
+    _home, store, _artifacts = open_store(browser.history.home)
+    try:
+        store.create_run("r5", pipeline="train-pipeline", yaml_path=A, started=time.time(), status="running")
+        store.update_run("r5", pid=dead.pid, pid_start=None)
+    finally:
+        store.close()
+    browser.refresh()
+    f = browser.filters
+    f.status.setCurrentIndex(f.status.findText("interrupted"))
+    assert browser.visible_ids() == ["r5"]
+    f.status.setCurrentIndex(f.status.findText("running"))
+    assert browser.visible_ids() == []

@@ -3,6 +3,7 @@ BrokenPipeError traceback, no "Exception ignored" at exit, the status of a close
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,11 +20,16 @@ echo done > "$VH_OUTPUTS_DIR/out.txt"
 """
 
 
-def _closed_pipe(*argv: str, home: Path) -> subprocess.CompletedProcess[str]:
+def _closed_pipe(*argv: str, home: Path, config: Path) -> subprocess.CompletedProcess[str]:
     """The command with its stdout a pipe whose reader has gone: every write fails."""
     read, write = os.pipe()
     os.close(read)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PIPELINE_DESIGNER_HOME": str(home)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "PIPELINE_DESIGNER_HOME": str(home),
+        "PIPELINE_DESIGNER_CONFIG": str(config),
+    }
     try:
         return subprocess.run(
             [sys.executable, "-m", "designer.cli", *argv],
@@ -80,15 +86,13 @@ def test_every_subcommand_help_on_a_closed_pipe(tmp_path: Path) -> None:
         assert code == "141" and printed == "''", f"{name}: status {code}, printed {printed}"
 
 
-@pytest.fixture(scope="module")
-def store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store with one run of the local-process backend (metrics and an output)."""
-    home = tmp_path_factory.mktemp("home")
-    project = tmp_path_factory.mktemp("project")
-    (project / "valohai.yaml").write_text(YAML)
-    (project / "count.sh").write_text(SCRIPT)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PIPELINE_DESIGNER_HOME": str(home)}
-    argv = ["run", str(project / "valohai.yaml"), "--step", "count", "--backend", "local"]
+def _cli(*argv: str, home: Path, config: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "PIPELINE_DESIGNER_HOME": str(home),
+        "PIPELINE_DESIGNER_CONFIG": str(config),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "designer.cli", *argv],
         capture_output=True,
@@ -98,20 +102,108 @@ def store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with two runs of the local-process backend (metrics and an output), exported once."""
+    home = tmp_path_factory.mktemp("home")
+    project = home / "project"
+    project.mkdir()
+    (project / "valohai.yaml").write_text(YAML + PIPELINE)
+    (project / "count.sh").write_text(SCRIPT)
+    argv = ["run", str(project / "valohai.yaml"), "--step", "count", "--backend", "local"]
+    _cli(*argv, home=home / "store", config=home / "config")
+    _cli(*argv, "--no-reuse", home=home / "store", config=home / "config")
+    _cli("export", "latest", "--to", str(home / "latest.tar"), home=home / "store", config=home / "config")
+    runs = json.loads(_cli("history", "--json", home=home / "store", config=home / "config").stdout)["runs"]
+    # Their ids: other tests add runs (run, import, watch), so "latest" would change under them.
+    (home / "run-ids").write_text(f"{runs[-1]['id']} {runs[0]['id']}")
     return home
 
 
-@pytest.mark.parametrize(
-    "argv",
+PIPELINE = "- pipeline: {name: p, nodes: [{name: count, type: execution, step: count}], edges: []}\n"
+# Every subcommand, doing what prints (shell, which needs the engine, is the test below).
+COMMANDS = [
+    ["history"],
+    ["history", "--json"],
+    ["show", "{second}", "--json"],
+    ["show", "{second}"],
+    ["metrics", "{second}/count", "--csv"],
+    ["lint", str(EXAMPLES / "valohai.yaml")],
+    ["graph", str(EXAMPLES / "valohai.yaml")],
+    ["completion", "bash"],
+    ["diff", "{first}", "{second}"],
+    ["lineage", "{second}/count"],
+    ["outputs", "{second}/count", "--to", "{home}/outputs"],
+    ["export", "{second}", "--to", "{home}/again.tar"],
+    ["import", "{home}/latest.tar"],
+    ["tag", "{second}", "closed-pipe"],
+    ["note", "{second}", "a note"],
+    ["note", "{second}"],
+    ["settings"],
+    ["hosts", "list"],
+    ["store", "check"],
+    ["gc", "--dry-run"],
+    ["run", "{home}/project/valohai.yaml", "--step", "count", "--backend", "local"],
+    ["reproduce", "{first}", "--backend", "local"],
+    ["watch", "{home}/project/valohai.yaml", "--list"],
     [
-        ["history"],
-        ["show", "latest", "--json"],
-        ["metrics", "latest/count", "--csv"],
-        ["lint", str(EXAMPLES / "valohai.yaml")],
-        ["graph", str(EXAMPLES / "valohai.yaml")],
-        ["--help"],
+        "watch",
+        "{home}/project/valohai.yaml",
+        "--pipeline",
+        "p",
+        "--on-change",
+        "{home}/project/count.sh",
+        "--backend",
+        "local",
+        "--max-runs",
+        "1",
+        "--once-at-start",
     ],
-    ids=lambda argv: " ".join(a if "/" not in a else Path(a).name for a in argv),
+    ["--help"],
+]
+
+
+def test_every_subcommand_is_in_the_list() -> None:
+    assert {argv[0] for argv in COMMANDS if not argv[0].startswith("-")} | {"shell"} == command_names(
+        build_parser()
+    )
+
+
+def _closed_pipe_in(store_home: Path, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    first, second = (store_home / "run-ids").read_text().split()
+    argv = [a.format(home=store_home, first=first, second=second) for a in argv]
+    return _closed_pipe(*argv, home=store_home / "store", config=store_home / "config")
+
+
+@pytest.mark.parametrize(
+    "argv", COMMANDS, ids=lambda argv: " ".join(a if "/" not in a else Path(a).name for a in argv)
 )
 def test_commands_with_output_on_a_closed_pipe(argv: list[str], store_home: Path) -> None:
-    _quiet(_closed_pipe(*argv, home=store_home))
+    _quiet(_closed_pipe_in(store_home, argv))
+
+
+@pytest.mark.docker
+def test_shell_on_a_closed_pipe(store_home: Path, tmp_path: Path, busybox_image: str) -> None:
+    home, config = tmp_path / "store", tmp_path / "config"
+    path = store_home / "project" / "valohai.yaml"
+    _cli(
+        "run",
+        str(path),
+        "--step",
+        "count",
+        "--image-map",
+        f"busybox={busybox_image}",
+        "--network",
+        "none",
+        home=home,
+        config=config,
+    )
+    loop = "for i in $(seq 1 2000); do echo line $i; done"
+    _quiet(
+        _closed_pipe(
+            "shell", "--network", "none", "latest/count", "--", "sh", "-c", loop, home=home, config=config
+        )
+    )

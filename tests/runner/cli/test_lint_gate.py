@@ -86,3 +86,29 @@ def test_warnings_do_not_stop_a_run(tmp_path: Path) -> None:
     text = text.replace("python train.py {parameters}", 'echo "epochs {parameter-value:epochs}"')
     loaded = load_text(text, path=tmp_path / "valohai.yaml")
     assert plan_run(loaded, step="train").nodes.keys() == {"train"}
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("command: 42", "quote it ('42')"),
+        ('command:\n      - echo {"a": 1}', "mapping because of the ': '"),
+        ("image: 123\n    command: echo", "quote it ('123')"),
+        (
+            "command: echo $X\n    environment-variables: [{name: X, default: [1, 2]}]",
+            "a list is not allowed",
+        ),
+        (
+            "command: echo {parameters}\n    parameters: [{name: n, type: integer, default: abc}]",
+            "whole number",
+        ),
+    ],
+    ids=["command-42", "command-mapping", "image-123", "env-list-default", "integer-default-abc"],
+)
+def test_what_crashed_run_before_is_refused_by_lint_first(body: str, said: str, tmp_path: Path) -> None:
+    """Each of these made `run` crash with a TypeError/ValueError traceback: now lint's error."""
+    image = "" if body.startswith("image:") else "    image: busybox\n"
+    text = f"- step:\n    name: s\n{image}    {body}\n"
+    with pytest.raises(LintRefused) as refused:
+        plan_run(load_text(text, path=tmp_path / "valohai.yaml"), step="s")
+    assert len(refused.value.errors) == 1 and said in str(refused.value.errors[0].hint), refused.value.errors
