@@ -19,6 +19,9 @@ PYTEST_WORKERS ?= 3
 # sshd and a Ray cluster on a loaded 2-core machine, and a rerun is listed in the summary ("rerun"),
 # so a flaky test stays visible instead of turning the whole run red.
 PYTEST_RERUNS ?= 1
+# Past this, pytest and all it started are ended, every Python thread's stack written first
+# (.ci/deadline): a hang no test timeout covers must not hold CI (a pass takes about 7 minutes).
+PYTEST_DEADLINE_S ?= 1200
 # Debian packages: test images, the sshd tests, and the libraries PySide6 loads even offscreen.
 HOST_PACKAGES := debootstrap busybox-static openssh-server desktop-file-utils zsh \
 	libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3 fonts-dejavu-core
@@ -76,7 +79,7 @@ test:
 		$(TIMED) ruff $(VENV)/bin/ruff check . || rc=1; \
 		$(TIMED) imports $(VENV)/bin/lint-imports --no-cache || rc=1; \
 		echo "---- set-up timings ----"; cat "$(PD_TIMINGS)"; \
-		$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --reruns $(PYTEST_RERUNS) -rR --durations=25 $(PYTEST_ARGS) || rc=1; \
+		$(PY) .ci/deadline $(PYTEST_DEADLINE_S) $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --reruns $(PYTEST_RERUNS) -rR --durations=25 $(PYTEST_ARGS) || rc=1; \
 		exit $$rc  # pytest's summary stays the last line CI reads
 
 # The fault soak (not in `make test`): SOAK_RUNS runs of a 5-node pipeline, the runner killed at

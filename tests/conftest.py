@@ -27,6 +27,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PIPELINE_DESIGNER_CONFIG"] = _CONFIG = tempfile.mkdtemp(prefix="pd-test-config-")
 atexit.register(shutil.rmtree, _CONFIG, True)
 
+# A hung test dumps its stacks and ends its worker; SIGUSR1 dumps any pytest process's stacks.
+pytest_plugins = ["tests.support.watchdog"]
+
 TEST_LABEL = "pipeline-designer.test-session"
 
 
@@ -216,7 +219,8 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
 
     yield mount
     for point in mounted:
-        subprocess.run(["umount", "-l", str(point)], check=False)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # a lazy unmount does not wait on users
+            subprocess.run(["umount", "-l", str(point)], check=False, timeout=30)
 
 
 # --- tests that share one machine-wide thing share one pytest-xdist worker (xdist_group) ---------

@@ -103,8 +103,10 @@ class PrivateEngine:
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise ClusterUnavailable(f"private dockerd exited: {self.log_tail()}")
-            if subprocess.run(["docker", "info"], env=env, capture_output=True).returncode == 0:
-                return
+            with contextlib.suppress(subprocess.TimeoutExpired):  # up but not answering yet
+                info = subprocess.run(["docker", "info"], env=env, capture_output=True, timeout=15)
+                if info.returncode == 0:
+                    return
             time.sleep(0.3)
         raise ClusterUnavailable(f"private dockerd did not answer within {timeout:g} s: {self.log_tail()}")
 
@@ -113,31 +115,35 @@ class PrivateEngine:
             return (self.root / "dockerd.log").read_text(errors="replace")[-800:]
         return ""
 
-    def docker(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def docker(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "DOCKER_HOST": self.docker_host}
-        return subprocess.run(["docker", *args], env=env, capture_output=True, text=True, timeout=60)
+        return subprocess.run(["docker", *args], env=env, capture_output=True, text=True, timeout=timeout)
 
     def stop(self) -> None:
+        """Within about 90 s whatever the engine does: one that does not answer is killed."""
         proc = getattr(self, "_proc", None)
         if proc is None:
             return
         if proc.poll() is None:
-            leftover = self.docker("ps", "-aq").stdout.split()
-            if leftover:
-                self.docker("rm", "-f", *leftover)
+            with contextlib.suppress(subprocess.TimeoutExpired):  # a stuck engine: killed below
+                leftover = self.docker("ps", "-aq", timeout=20).stdout.split()
+                if leftover:
+                    self.docker("rm", "-f", *leftover, timeout=20)
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
+                with contextlib.suppress(subprocess.TimeoutExpired):  # stuck in the kernel: left
+                    proc.wait(10)
         with contextlib.suppress(ProcessLookupError):  # its containerd, if it outlived it
             os.killpg(proc.pid, signal.SIGKILL)
         self._log.close()
         mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
         for mount in sorted((m for m in mounts if m.startswith(str(self.root))), reverse=True):
-            subprocess.run(["umount", "-l", mount], capture_output=True)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                subprocess.run(["umount", "-l", mount], capture_output=True, timeout=10)
 
 
 @dataclass
@@ -223,11 +229,14 @@ class RayTestCluster:
             try:
                 keeper.wait(60)
             except subprocess.TimeoutExpired:
-                os.killpg(keeper.pid, signal.SIGKILL)
-                keeper.wait(10)
-        stops = [threading.Thread(target=engine.stop) for engine in self.engines.values()]
-        for stop in stops:  # each engine takes seconds to wind down: in parallel
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(keeper.pid, signal.SIGKILL)
+                with contextlib.suppress(subprocess.TimeoutExpired):  # stuck in the kernel: left
+                    keeper.wait(10)
+        # Each engine takes seconds to wind down: in parallel, and never waited on past its bound.
+        stops = [threading.Thread(target=engine.stop, daemon=True) for engine in self.engines.values()]
+        for stop in stops:
             stop.start()
         for stop in stops:
-            stop.join()
+            stop.join(120)
         shutil.rmtree(self.root, ignore_errors=True)

@@ -114,4 +114,8 @@ def ssh_agent(workdir: Path, *keys: tuple[Path, str | None]) -> Iterator[str]:
         yield str(sock)
     finally:
         agent.send_signal(signal.SIGTERM)
-        agent.wait(10)
+        try:
+            agent.wait(10)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+            agent.wait(10)

@@ -138,18 +138,36 @@ def test_an_endless_download_stops_before_the_disk_is_full(
     _no_partial(artifacts)
 
 
-def test_ctrl_c_during_a_download_cancels_the_run(server: _Server, project, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "target",
+    [
+        "local",
+        pytest.param("docker", marks=pytest.mark.docker),
+        pytest.param("box", marks=[pytest.mark.sshd, pytest.mark.docker]),
+    ],
+    ids=["local-process", "local-engine", "remote-host"],
+)
+def test_ctrl_c_during_a_download_cancels_the_run(
+    target: str, server: _Server, project, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """On each kind of target: the download is the runner's (here), the run cancelled at once,
+    no container created or left (on the local engine, or on the host through the test sshd)."""
+    argv = {"local": ["--backend", "local"], "docker": [], "box": ["--host", "box"]}[target]
+    if target == "box":
+        from tests.support.remote import register_host
+
+        for fixture in ("config_dir", "ssh_home"):
+            request.getfixturevalue(fixture)
+        register_host(request.getfixturevalue("sshd"), "box", passphrase=False)
     yaml = project(
         "- step:\n    name: fetch\n    image: busybox\n    command: ls /valohai/inputs/data\n"
         f"    inputs: [{{name: data, default: '{server.url}/slow'}}]\n"
     )
     home = tmp_path / "home"
-    with runner_process(
-        home, str(yaml), "--step", "fetch", "--backend", "local", env=runner_env(home)
-    ) as runner:
-        assert server.asked.wait(30)
+    with runner_process(home, str(yaml), "--step", "fetch", *argv, env=runner_env(home)) as runner:
+        assert server.asked.wait(120)
         runner.proc.send_signal(signal.SIGINT)
-        out, err = runner.proc.communicate(timeout=30)
+        out, err = runner.proc.communicate(timeout=60)
     assert runner.proc.returncode == 130, out + err
     assert "Traceback" not in err
     store = RunStore(home / "runs.sqlite3")
@@ -161,3 +179,6 @@ def test_ctrl_c_during_a_download_cancels_the_run(server: _Server, project, tmp_
     finally:
         store.close()
     assert list((home / "artifacts" / "tmp").iterdir()) == []
+    if target != "local":
+        mine = {"label": f"pipeline-designer.run-id={run['id']}"}
+        assert request.getfixturevalue("docker_client").containers.list(all=True, filters=mine) == []
