@@ -37,6 +37,11 @@ LINT_DELAY_MS = 80
 DEFAULT_SIZE = (1440, 900)  # fits a 1600 x 900 screen with room for its window frame
 
 
+def _count(n: int, word: str) -> str:
+    """``1 node``, ``3 nodes``."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -218,7 +223,7 @@ class MainWindow(QMainWindow):
             self._projecting = False
         n_nodes = len(view.nodes) if view else 0
         n_edges = len(view.edges) if view else 0
-        self.counts_label.setText(f"{n_nodes} nodes · {n_edges} edges")
+        self.counts_label.setText(f"{_count(n_nodes, 'node')} · {_count(n_edges, 'edge')}")
         self.inspector.refresh()
         self._update_actions()
 
@@ -250,10 +255,7 @@ class MainWindow(QMainWindow):
         self.problems.set_diagnostics(self.document.diagnostics(), self.document.problems_source.data)
 
     def _show_problem_counts(self, errors: int, warnings: int) -> None:
-        def count(n: int, word: str) -> str:
-            return f"{n} {word}" + ("" if n == 1 else "s")
-
-        self.problems_label.setText(f"{count(errors, 'error')}, {count(warnings, 'warning')}")
+        self.problems_label.setText(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
         title = "Problems" + (f" ({errors + warnings})" if errors + warnings else "")
         self.problems_dock.setWindowTitle(title)
 
