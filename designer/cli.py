@@ -10,14 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from runner.cli.main import build_parser, command_names, run_headless
+from runner.cli.main import COMMANDS, run_headless
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     first = next((a for a in args_list if not a.startswith("-")), None)
-    if first in command_names(parser) or any(a in ("-h", "--help", "--version") for a in args_list[:1]):
+    if first in COMMANDS or any(a in ("-h", "--help", "--version") for a in args_list[:1]):
         return run_headless(args_list)
     return _gui(args_list)
 

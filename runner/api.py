@@ -48,6 +48,7 @@ from runner.execution.engine_errors import (
 from runner.execution.event_queue import EventQueue
 from runner.execution.executor import Emit, Executor, RunOptions, new_run_id
 from runner.execution.factory import make_backend, make_host_pool, recover_interrupted
+from runner.execution.gc_pace import pace_for_streaming
 from runner.execution.inputs import safe_file_name
 from runner.execution.naming import is_earlier_attempt, split_unit, unit_name
 from runner.execution.plan import LintRefused, PlanError, RunPlan, plan_pipeline, plan_step
@@ -326,6 +327,7 @@ def start_run(
     asking (ValueError for an unknown node).
     """
     options = options or RunOptions()
+    pace_for_streaming()
     approve = list(approve)
     unknown = sorted(set(approve) - set(plan.nodes))
     if unknown:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
-
-from jsonschema.exceptions import ValidationError as SchemaError
-from jsonschema.exceptions import best_match, relevance
+from typing import TYPE_CHECKING, Any
 
 from runner.config import query
 from runner.config.diagnostics import Diagnostic
 from runner.config.loader import ConfigPath, LoadedConfig
-from runner.config.schema import validator
+from runner.config.pipeline_index import indexed_pipelines
+from runner.config.schema import schema_errors
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError as SchemaError
 
 SOURCE = "valohai-yaml"
 
@@ -47,7 +48,11 @@ _HINTS = {
 
 
 def official_diagnostics(loaded: LoadedConfig) -> Iterator[Diagnostic]:
-    errors = sorted(validator().iter_errors(loaded.data), key=lambda e: (relevance(e), repr(e.path)))
+    errors = schema_errors(loaded.data)
+    if errors:
+        from jsonschema.exceptions import relevance
+
+        errors.sort(key=lambda e: (relevance(e), repr(e.path)))
     for error in errors:
         if not error.absolute_path and error.validator == "type":
             continue  # "not a list": checks.py says it in plainer words
@@ -71,7 +76,8 @@ def official_diagnostics(loaded: LoadedConfig) -> Iterator[Diagnostic]:
 
     result = LintResult()
     try:
-        config.lint(result, context={})
+        with indexed_pipelines(config):  # the same checks, without rebuilding a map per edge
+            config.lint(result, context={})
     except Exception as exc:  # a lint crash inside valohai-yaml must not hide everything else
         result.add_error(f"valohai-yaml lint crashed: {exc}")
     for message in result.messages:
@@ -141,6 +147,8 @@ def _most_specific(error: SchemaError) -> SchemaError:
         meant = typed
     if len(meant) == 1:
         return max(meant[0], key=lambda e: (len(e.absolute_path), e.validator != "additionalProperties"))
+    from jsonschema.exceptions import best_match
+
     specific = best_match(error.context or [])
     if specific is not None and len(specific.absolute_path) >= len(error.absolute_path):
         return specific

@@ -50,7 +50,11 @@ class UnitOutput:
         self.records: list[dict[str, Any]] = []
 
     def take(self, lines: Lines, line_hook: Callable[[str, str], None] | None = None) -> list[dict[str, Any]]:
-        """Log, store and publish ``lines``; the metadata records among them (``_time`` added)."""
+        """Log, store and publish ``lines``; the metadata records among them (``_time`` added).
+
+        A step printing fast hands thousands of lines a turn, each paid for here on the loop
+        thread (which the step's output then waits behind): one pass, and a line that cannot be
+        a record (no brace) is not parsed."""
         if not lines:
             return []
         run_id, node, child = self._run_id, self._node, self._child
@@ -59,18 +63,22 @@ class UnitOutput:
         events: list[Event] = []
         rows: list[Row] = []
         seq = len(self.records)
+        parse, add_log, add_event, add_row = parse_metadata_line, text_out.append, events.append, rows.append
         for stream, text, when in lines:
             stamp = stamps.get(when)
             if stamp is None:
                 stamp = stamps[when] = iso_time(when)
-            text_out.append(f"{stamp} {stream} {text}\n")
+            add_log(f"{stamp} {stream} {text}\n")
             if line_hook is not None:
                 line_hook(stream, text)
-            events.append(log_line(run_id, node, stream, text, when, child))
-            record = parse_metadata_line(text) if stream == "stdout" else None
+            add_event(log_line(run_id, node, stream, text, when, child))
+            if stream != "stdout" or "{" not in text:
+                continue
+            record = parse(text)
             if record is not None:
-                rows.append((seq + len(rows), when, record, _with_time(text, record, stamp)))
-                events.append(metadata_record(run_id, node, record, when, child))
+                add_row((seq, when, record, _with_time(text, record, stamp)))
+                seq += 1
+                add_event(metadata_record(run_id, node, record, when, child))
         self._log.write("".join(text_out))
         self._log.flush()
         batch = [row[2] for row in rows]

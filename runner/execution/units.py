@@ -15,6 +15,7 @@ pool) and terminations (short threads, so several containers stop in parallel).
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import socket
 import threading
@@ -295,7 +296,7 @@ class UnitRunner:
         st = self.state
         running = st.running[unit]
         poll = self.backend.poll(running.handle)
-        records = running.output.take(poll.lines, lambda stream, text: self._watcher.line(unit, stream, text))
+        records = running.output.take(poll.lines, functools.partial(self._watcher.line, unit))
         if records:
             self._hooks.metadata(unit, records)
         record_system(st, unit, running)

@@ -6,7 +6,9 @@ transaction; records written another way are still read, decoded from their JSON
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,26 @@ from runner.store.metric_index import IndexWriter, StoredMetrics
 
 # (seq, time, record) or (seq, time, record, its JSON text)
 MetadataRow = tuple[int, float, dict[str, Any]] | tuple[int, float, dict[str, Any], str]
+
+# Rows a statement inserts: SQLite's per-row cost is mostly the statement's step (and the
+# interpreter lock given up and taken back around each), so a step printing 100,000 lines a
+# second is stored many rows a statement (4 x 64 values: well under SQLite's limit of 32,766).
+ROWS_PER_INSERT = 64
+_INSERT = "INSERT INTO metadata (execution_id, seq, time, record) VALUES "
+_INSERT_ONE = _INSERT + "(?, ?, ?, ?)"
+_INSERT_MANY = _INSERT + ", ".join(["(?, ?, ?, ?)"] * ROWS_PER_INSERT)
+
+
+def _insert(db: sqlite3.Connection, params: list[tuple[str, int, float, str]]) -> None:
+    """``params`` rows into ``metadata``: whole groups of ROWS_PER_INSERT a statement, the rest
+    one a statement (two cached statements, whatever the batch's size)."""
+    whole = len(params) - len(params) % ROWS_PER_INSERT
+    if whole:
+        flat = list(chain.from_iterable(params[:whole]))
+        width = 4 * ROWS_PER_INSERT
+        db.executemany(_INSERT_MANY, [flat[i : i + width] for i in range(0, len(flat), width)])
+    if whole < len(params):
+        db.executemany(_INSERT_ONE, params[whole:])
 
 
 class MetricRecords(StoreConnection):
@@ -33,12 +55,10 @@ class MetricRecords(StoreConnection):
         if not rows:
             return
         dumps = json.dumps
+        params = [(execution_id, r[0], r[1], r[3] if len(r) > 3 else dumps(r[2])) for r in rows]  # type: ignore[misc]
         try:
             with self._tx() as db:
-                db.executemany(
-                    "INSERT INTO metadata (execution_id, seq, time, record) VALUES (?, ?, ?, ?)",
-                    [(execution_id, r[0], r[1], r[3] if len(r) > 3 else dumps(r[2])) for r in rows],  # type: ignore[misc]
-                )
+                _insert(db, params)
                 self._index.written(db, execution_id, [(r[0], r[2]) for r in rows])
         except BaseException:  # rolled back: what the index remembers of it is wrong now
             self._index.forget(execution_id)

@@ -41,6 +41,15 @@ def test_the_title_names_the_folder(window, tmp_path: Path) -> None:
     assert window.windowTitle().endswith("— Pipeline Designer")
 
 
+def test_counts_in_the_status_bar_say_1_node_not_1_nodes(window, tmp_path: Path) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    path = folder / "valohai.yaml"
+    path.write_text(YAML.replace("nodes: []", "nodes: [{name: hello, type: execution, step: hello}]"))
+    assert window.files.open_path(path, confirm=False)
+    assert window.counts_label.text() == "1 node · 0 edges"
+
+
 def test_the_window_fits_a_1600_px_screen(window, home: Path, qtbot) -> None:
     window.hide()  # as run_gui does: every dock of the real application, then show the window
     _attach_run_ui(window)

@@ -54,3 +54,67 @@ def test_corpus_is_present() -> None:
 )
 def test_same_errors_on_broken_data(data: object) -> None:
     assert errors(validator(), data) == errors(get_validator(), data)
+
+
+def test_schema_is_valohai_yamls() -> None:
+    from valohai_yaml.validation import get_json_schema
+
+    from runner.config.schema import json_schema
+
+    assert json_schema() == get_json_schema()
+
+
+def _variants(data: object, limit: int = 40) -> list[object]:
+    """Broken copies of ``data``: in turn, each mapping gets an unknown key and loses its
+    first key, each string becomes a number, each list becomes a string (the first ``limit``)."""
+    import copy
+
+    found: list[object] = []
+
+    def walk(node: object, replace) -> None:  # replace(new) -> a copy of data with node swapped
+        if len(found) >= limit:
+            return
+        if isinstance(node, dict):
+            found.append(replace({**node, "zz-unknown": 1}))
+            if node:
+                found.append(replace(dict(list(node.items())[1:])))
+            for key, value in node.items():
+                walk(value, lambda new, k=key, r=replace, n=node: r({**n, k: new}))
+        elif isinstance(node, list):
+            found.append(replace("not a list"))
+            for i, value in enumerate(node):
+                walk(value, lambda new, i=i, r=replace, n=node: r([*n[:i], new, *n[i + 1 :]]))
+        elif isinstance(node, str):
+            found.append(replace(12345))
+
+    walk(copy.deepcopy(data), lambda new: new)
+    return found
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_compiled_check_gives_jsonschemas_verdict(path: Path) -> None:
+    """What makes the fast path safe: jsonschema-rs calls valid exactly what jsonschema does,
+    on the file and on broken variants of it."""
+    from runner.config.schema import compiled_check, schema_errors
+
+    check = compiled_check()
+    assert check is not None
+    official = get_validator()
+    for data in [load(path).data, *_variants(load(path).data)]:
+        verdict = not list(official.iter_errors(data))
+        assert check(data) == verdict, data
+        assert errors(validator(), data) == sorted(
+            (list(e.absolute_path), e.message, e.validator) for e in schema_errors(data)
+        )
+
+
+def test_values_that_are_not_json_are_judged_by_jsonschema() -> None:
+    import datetime
+
+    from runner.config.schema import schema_errors
+
+    data = [{"step": {"name": "x", "image": datetime.date(2026, 1, 2), "command": "true"}}]
+    assert errors(validator(), data) == sorted(
+        (list(e.absolute_path), e.message, e.validator) for e in schema_errors(data)
+    )
+    assert schema_errors(data)

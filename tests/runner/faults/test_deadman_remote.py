@@ -48,8 +48,8 @@ def test_a_remote_step_outlasting_the_timeout_runs_to_its_end(
 ) -> None:
     """The heartbeat crosses the SSH connection: a live runner's step is never cut short."""
     register_host(sshd, "box", passphrase=False)
-    path = project('- step: {name: long, image: busybox, command: "sleep 5; echo done"}\n')
-    env = runner_env(home, **{deadman.TIMEOUT_ENV: "2"})
+    path = project('- step: {name: long, image: busybox, command: "sleep 7; echo done"}\n')
+    env = runner_env(home, **{deadman.TIMEOUT_ENV: "3"})  # more than a loaded beat's delay
     with runner_process(home, str(path), "--step", "long", "--host", "box", env=env) as runner:
         out, err = runner.proc.communicate(timeout=120)
         assert runner.proc.returncode == 0, out + err

@@ -1,6 +1,6 @@
-"""A step killed with SIGKILL (what the OOM killer sends) says so, on a real container and a real
-local process; a folder input holding a symbolic-link loop fails its node with a message naming
-the link, not an OSError traceback."""
+"""A step killed with SIGKILL (what the OOM killer sends) says so, on a real container, a real
+local process and a remote host; a folder input holding a symbolic-link loop fails its node with
+a message naming the link, not an OSError traceback."""
 
 from __future__ import annotations
 
@@ -85,3 +85,30 @@ def test_a_folder_input_with_a_symlink_loop_fails_the_node_with_a_message(
     assert done.returncode == 1 and "Traceback" not in done.stderr and "OSError" not in done.stderr
     assert row["status"] == "failed"
     assert row["message"] == f"input 'data': {culprit} cannot be read: it is a symbolic link loop"
+
+
+@pytest.mark.sshd
+@pytest.mark.docker
+def test_on_a_remote_host_both_say_the_same(
+    sshd, config_dir: Path, ssh_home: Path, project, tmp_path: Path, docker_client
+) -> None:
+    """Through the test sshd: the exit status comes back over SSH, the input is packed here."""
+    from tests.support.remote import register_host
+
+    register_host(sshd, "box", passphrase=False)  # the child process has no keyring of ours
+    yaml = str(project(STEPS))
+    done, row = _run(tmp_path / "home", yaml, "--step", "die", "--host", "box")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert row["exit_code"] == 137 and row["message"] == "exit code 137: killed (out of memory, or a signal)"
+    data = tmp_path / "data"
+    data.mkdir()
+    os.symlink("loop", data / "loop")
+    done, row = _run(tmp_path / "home", yaml, "--step", "use", "--input", f"data={data}", "--host", "box")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert row["message"] == f"input 'data': {data / 'loop'} cannot be read: it is a symbolic link loop"
+    store = RunStore(tmp_path / "home" / "runs.sqlite3")
+    run_ids = [r["id"] for r in store.runs(2)]
+    store.close()
+    for run_id in run_ids:  # none left on the host
+        mine = {"label": f"pipeline-designer.run-id={run_id}"}
+        assert docker_client.containers.list(all=True, filters=mine) == []
