@@ -205,10 +205,7 @@ class RayBackend:
         handle.state["files"] = []
 
     def remove_leftovers(self, run_id: str) -> int:
-        return len(self.remove_ours([[RUN_LABEL, run_id]], []))
-
-    def remove_ours(self, filters: list[list[str]], keep: list[str]) -> list[str]:
-        return remove_ours(self.link, filters, keep)
+        return len(remove_ours(self.link, [[RUN_LABEL, run_id]], [])[0])
 
     def image_identity(self, image: str) -> str:
         return self.images.local_id(image) or ""
@@ -218,8 +215,15 @@ class RayBackend:
         self.link.conn.close()
 
 
-def remove_ours(link: DriverLink, filters: list[list[str]], keep: list[str]) -> list[str]:
+def remove_ours(link: DriverLink, filters: list[list[str]], keep: list[str]) -> tuple[list[str], list[str]]:
     """Our containers on every worker node matching a ``[label, value]`` of ``filters`` whose
-    run is not in ``keep``, removed; their names."""
+    run is not in ``keep``, removed: their names, and why it failed on a node where it did."""
     reply = link.request("leftovers", filters=filters, keep=keep, run_label=RUN_LABEL)
-    return [name for names in reply["removed"].values() if isinstance(names, list) for name in names]
+    removed: list[str] = []
+    failed: list[str] = []
+    for node, names in reply["removed"].items():
+        if isinstance(names, list):
+            removed += names
+        else:
+            failed.append(f"worker node {node[:12]}: {(names or {}).get('error', names)}")
+    return removed, failed

@@ -119,15 +119,18 @@ def connect_cluster(
     backend = RayBackend(host, link, workroot, artifacts, client_id, local, network, pull)
     try:
         backend.notes.extend(summary(host, backend.nodes(), link.ready))
-        removed = backend.remove_ours([[CLIENT_LABEL, client_id]], list(active_runs))
+        removed, failed = remove_ours(link, [[CLIENT_LABEL, client_id]], list(active_runs))
     except BaseException:
         backend.close()
         raise
-    if removed:
-        backend.notes.append(
-            f"Ray cluster {host.name}: removed {len(removed)} leftover container(s): {', '.join(removed)}"
-        )
+    backend.notes += cleanup_notes(host.name, removed, failed)
     return backend
+
+
+def cleanup_notes(name: str, removed: list[str], failed: list[str]) -> list[str]:
+    notes = [f"Ray cluster {name}: removed {len(removed)} leftover container(s): {', '.join(removed)}"]
+    notes = notes if removed else []
+    return notes + [f"Ray cluster {name}: could not look for leftover containers on {f}" for f in failed]
 
 
 def check_cluster(host: HostConfig, client_id: str, active_runs: Iterable[str] = ()) -> ClusterReport:
@@ -150,7 +153,9 @@ def check_cluster(host: HostConfig, client_id: str, active_runs: Iterable[str] =
                 )
             )  # fmt: skip
         report.notes = summary(host, listing, link.ready)
-        report.leftovers_removed = len(remove_ours(link, [[CLIENT_LABEL, client_id]], list(active_runs)))
+        removed, failed = remove_ours(link, [[CLIENT_LABEL, client_id]], list(active_runs))
+        report.leftovers_removed = len(removed)
+        report.notes += cleanup_notes(host.name, [], failed)
     finally:
         link.close()
         link.conn.close()
@@ -161,11 +166,11 @@ def _count(free: float | None, total: float) -> str:
     return f"{total:g}" if free is None else f"{free:g}/{total:g} free"
 
 
-def describe(report: ClusterReport) -> list[str]:
-    """The report in lines (``hosts test`` and the Hosts dialog)."""
+def describe(report: ClusterReport, with_nodes: bool = True) -> list[str]:
+    """The report in lines (``hosts test``; the Hosts dialog, which has the nodes in a table)."""
     lines = [f"Ray cluster {report.name}: connected in {report.connect_s:.1f} s (Ray {report.ray_version}, "
              f"Python {report.python} on the head)"]  # fmt: skip
-    for n in report.nodes:
+    for n in report.nodes if with_nodes else ():
         role = "head" if n.head and not n.worker else ("head+worker" if n.head else "worker")
         if not n.alive:
             lines.append(f"  {n.hostname} {n.address} ({n.id[:12]}): DEAD {n.death}".rstrip())

@@ -39,7 +39,7 @@ def main() -> int:
         w = by_name[name]
         node = cluster.add_node(
             node_ip_address="127.0.0.1",
-            num_cpus=1,
+            num_cpus=4,  # as a real worker has several: Ray starts that many worker processes at once
             num_gpus=w["gpus"],
             resources={SLOT_RESOURCE: w.get("slots", 8)},
             object_store_memory=w.get("object_store", 300 << 20),

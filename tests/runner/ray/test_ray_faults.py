@@ -1,15 +1,21 @@
 """Stopping and losing nodes on a real Ray cluster: cancel reaches the task and its container,
-a worker killed mid-task fails its node with the reason (and its container goes too)."""
+a worker killed mid-task fails its node with the reason (and its container goes too), and
+what dead runs left on any worker goes at the next run's start."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from runner.execution.spec import RUN_LABEL
 from runner.hosts import service as hosts_service
+from runner.hosts.health import CLIENT_LABEL
+from runner.hosts.paths import client_id
 from runner.hosts.registry import HostConfig
 from tests.runner.ray.conftest import worker_of
 from tests.support import ray_runs
@@ -89,3 +95,37 @@ def test_a_worker_killed_mid_task_fails_its_node_with_the_reason(
     finally:
         if worker not in ray_cluster.nodes:
             ray_cluster.add_worker(worker)
+
+
+def _plant_leftover(engine: PrivateEngine, name: str, labels: dict[str, str]) -> None:
+    """A stopped container of ours on a worker's engine, as a run that died there leaves it."""
+    if engine.docker("image", "inspect", BUSYBOX).returncode != 0:  # engines start with no images
+        saved = subprocess.run(["docker", "save", BUSYBOX], capture_output=True, check=True, timeout=60)
+        env = {**os.environ, "DOCKER_HOST": engine.docker_host}
+        subprocess.run(["docker", "load"], input=saved.stdout, env=env, capture_output=True, check=True,
+                       timeout=60)  # fmt: skip
+    flags = [x for key, value in labels.items() for x in ("--label", f"{key}={value}")]
+    done = engine.docker("create", "--name", name, "--network", "none", *flags, BUSYBOX, "true")
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_run_start_removes_what_dead_runs_left_on_every_worker(
+    ray_cluster: RayTestCluster, ray_host: HostConfig, project: Callable[..., Path]
+) -> None:
+    dead, mine = "20260101-000000-dead00", client_id()
+    planted = {worker: f"vh-{dead}-{worker}" for worker in ray_cluster.engines}
+    other = "vh-20260101-000000-other0-n"  # another machine's (another client id) stays
+    for worker, name in planted.items():
+        _plant_leftover(ray_cluster.engines[worker], name, {RUN_LABEL: dead, CLIENT_LABEL: mine})
+    _plant_leftover(ray_cluster.engines["w1"], other, {RUN_LABEL: dead, CLIENT_LABEL: "someone-else"})
+    try:
+        record = ray_runs.RunRecord()
+        handle = ray_runs.start(project(LONG.replace("sleep 120", "echo done")), "p", [ray_host.name], record)
+        assert handle.wait(120) == "succeeded", record.lines
+        for worker, name in planted.items():
+            assert not _containers(ray_cluster.engines[worker], name), f"{name} is still on {worker}"
+        assert _containers(ray_cluster.engines["w1"], other), "another client's container was removed"
+        (note,) = [n for n in handle.notes if "leftover" in n]
+        assert "removed 2 leftover container(s)" in note and all(n in note for n in planted.values()), note
+    finally:
+        ray_cluster.engines["w1"].docker("rm", "-f", other)

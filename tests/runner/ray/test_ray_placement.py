@@ -92,13 +92,19 @@ def test_a_request_no_node_can_satisfy_fails_at_once_with_the_reason(
 def test_a_fan_out_of_six_spreads_over_both_workers(
     ray_cluster: RayTestCluster, ray_host: HostConfig, project: Callable[..., Path]
 ) -> None:
-    nodes = "\n".join(f"              - {{name: n{i}, type: execution, step: nap}}" for i in range(6))
+    """Each node holds its slot until the test lets it go, once all six run and each has a
+    system sample: so all six are placed side by side however slow the machine is."""
+    units = [f"n{i}" for i in range(6)]
+    nodes = "\n".join(f"              - {{name: {unit}, type: execution, step: hold}}" for unit in units)
     path = project(
         f"""
         - step:
-            name: nap
+            name: hold
             image: {BUSYBOX}
-            command: sleep 2; echo done
+            command:
+              - echo started
+              - while [ ! -e /tmp/go ]; do sleep 0.1; done
+              - echo done
         - pipeline:
             name: p
             nodes:
@@ -106,14 +112,25 @@ def test_a_fan_out_of_six_spreads_over_both_workers(
             edges: []
         """
     )
-    record = ray_runs.run(path, "p", [ray_host.name])
-    assert record.status == "succeeded", record.lines
-    where = {worker_of(ray_cluster, record.placed(f"n{i}")[0]) for i in range(6)}
-    assert where == {"w1", "w2"}
+    record = ray_runs.RunRecord()
+    handle = ray_runs.start(path, "p", [ray_host.name], record)
+
+    def all_running_and_sampled() -> bool:
+        return all("started" in record.text(u, "stdout") and record.system.get(u) for u in units)
+
+    try:
+        assert record.wait_for(all_running_and_sampled, 150), (record.lines, record.system)
+        where = {u: worker_of(ray_cluster, record.placed(u)[0]) for u in units}
+    finally:
+        for unit in units:  # let every node go (an unplaced one has no container: nothing to do)
+            for engine in ray_cluster.engines.values():
+                engine.docker("exec", f"vh-{handle.run_id}-{unit}", "touch", "/tmp/go")
+    assert handle.wait(120) == "succeeded", record.lines
+    assert set(where.values()) == {"w1", "w2"}, where
+    assert all(record.text(u, "stdout").splitlines() == ["started", "done"] for u in units), record.lines
     # each container sampled on its worker: memory in every sample, no GPU, nothing to say
-    assert all(record.system[f"n{i}"] for i in range(6)), record.system
-    assert all(s.memory_bytes and s.gpus == () for i in range(6) for s in record.system[f"n{i}"])
-    assert not any(record.gpu_notes.get(f"n{i}") for i in range(6))
+    assert all(s.memory_bytes and s.gpus == () for u in units for s in record.system[u])
+    assert not any(record.gpu_notes.get(u) for u in units)
 
 
 def test_outputs_of_a_node_on_one_worker_reach_its_downstream_node_on_the_other(
