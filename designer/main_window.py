@@ -8,7 +8,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QAbstractButton, QDockWidget, QMainWindow, QWidget
 
 from designer.actions import Actions
 from designer.canvas.node_item import node_size
@@ -266,11 +266,18 @@ class MainWindow(QMainWindow):
             action.setEnabled(has_pipeline)
 
     def palette_changed(self) -> None:
-        """The colour scheme changed: re-tint icons and redraw the canvas and the YAML colours."""
-        for action in self.findChildren(QAction):
-            name = action.property("icon_name")
+        """The colour scheme changed: re-tint icons, re-read style sheets, redraw the canvas and the
+        YAML colours (Preferences ▸ Theme, or the system's scheme, while the window is open)."""
+        for holder in (*self.findChildren(QAction), *self.findChildren(QAbstractButton)):
+            name = holder.property("icon_name")
             if name:
-                action.setIcon(icon(str(name)))
+                holder.setIcon(icon(str(name)))
+        for widget in self.findChildren(QWidget):
+            sheet = widget.styleSheet()
+            if "palette(" in sheet:  # its colours were taken from the palette when it was set
+                widget.setStyleSheet("")
+                widget.setStyleSheet(sheet)
+        self._refresh_palette()  # the Steps list's icons
         self.yaml_panel.highlighter.set_dark(is_dark())
         self.view.resetCachedContent()
         for item in self.scene.items():
