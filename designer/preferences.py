@@ -7,6 +7,7 @@ takes effect at once: the theme is switched, and the next run reads the file.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import shiboken6
@@ -83,9 +84,8 @@ class PreferencesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self._runs_box())
         layout.addWidget(self._appearance_box())
-        where = QLabel(
-            f"Saved in {settings_path()} — <code>pipeline-designer settings</code> uses it too.", self
-        )
+        saved_in = _home_relative(settings_path())
+        where = QLabel(f"Saved in {saved_in} — <code>pipeline-designer settings</code> uses it too.", self)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         where.setStyleSheet("color: palette(placeholder-text)")
         where.setWordWrap(True)
@@ -233,6 +233,14 @@ class PreferencesDialog(QDialog):
     def accept(self) -> None:
         if self.apply():
             super().accept()
+
+
+def _home_relative(path: Path) -> str:
+    """``~/.config/pipeline-designer/settings.json`` rather than the whole home folder."""
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
 
 
 def open_preferences(window: Any, map_image: str | None = None) -> PreferencesDialog:

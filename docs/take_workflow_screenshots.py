@@ -110,7 +110,9 @@ def shot_step_editor(window: MainWindow, out: Path) -> None:
     window.grab().save(str(out / "step-editor.png"))
     while window.document.undo_stack.canUndo():
         window.document.undo_stack.undo()
+    window.document.undo_stack.clear()  # the next shot's History shows no undone edits
     window.resizeDocks([window.inspector_dock], [380], Qt.Orientation.Horizontal)
+    window.scene.select_node("train")  # the Inspector on the node, from its top
 
 
 def shot_runs_table(window: MainWindow, ui: object, out: Path) -> None:
@@ -178,7 +180,10 @@ def main(out: Path, only: str = "") -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         os.environ["PIPELINE_DESIGNER_RECOVERY_DIR"] = str(work / "recovery")
-        os.environ["PIPELINE_DESIGNER_CONFIG"] = str(work / "config")
+        # The settings where a user's are (Preferences says "Saved in ~/.config/..."), in a home of our own.
+        os.environ["HOME"] = str(work / "user")
+        for name in ("PIPELINE_DESIGNER_CONFIG", "XDG_CONFIG_HOME"):
+            os.environ.pop(name, None)
         save_settings(Settings(image_map=dict(IMAGES), network="none"))
         if only in ("", "example"):
             window, ui = window_on(work, copy_example(work, ""))

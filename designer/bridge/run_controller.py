@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from designer.bridge.batching import BATCH_SECONDS, Batch, drain, next_batch
 from designer.bridge.node_states import NodeStateModel
 from designer.bridge.run_details import RunDetails
-from runner.api import RunHandle, RunOptions, RunPlan, start_run
+from runner.api import RunHandle, RunOptions, RunPlan, explain_engine_error, start_run
 from runner.events import EndpointReady, EndpointStopped, RunFinished
 
 _STRAGGLERS: list[QThread] = []  # worker threads still ending after a timed-out shutdown
@@ -96,9 +96,16 @@ class _Worker(QObject):
         try:
             self._work()
         except BaseException as exc:  # surfaced to the user, never swallowed
-            self._events.run_failed.emit(f"{type(exc).__name__}: {exc}")
+            self._events.run_failed.emit(self._why(exc))
         finally:
             self.done.emit()
+
+    def _why(self, exc: BaseException) -> str:
+        """The local engine's known failures in words with the fix (not running, no permission,
+        no such network...); anything else, and a host's errors (they name the host), as raised."""
+        local = self._kwargs.get("hosts") in (None, ["local"]) and self._kwargs.get("backend") != "local"
+        problem = explain_engine_error(exc) if local else None
+        return str(problem) if problem is not None else f"{type(exc).__name__}: {exc}"
 
     def _work(self) -> None:
         handle = start_run(self._plan, self._options, **self._kwargs)

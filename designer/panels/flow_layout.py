@@ -18,6 +18,7 @@ class FlowLayout(QLayout):
     def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
+        self._height = 0  # the height of the lines at the last width laid out
         self.setSpacing(spacing)
 
     # --- QLayout's item list -------------------------------------------------------------------
@@ -51,15 +52,20 @@ class FlowLayout(QLayout):
         return QSize(width, height).grownBy(self.contentsMargins())
 
     def minimumSize(self) -> QSize:
-        """One item a line: the widest item."""
+        """The widest item; as tall as the lines take at the present width (a dock does not ask
+        heightForWidth, and would cut the last lines off)."""
         size = QSize()
         for item in self._shown():
             size = size.expandedTo(item.minimumSize())
-        return size.grownBy(self.contentsMargins())
+        size = size.grownBy(self.contentsMargins())
+        return size.expandedTo(QSize(0, self._height)) if self._height else size
 
     def setGeometry(self, rect: QRect) -> None:
         super().setGeometry(rect)
-        self._arrange(rect, move=True)
+        height = self._arrange(rect, move=True)
+        if height != self._height:  # more or fewer lines: the parents' minimum follows, once
+            self._height = height
+            self.invalidate()
 
     # --- placing -------------------------------------------------------------------------------
     def _shown(self) -> list[QLayoutItem]:

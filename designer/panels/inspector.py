@@ -36,6 +36,7 @@ class InspectorPanel(QScrollArea):
         self.editor = editor
         self._endpoint_node: str | None = None
         self.step_only: str | None = None  # a step picked in the Steps list, edited on its own
+        self._subject: tuple[str, object] = ("", None)  # what the forms show: a new one opens at the top
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget(self)
@@ -115,6 +116,12 @@ class InspectorPanel(QScrollArea):
             self.edge_form.set_edge(pipeline, edge.index, edge.source, edge.target)
         for form in self.forms:
             form.setEnabled(editor.can_edit)
+        subject: tuple[str, object] = ("", pipeline)
+        if node or edge or alone:
+            subject = ("node", node) if node else ("edge", edge.index) if edge else ("step", alone)
+        if subject != self._subject:  # another node, edge or step: its form from the top
+            self._subject = subject
+            self.verticalScrollBar().setValue(0)
 
     def show_step(self, step: str) -> None:
         """Edit ``step`` on its own (from the Steps list): the canvas selection is cleared."""

@@ -184,7 +184,7 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         ev.system_sampled.connect(self._on_system)
         ev.states_changed.connect(self._on_states)
         ev.run_finished.connect(self._on_run_finished)
-        ev.run_failed.connect(lambda msg: self.warn("Run failed to start", msg))
+        ev.run_failed.connect(self._on_run_failed)
         ev.action_failed.connect(lambda msg: self.warn("Run", msg))
         ev.approvals_changed.connect(self._on_approvals)
         ev.tasks_changed.connect(self._on_task_events)
@@ -229,6 +229,12 @@ class RunUI(RunCommands, TaskViews, FileScope, QObject):
         self.progress.setValue(0)
         self.progress.show()
         return True
+
+    def _on_run_failed(self, message: str) -> None:
+        if self.controller.states.run_id is None:  # it never started: no node is queued any more
+            self.controller.states.reset(None)
+            self.progress.hide()
+        self.warn("Run failed to start", message)
 
     def cancel(self) -> None:
         """Stop the run, and the endpoints it (or an earlier run) started."""

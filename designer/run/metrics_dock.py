@@ -92,6 +92,7 @@ class MetricsPanel(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.plot_widget)
         self.stack.addWidget(self.per_key)
+        self.stack.setMinimumHeight(150)  # readable axes even when the dock is short
         main = QWidget(self)
         rl = QVBoxLayout(main)
         rl.setContentsMargins(0, 0, 0, 0)

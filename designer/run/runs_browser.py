@@ -36,6 +36,7 @@ from designer.run.run_table_model import FIXED, RUN_ID_ROLE, RunFilterProxy, Run
 from runner.api import StoreError
 
 LIMIT = 500  # runs listed at most (newest first)
+MAX_COLUMN_PX = 260  # a long note or file name is cut there (the tooltip has it whole)
 TAGS_COLUMN, NOTE_COLUMN = FIXED.index("Tags"), FIXED.index("Note")
 
 
@@ -69,6 +70,7 @@ class RunsBrowser(QWidget):
         self.history = history
         self.summaries: list[RunSummary] = []
         self.only: list[str] | None = None  # comparing these runs: the table shows just them
+        self._text_widths: dict[int, int] = {}  # Tags, Note: the widest content sized for so far
         # Others' context-menu entries: (menu, selected run ids) -> None adds them (Reproduce Run)
         self.menu_entries: list[Callable[[QMenu, list[str]], None]] = []
         # (title, label, text, multiline) -> (text, ok); tests replace it
@@ -176,13 +178,26 @@ class RunsBrowser(QWidget):
         self._select(selected)
         if self.model.headers() != headers:  # new columns: sized to their contents, once
             self._size_columns()
+        self._fit_text_columns()
         self._update_buttons()
 
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
         for column in range(self.model.columnCount()):
             self.table.resizeColumnToContents(column)
-            header.resizeSection(column, min(header.sectionSize(column), 260))
+            header.resizeSection(column, min(header.sectionSize(column), MAX_COLUMN_PX))
+
+    def _fit_text_columns(self) -> None:
+        """Tags and notes arrive after their columns were sized: widen those when their text grows
+        wider than it ever was (a column the user narrowed stays so until then)."""
+        header = self.table.horizontalHeader()
+        for column in (TAGS_COLUMN, NOTE_COLUMN):
+            needed = min(
+                max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column)), MAX_COLUMN_PX
+            )
+            if needed > self._text_widths.get(column, 0):
+                self._text_widths[column] = needed
+                header.resizeSection(column, max(header.sectionSize(column), needed))
 
     def _on_text(self, text: str) -> None:
         self.proxy.set_text(text)

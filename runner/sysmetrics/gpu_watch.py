@@ -37,12 +37,14 @@ Launch = Callable[[str], CommandStream]  # start ``sh -c``-style command line
 
 
 class LocalCommand:
-    """A command line run by ``sh -c`` on this machine, its output and errors as one stream."""
+    """A command line run by ``sh -c`` on this machine, its output and errors as one stream;
+    its standard input a pipe held open until ``close`` (or this process's end: the loop of
+    ``nvidia_smi.script`` stops when it closes, as a remote one does with its channel)."""
 
     def __init__(self, command: str) -> None:
         self._proc = subprocess.Popen(
             ["sh", "-c", command],
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: close() stops whatever it started
@@ -59,6 +61,9 @@ class LocalCommand:
 
     def close(self) -> None:
         """Stop it (the reader sees the end of its output); never waits on the reader."""
+        if self._proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
         if self._proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._proc.pid, signal.SIGTERM)

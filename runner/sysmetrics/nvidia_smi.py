@@ -26,11 +26,20 @@ _UNITS = {"MiB": 1 << 20, "KiB": 1 << 10, "GiB": 1 << 30, "B": 1, "%": 1}
 
 def script(loop_seconds: int = 0) -> str:
     """A shell command line (for ``sh -c`` or an SSH exec): the query once, or every
-    ``loop_seconds`` until stopped; its errors go to standard output with the figures."""
-    loop = f" -l {loop_seconds}" if loop_seconds else ""
+    ``loop_seconds`` until stopped; its errors go to standard output with the figures.
+
+    A loop lives exactly as long as its standard input stays open: the runner never writes to
+    it, so its end means the runner is gone (the channel closed, the connection dropped, the
+    process killed), and the loop is stopped then. Without that, a tool that outlives its
+    closed output (or a session its server has not torn down) would report to nobody for ever."""
+    query = f"nvidia-smi --query-gpu={QUERY} --format=csv"
+    missing = f"command -v nvidia-smi >/dev/null 2>&1 || {{ echo {NO_SMI}; exit 0; }}; "
+    if not loop_seconds:
+        return f"{missing}exec {query} 2>&1"
     return (
-        f"command -v nvidia-smi >/dev/null 2>&1 || {{ echo {NO_SMI}; exit 0; }}; "
-        f"exec nvidia-smi --query-gpu={QUERY} --format=csv{loop} 2>&1"
+        f"{missing}exec 3<&0 </dev/null; {query} -l {loop_seconds} 2>&1 3<&- & smi=$!; "
+        "{ while read -r _; do :; done <&3; kill $smi; } 2>/dev/null & watch=$!; "
+        "wait $smi; status=$?; kill $watch 2>/dev/null; exit $status"
     )
 
 

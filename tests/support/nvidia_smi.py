@@ -9,6 +9,7 @@ process's, or the test sshd's ``path_first``). It answers the queries the runner
 from __future__ import annotations
 
 import shlex
+import time
 from pathlib import Path
 
 CAPTURES = Path(__file__).resolve().parents[1] / "runner" / "sysmetrics" / "fixtures"
@@ -55,3 +56,26 @@ def fake_nvidia_smi(
     )
     script.chmod(0o755)
     return folder
+
+
+def smi_processes(smi: Path) -> list[int]:
+    """The processes still running this fake nvidia-smi (its path in their command line)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if str(smi).encode() in argv and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def smi_gone(smi: Path, within: float = 30.0) -> list[int]:
+    """[] once no process runs ``smi`` (polled: a loaded machine is slow to tear a session
+    down); what still runs it after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while (left := smi_processes(smi)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left

@@ -134,3 +134,43 @@ def test_the_name_column_stays_in_view(window, tmp_path: Path, qtbot) -> None:
     assert frozen.geometry().width() == params.table.columnWidth(0)
     assert frozen.model().index(0, 0).data() == "learning_rate"
     assert not frozen.isColumnHidden(0) and frozen.isColumnHidden(1)
+
+
+def test_inputs_are_declared_with_a_description_and_an_output_pattern_feeds_an_edge(
+    window, tmp_path: Path, qtbot
+) -> None:
+    path = _open(window, tmp_path)
+    window.inspector.show_step("evaluate")
+    inputs = window.inspector.step_form.inputs
+    inputs.add_button.click()
+    row = inputs.table.rowCount() - 1
+    inputs.table.item(row, 0).setText("reports")
+    description = [inputs.table.horizontalHeaderItem(c).text() for c in range(inputs.table.columnCount())]
+    inputs.table.item(row, description.index("Description")).setText("csv files to summarise")
+    body = yaml.safe_load(window.document.text)[1]["step"]
+    assert body["inputs"][-1] == {"name": "reports", "description": "csv files to summarise"}
+    # An output declared as a pattern is a port too, and the edge from it names the pattern.
+    window.inspector.show_step("train")
+    outputs = window.inspector.step_form.outputs
+    outputs.add_button.click()
+    outputs.table.item(0, 0).setText("reports/*.csv")
+    qtbot.waitUntil(
+        lambda: window.scene.node_items["train"].port_item("out", "output", "reports/*.csv") is not None
+    )
+    drag_edge(window, "train.output.reports/*.csv", "evaluate.input.reports")
+    assert "train.output.reports/*.csv" in str(yaml.safe_load(window.document.text)[2]["pipeline"]["edges"])
+    window.files.save()
+    assert [d.format() for d in lint(load(path)) if d.severity == "error"] == []
+
+
+def test_another_node_opens_its_form_at_the_top_an_edit_keeps_its_place(window, tmp_path, qtbot) -> None:
+    _open(window, tmp_path)
+    window.resizeDocks([window.inspector_dock], [320], Qt.Orientation.Horizontal)
+    window.scene.select_node("train")
+    bar = window.inspector.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())  # down at train's step parameters
+    window.inspector.step_form.params.table.item(0, 2).setText("0.2")  # an edit refreshes the forms
+    assert bar.value() == bar.maximum() > 0
+    window.scene.select_node("evaluate")
+    assert bar.value() == 0  # evaluate's name, not the middle of its step

@@ -151,6 +151,24 @@ def test_tags_and_notes_are_saved_in_the_store(browser: RunsBrowser, history: Ru
     assert history.run("r2")["tags"] == ["baseline", "reviewed"]
 
 
+def test_a_new_tag_or_note_widens_its_column_to_be_read(browser: RunsBrowser) -> None:
+    header = browser.table.horizontalHeader()
+    tags, note = _column(browser, "Tags"), _column(browser, "Note")
+    browser.select_ids(["r1"])
+    browser.ask_text = lambda title, label, text, multi: ("learning-rate-sweep, candidate", True)
+    browser.tags_b.click()
+    text_px = browser.table.fontMetrics().horizontalAdvance("learning-rate-sweep, candidate")
+    assert header.sectionSize(tags) > text_px  # not "learning-ra…"
+    browser.select_ids(["r1"])
+    browser.ask_text = lambda title, label, text, multi: ("warm restarts helped a lot", multi)
+    browser.note_b.click()
+    metrics = browser.table.fontMetrics()
+    assert header.sectionSize(note) > metrics.horizontalAdvance("warm restarts helped a lot")
+    header.resizeSection(tags, 40)  # the user narrows it: a refresh leaves it so
+    browser.refresh()
+    assert header.sectionSize(tags) == 40
+
+
 def test_multi_select_to_compare(qtbot, browser: RunsBrowser) -> None:
     browser.select_ids(["r1", "r3"])
     assert browser.compare_b.isEnabled() and not browser.load_b.isEnabled()

@@ -3,6 +3,10 @@ nvidia-smi serving the captures: this machine has no GPU)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -11,7 +15,14 @@ import pytest
 from runner.events import GpuFigures
 from runner.sysmetrics.gpu_watch import GpuWatch, LocalCommand
 from runner.sysmetrics.nvidia_smi import QUERY, SmiReader
-from tests.support.nvidia_smi import CAPTURED_QUERY, CAPTURES, NO_DRIVER_STATUS, fake_nvidia_smi
+from tests.support.nvidia_smi import (
+    CAPTURED_QUERY,
+    CAPTURES,
+    NO_DRIVER_STATUS,
+    fake_nvidia_smi,
+    smi_gone,
+    smi_processes,
+)
 
 MIB = 1 << 20
 
@@ -117,3 +128,32 @@ def test_a_missing_or_failing_nvidia_smi_gives_the_reason(tmp_path: Path, on_pat
     finally:
         watch.release()
     assert figures == () and note.startswith(why)
+
+
+WATCHER = """
+import sys, time
+from runner.sysmetrics.gpu_watch import GpuWatch, LocalCommand
+watch = GpuWatch(LocalCommand, "this machine")
+watch.acquire()
+while not watch.figures(["0"])[0]:
+    time.sleep(0.05)
+print("reporting", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_runner_leaves_no_nvidia_smi_loop_behind(tmp_path: Path) -> None:
+    """The runner killed (no release, no close): the loop it started stops with it."""
+    folder = fake_nvidia_smi(tmp_path / "bin")
+    env = {**os.environ, "PATH": f"{folder}:/usr/bin:/bin"}
+    runner = subprocess.Popen([sys.executable, "-c", WATCHER], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert runner.stdout is not None and runner.stdout.readline() == "reporting\n"
+        assert smi_processes(folder / "nvidia-smi")
+    finally:
+        runner.kill()
+        runner.wait(10)
+    left = smi_gone(folder / "nvidia-smi")
+    for pid in left:  # not to leave it running after a failure
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -6,20 +6,26 @@ NVIDIA_VISIBLE_DEVICES, which this engine ignores)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from runner.events import GpuFigures
+from runner.hosts.connection import connect
 from runner.store.db import RunStore
+from runner.sysmetrics.gpu_watch import GpuWatch
 from tests.sshd.sshd_server import SshdUnavailable, ThrowawaySshd
 from tests.support.cli import cli
-from tests.support.nvidia_smi import fake_nvidia_smi
+from tests.support.nvidia_smi import fake_nvidia_smi, smi_gone, smi_processes
 from tests.support.remote import in_ci, register_host
 
 pytestmark = [pytest.mark.sshd, pytest.mark.docker]
 MIB = 1 << 20
+SMI = Path("bin", "nvidia-smi")  # the host's fake nvidia-smi, under the test's tmp_path
 
 
 @pytest.fixture
@@ -35,12 +41,15 @@ def gpu_sshd(tmp_path: Path, ssh_home: Path) -> Iterator[ThrowawaySshd]:
     try:
         yield server
     finally:
+        for pid in smi_processes(tmp_path / SMI):  # what a failing test left behind
+            os.kill(pid, signal.SIGKILL)
         server.__exit__(None, None, None)
 
 
 def test_a_remote_step_has_cpu_memory_and_its_gpus_figures(
-    gpu_sshd: ThrowawaySshd, config_dir: Path, memory_keyring: object, home: Path, project, busybox_image: str
-) -> None:
+    gpu_sshd: ThrowawaySshd, config_dir: Path, memory_keyring: object, home: Path, project,
+    busybox_image: str, tmp_path: Path,
+) -> None:  # fmt: skip
     register_host(gpu_sshd, "gpubox", passphrase=False, gpus=2, gpu_access="env")
     path = project(
         f"""
@@ -78,3 +87,28 @@ def test_a_remote_step_has_cpu_memory_and_its_gpus_figures(
     assert code == 0 and exported["gpu_note"] == "" and len(exported["samples"]) == len(samples)
     gpu = exported["samples"][-1]["gpus"][0]
     assert gpu["index"] == row["gpu_ids"][0] and gpu["gpu_memory_total_bytes"] == 81559 * MIB
+
+    # The host's nvidia-smi loop ended with the run: nothing of it is left on the host.
+    assert smi_gone(tmp_path / SMI) == []
+
+
+def test_the_hosts_nvidia_smi_stops_when_the_connection_drops(
+    gpu_sshd: ThrowawaySshd, config_dir: Path, memory_keyring: object, tmp_path: Path
+) -> None:
+    """The runner gone without a word (killed, its network lost): the loop it started on the
+    host stops by itself, not on the next reboot."""
+    register_host(gpu_sshd, "gpubox", passphrase=False, gpus=2, gpu_access="env")
+    conn = connect("gpubox")
+    watch = GpuWatch(conn.start, "host 'gpubox'")
+    watch.acquire()
+    try:
+        deadline = time.monotonic() + 30
+        while not watch.figures(["0"])[0] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert watch.figures(["0"])[0], watch.figures(["0"])  # it runs and reports
+        assert smi_processes(tmp_path / SMI)
+        conn.close()  # the connection drops; the loop is never told to stop
+        assert smi_gone(tmp_path / SMI) == []
+    finally:
+        watch.release()
+        conn.close()
