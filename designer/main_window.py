@@ -8,7 +8,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QAbstractButton, QDockWidget, QMainWindow, QWidget
 
 from designer.actions import Actions
 from designer.canvas.node_item import node_size
@@ -35,6 +35,11 @@ APP_NAME = "Pipeline Designer"
 TEXT_DELAY_MS = 20
 LINT_DELAY_MS = 80
 DEFAULT_SIZE = (1440, 900)  # fits a 1600 x 900 screen with room for its window frame
+
+
+def _count(n: int, word: str) -> str:
+    """``1 node``, ``3 nodes``."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 class MainWindow(QMainWindow):
@@ -218,7 +223,7 @@ class MainWindow(QMainWindow):
             self._projecting = False
         n_nodes = len(view.nodes) if view else 0
         n_edges = len(view.edges) if view else 0
-        self.counts_label.setText(f"{n_nodes} nodes · {n_edges} edges")
+        self.counts_label.setText(f"{_count(n_nodes, 'node')} · {_count(n_edges, 'edge')}")
         self.inspector.refresh()
         self._update_actions()
 
@@ -250,10 +255,7 @@ class MainWindow(QMainWindow):
         self.problems.set_diagnostics(self.document.diagnostics(), self.document.problems_source.data)
 
     def _show_problem_counts(self, errors: int, warnings: int) -> None:
-        def count(n: int, word: str) -> str:
-            return f"{n} {word}" + ("" if n == 1 else "s")
-
-        self.problems_label.setText(f"{count(errors, 'error')}, {count(warnings, 'warning')}")
+        self.problems_label.setText(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
         title = "Problems" + (f" ({errors + warnings})" if errors + warnings else "")
         self.problems_dock.setWindowTitle(title)
 
@@ -264,11 +266,18 @@ class MainWindow(QMainWindow):
             action.setEnabled(has_pipeline)
 
     def palette_changed(self) -> None:
-        """The colour scheme changed: re-tint icons and redraw the canvas and the YAML colours."""
-        for action in self.findChildren(QAction):
-            name = action.property("icon_name")
+        """The colour scheme changed: re-tint icons, re-read style sheets, redraw the canvas and the
+        YAML colours (Preferences ▸ Theme, or the system's scheme, while the window is open)."""
+        for holder in (*self.findChildren(QAction), *self.findChildren(QAbstractButton)):
+            name = holder.property("icon_name")
             if name:
-                action.setIcon(icon(str(name)))
+                holder.setIcon(icon(str(name)))
+        for widget in self.findChildren(QWidget):
+            sheet = widget.styleSheet()
+            if "palette(" in sheet:  # its colours were taken from the palette when it was set
+                widget.setStyleSheet("")
+                widget.setStyleSheet(sheet)
+        self._refresh_palette()  # the Steps list's icons
         self.yaml_panel.highlighter.set_dark(is_dark())
         self.view.resetCachedContent()
         for item in self.scene.items():

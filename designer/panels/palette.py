@@ -72,6 +72,7 @@ class PalettePanel(QWidget):
         self.search.textChanged.connect(self._filter)
         self.new_step = QToolButton(self)
         self.new_step.setIcon(icon("step-new"))
+        self.new_step.setProperty("icon_name", "step-new")  # re-tinted when the palette changes
         self.new_step.setToolTip("New step…")
         self.new_step.setAutoRaise(True)
         self.new_step.clicked.connect(self.new_step_requested)

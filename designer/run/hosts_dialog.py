@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QLabel,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.panels.form_fields import NamedRows, list_table, table_with_buttons
+from designer.run.cluster_nodes import ClusterNodes
 from designer.run.host_form import HostForm
 from designer.run.host_words import plain_error, report_text, who_offered
 from runner.api import (
@@ -97,6 +99,12 @@ class HostsDialog(NamedRows, QDialog):
         self.add_button, self.edit_button, self.remove_button, self.test_button, self.gpus_button = buttons
         self.gpus_button.setToolTip("Declare the GPUs the last test found (nvidia-smi) as those runs may use")
         self.reports: dict[str, HostReport] = {}  # the last test of each host
+        self.clusters: dict[str, Any] = {}  # the last test of each Ray cluster (runner.ray.service)
+        self.nodes_label = QLabel(self)
+        self.nodes = ClusterNodes(self)
+        self.nodes.setMaximumHeight(220)
+        self.nodes_label.hide()
+        self.nodes.hide()
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)  # indeterminate: "working"
         self.busy.setTextVisible(False)
@@ -109,6 +117,8 @@ class HostsDialog(NamedRows, QDialog):
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.nodes_label)
+        layout.addWidget(self.nodes)
         layout.addWidget(self.busy)
         layout.addWidget(self.output)
         layout.addWidget(close)
@@ -130,6 +140,9 @@ class HostsDialog(NamedRows, QDialog):
                 str(host.max_parallel),
                 self.status.get(host.name, ""),
             ]
+            if host.kind == "ray":  # Ray places the nodes: its GPUs are what the last test found
+                cluster = self.clusters.get(host.name)
+                values[2:4] = [f"{cluster.free_gpus:g} / {cluster.gpus:g} free" if cluster else "", "Ray"]
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if col in (2, 3):
@@ -145,6 +158,15 @@ class HostsDialog(NamedRows, QDialog):
             button.setEnabled(chosen)
         report = self.reports.get(name or "")
         self.gpus_button.setEnabled(chosen and report is not None and bool(report.gpus and report.gpu_check))
+        self._show_nodes(name)
+
+    def _show_nodes(self, name: str | None) -> None:
+        """The selected cluster's nodes at its last test (nothing for plain hosts)."""
+        cluster = self.clusters.get(name or "")
+        self.nodes.show_report(cluster)
+        self.nodes_label.setText(f"Nodes of Ray cluster {name} at the last test:" if cluster else "")
+        self.nodes.setVisible(cluster is not None)
+        self.nodes_label.setVisible(cluster is not None)
 
     # --- add / edit / remove --------------------------------------------------------------------
     def add_host(self) -> None:
@@ -186,6 +208,7 @@ class HostsDialog(NamedRows, QDialog):
         except HostConfigError as exc:
             QMessageBox.warning(self, "Host not removed", str(exc))
         self.status.pop(name, None)
+        self.clusters.pop(name, None)
         self.refresh()
 
     def _ask_box(self, title: str, text: str) -> bool:
@@ -312,9 +335,10 @@ class HostsDialog(NamedRows, QDialog):
         if getattr(report, "kind", "") == "ray":  # a Ray cluster: its nodes, GPUs and what is free
             from runner.api import describe_cluster
 
+            self.clusters[name] = report
             workers = sum(1 for n in report.nodes if n.worker and n.alive)  # type: ignore[attr-defined]
-            gpus = f"{report.free_gpus:g}/{report.gpus:g} GPU(s) free"  # type: ignore[attr-defined]
-            self._show(name, f"ok: Ray, {workers} worker(s), {gpus}", "\n".join(describe_cluster(report)))
+            text = "\n".join(describe_cluster(report, with_nodes=False))  # the nodes are in their table
+            self._show(name, f"ok: Ray, {workers} worker(s)", text)
             self.test_finished.emit(name, True)
             return
         self.reports[name] = report

@@ -73,10 +73,14 @@ def _describe(node: object) -> str:
     return f"{node.type}, {ref}" if ref else str(node.type)  # type: ignore[attr-defined]
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def to_text(graph: PipelineGraph) -> str:
     order = graph.topological_order()
     lines = [
-        f'pipeline "{graph.name}": {len(order)} nodes, {len(graph.edges)} edges',
+        f'pipeline "{graph.name}": {_count(len(order), "node")}, {_count(len(graph.edges), "edge")}',
         "order: " + " → ".join(order),
         "",
     ]

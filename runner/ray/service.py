@@ -166,11 +166,11 @@ def _count(free: float | None, total: float) -> str:
     return f"{total:g}" if free is None else f"{free:g}/{total:g} free"
 
 
-def describe(report: ClusterReport) -> list[str]:
-    """The report in lines (``hosts test`` and the Hosts dialog)."""
+def describe(report: ClusterReport, with_nodes: bool = True) -> list[str]:
+    """The report in lines (``hosts test``; the Hosts dialog, which has the nodes in a table)."""
     lines = [f"Ray cluster {report.name}: connected in {report.connect_s:.1f} s (Ray {report.ray_version}, "
              f"Python {report.python} on the head)"]  # fmt: skip
-    for n in report.nodes:
+    for n in report.nodes if with_nodes else ():
         role = "head" if n.head and not n.worker else ("head+worker" if n.head else "worker")
         if not n.alive:
             lines.append(f"  {n.hostname} {n.address} ({n.id[:12]}): DEAD {n.death}".rstrip())

@@ -41,6 +41,15 @@ def test_the_title_names_the_folder(window, tmp_path: Path) -> None:
     assert window.windowTitle().endswith("— Pipeline Designer")
 
 
+def test_counts_in_the_status_bar_say_1_node_not_1_nodes(window, tmp_path: Path) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    path = folder / "valohai.yaml"
+    path.write_text(YAML.replace("nodes: []", "nodes: [{name: hello, type: execution, step: hello}]"))
+    assert window.files.open_path(path, confirm=False)
+    assert window.counts_label.text() == "1 node · 0 edges"
+
+
 def test_the_window_fits_a_1600_px_screen(window, home: Path, qtbot) -> None:
     window.hide()  # as run_gui does: every dock of the real application, then show the window
     _attach_run_ui(window)
@@ -86,7 +95,7 @@ def test_the_empty_canvas_hint_wraps_and_goes_with_the_first_node(window, tmp_pa
     assert not view.is_empty()
 
 
-def test_help_lists_every_shortcut(window, home: Path) -> None:
+def test_help_lists_every_shortcut(window, home: Path, qtbot) -> None:
     _attach_run_ui(window)
     window.menuBar().addMenu("&Help").addAction(shortcuts_action(window))
     rows = {(group, what): keys for group, what, keys in shortcut_rows(window)}
@@ -98,6 +107,12 @@ def test_help_lists_every_shortcut(window, home: Path) -> None:
     assert rows[("Help", "Keyboard Shortcuts")] == QKeySequence("Ctrl+/").toString(native)
     assert ("Canvas", "Pan the canvas") in rows
     dialog = ShortcutsDialog(window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    header, tree = dialog.tree.header(), dialog.tree
+    for column in (0, 1):  # "Drag from an output port (right) to an input port (left)" is not cut
+        shown = header.sectionSize(column) if column == 0 else tree.viewport().width() - header.sectionSize(0)
+        assert shown >= tree.sizeHintForColumn(column), column
     dialog.filter.setText("failure")
     shown = [
         dialog.tree.topLevelItem(i).child(j).text(0)

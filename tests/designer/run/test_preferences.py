@@ -181,3 +181,32 @@ def test_a_theme_set_from_the_command_line_is_the_one_the_designer_starts_with(q
     args = parser.parse_args(["settings", "set", "theme", "light"])
     assert args.func(args) == 0
     assert create_app().palette().base().color().lightness() > 128
+
+
+def _inked_lightness(image: Any) -> int:
+    """The darkest opaque pixel of an icon: light when the whole glyph is drawn light."""
+    inked = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+    return min(c.lightness() for c in inked if c.alpha() > 200)
+
+
+def test_switching_to_dark_while_open_looks_as_starting_dark(
+    qtbot, make_run_window, project, config: Path
+) -> None:
+    """Style-sheeted tables (the frozen Name column) and the Steps list's icons follow a switch too."""
+    apply_theme_choice("light")
+    ui = make_run_window(project(STEP.format(image="busybox")))
+    window = ui.window
+    window.inspector.show_step("hello")
+    frozen = window.inspector.step_form.params.frozen
+    assert frozen is not None
+    dialog = open_preferences(window)
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    assert dialog.apply()
+    dialog.close()
+    QApplication.processEvents()
+    cells = frozen.viewport().grab().toImage()
+    assert cells.pixelColor(cells.width() // 2, cells.height() - 2).lightness() < 100  # not left white
+    step_icon = window.palette_panel.list.item(0).icon().pixmap(16, 16).toImage()
+    assert _inked_lightness(step_icon) > 150
+    new_step = window.palette_panel.new_step.icon().pixmap(16, 16).toImage()
+    assert _inked_lightness(new_step) > 150

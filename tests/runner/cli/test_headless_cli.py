@@ -83,6 +83,7 @@ def test_lint_unreadable_exit_2_and_syntax_exit_1(tmp_path: Path, content: bytes
 def test_graph_formats(good: Path) -> None:
     text = cli("graph", str(good), "--pipeline", "p")
     assert text.returncode == 0 and "order: a → b" in text.stdout
+    assert 'pipeline "p": 2 nodes, 1 edge\n' in text.stdout  # not "1 edges"
     dot = cli("graph", str(good), "--format", "dot").stdout
     assert dot.startswith('digraph "p"') and '"a" -> "b"' in dot
     data = json.loads(cli("graph", str(good), "--format", "json").stdout)
