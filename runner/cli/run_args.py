@@ -48,6 +48,14 @@ def engine_options(args: argparse.Namespace) -> tuple[dict[str, str], str | None
     return image_map, args.network if args.network is not None else settings.network
 
 
+def saved_network(args: argparse.Namespace) -> str | None:
+    """--network, else the network saved in Preferences (None: the engine's default). Raises
+    SettingsError (a ValueError) on a settings file that cannot be read."""
+    from runner.api import load_settings
+
+    return args.network if args.network is not None else load_settings().network
+
+
 def add_host_argument(p: argparse.ArgumentParser) -> None:
     """--host: where nodes run (the saved settings' run target when not given)."""
     p.add_argument(
