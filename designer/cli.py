@@ -10,15 +10,32 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from runner.cli.main import COMMANDS, run_headless
+from runner.cli.main import COMMANDS, exit_process, run_headless
+
+
+def entry() -> None:
+    """The ``pipeline-designer`` program: a headless command's process ends as soon as the
+    command has (runner.cli.process_exit); the designer window's the ordinary way."""
+    args_list = sys.argv[1:]
+    if not _headless(args_list):
+        sys.exit(main(args_list))
+    try:
+        code: object = main(args_list)
+    except SystemExit as exc:  # argparse: --help, --version, a usage error
+        code = exc.code
+    exit_process(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    first = next((a for a in args_list if not a.startswith("-")), None)
-    if first in COMMANDS or any(a in ("-h", "--help", "--version") for a in args_list[:1]):
+    if _headless(args_list):
         return run_headless(args_list)
     return _gui(args_list)
+
+
+def _headless(args_list: list[str]) -> bool:
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    return first in COMMANDS or any(a in ("-h", "--help", "--version") for a in args_list[:1])
 
 
 def gui_parser() -> argparse.ArgumentParser:
@@ -44,4 +61,4 @@ def _gui(args_list: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -73,8 +73,8 @@ class ShortcutsDialog(QDialog):
         self.tree = QTreeWidget(self)
         self.tree.setHeaderLabels(["Action", "Shortcut"])
         self.tree.setRootIsDecorated(True)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setStretchLastSection(True)
         groups: dict[str, QTreeWidgetItem] = {}
         for group, what, keys in shortcut_rows(window):
             parent_item = groups.get(group)
@@ -92,7 +92,9 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.filter)
         layout.addWidget(self.tree, 1)
         layout.addWidget(buttons)
-        self.resize(560, 640)
+        # Wide enough for the longest row of both columns (the canvas gestures are sentences).
+        both = sum(self.tree.sizeHintForColumn(c) for c in (0, 1)) + self.tree.indentation() + 80
+        self.resize(max(560, both), 640)
 
     def _filter(self, text: str) -> None:
         needle = text.strip().casefold()

@@ -1,8 +1,6 @@
-"""PyInstaller entry point: the same ``main`` as the ``pipeline-designer`` console script."""
+"""PyInstaller entry point: the same ``entry`` as the ``pipeline-designer`` console script."""
 
-import sys
-
-from designer.cli import main
+from designer.cli import entry
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -305,6 +305,17 @@ def plan_reproduction(target: str, home: Path | None = None) -> Any:
         store.close()
 
 
+def _engine_client() -> Any:
+    """The local engine's client, or None when it cannot be reached (whoever needs it then
+    says why: the recovery goes on without it, the backend raises the engine's error)."""
+    from runner.execution.docker_backend import docker_client
+
+    try:
+        return docker_client()
+    except Exception:
+        return None
+
+
 def start_run(
     plan: RunPlan,
     options: RunOptions | None = None,
@@ -346,6 +357,8 @@ def start_run(
 
     space.check(home or data_dir(), 0)  # a full disk is said before anything starts (DiskFull)
     home, store, artifacts = open_store(home)
+    if client is None and backend != "local" and (not hosts or hosts == ["local"]):
+        client = _engine_client()  # one engine handshake for the recovery and the run
     recover_interrupted(store, home, client)
     run_id = new_run_id()
     if hosts and hosts != ["local"]:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QTextEdit,
     QToolButton,
     QVBoxLayout,
@@ -94,9 +95,13 @@ class LogsPanel(QWidget):
     def _build(self) -> None:
         self.title = QLabel("No node selected", self)
         self.title.setObjectName("logs-title")
+        # A long run id gives way to the search field: cut at the right, whole in the tooltip.
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(60)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search log…")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(120)  # a search term stays readable in a narrow dock
         self.search.setMaximumWidth(260)
         self.search.textChanged.connect(self._on_search)
         self.search.returnPressed.connect(self.find_next)
@@ -235,6 +240,7 @@ class LogsPanel(QWidget):
         self.shown = (run_id, node)
         self._all_view = split_unit(node)[1] is None
         self.title.setText(f"<b>{node}</b> <span style='color:gray'>· run {run_id}</span>")
+        self.title.setToolTip(f"{node} · run {run_id}")
         self._append(self.logs.get(self.shown, [])[-MAX_LINES:])
         self._on_search(self.search.text())
 

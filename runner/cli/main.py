@@ -8,6 +8,9 @@ import importlib
 from types import ModuleType
 
 from runner import __version__
+from runner.cli.process_exit import exit_process
+
+__all__ = ["COMMANDS", "build_parser", "command_names", "exit_process", "run_headless"]
 
 # Each subcommand and the module of runner.cli that registers it, in the order --help lists them.
 # Only the module of the command being run is imported, so `lint` or `run` does not pay for

@@ -15,6 +15,7 @@ import queue
 import sys
 from typing import IO, Any
 
+from runner.cli.run_args import saved_network, start_error
 from runner.cli.run_progress import Progress
 from runner.events import RunFinished
 
@@ -32,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="docker",
         help="docker: bind mounts (default); docker-archive: put/get archive; local: NOT isolated",
     )
-    p.add_argument("--network", default=None, help="container network (default: the engine's default)")
+    p.add_argument(
+        "--network", default=None, help="container network (default: Preferences' network, else the engine's)"
+    )
     p.add_argument(
         "--pull", choices=("missing", "never"), default="missing", help="pull missing images or never"
     )
@@ -47,15 +50,14 @@ def reproduce(args: argparse.Namespace, out: IO[str] | None = None) -> int:
     out = out or sys.stdout
     try:
         repro = plan_reproduction(args.target)
-    except ReproduceError as exc:
+        network = saved_network(args)
+    except (ReproduceError, ValueError) as exc:
         print(f"pipeline-designer reproduce: error: {exc}", file=sys.stderr)
         return 2
     try:
-        handle = start_run(
-            repro.plan, repro.options(), backend=args.backend, network=args.network, pull=args.pull
-        )
-    except Exception as exc:  # engine unreachable and the like
-        print(f"pipeline-designer reproduce: error: cannot start: {exc}", file=sys.stderr)
+        handle = start_run(repro.plan, repro.options(), backend=args.backend, network=network, pull=args.pull)
+    except Exception as exc:  # engine unreachable and the like: translated when it is the local engine's
+        print(start_error(exc, "reproduce", args.backend != "local"), file=sys.stderr)
         return 2
     progress_out = sys.stderr if args.json else out
     display = Progress(progress_out, show_logs=args.logs)

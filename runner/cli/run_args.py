@@ -48,6 +48,33 @@ def engine_options(args: argparse.Namespace) -> tuple[dict[str, str], str | None
     return image_map, args.network if args.network is not None else settings.network
 
 
+def saved_network(args: argparse.Namespace) -> str | None:
+    """--network, else the network saved in Preferences (None: the engine's default). Raises
+    SettingsError (a ValueError) on a settings file that cannot be read."""
+    from runner.api import load_settings
+
+    return args.network if args.network is not None else load_settings().network
+
+
+def add_host_argument(p: argparse.ArgumentParser) -> None:
+    """--host: where nodes run (the saved settings' run target when not given)."""
+    p.add_argument(
+        "--host",
+        default=None,
+        metavar="local|NAME|NAME1,NAME2",
+        help="where nodes run: the local engine, a registered host, or a pool of them "
+        "(see `pipeline-designer hosts`); GPU steps go to hosts with free GPUs "
+        "(default: the saved settings' run target, else local)",
+    )
+
+
+def run_hosts(args: argparse.Namespace) -> list[str]:
+    """--host, else the run target Preferences (or `settings set run-target`) saved, else local."""
+    from runner.api import load_settings, run_target_hosts
+
+    return run_target_hosts(args.host if args.host is not None else load_settings().run_target) or ["local"]
+
+
 def start_error(exc: BaseException, command: str, local: bool) -> str:
     """Why a run could not start, translated when the engine said something we know."""
     from runner.api import describe_engine_error

@@ -19,9 +19,11 @@ from runner.cli.debug_args import add_debug_arguments, chosen_debug_nodes, pycha
 from runner.cli.run_args import (
     add_approval_arguments,
     add_engine_arguments,
+    add_host_argument,
     engine_options,
     pairs,
     param_values,
+    run_hosts,
     start_error,
 )
 from runner.cli.run_follow import follow_run
@@ -71,14 +73,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,
         help="nodes run in parallel (default: CPU count; with --host, the hosts' max-parallel sum)",
     )
-    p.add_argument(
-        "--host",
-        default=None,
-        metavar="local|NAME|NAME1,NAME2",
-        help="where nodes run: the local engine, a registered host, or a pool of them "
-        "(see `pipeline-designer hosts`); GPU steps go to hosts with free GPUs "
-        "(default: the saved settings' run target, else local)",
-    )
+    add_host_argument(p)
     p.add_argument("--no-reuse", action="store_true", help="run every node even if unchanged")
     p.add_argument("--strict", action="store_true", help="join the step commands with && (stop at a failure)")
     add_engine_arguments(p)
@@ -90,7 +85,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | None = None) -> int:
-    from runner.api import RunOptions, load_settings, plan_run, run_target_hosts, start_run
+    from runner.api import RunOptions, plan_run, start_run
     from runner.config import ConfigLoadError
     from runner.execution.plan import PlanError
 
@@ -104,9 +99,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None, stdin: IO[str] | N
             raise ValueError("--input is for --step runs; pipelines get inputs from edges and defaults")
         image_map, network = engine_options(args)
         plan = plan_run(args.file, pipeline=args.pipeline, step=args.step, params=params, inputs=inputs)
-        hosts = run_target_hosts(args.host if args.host is not None else load_settings().run_target) or [
-            "local"
-        ]
+        hosts = run_hosts(args)
         if args.concurrency is None:
             args.concurrency = 1 << 16 if hosts != ["local"] else os.cpu_count() or 1
         if args.concurrency < 1:

@@ -41,7 +41,7 @@ def follow_run(args: argparse.Namespace, handle: Any, out: IO[str], stdin: IO[st
     # (and a signal interrupting Thread.join makes Python 3.11 take the thread for finished).
     while not handle.done:
         try:
-            time.sleep(0.01)  # the run thread closes the store: a few ms after RunFinished
+            time.sleep(0.002)  # the run thread closes the store: a few ms after RunFinished
         except KeyboardInterrupt:
             handle.cancel()
     handle.wait()

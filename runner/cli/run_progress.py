@@ -41,7 +41,8 @@ class Progress:
         if isinstance(event, RunStarted):
             for node in event.nodes:
                 self.nodes[node] = {"status": "pending", "start": None, "end": None, "metric": ""}
-            print(f"run {event.run_id}: {len(event.nodes)} node(s)", file=self.out)
+            count = len(event.nodes)
+            print(f"run {event.run_id}: {count} node{'' if count == 1 else 's'}", file=self.out)
         elif isinstance(event, NodeStateChanged) and event.child is not None:  # a task's execution
             if not self.tty and event.status not in ("pending", "running"):
                 extra = f" ({event.message})" if event.message else ""

@@ -41,12 +41,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--network",
         default=None,
-        help="network of a debug container (default: the engine's); options go before RUN/NODE",
+        help="network of a debug container (default: Preferences' network, else the engine's); "
+        "options go before RUN/NODE",
     )
     p.set_defaults(func=shell)
 
 
 def shell(args: argparse.Namespace, out: IO[str] | None = None) -> int:
+    from runner.cli.run_args import saved_network
     from runner.debug.shell import open_shell
     from runner.debug.world import ShellError
 
@@ -54,8 +56,8 @@ def shell(args: argparse.Namespace, out: IO[str] | None = None) -> int:
     if command[:1] == ["--"]:
         command = command[1:]
     try:
-        sh = open_shell(args.target, network=args.network)
-    except ShellError as exc:
+        sh = open_shell(args.target, network=saved_network(args))
+    except (ShellError, ValueError) as exc:
         print(f"pipeline-designer shell: error: {exc}", file=sys.stderr)
         return 2
     try:
@@ -73,6 +75,13 @@ def shell(args: argparse.Namespace, out: IO[str] | None = None) -> int:
         return _interactive(sh.terminal())
     except ShellError as exc:
         print(f"pipeline-designer shell: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        raise  # a closed output pipe ends quietly in run_headless
+    except Exception as exc:  # the engine refused the container (no such network, engine gone): in words
+        from runner.api import describe_engine_error
+
+        print(f"pipeline-designer shell: error: {describe_engine_error(exc)}", file=sys.stderr)
         return 2
     finally:
         sh.close()

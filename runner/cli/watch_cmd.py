@@ -19,7 +19,14 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from runner.cli.run_args import add_approval_arguments, add_engine_arguments, engine_options, pairs
+from runner.cli.run_args import (
+    add_approval_arguments,
+    add_engine_arguments,
+    add_host_argument,
+    engine_options,
+    pairs,
+    run_hosts,
+)
 from runner.cli.signals import stop_signals
 
 if TYPE_CHECKING:  # the CLI starts without importing cronsim or the runner's engine side
@@ -55,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="parameter value, as for `run` (added to a saved trigger's own)",
     )
     add_engine_arguments(p)
+    add_host_argument(p)
     add_approval_arguments(p, "rejected (nobody is there to answer), failing that node")
     p.add_argument(
         "--poll", type=float, default=2.0, metavar="SECONDS", help="file check interval (default: 2)"
@@ -165,6 +173,7 @@ def _watch(args: argparse.Namespace, trigger: Trigger, yaml_path: Path, out: IO[
             "pull": args.pull,
             "approve": list(args.approve),
             "approve_all": args.approve_all,
+            "hosts": run_hosts(args),
         },
     )
     try:

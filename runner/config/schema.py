@@ -3,16 +3,16 @@
 jsonschema (valohai-yaml's own validator, the authority) resolves ``$ref`` through the
 ``referencing`` library on every visit, which made validating a 500-step file take ~2 s. The
 schema has no recursive references, so inlining them once gives the same verdicts about 8x
-faster (``validator``). Even so it walks a 500-step file in ~70 ms, so a compiled validator
-(jsonschema-rs) answers first: a config it finds valid has no schema errors, in about 1 ms; a
-config it finds invalid, or cannot read (values that are not JSON, such as a YAML date), is
-judged by jsonschema, which lists the errors with their paths. tests/runner/config/test_schema.py
-compares the verdicts of all three on every corpus file and on broken variants of them.
+faster (``validator``). Even so it walks a 500-step file in ~70 ms, so for a large file a
+compiled validator (jsonschema-rs) answers first: a config it finds valid has no schema errors,
+in about 1 ms; a config it finds invalid, or cannot read (values that are not JSON, such as a
+YAML date), is judged by jsonschema, which lists the errors with their paths.
+tests/runner/config/test_schema.py compares the verdicts of all three on every corpus file and
+on broken variants of them.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -20,9 +20,16 @@ from typing import Any
 BASE_URL = "https://valohai.com"
 
 
+# Building the compiled validator takes ~10 ms (once per process); jsonschema checks a small
+# file in well under 1 ms. So a file of fewer top-level items than this, in a process that has
+# not built it yet (a CLI start), goes to jsonschema directly.
+COMPILE_FROM_ITEMS = 50
+
+
 def schema_errors(data: Any) -> list[Any]:
     """jsonschema's ``ValidationError``s for ``data`` ([] when it is valid)."""
-    valid = compiled_check()
+    large = isinstance(data, list) and len(data) >= COMPILE_FROM_ITEMS
+    valid = compiled_check() if large or compiled_check.cache_info().currsize else None
     if valid is not None:
         try:
             if valid(data):
@@ -58,7 +65,7 @@ def json_schema() -> dict[str, Any]:
     (test_schema.py checks they are equal) without importing that module's jsonschema."""
     from valohai_yaml import schema_data
 
-    schemata = copy.deepcopy(schema_data.SCHEMATA)
+    schemata = dict(schema_data.SCHEMATA)  # shallow: nothing here changes what it holds (_inline copies)
     base = schemata.pop(f"{BASE_URL}/schemas/base")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

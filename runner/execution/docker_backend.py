@@ -68,13 +68,15 @@ class _DockerBase:
         self.gpu_watch = GpuWatch(LocalCommand, "this machine")  # nvidia-smi where the engine is
 
     # launch ----------------------------------------------------------------
-    def _ensure_image(self, image: str) -> None:
+    def _ensure_image(self, image: str) -> Any:
+        """The engine's image (inspected once here: its attrs answer the launch's other questions),
+        pulled first when missing and pulling is on."""
         try:
-            self.client.images.get(image)
+            return self.client.images.get(image)
         except docker.errors.ImageNotFound:
             if self.pull == "never":
                 raise ImageMissingError(f"image {image!r} is not on the engine and pulling is off") from None
-            self.client.images.pull(image)
+            return self.client.images.pull(image)
 
     def image_identity(self, image: str) -> str:
         """The engine's id of the image (a rebuilt tag gets a new one); "" when not present yet."""
@@ -84,7 +86,7 @@ class _DockerBase:
             return ""
 
     def _create(self, spec: ExecutionSpec, volumes: dict[str, dict[str, str]] | None) -> Any:
-        self._ensure_image(spec.image)
+        image = self._ensure_image(spec.image)
         with contextlib.suppress(docker.errors.NotFound):  # a leftover of an interrupted run
             self.client.containers.get(spec.container_name).remove(force=True)
         kwargs: dict[str, Any] = self._create_args(spec)
@@ -93,7 +95,7 @@ class _DockerBase:
         if spec.publish:  # only ever on the loopback of the engine's host
             kwargs["ports"] = {f"{port}/tcp": ("127.0.0.1", None) for port in spec.publish}
         # The PYTHONPATH the step would have had: its own (the YAML's), else the image's.
-        pythonpath = spec.env.get("PYTHONPATH") or self._image_env(spec.image, "PYTHONPATH")
+        pythonpath = spec.env.get("PYTHONPATH") or _image_env(image, "PYTHONPATH")
         env = {
             **container_env(spec),
             **inject.environment(spec.inject, pythonpath),
@@ -117,18 +119,9 @@ class _DockerBase:
         """The dead-man switch for the image's architecture (runner.execution.deadman); it needs
         the engine's init as PID 1."""
         if image not in self._watchdogs:
-            self._ensure_image(image)
-            arch = deadman.image_arch(self.client, image)
+            arch = str(_attrs(self._ensure_image(image)).get("Architecture") or "")
             self._watchdogs[image] = deadman.Watchdog.for_arch(arch) if self.init else None
         return self._watchdogs[image]
-
-    def _image_env(self, image: str, name: str) -> str:
-        """A variable of the image's own environment ("" if unset): injection extends, never hides it."""
-        try:
-            env = self.client.images.get(image).attrs.get("Config", {}).get("Env") or []
-        except docker.errors.DockerException:
-            return ""
-        return next((e.partition("=")[2] for e in env if e.startswith(f"{name}=")), "")
 
     def published_port(self, handle: Handle, port: int) -> int | None:
         """The 127.0.0.1 port of the engine's host that a published container port got."""
@@ -219,6 +212,17 @@ class _DockerBase:
 
     def remove_leftovers(self, run_id: str) -> int:
         return remove_labelled(self.client, run_id)
+
+
+def _attrs(image: Any) -> dict[str, Any]:
+    attrs = getattr(image, "attrs", None)
+    return attrs if isinstance(attrs, dict) else {}
+
+
+def _image_env(image: Any, name: str) -> str:
+    """A variable of the image's own environment ("" if unset): injection extends, never hides it."""
+    env = (_attrs(image).get("Config") or {}).get("Env") or []
+    return next((e.partition("=")[2] for e in env if e.startswith(f"{name}=")), "")
 
 
 def remove_labelled(client: Any, run_id: str) -> int:

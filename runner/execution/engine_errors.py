@@ -59,6 +59,8 @@ _ENGINE_DOWN = (
 )
 _BRIDGE = re.compile(r"could not find bridge|bridge \S+ not found|no such network interface", re.I)
 _NETWORK = re.compile(r"network (\S+) not found", re.I)
+_BRIDGE_NAME = re.compile(r"could not find bridge ([\w.-]+)", re.I)
+_ON_NETWORK = re.compile(r"on network ([\w.-]+):", re.I)
 _NO_IMAGE = re.compile(
     r"no such image: ([^\s\")]+)|image ['\"]?([^\s'\"]+)['\"]? is not on the (?:docker )?engine", re.I
 )
@@ -156,6 +158,30 @@ def _image_problem(text: str, low: str, image: str | None) -> EngineProblem | No
     )
 
 
+def _bridge_gone(text: str, network: str | None, platform: str) -> EngineProblem:
+    """The Linux bridge behind a network was removed: the default one (docker0), or a network's own."""
+    bridge = _BRIDGE_NAME.search(text)
+    named = _ON_NETWORK.search(text)
+    network = network or (named.group(1) if named else None)
+    restart = "restart the Docker engine (" + start_engine_fix(platform).replace("start", "restart") + ")"
+    without = "or run without a network: --network none, or Preferences ▸ Container network: none"
+    if bridge is None or bridge.group(1) == "docker0" or network in (None, "bridge"):
+        return EngineProblem(
+            ProblemKind.BRIDGE_GONE,
+            "The engine's default bridge network is gone (its docker0 interface was removed), "
+            "so no container can start on it.",
+            f"{restart}, {without}",
+            network=network,
+        )
+    return EngineProblem(
+        ProblemKind.BRIDGE_GONE,
+        f"The bridge interface {bridge.group(1)} of container network '{network}' is gone, "
+        "so no container can join that network.",
+        f"docker network rm {network} && docker network create {network}, or {restart}, {without}",
+        network=network,
+    )
+
+
 def explain_engine_error(
     error: BaseException | str,
     *,
@@ -177,14 +203,7 @@ def explain_engine_error(
             permission_fix(platform),
         )
     if _BRIDGE.search(text):
-        return EngineProblem(
-            ProblemKind.BRIDGE_GONE,
-            "The engine's default bridge network is gone (its docker0 interface was removed), "
-            "so no container can start on it.",
-            "restart the Docker engine (" + start_engine_fix(platform).replace("start", "restart") + "), "
-            "or run without a network: --network none, or Preferences ▸ Container network: none",
-            network=network,
-        )
+        return _bridge_gone(text, network, platform)
     found = _NETWORK.search(text)
     if found and "images/create" not in low:
         name = network or found.group(1).strip("\"'")

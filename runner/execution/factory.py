@@ -74,8 +74,9 @@ def labelled_runs(client: Any) -> set[str]:
     """The run ids of the runner's containers on an engine (any run, any home)."""
     from runner.execution.spec import RUN_LABEL
 
-    found = client.containers.list(all=True, ignore_removed=True, filters={"label": RUN_LABEL})
-    return {c.labels.get(RUN_LABEL, "") for c in found} - {""}
+    # The list's own labels: containers.list would inspect every container on the engine.
+    found = client.api.containers(all=True, filters={"label": RUN_LABEL})
+    return {(c.get("Labels") or {}).get(RUN_LABEL, "") for c in found} - {""}
 
 
 def make_host_pool(

@@ -133,11 +133,12 @@ class RemoteBackend(DockerArchiveBackend):
         except Exception as exc:
             raise HostError(f"{self._where()[1:]}: {self._tls.stage} failed: {_short(exc)}") from None
 
-    def _ensure_image(self, image: str) -> None:
+    def _ensure_image(self, image: str) -> Any:
+        """The host's image (its attrs give the dead-man switch's architecture and the image's
+        PYTHONPATH: runner.execution.docker_backend), pulled with progress when missing."""
         with self._pull_lock:  # two nodes needing one image pull it once
             try:
-                self.client.images.get(image)
-                return
+                return self.client.images.get(image)
             except docker.errors.ImageNotFound:
                 if self.pull == "never":
                     raise ImageMissingError(
@@ -146,6 +147,7 @@ class RemoteBackend(DockerArchiveBackend):
             self._stage(f"pulling image {image}")
             self._pull(image)
         self._stage("creating the container")
+        return self.client.images.get(image)
 
     def _pull(self, image: str) -> None:
         repo, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "latest")

@@ -32,9 +32,10 @@ class RunSummary:
         if self.status == NOT_STARTED:
             return f"{stamp} [{self.reason}] not started: {self.message}"
         tail = f"; {self.message}" if self.message else ""
+        nodes = f"{self.nodes} node" + ("" if self.nodes == 1 else "s")
         return (
             f"{stamp} [{self.reason}] run {self.run_id}: {self.status} "
-            f"({self.nodes} node(s), {self.reused} reused, {self.seconds:.1f}s){tail}"
+            f"({nodes}, {self.reused} reused, {self.seconds:.1f}s){tail}"
         )
 
 

@@ -95,7 +95,7 @@ def test_the_empty_canvas_hint_wraps_and_goes_with_the_first_node(window, tmp_pa
     assert not view.is_empty()
 
 
-def test_help_lists_every_shortcut(window, home: Path) -> None:
+def test_help_lists_every_shortcut(window, home: Path, qtbot) -> None:
     _attach_run_ui(window)
     window.menuBar().addMenu("&Help").addAction(shortcuts_action(window))
     rows = {(group, what): keys for group, what, keys in shortcut_rows(window)}
@@ -107,6 +107,12 @@ def test_help_lists_every_shortcut(window, home: Path) -> None:
     assert rows[("Help", "Keyboard Shortcuts")] == QKeySequence("Ctrl+/").toString(native)
     assert ("Canvas", "Pan the canvas") in rows
     dialog = ShortcutsDialog(window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    header, tree = dialog.tree.header(), dialog.tree
+    for column in (0, 1):  # "Drag from an output port (right) to an input port (left)" is not cut
+        shown = header.sectionSize(column) if column == 0 else tree.viewport().width() - header.sectionSize(0)
+        assert shown >= tree.sizeHintForColumn(column), column
     dialog.filter.setText("failure")
     shown = [
         dialog.tree.topLevelItem(i).child(j).text(0)

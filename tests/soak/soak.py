@@ -145,7 +145,8 @@ class Soak:
         self.gc_during.append(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "")
 
     def _running(self, run_id: str) -> list[Any]:
-        return list(self.client.containers.list(filters={"label": f"{RUN_LABEL}={run_id}"}))
+        mine = {"label": f"{RUN_LABEL}={run_id}"}
+        return list(self.client.containers.list(ignore_removed=True, filters=mine))
 
     def _seconds_until_stopped(self, run_id: str, limit: float = 60) -> float:
         t0 = time.monotonic()
@@ -187,21 +188,21 @@ class Soak:
             "unreferenced blobs": len(blobs - used),
             "temp files": len(list((self.home / "artifacts" / "tmp").iterdir())),
             "work folders": len(list(work.iterdir())) if work.is_dir() else 0,
-            "stopped containers": len(
-                self.client.containers.list(all=True, filters={"label": RUN_LABEL, "status": "exited"})
-            ),
+            "stopped containers": len(self._ours(status="exited")),
         }
+
+    def _ours(self, **filters: str) -> list[Any]:
+        """The soak's containers (other users of the engine may add and remove theirs meanwhile)."""
+        found = self.client.containers.list(
+            all=True, ignore_removed=True, filters={"label": RUN_LABEL, **filters}
+        )
+        return [c for c in found if c.labels.get(RUN_LABEL) in set(self.run_ids)]
 
     def _check(self) -> dict[str, Any]:
         from runner.store.artifacts import ArtifactStore
         from runner.store.db import RunStore
 
-        soak_ids = set(self.run_ids)
-        left = [
-            c.name
-            for c in self.client.containers.list(all=True, filters={"label": RUN_LABEL})
-            if c.labels.get(RUN_LABEL) in soak_ids
-        ]
+        left = [c.name for c in self._ours()]
         if left:
             self.failures.append(f"containers left: {left}")
         store, artifacts = RunStore(self.home / "runs.sqlite3"), ArtifactStore(self.home / "artifacts")

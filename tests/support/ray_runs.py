@@ -12,7 +12,7 @@ from typing import Any
 from runner.api import RunOptions, plan_run, start_run
 from runner.events import Event, LogLine, NodeStateChanged, SystemSample, SystemSampled
 
-_PLACED = re.compile(r"running on worker node .* node ([0-9a-f]{12})\)(?: with GPU\(s\) ([0-9,]+))?")
+PLACED = re.compile(r"running on worker node .* node ([0-9a-f]{12})\)(?: with GPU\(s\) ([0-9,]+))?")
 
 
 def unit_name(node: str, child: int | None) -> str:
@@ -53,7 +53,7 @@ class RunRecord:
     def placed(self, unit: str) -> tuple[str, tuple[str, ...]]:
         """The 12-character Ray node id ``unit`` ran on and the GPU ids it was given."""
         for stream, text in self.lines.get(unit, []):
-            match = _PLACED.search(text) if stream == "runner" else None
+            match = PLACED.search(text) if stream == "runner" else None
             if match:
                 return match.group(1), tuple(filter(None, (match.group(2) or "").split(",")))
         raise AssertionError(f"{unit} was never placed:\n{self.text(unit)}")

@@ -129,10 +129,15 @@ static usize len(const char *s) {
     return n;
 }
 
+/* One line on stderr in one write: a monitor ended half-way (its container stopping) never
+ * leaves half a line in the step's log. */
 static void say(const char *a, const char *b, const char *c) {
+    char line[512];
     const char *parts[3] = {a, b, c};
+    usize n = 0;
     for (int i = 0; i < 3; i++)
-        if (parts[i]) sys3(SYS_write, 2, parts[i], len(parts[i]));
+        for (const char *s = parts[i]; s && *s && n < sizeof line; s++) line[n++] = *s;
+    sys3(SYS_write, 2, line, n);
 }
 
 static __attribute__((noreturn)) void quit(int code) {
@@ -201,8 +206,9 @@ static __attribute__((noreturn)) void monitor(long step, long timeout_ms, long g
         if (n == -EINTR || n == -EAGAIN) continue;
         if (n <= 0) break;
     }
-    signal_step(step, pidfd, SIGTERM);
+    /* Said before the step is signalled: once it ends, its container stops and this goes too. */
     say("pipeline-designer: ", why, ": stopping the step (its runner is gone)\n");
+    signal_step(step, pidfd, SIGTERM);
     nap(grace_ms);
     signal_step(step, pidfd, SIGKILL);
     quit(0);

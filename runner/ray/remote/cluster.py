@@ -73,15 +73,8 @@ def on_each_worker(fn: Any, *args: Any) -> Dict[str, Any]:
     """``fn(*args)`` once on every worker node (pinned to it, taking no resources): node id ->
     its result, or ``{"error": text}`` for a node where it failed."""
     import ray
-    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    remote = ray.remote(num_cpus=0, max_retries=0)(fn)
-    refs = {
-        n["id"]: remote.options(
-            scheduling_strategy=NodeAffinitySchedulingStrategy(n["id"], soft=False)
-        ).remote(*args)
-        for n in workers(nodes())
-    }
+    refs = {n["id"]: _pinned(fn, n["id"], *args) for n in workers(nodes())}
     out: Dict[str, Any] = {}
     for node_id, ref in refs.items():
         try:
@@ -89,6 +82,30 @@ def on_each_worker(fn: Any, *args: Any) -> Dict[str, Any]:
         except Exception as exc:
             out[node_id] = {"error": str(exc).strip().splitlines()[-1][:300]}
     return out
+
+
+def on_node(node_id: str, fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` on one node (``{"error": text}`` where it failed)."""
+    import ray
+
+    try:
+        return ray.get(_pinned(fn, node_id, *args), timeout=60)
+    except Exception as exc:
+        return {"error": str(exc).strip().splitlines()[-1][:300]}
+
+
+def _pinned(fn: Any, node_id: str, *args: Any) -> Any:
+    """``fn(*args)`` as a task pinned to the node, taking no resources: its ObjectRef."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    remote = ray.remote(num_cpus=0, max_retries=0)(fn)
+    strategy = NodeAffinitySchedulingStrategy(node_id, soft=False)
+    return remote.options(scheduling_strategy=strategy).remote(*args)
+
+
+def kill_container(name: str) -> None:
+    dockerapi.signal(name, "KILL")
 
 
 def has_image(image: str, wanted: str) -> bool:

@@ -26,6 +26,7 @@ from .protocol import SLOT_RESOURCE, pack
 MONITOR_S = 2.0  # how often the node list is looked at (changes, lost nodes, infeasible waits)
 KILLED = (137, 143)  # a step ended by SIGKILL or SIGTERM
 LOSS_WAIT_S = 20.0  # how long the head may take to declare a lost node dead
+FORCE_S = 10.0  # a task whose container was killed has this long to end before Ray kills it
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
 
 
@@ -155,7 +156,9 @@ class Session:
         threading.Thread(target=self._follow, args=(run,), name="unit-" + unit, daemon=True).start()
 
     def cancel(self, message: Dict[str, Any]) -> None:
-        """ray.cancel (the task stops its container), then a forced cancel after the grace."""
+        """ray.cancel (the task sends its container SIGTERM); after the grace SIGKILL to the
+        container on its node (the task then removes it and ends); a forced cancel of the task
+        when even that did not end it."""
         import ray
 
         run = self.runs.get(message["unit"])
@@ -166,7 +169,12 @@ class Session:
         grace = float(message.get("grace", 2.0))
 
         def force() -> None:
-            if not run.done.wait(grace + 1.0):
+            if run.done.wait(grace):
+                return
+            node_id = (run.placed or {}).get("node_id")
+            if node_id:
+                cluster.on_node(node_id, cluster.kill_container, run.task["name"])
+            if not run.done.wait(FORCE_S):
                 ray.cancel(run.gen, force=True)
 
         threading.Thread(target=force, daemon=True).start()

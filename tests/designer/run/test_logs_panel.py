@@ -86,3 +86,20 @@ def test_logs_view_is_throttled_but_keeps_every_line(qtbot) -> None:
     assert panel.view.document().blockCount() <= LINES_PER_TICK  # the view, a slice a tick
     qtbot.waitUntil(lambda: panel.view.document().blockCount() == 20_000, timeout=10_000)
     assert panel.view.document().lastBlock().text() == "l19999"
+
+
+def test_in_a_narrow_dock_the_search_term_stays_readable(qtbot) -> None:
+    """A long run id in the title gives way (whole in its tooltip), not the search field."""
+    from designer.run.logs_panel import LogsPanel
+
+    panel = LogsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(560, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_log("20261204-205345-9fb912", "train")
+    panel.search.setText('"epoch": 1')
+    qtbot.waitUntil(lambda: panel.search.width() >= 120)
+    shown = panel.search.width() - 30  # less the clear button
+    assert panel.search.fontMetrics().horizontalAdvance('"epoch": 1') < shown
+    assert panel.title.toolTip() == "train · run 20261204-205345-9fb912"

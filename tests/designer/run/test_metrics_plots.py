@@ -183,6 +183,34 @@ def test_png_export_at_a_chosen_size(qtbot, metrics, tmp_path: Path) -> None:
     assert QImage(str(tmp_path / "per-key.png")).size().toTuple() == (1200, 500)
 
 
+def test_export_menu_asks_the_size_then_the_file(qtbot, metrics, tmp_path: Path, monkeypatch) -> None:
+    """Export ▸ PNG image…: the size dialog opens on the plot's size on screen; the PNG has the size typed."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QFileDialog
+
+    from designer.run.plot_export import ExportSizeDialog
+
+    metrics.load_records("run-aaaaaa", "train", _records(40))
+    target = tmp_path / "chosen.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    seen: list[tuple[int, int]] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, ExportSizeDialog)
+        seen.append(dialog.size_chosen())
+        dialog.width_box.setValue(1600)
+        dialog.height_box.setValue(900)
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    png = next(a for a in metrics.toolbar.export_button.menu().actions() if a.text().startswith("PNG"))
+    png.trigger()
+    shown = metrics.stack.currentWidget()
+    assert seen == [(shown.width(), shown.height())]
+    assert QImage(str(target)).size().toTuple() == (1600, 900)
+
+
 def test_a_value_printed_once_is_shown_as_a_value_not_an_empty_plot(qtbot, metrics) -> None:
     metrics.load_records("run-aaaaaa", "evaluate", [{"test_accuracy": 0.9731}])
     assert metrics.values.isVisible() and "test_accuracy = 0.9731" in metrics.values.text_of()

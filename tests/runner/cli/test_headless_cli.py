@@ -132,3 +132,33 @@ def test_runner_never_imports_designer_or_qt() -> None:
 def test_version_and_help() -> None:
     assert cli("--version").stdout.startswith("pipeline-designer ")
     assert "lint" in cli("--help").stdout
+
+
+def test_a_one_node_run_says_1_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run` and `watch` count their nodes in words: "1 node", not "1 node(s)"."""
+    monkeypatch.setenv("PIPELINE_DESIGNER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PIPELINE_DESIGNER_CONFIG", str(tmp_path / "config"))
+    path = tmp_path / "valohai.yaml"
+    path.write_text(
+        '- step: {name: s, image: busybox, command: "true"}\n'
+        "- pipeline: {name: p, nodes: [{name: a, type: execution, step: s}], edges: []}\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "designer.cli", "run", str(path), "--pipeline", "p", "--backend", "local"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("run ") and done.stdout.splitlines()[0].endswith(": 1 node")
+    watch = ["watch", str(path), "--pipeline", "p", "--every", "1h", "--once-at-start", "--max-runs", "1"]
+    done = subprocess.run(
+        [sys.executable, "-m", "designer.cli", *watch, "--backend", "local"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert ": succeeded (1 node, " in done.stdout, done.stdout

@@ -73,3 +73,44 @@ def test_settings_command_refuses_bad_values(config_dir: Path, capsys: pytest.Ca
     assert "theme 'purple'" in capsys.readouterr().err
     assert _cli(settings_cmd, "settings", "unmap", "nothing")[0] == 2
     assert "no mapping of image 'nothing'" in capsys.readouterr().err
+
+
+def test_watch_sends_its_runs_to_the_saved_run_target(
+    config_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`settings set run-target` (or Preferences) applies to watch as to run; --host wins."""
+    from runner.cli import watch_cmd
+
+    monkeypatch.setenv("PIPELINE_DESIGNER_HOME", str(tmp_path / "home"))
+    path = tmp_path / "valohai.yaml"
+    path.write_text(
+        '- step: {name: s, image: busybox, command: "true"}\n'
+        "- pipeline: {name: p, nodes: [{name: a, type: execution, step: s}], edges: []}\n"
+    )
+    assert _cli(settings_cmd, "settings", "set", "run-target", "gpu-nowhere")[0] == 0
+    once = ["watch", str(path), "--pipeline", "p", "--every", "1h", "--once-at-start", "--max-runs", "1"]
+    code, text = _cli(watch_cmd, *once, "--backend", "local")
+    assert code == 1 and "not started: cannot start: unknown host 'gpu-nowhere'" in text
+    code, text = _cli(watch_cmd, *once, "--backend", "local", "--host", "local")
+    assert code == 0 and ": succeeded (1 node, " in text
+
+
+@pytest.mark.docker
+def test_reproduce_and_shell_use_the_saved_network(
+    config_dir: Path, home: Path, project, docker_client, busybox_image: str, capsys: pytest.CaptureFixture
+) -> None:
+    """The network set in Preferences is where reproduce's and shell's containers go too (--network wins)."""
+    from runner.cli import reproduce_cmd, shell_cmd
+
+    path = project(f'- step: {{name: hello, image: {busybox_image}, command: "echo hello"}}\n')
+    code, _ = _cli(run_cmd, "run", str(path), "--step", "hello", "--network", "none")
+    assert code == 0
+    assert _cli(settings_cmd, "settings", "set", "network", "pd-test-no-such-network")[0] == 0
+    code, text = _cli(reproduce_cmd, "reproduce", "latest")
+    assert code == 1 and "container network 'pd-test-no-such-network' does not exist" in text
+    code, text = _cli(reproduce_cmd, "reproduce", "latest", "--network", "none")
+    assert code == 0, text
+    capsys.readouterr()
+    code, _ = _cli(shell_cmd, "shell", "latest/hello", "--", "true")
+    err = capsys.readouterr().err
+    assert code == 2 and "network 'pd-test-no-such-network' does not exist" in err and "Traceback" not in err

@@ -255,7 +255,7 @@ def test_file_change_trigger_reruns_the_pipeline_once_per_change(change_watch: d
     ] == [True] * 3
     assert len(runs) == 3 and [r["status"] for r in runs] == ["succeeded"] * 3
     assert all(
-        f"run {r['id']}: succeeded (2 node(s)" in line for r, line in zip(runs, lines[1:], strict=True)
+        f"run {r['id']}: succeeded (2 nodes" in line for r, line in zip(runs, lines[1:], strict=True)
     )
     # every run counted the new data: the count node ran each time, with a different output
     assert [e["count"]["status"] for e in change_watch["executions"]] == ["succeeded"] * 3
@@ -287,7 +287,7 @@ def test_every_fires_on_schedule_and_reuses_unchanged_work(
         watch.close()
     assert "meant for tests" in watch.proc.stderr.read()
     assert lines[0].startswith("pipeline p: every 2s; next run ")
-    assert all("[schedule: " in line and ": succeeded (2 node(s)" in line for line in lines[1:])
+    assert all("[schedule: " in line and ": succeeded (2 nodes" in line for line in lines[1:])
     assert "0 reused" in lines[1] and "2 reused" in lines[2]  # nothing changed: nothing ran again
     assert time.monotonic() - t0 >= 4
     assert len(RunStore(home / "runs.sqlite3").runs()) == 2

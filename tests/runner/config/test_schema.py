@@ -118,3 +118,16 @@ def test_values_that_are_not_json_are_judged_by_jsonschema() -> None:
         (list(e.absolute_path), e.message, e.validator) for e in schema_errors(data)
     )
     assert schema_errors(data)
+
+
+def test_a_large_file_gets_jsonschemas_errors_through_the_compiled_check() -> None:
+    from runner.config.schema import COMPILE_FROM_ITEMS, schema_errors
+
+    step = {"image": "busybox", "command": "true"}
+    steps = [{"step": {"name": f"s{i}", **step}} for i in range(COMPILE_FROM_ITEMS)]
+    assert schema_errors(steps) == []
+    steps[7]["step"]["image"] = 3
+    steps[9]["step"]["bogus"] = True
+    found = sorted((list(e.absolute_path), e.message, e.validator) for e in schema_errors(steps))
+    assert found == errors(validator(), steps) == errors(get_validator(), steps)
+    assert len(found) >= 2

@@ -1,6 +1,7 @@
 """Docker errors in words a user can act on: unit cases on the engine's own messages, then the real
 engine made to fail (a DOCKER_HOST with nothing behind it, a network that does not exist, an
-image tag that is not there) without touching the engine's configuration."""
+image tag that is not there, a network of our own whose bridge interface was deleted) without
+touching the engine's configuration or its own networks."""
 
 from __future__ import annotations
 
@@ -163,3 +164,35 @@ def test_a_run_on_a_network_that_does_not_exist_names_it(project, home, docker_c
     )
     assert code == 1
     assert "container network 'pd-test-no-such-network' does not exist" in out
+
+
+@pytest.fixture
+def network_without_its_bridge(docker_client):
+    """A network of our own whose Linux bridge was deleted: what a removed docker0 does to the
+    default one, without touching the engine's own networks. Needs root (``ip link delete``)."""
+    import os
+    import shutil
+    import subprocess
+    import uuid
+
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        pytest.skip("deleting a bridge interface needs root and iproute2")
+    network = docker_client.networks.create(f"pd-test-nobridge-{uuid.uuid4().hex[:8]}", driver="bridge")
+    try:
+        subprocess.run(["ip", "link", "delete", f"br-{network.id[:12]}"], check=True, capture_output=True)
+        yield network.name
+    finally:
+        network.remove()
+
+
+@pytest.mark.docker
+def test_a_network_whose_bridge_is_gone_says_so_and_what_to_do(
+    project, home, network_without_its_bridge: str, busybox_image: str
+) -> None:
+    name = network_without_its_bridge
+    code, out = _run(
+        str(project(STEP)), "--step", "hello", "--network", name, "--image-map", f"busybox={busybox_image}"
+    )
+    assert code == 1
+    assert "The bridge interface br-" in out and f"of container network '{name}' is gone" in out
+    assert f"docker network rm {name} && docker network create {name}" in out and "--network none" in out

@@ -193,10 +193,13 @@ def test_a_killed_runner_leaves_no_local_process_running(project: Any, home: Pat
         f'- step: {{name: sleepy, image: none, command: "echo started; sleep 299.{marker}; true"}}\n'
     )
     with runner_process(home, str(path), "--step", "sleepy", "--backend", "local") as runner:
-        runner.run_id()
-        assert _processes_with(f"sleep 299.{marker}")
-        os.kill(runner.proc.pid, signal.SIGKILL)
+        runner.run_id(timeout=120)
+        deadline = time.monotonic() + 60  # running: its shell may not have started sleep yet
+        while not _processes_with(f"sleep 299.{marker}"):
+            assert time.monotonic() < deadline, "the step's sleep never started"
+            time.sleep(0.1)
+        kill_runner(runner.proc, signal.SIGKILL)
         deadline = time.monotonic() + 10
         while _processes_with(f"sleep 299.{marker}") and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _processes_with(f"sleep 299.{marker}"), "the step outlived its runner"
+        assert not _processes_with(f"sleep 299.{marker}"), "the step outlived its runner by 10 s"

@@ -87,7 +87,7 @@ def test_a_closed_output_pipe_cancels_the_run_quietly(project: Any, home: Path, 
         with os.fdopen(read) as pipe:
             first = pipe.readline()  # `head -1`, then the pipe closes
         assert first.startswith("run "), first
-        run_id = first.split()[1].rstrip(":")  # "run ID: 1 node(s)"; the cancel may come before its node runs
+        run_id = first.split()[1].rstrip(":")  # "run ID: 1 node"; the cancel may come before its node runs
         _out, err = runner.proc.communicate(timeout=60)
         assert runner.proc.returncode == 141 and "Traceback" not in err and "BrokenPipe" not in err, err
     _cancelled(home, run_id, docker_client)

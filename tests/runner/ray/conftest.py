@@ -70,3 +70,7 @@ def _no_ray_in_the_runner() -> Iterator[None]:
 def worker_of(cluster: RayTestCluster, node_id: str) -> str:
     """``w1``/``w2`` for a Ray node id (or its first 12 characters)."""
     return next(name for name, nid in cluster.nodes.items() if nid.startswith(node_id))
+
+
+# The designer's run window (tests/designer/run/conftest.py), for the designer on a cluster.
+from tests.designer.run.conftest import make_run_window, prompts  # noqa: E402, F401

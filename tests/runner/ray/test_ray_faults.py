@@ -129,3 +129,23 @@ def test_a_run_start_removes_what_dead_runs_left_on_every_worker(
         assert "removed 2 leftover container(s)" in note and all(n in note for n in planted.values()), note
     finally:
         ray_cluster.engines["w1"].docker("rm", "-f", other)
+
+
+def test_a_step_that_ignores_sigterm_is_killed_after_the_grace_and_its_container_removed(
+    ray_cluster: RayTestCluster, ray_host: HostConfig, project: Callable[..., Path]
+) -> None:
+    stubborn = LONG.replace("- echo started", "- trap '' TERM\n      - echo started")
+    record = ray_runs.RunRecord()
+    handle = ray_runs.start(project(stubborn), "p", [ray_host.name], record, grace=2.0)
+    assert record.wait_for(lambda: _started(record), 120), record.lines
+    engine = ray_cluster.engines[worker_of(ray_cluster, record.placed("long")[0])]
+    name = f"vh-{handle.run_id}-long"
+    t0 = time.monotonic()
+    handle.cancel()
+    while _containers(engine, name) and time.monotonic() - t0 < 60:
+        time.sleep(0.1)
+    gone_after = time.monotonic() - t0
+    assert handle.wait(60) == "cancelled"
+    # SIGTERM did nothing: SIGKILL after the 2 s grace, then removed (not left on the worker; the
+    # bound is generous for a loaded machine: what is left behind is never removed)
+    assert 2.0 <= gone_after < 20, f"the container was gone {gone_after:.1f} s after cancel"

@@ -37,10 +37,13 @@ HOLD_TWO_GPUS = f"""
 
 
 def _nodes(dialog: Any, cluster: RayTestCluster) -> dict[str, list[str]]:
-    """The nodes table by worker name (``w1``, ``w2``; ``head``), each row's cells."""
+    """The nodes table by worker name (``w1``, ``w2``; ``head``), each row's cells; a node an
+    earlier test killed stays listed as dead (its worker came back as a new node): left out."""
     table, out = dialog.nodes, {}
     for row in range(table.rowCount()):
         cells = [table.item(row, col).text() for col in range(table.columnCount())]
+        if cells[6].startswith("DEAD"):
+            continue
         node_id = cells[0].rsplit("(", 1)[1].rstrip(")")
         out["head" if cells[1] == "head" else worker_of(cluster, node_id)] = cells
     return out

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from runner.hosts.registry import HostConfig
+from tests.runner.ray.conftest import worker_of
 from tests.support import ray_runs
 from tests.support.images import BUSYBOX
 from tests.support.ray_cluster import RayTestCluster, drivers
@@ -67,3 +68,23 @@ def test_a_driver_that_died_is_replaced_by_the_next_run(
     record = ray_runs.run(path, "p", [ray_host.name], reuse=False)
     assert record.status == "succeeded" and "hello" in record.text("work", "stdout"), record.lines
     assert len(drivers(ray_cluster.address)) == 1 and pid not in drivers(ray_cluster.address)
+
+
+def test_a_driver_lost_mid_run_fails_the_run_with_the_reason_and_its_step_stops(
+    ray_cluster: RayTestCluster, ray_host: HostConfig, project: Callable[..., Path]
+) -> None:
+    record = ray_runs.RunRecord()
+    handle = ray_runs.start(project(_pipeline('echo "started"; sleep 120')), "p", [ray_host.name], record)
+    assert record.wait_for(lambda: "started" in record.text("work", "stdout"), 120), record.lines
+    engine = ray_cluster.engines[worker_of(ray_cluster, record.placed("work")[0])]
+    name = f"vh-{handle.run_id}-work"
+    for pid in drivers(ray_cluster.address):
+        os.kill(pid, signal.SIGKILL)
+    assert handle.wait(90) == "failed"
+    message = record.final("work").message
+    assert "lost the driver on the head" in message, message
+    # Ray ends a dead driver's tasks; the task's end closes the step's stdin: the step stops.
+    deadline = time.monotonic() + 60
+    while engine.docker("ps", "-q", "--filter", f"name=^{name}$").stdout.strip():
+        assert time.monotonic() < deadline, "the step kept running after its driver died"
+        time.sleep(0.2)
