@@ -174,11 +174,19 @@ def sshd() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def pydevd_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """pydevd-pycharm (the newest) fetched once per session from the package index, the way the
-    runner fetches it for a user (runner.debug.pydevd_package); its folder."""
+    """pydevd-pycharm (the newest) fetched once per run from the package index, the way the
+    runner fetches it for a user (runner.debug.pydevd_package); its folder. Under pytest-xdist
+    the workers share one fetch (about 10 s each on a loaded machine): the first one to need it
+    fetches it into the run's shared temp folder while the others wait on the lock."""
+    import fcntl
+
     from runner.debug.pydevd_package import ensure_pydevd
 
-    folder, _version = ensure_pydevd(tmp_path_factory.mktemp("pydevd"))
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with open(shared / "pydevd.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        folder, _version = ensure_pydevd(shared / "pydevd")
     return folder
 
 

@@ -294,10 +294,15 @@ class DockerArchiveBackend(_DockerBase):
         container.put_archive("/", tarball)
 
     def collect(self, handle: Handle, artifacts: ArtifactStore, warn: Warn) -> list[OutputFile]:
-        chunks, _stat = handle.state["container"].get_archive(f"{CONTAINER_ROOT}/outputs", chunk_size=1 << 20)
-        return collect_tar(
-            io.BufferedReader(_ChunkReader(self._counted(handle, chunks)), 1 << 20), artifacts, warn
-        )
+        res = _archive(handle.state["container"], f"{CONTAINER_ROOT}/outputs")
+        chunks = self._counted(handle, res.iter_content(1 << 20))
+        try:
+            return collect_tar(io.BufferedReader(_ChunkReader(chunks), 1 << 20), artifacts, warn)
+        except BaseException:
+            # Left half-read (a full disk here), the stream keeps the engine's copy going and the
+            # container cannot be removed until the client times out (a minute over SSH).
+            res.close()
+            raise
 
     def _counted(self, handle: Handle, chunks: Any) -> Any:
         """Hook to report download progress; the local engine needs none."""
@@ -376,6 +381,15 @@ class _ChunkReader(io.RawIOBase):
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]
         return n
+
+
+def _archive(container: Any, path: str) -> Any:
+    """The engine's tar of ``path`` in the container, streamed: ``get_archive``'s request, but the
+    response is kept, so that a stream read only partly can be closed."""
+    api = container.client.api
+    res = api._get(api._url("/containers/{0}/archive", container.id), params={"path": path}, stream=True)
+    api._raise_for_status(res)
+    return res
 
 
 def docker_client() -> Any:
