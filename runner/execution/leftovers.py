@@ -109,12 +109,15 @@ def _on_local_engine(client: Any, runs: set[str], remove: bool) -> list[str]:
     from runner.hosts.health import HOST_LABEL
 
     engine = client or docker_client()
-    found = engine.containers.list(all=True, ignore_removed=True, filters={"label": RUN_LABEL})
+    # One request: the engine's summaries carry labels and names, while containers.list would
+    # inspect every run container on the engine (any user's, any run's), one request each.
+    found = engine.api.containers(all=True, filters={"label": RUN_LABEL})
     names = []
-    for container in found:
-        if container.labels.get(RUN_LABEL) in runs and HOST_LABEL not in container.labels:
+    for summary in found:
+        labels = summary.get("Labels") or {}
+        if labels.get(RUN_LABEL) in runs and HOST_LABEL not in labels:
             if remove:
                 with contextlib.suppress(Exception):  # removed meanwhile
-                    container.remove(force=True)
-            names.append(container.name)
+                    engine.api.remove_container(summary["Id"], force=True)
+            names.append(summary["Names"][0].lstrip("/"))
     return names
