@@ -78,6 +78,12 @@ class _DockerBase:
                 raise ImageMissingError(f"image {image!r} is not on the engine and pulling is off") from None
             return self.client.images.pull(image)
 
+    def _present_image(self, image: str) -> Any:
+        """``_ensure_image``'s image; inspected here when an override gave none back, so a backend
+        that forgets to return it still gets its dead-man switch and the image's PYTHONPATH."""
+        found = self._ensure_image(image)
+        return found if _attrs(found) else self.client.images.get(image)
+
     def image_identity(self, image: str) -> str:
         """The engine's id of the image (a rebuilt tag gets a new one); "" when not present yet."""
         try:
@@ -86,7 +92,7 @@ class _DockerBase:
             return ""
 
     def _create(self, spec: ExecutionSpec, volumes: dict[str, dict[str, str]] | None) -> Any:
-        image = self._ensure_image(spec.image)
+        image = self._present_image(spec.image)
         with contextlib.suppress(docker.errors.NotFound):  # a leftover of an interrupted run
             self.client.containers.get(spec.container_name).remove(force=True)
         kwargs: dict[str, Any] = self._create_args(spec)
@@ -119,7 +125,7 @@ class _DockerBase:
         """The dead-man switch for the image's architecture (runner.execution.deadman); it needs
         the engine's init as PID 1."""
         if image not in self._watchdogs:
-            arch = str(_attrs(self._ensure_image(image)).get("Architecture") or "")
+            arch = str(_attrs(self._present_image(image)).get("Architecture") or "")
             self._watchdogs[image] = deadman.Watchdog.for_arch(arch) if self.init else None
         return self._watchdogs[image]
 
