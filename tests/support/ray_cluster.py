@@ -73,6 +73,11 @@ class PrivateEngine:
     def docker_host(self) -> str:
         return f"unix://{self.socket}"
 
+    @property
+    def netns(self) -> Path:
+        """The engine's network namespace (``unshare`` execs dockerd: the same pid)."""
+        return Path(f"/proc/{self._proc.pid}/ns/net")
+
     def start(self) -> None:
         for tool in ("dockerd", "unshare"):
             if shutil.which(tool) is None:
