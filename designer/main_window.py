@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_palette(self) -> None:
         steps = self.document.config.steps
+        self.view.set_has_steps(bool(steps))
         self.palette_panel.set_steps([(n, getattr(s, "image", None)) for n, s in steps.items()])
 
     def _sync_text(self) -> None:

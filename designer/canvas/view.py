@@ -41,10 +41,8 @@ class CanvasView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.panning = Panning(self)
-        self.empty_hint = (
-            "Drag a step from the Steps panel here to add a node.\n"
-            "No steps yet? Use Pipeline ▸ New Step…, or open a valohai.yaml (Ctrl+O)."
-        )
+        # Whether the file declares steps: the how-to-start hint offers New Step only when it does not.
+        self.has_steps = False
         # Why the canvas is behind the YAML text (a syntax error), or None when it is not.
         self.notice: str | None = None
         self.banner = QLabel(self.viewport())
@@ -109,6 +107,20 @@ class CanvasView(QGraphicsView):
             if self.notice
             else self.empty_hint
         )
+
+    @property
+    def empty_hint(self) -> str:
+        if self.has_steps:
+            return "Drag a step from the Steps panel here to add a node."
+        return (
+            "Drag a step from the Steps panel here to add a node.\n"
+            "No steps yet? Use Pipeline ▸ New Step…, or open a valohai.yaml (Ctrl+O)."
+        )
+
+    def set_has_steps(self, has_steps: bool) -> None:
+        if has_steps != self.has_steps:
+            self.has_steps = has_steps
+            self.viewport().update()
 
     def _hint_font(self) -> QFont:
         font = QFont(self.font())

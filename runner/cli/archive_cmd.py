@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import IO, Any
 
@@ -15,7 +16,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser("export", help="write a run (records, logs, outputs, code) to one archive")
     p.add_argument("target", metavar="RUN", help="run id (or 'latest')")
     p.add_argument(
-        "--to", required=True, type=Path, metavar="FILE.tar", help="the archive (.tar.gz: compressed)"
+        "--to",
+        required=True,
+        type=Path,
+        metavar="FILE.tar",
+        help="the archive (.tar.gz: compressed; '-': an uncompressed tar on standard output)",
     )
     p.set_defaults(func=export)
     p = subparsers.add_parser("import", help="add a run exported elsewhere to this run history")
@@ -26,14 +31,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 @store_command
 def export(args: argparse.Namespace, out: IO[str], store: Any, artifacts: Any) -> int:
     run, _row = resolve_target(store, args.target, need_node=False)
+    to_stdout = str(args.to) == "-"
     try:
-        counts = export_run(store, artifacts, run["id"], args.to, __version__)
+        if to_stdout:  # the archive is the output: the summary goes to stderr
+            out.flush()
+            counts = export_run(store, artifacts, run["id"], sys.stdout.buffer, __version__)
+            sys.stdout.buffer.flush()
+        else:
+            counts = export_run(store, artifacts, run["id"], args.to, __version__)
     except (ArchiveError, OSError) as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
         raise LookupFailed(str(exc)) from None
     print(
-        f"exported run {run['id']} to {args.to}: {counts['executions']} execution(s), "
-        f"{counts['blobs']} file(s), {counts['logs']} log(s)",
-        file=out,
+        f"exported run {run['id']} to {'standard output' if to_stdout else args.to}: "
+        f"{counts['executions']} execution(s), {counts['blobs']} file(s), {counts['logs']} log(s)",
+        file=sys.stderr if to_stdout else out,
     )
     return 0
 

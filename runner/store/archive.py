@@ -42,9 +42,14 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def export_run(
-    store: RunStore, artifacts: ArtifactStore, run_id: str, dest: Path, version: str
+    store: RunStore,
+    artifacts: ArtifactStore,
+    run_id: str,
+    dest: Path | IO[bytes],
+    version: str,
 ) -> dict[str, int]:
-    """Write the run's archive to ``dest`` (atomically); returns counts of what went in."""
+    """Write the run's archive to ``dest``, a path (written atomically) or a binary stream (an
+    uncompressed tar, for ``--to -``); returns counts of what went in."""
     rows = store.rows_of_run(run_id)
     if not rows.get("runs"):
         raise ArchiveError(f"no run {run_id!r}")
@@ -56,22 +61,38 @@ def export_run(
                 row["reads"] = json.dumps(original["reads"])
     blobs = sorted({r["sha256"] for r in store.referenced_blobs(run_id)})
     missing = [b for b in blobs if not artifacts.has(b)]
+    if not isinstance(dest, Path):  # a pipe: streamed, nothing to rename
+        with tarfile.open(fileobj=dest, mode="w|") as tar:
+            return _write_archive(tar, run_id, version, rows, blobs, missing, artifacts)
     tmp = dest.with_name(f".{dest.name}.partial")
     mode = "w:gz" if dest.name.endswith((".gz", ".tgz")) else "w"
-    logs = 0
     with tarfile.open(tmp, mode) as tar:  # type: ignore[call-overload]
-        manifest = {"format": FORMAT, "run": run_id, "exported_by": version, "missing_blobs": missing}
-        _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
-        _add_bytes(tar, "rows.json", json.dumps(rows).encode())
-        for sha in blobs:
-            if sha not in missing:
-                tar.add(artifacts.path_for(sha), arcname=f"{TOP}/blobs/{sha}", recursive=False)
-        for row in rows.get("executions", []):
-            path = Path(row["log_path"]) if row.get("log_path") else None
-            if path is not None and path.is_file():
-                tar.add(path, arcname=f"{TOP}/logs/{row['id']}.log", recursive=False)
-                logs += 1
+        counts = _write_archive(tar, run_id, version, rows, blobs, missing, artifacts)
     tmp.replace(dest)
+    return counts
+
+
+def _write_archive(
+    tar: tarfile.TarFile,
+    run_id: str,
+    version: str,
+    rows: dict[str, Any],
+    blobs: list[str],
+    missing: list[str],
+    artifacts: ArtifactStore,
+) -> dict[str, int]:
+    logs = 0
+    manifest = {"format": FORMAT, "run": run_id, "exported_by": version, "missing_blobs": missing}
+    _add_bytes(tar, "manifest.json", json.dumps(manifest, indent=2).encode())
+    _add_bytes(tar, "rows.json", json.dumps(rows).encode())
+    for sha in blobs:
+        if sha not in missing:
+            tar.add(artifacts.path_for(sha), arcname=f"{TOP}/blobs/{sha}", recursive=False)
+    for row in rows.get("executions", []):
+        path = Path(row["log_path"]) if row.get("log_path") else None
+        if path is not None and path.is_file():
+            tar.add(path, arcname=f"{TOP}/logs/{row['id']}.log", recursive=False)
+            logs += 1
     return {"executions": len(rows.get("executions", [])), "blobs": len(blobs) - len(missing), "logs": logs}
 
 

@@ -192,3 +192,13 @@ def test_view_state_is_saved_in_the_sidecar_and_restored(make_window, example_ya
     assert second.view.zoom == pytest.approx(1.5)
     center = second.view.mapToScene(second.view.viewport().rect().center())
     assert center.x() == pytest.approx(400, abs=2) and center.y() == pytest.approx(120, abs=2)
+
+
+def test_empty_pipeline_of_a_file_with_steps_does_not_ask_for_steps(window, tmp_path: Path) -> None:
+    path = tmp_path / "valohai.yaml"
+    path.write_text("- step:\n    name: train\n    image: busybox\n    command: echo hi\n")
+    window.files.open_path(path, confirm=False)
+    assert "Drag a step" in window.view.empty_hint
+    assert "No steps yet" not in window.view.empty_hint
+    window.files.new()
+    assert "No steps yet" in window.view.empty_hint

@@ -138,6 +138,7 @@ COMMANDS = [
     ["lineage", "{second}/count"],
     ["outputs", "{second}/count", "--to", "{home}/outputs"],
     ["export", "{second}", "--to", "{home}/again.tar"],
+    ["export", "{second}", "--to", "-"],
     ["import", "{home}/latest.tar"],
     ["tag", "{second}", "closed-pipe"],
     ["note", "{second}", "a note"],
@@ -183,6 +184,40 @@ def _closed_pipe_in(store_home: Path, argv: list[str]) -> subprocess.CompletedPr
 )
 def test_commands_with_output_on_a_closed_pipe(argv: list[str], store_home: Path) -> None:
     _quiet(_closed_pipe_in(store_home, argv))
+
+
+def test_export_to_standard_output_is_an_archive_another_store_imports(
+    store_home: Path, tmp_path: Path
+) -> None:
+    _first, second = (store_home / "run-ids").read_text().split()
+    streamed = tmp_path / "streamed.tar"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "PIPELINE_DESIGNER_HOME": str(store_home / "store"),
+        "PIPELINE_DESIGNER_CONFIG": str(store_home / "config"),
+    }
+    with streamed.open("wb") as out:  # what `export RUN --to - > streamed.tar` writes
+        done = subprocess.run(
+            [sys.executable, "-m", "designer.cli", "export", second, "--to", "-"],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=env,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    assert f"exported run {second} to standard output" in done.stderr
+    assert not (REPO / "-").exists()
+    colleague = {"home": tmp_path / "colleague", "config": tmp_path / "config"}
+    assert f"imported run {second}" in _cli("import", str(streamed), **colleague).stdout
+    shown = json.loads(_cli("show", second, "--json", **colleague).stdout)
+    original = json.loads(
+        _cli("show", second, "--json", home=store_home / "store", config=store_home / "config").stdout
+    )
+    assert [e["node"] for e in shown["executions"]] == [e["node"] for e in original["executions"]]
+    assert shown["executions"][0]["last_metadata"] == original["executions"][0]["last_metadata"]
 
 
 @pytest.mark.docker
