@@ -105,7 +105,7 @@ class _Worker(QObject):
         no such network...); anything else, and a host's errors (they name the host), as raised."""
         local = self._kwargs.get("hosts") in (None, ["local"]) and self._kwargs.get("backend") != "local"
         problem = explain_engine_error(exc) if local else None
-        return str(problem) if problem is not None else f"{type(exc).__name__}: {exc}"
+        return problem.for_designer() if problem is not None else f"{type(exc).__name__}: {exc}"
 
     def _work(self) -> None:
         handle = start_run(self._plan, self._options, **self._kwargs)

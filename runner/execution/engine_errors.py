@@ -31,8 +31,14 @@ class EngineProblem:
     fix: str  # what to do, one sentence or a command
     image: str | None = None  # the missing image (IMAGE_MISSING)
     network: str | None = None  # the missing network (NETWORK_MISSING)
+    # Another way out that only the command line has (its flags): the designer leaves it out.
+    cli_alternative: str | None = None
 
     def __str__(self) -> str:
+        alternative = f" — or, {self.cli_alternative}" if self.cli_alternative else ""
+        return f"{self.message} To fix: {self.fix}{alternative}"
+
+    def for_designer(self) -> str:
         return f"{self.message} To fix: {self.fix}"
 
 
@@ -225,7 +231,8 @@ def explain_engine_error(
         return EngineProblem(
             ProblemKind.ENGINE_DOWN,
             "The Docker engine is not running (nothing answers on its socket).",
-            start_engine_fix(platform) + " — or, for steps that need no isolation, --backend local",
+            start_engine_fix(platform),
+            cli_alternative="for steps that need no isolation, --backend local",
         )
     return None
 

@@ -31,6 +31,7 @@ def test_engine_down_says_how_to_start_it_and_leaves_nothing_queued(
     warning = prompts.warnings[-1]
     assert warning.startswith("Run failed to start: The Docker engine is not running")
     assert "systemctl start docker" in warning
+    assert "--backend" not in warning  # a command-line flag: the designer has no such choice
     assert "DockerException" not in warning and "ConnectionRefusedError" not in warning
     qtbot.waitUntil(lambda: not ui.controller.busy, timeout=30_000)
     assert ui.controller.states.states() == {} and ui.badges.badges == {}  # no badge says "queued"

@@ -109,6 +109,7 @@ def test_cli_run_without_an_engine_says_how_to_start_it(project, home, dead_sock
     err = capsys.readouterr().err
     assert code == 2
     assert "The Docker engine is not running" in err and "systemctl start docker" in err
+    assert "--backend local" in err  # the command line's own way out
     assert "Traceback" not in err
 
 
