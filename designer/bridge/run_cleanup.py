@@ -2,8 +2,9 @@
 the runs chosen (their containers too), off the UI thread (it walks every stored file), results
 through Qt signals.
 
-``plan(ids)`` works out what would go and emits ``planned(ids, plan)``; ``delete(ids)`` deletes
-and emits ``deleted(plan)`` with what went; either emits ``failed(message)`` instead.
+``plan(ids)`` works out what would go (the containers their runners left included) and emits
+``planned(ids, plan)``; ``delete(ids)`` deletes and emits ``deleted(plan)`` with what went; either
+emits ``failed(message)`` instead.
 """
 
 from __future__ import annotations
@@ -33,15 +34,21 @@ class RunCleanup(QObject):
         return self._thread is not None and self._thread.is_alive()
 
     def plan(self, run_ids: list[str]) -> None:
-        self._start(
-            lambda store, artifacts, home: self.planned.emit(run_ids, _plan(store, artifacts, home, run_ids))
-        )
+        def work(store: Any, artifacts: Any, home: Path) -> None:
+            chosen = _plan(store, artifacts, home, run_ids)
+            found = leftovers.sweep(store, [r["id"] for r in chosen.runs], remove=False)
+            chosen.containers = found.count  # said in the question: they go too
+            self.planned.emit(run_ids, chosen)
+
+        self._start(work)
 
     def delete(self, run_ids: list[str]) -> None:
         def work(store: Any, artifacts: Any, home: Path) -> None:
             chosen = _plan(store, artifacts, home, run_ids)
-            leftovers.sweep(store, [r["id"] for r in chosen.runs], remove=True)  # their containers too
-            self.deleted.emit(gc.apply(store, artifacts, home, chosen))
+            found = leftovers.sweep(store, [r["id"] for r in chosen.runs], remove=True)  # containers too
+            done = gc.apply(store, artifacts, home, chosen)
+            done.containers = found.count
+            self.deleted.emit(done)
 
         self._start(work)
 
@@ -76,7 +83,14 @@ def summary(plan: Any, done: bool) -> str:
     runs = len(plan.runs)
     what = f"{runs} run" + ("" if runs == 1 else "s")
     size = gc.size_text(plan.freed)
+    containers = plan.containers
     if done:
-        return f"Deleted {what} and freed {size}."
+        removed = f", removed {_containers(containers)}" if containers else ""
+        return f"Deleted {what}{removed} and freed {size}."
     kept = f" ({len(plan.spared)} in progress kept)" if plan.spared else ""
-    return f"Delete {what}{kept}? Their records, logs and the {size} of files no other run uses go."
+    left = f", {_containers(containers)} left on an engine" if containers else ""
+    return f"Delete {what}{kept}? Their records, logs{left} and the {size} of files no other run uses go."
+
+
+def _containers(n: int) -> str:
+    return f"{n} container" + ("" if n == 1 else "s")

@@ -48,6 +48,7 @@ class GcPlan:
     blobs: list[Doomed] = field(default_factory=list)
     temps: list[Doomed] = field(default_factory=list)  # the artifact store's temp files
     folders: list[Doomed] = field(default_factory=list)  # logs and work folders
+    containers: int = 0  # leftover containers of these runs, counted by the caller (not the store's)
 
     @property
     def freed(self) -> int:

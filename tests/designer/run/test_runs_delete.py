@@ -4,6 +4,7 @@ files no other run uses go (off the UI thread), and the table follows; a damaged
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -74,15 +75,22 @@ def test_a_damaged_store_is_said_where_the_runs_would_be(browser) -> None:
 def test_delete_run_removes_the_containers_its_killed_runner_left(
     qtbot, browser, docker_client, busybox_image: str, container_label: dict[str, str]
 ) -> None:
-    """A run killed mid-way left its (stopped) container on the engine: Delete Run… removes it."""
+    """A run killed mid-way left its (stopped) container on the engine: Delete Run… says so in its
+    question, then removes it."""
     from runner.execution.spec import RUN_LABEL
 
+    run_id = f"killed-{uuid.uuid4().hex[:8]}"  # no other test's container carries it
+    store_run(browser.history.home, run_id, 0.3, {"model.bin": b"killed run's model"})
+    browser.refresh()
     left = docker_client.containers.create(
-        busybox_image, ["true"], network_mode="none", labels={**container_label, RUN_LABEL: "r1"}
+        busybox_image, ["true"], network_mode="none", labels={**container_label, RUN_LABEL: run_id}
     )
-    browser.confirm = lambda title, text: True
-    browser.select_ids(["r1"])
+    asked: list[str] = []
+    browser.confirm = lambda title, text: asked.append(text) or True
+    browser.select_ids([run_id])
     with qtbot.waitSignal(browser.cleanup.deleted, timeout=30_000):
         browser.delete_selected()
+    assert asked and asked[0].startswith("Delete 1 run? Their records, logs, 1 container left on an engine")
+    assert browser.notice.text().startswith("Deleted 1 run, removed 1 container and freed")
     mine = {"label": [f"{k}={v}" for k, v in container_label.items()]}
     assert left.id not in {c.id for c in docker_client.containers.list(all=True, filters=mine)}
