@@ -6,6 +6,7 @@
     pipeline-designer settings set network none    # "default": the engine's default network
     pipeline-designer settings set run-target gpu1
     pipeline-designer settings set theme dark
+    pipeline-designer settings set resident-runner on   # run/lint served by a warm process
 
 ``run`` and ``watch`` use them unless a flag says otherwise. Exit status 0, or 2 for a bad value
 or an unreadable settings file.
@@ -18,7 +19,8 @@ import json
 import sys
 from typing import IO
 
-KEYS = ("network", "run-target", "theme")
+KEYS = ("network", "run-target", "theme", "resident-runner")
+SWITCH = {"on": True, "off": False}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,12 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mapping.add_argument("target", metavar="TO", help="a local image (built or loaded on the engine)")
     unmap = sub.add_parser("unmap", help="remove the mapping of image FROM")
     unmap.add_argument("source", metavar="FROM")
-    setter = sub.add_parser("set", help="set network, run-target or theme")
+    setter = sub.add_parser("set", help="set network, run-target, theme or resident-runner")
     setter.add_argument("key", choices=KEYS)
     setter.add_argument(
         "value",
         help="network: a name, 'none' or 'default'; run-target: local, HOST or H1,H2; "
-        "theme: system|light|dark",
+        "theme: system|light|dark; resident-runner: on|off (run and lint served by a warm process)",
     )
     p.add_argument("--json", action="store_true", help="show the settings as a JSON object")
     p.set_defaults(func=run)
@@ -65,6 +67,10 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
                 settings.network = None if args.value in ("", "default") else args.value
             elif args.key == "run-target":
                 settings.run_target = args.value
+            elif args.key == "resident-runner":
+                if args.value not in SWITCH:
+                    raise SettingsError(f"resident-runner {args.value!r}: on or off")
+                settings.resident_runner = SWITCH[args.value]
             else:
                 settings.theme = args.value
         if action != "show":
@@ -82,6 +88,7 @@ def run(args: argparse.Namespace, out: IO[str] | None = None) -> int:
     print(f"network: {settings.network or 'the engine default'}", file=out)
     print(f"run target: {settings.run_target}", file=out)
     print(f"theme: {settings.theme}", file=out)
+    print(f"resident runner: {'on' if settings.resident_runner else 'off'}", file=out)
     return 0
 
 
