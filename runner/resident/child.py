@@ -60,4 +60,6 @@ def _writer(fd: int, encoding: str, errors: str, line: bool, through: bool) -> i
     raw = io.FileIO(fd, "w", closefd=False)
     buffer: io.RawIOBase | io.BufferedWriter = raw if through else io.BufferedWriter(raw)
     line = line or raw.isatty()
-    return io.TextIOWrapper(buffer, encoding=encoding, errors=errors, line_buffering=line, write_through=through)
+    return io.TextIOWrapper(
+        buffer, encoding=encoding, errors=errors, line_buffering=line, write_through=through
+    )

@@ -110,7 +110,9 @@ def resident(tmp_path: Path, home: Path) -> Iterator[Resident]:
 
 
 def _yaml(r: Resident, command: str) -> str:
-    (r.project / "valohai.yaml").write_text(f"- step: {{name: s, image: busybox, command: {json.dumps(command)}}}\n")
+    (r.project / "valohai.yaml").write_text(
+        f"- step: {{name: s, image: busybox, command: {json.dumps(command)}}}\n"
+    )
     return "valohai.yaml"
 
 
@@ -132,7 +134,9 @@ def test_a_served_run_prints_exits_and_stores_as_one_in_process(resident: Reside
     server = _warm(resident, path)
     served = resident.cli("run", path, "--step", "s", *FLAGS)
     assert resident.served() == 1 and resident.pid() == server
-    here = resident.cli("run", path, "--step", "s", *FLAGS, env={**resident.env, "PIPELINE_DESIGNER_RESIDENT": "0"})
+    here = resident.cli(
+        "run", path, "--step", "s", *FLAGS, env={**resident.env, "PIPELINE_DESIGNER_RESIDENT": "0"}
+    )
     assert resident.served() == 1  # off by the env switch: in process
     assert (served.returncode, _same(served.stdout), served.stderr) == (0, _same(here.stdout), here.stderr)
     store = RunStore(resident.home / "runs.sqlite3")
@@ -199,7 +203,9 @@ def test_a_stop_signal_to_the_client_cancels_the_served_run(
         store.close()
 
 
-def test_a_killed_client_leaves_no_container_and_no_running_run(resident: Resident, docker_client: object) -> None:
+def test_a_killed_client_leaves_no_container_and_no_running_run(
+    resident: Resident, docker_client: object
+) -> None:
     path = _yaml(resident, "echo started; sleep 120")
     resident.cli("lint", path)
     resident.wait_listening()
