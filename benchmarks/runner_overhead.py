@@ -5,16 +5,18 @@ with the resident runner on (``PIPELINE_DESIGNER_RESIDENT=1``, warm: runner.resi
 what a user iterating on one node gets once they turn it on.
 
 Target: ratio <= 1.3 for the in-process and the resident figures; the cold CLI's ratio is printed
-beside them (it pays ~0.2 s of imports no process that starts cold can avoid). All are measured in the same process run on the same engine,
-alternating. Where the CLI's extra time goes is printed beside it, measured in the same rounds:
-a Python that does nothing (``python -c pass``) and one that only imports what a ``run`` imports
-(the Docker SDK, valohai-yaml with jsonschema, PyYAML and the runner's own modules).
+beside them (it pays ~0.2 s of imports no process that starts cold can avoid). All are measured
+in the same process run on the same engine, alternating. Where the CLI's extra time goes is
+printed beside it, measured in the same rounds: a Python that does nothing (``python -c pass``)
+and one that only imports what a ``run`` imports (the Docker SDK, valohai-yaml with jsonschema,
+PyYAML and the runner's own modules).
 
     .venv/bin/python benchmarks/runner_overhead.py
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -58,7 +60,8 @@ def main() -> int:
     ]  # fmt: skip
     subprocess.run(cli, check=True, capture_output=True, env=ENV)  # warm-up (bytecode, page cache)
     sockets = tempfile.mkdtemp(prefix="pdr-")
-    resident_env = {**ENV, "PIPELINE_DESIGNER_RESIDENT": "1", "PIPELINE_DESIGNER_RESIDENT_DIR": f"{sockets}/r"}
+    resident_env = {**ENV, "PIPELINE_DESIGNER_RESIDENT": "1"}
+    resident_env["PIPELINE_DESIGNER_RESIDENT_DIR"] = f"{sockets}/r"
     try:
         return _rounds(client, path, cli, resident_env, f"{sockets}/r")
     finally:
@@ -101,8 +104,8 @@ def _rounds(client: docker.DockerClient, path: Path, cli: list[str], resident_en
         f"ratio {end_ratio:.2f} (cold: a new process with every import)"
     )
     print(
-        f"runner_overhead: pipeline-designer run (CLI, resident runner on, warm) median {median(warm):.3f} s, "
-        f"ratio {warm_ratio:.2f} (target <= 1.3) {verdict(warm_ratio <= 1.3)}"
+        "runner_overhead: pipeline-designer run (CLI, resident runner on, warm) "
+        f"median {median(warm):.3f} s, ratio {warm_ratio:.2f} (target <= 1.3) {verdict(warm_ratio <= 1.3)}"
     )
     print(f"runner_overhead: load average {os.getloadavg()[0]:.1f} (wall times grow with it)")
     print(
@@ -124,10 +127,8 @@ def _warm_resident(cli: list[str], env: dict[str, str], sockets: str) -> None:
 
 def _stop_resident(sockets: str) -> None:
     for pid_file in Path(sockets).glob("*.pid"):
-        try:
+        with contextlib.suppress(ValueError, ProcessLookupError):
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
-        except (ValueError, ProcessLookupError):
-            pass
 
 
 def _timed(argv: list[str]) -> float:

@@ -211,6 +211,7 @@ class PreferencesDialog(QDialog):
             network=None if network in ("", DEFAULT_NETWORK) else network,
             run_target=self.target.currentText().strip() or "local",
             theme=str(self.theme.currentData()),
+            resident_runner=self.loaded.resident_runner,  # set on the command line; kept as it is
         )
 
     def apply(self) -> bool:

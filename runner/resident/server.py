@@ -43,6 +43,9 @@ PRELOAD = (
 )
 
 
+_HELD: list[int] = []  # the lock's descriptor: a child closes its copy (the lock is the server's)
+
+
 def log(text: str) -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} resident {os.getpid()}: {text}", flush=True)
 
@@ -72,6 +75,7 @@ def main(argv: list[str]) -> int:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return 0  # another one serves, or is starting
+    _HELD.append(lock.fileno())
     for name in PRELOAD:
         importlib.import_module(name)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -208,6 +212,10 @@ def _start(session: Session, selector: selectors.BaseSelector, sessions: dict[in
         selector.close()
         for other in sessions.values():
             other.conn.close()
+            if other.pidfd >= 0:
+                os.close(other.pidfd)
+        for fd in _HELD:
+            os.close(fd)
         run_request(request, fds)
     for fd in fds:
         os.close(fd)

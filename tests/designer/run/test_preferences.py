@@ -88,6 +88,17 @@ def test_a_bad_value_is_refused_and_nothing_is_written(qtbot, make_run_window, c
     assert load_settings().network == "none"
 
 
+def test_the_resident_runner_switch_survives_a_save_from_the_dialog(
+    qtbot, make_run_window, config: Path
+) -> None:
+    save_settings(Settings(resident_runner=True))  # `settings set resident-runner on`
+    dialog = open_preferences(make_run_window().window)
+    dialog.network.setCurrentText("none")
+    assert dialog.apply()
+    saved = load_settings()
+    assert saved.network == "none" and saved.resident_runner is True
+
+
 def test_a_broken_settings_file_is_shown_and_can_be_replaced(
     qtbot, make_run_window, project, config: Path, prompts
 ) -> None:
