@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pty
 import re
+import select
 import shutil
 import signal
 import socket
@@ -297,3 +299,66 @@ def test_a_process_of_another_version_or_an_open_folder_serves_nothing(
         listener.close()
         shutil.rmtree(folder.parent, ignore_errors=True)
     assert started == []
+
+
+APPROVAL = """
+- step:
+    name: train
+    image: busybox
+    command: |
+      echo '{"accuracy": 0.95}'
+- pipeline:
+    name: p
+    nodes:
+      - name: train
+        step: train
+        type: execution
+        actions: [{when: node-complete, if: 'metadata.accuracy > 0.9', then: require-approval}]
+    edges: []
+"""
+
+
+def _read_until(fd: int, want: str, proc: subprocess.Popen[str], timeout: float = 120) -> str:
+    text, deadline = "", time.monotonic() + timeout
+    while time.monotonic() < deadline and want not in text:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            text += chunk.decode(errors="replace")
+        elif proc.poll() is not None:
+            break
+    return text
+
+
+def test_an_approval_question_is_asked_on_the_callers_terminal_when_served(resident: Resident) -> None:
+    (resident.project / "valohai.yaml").write_text(APPROVAL)
+    resident.cli("lint", "valohai.yaml")
+    resident.wait_listening()
+    master, slave = pty.openpty()
+    proc = resident.popen(
+        "run", "valohai.yaml", "-p", "p", *FLAGS, stdin=slave, stdout=slave, stderr=slave, close_fds=True
+    )
+    os.close(slave)
+    try:
+        seen = _read_until(master, "[y/N]", proc)
+        assert 'Approve node "train"' in seen, seen
+        assert resident.served() == 1  # the served child asked, on this terminal
+        os.write(master, b"y\n")
+        seen += _read_until(master, "run ", proc)
+        assert proc.wait(60) == 0, seen
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    store = RunStore(resident.home / "runs.sqlite3")
+    try:
+        run = store.run("latest")
+        assert run["status"] == "succeeded"
+        assert store.execution(run["id"], "train")["message"] == "approved"
+    finally:
+        store.close()
