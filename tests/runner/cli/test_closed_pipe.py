@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,26 +21,31 @@ echo done > "$VH_OUTPUTS_DIR/out.txt"
 """
 
 
-def _closed_pipe(*argv: str, home: Path, config: Path) -> subprocess.CompletedProcess[str]:
-    """The command with its stdout a pipe whose reader has gone: every write fails."""
-    read, write = os.pipe()
-    os.close(read)
+def _command(*argv: str, home: Path, config: Path, stdout: Any) -> subprocess.CompletedProcess[str]:
+    """``pipeline-designer ARGV`` in a process of its own on the store ``home``, stderr captured."""
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
         "PIPELINE_DESIGNER_HOME": str(home),
         "PIPELINE_DESIGNER_CONFIG": str(config),
     }
+    return subprocess.run(
+        [sys.executable, "-m", "designer.cli", *argv],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+    )
+
+
+def _closed_pipe(*argv: str, home: Path, config: Path) -> subprocess.CompletedProcess[str]:
+    """The command with its stdout a pipe whose reader has gone: every write fails."""
+    read, write = os.pipe()
+    os.close(read)
     try:
-        return subprocess.run(
-            [sys.executable, "-m", "designer.cli", *argv],
-            stdout=write,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO,
-            env=env,
-            timeout=120,
-        )
+        return _command(*argv, home=home, config=config, stdout=write)
     finally:
         os.close(write)
 
@@ -87,20 +93,7 @@ def test_every_subcommand_help_on_a_closed_pipe(tmp_path: Path) -> None:
 
 
 def _cli(*argv: str, home: Path, config: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "PIPELINE_DESIGNER_HOME": str(home),
-        "PIPELINE_DESIGNER_CONFIG": str(config),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "designer.cli", *argv],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-    )
+    done = _command(*argv, home=home, config=config, stdout=subprocess.PIPE)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
 
@@ -191,31 +184,16 @@ def test_export_to_standard_output_is_an_archive_another_store_imports(
 ) -> None:
     _first, second = (store_home / "run-ids").read_text().split()
     streamed = tmp_path / "streamed.tar"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "PIPELINE_DESIGNER_HOME": str(store_home / "store"),
-        "PIPELINE_DESIGNER_CONFIG": str(store_home / "config"),
-    }
+    store = {"home": store_home / "store", "config": store_home / "config"}
     with streamed.open("wb") as out:  # what `export RUN --to - > streamed.tar` writes
-        done = subprocess.run(
-            [sys.executable, "-m", "designer.cli", "export", second, "--to", "-"],
-            stdout=out,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO,
-            env=env,
-            timeout=120,
-        )
+        done = _command("export", second, "--to", "-", stdout=out, **store)
     assert done.returncode == 0, done.stderr
     assert f"exported run {second} to standard output" in done.stderr
     assert not (REPO / "-").exists()
     colleague = {"home": tmp_path / "colleague", "config": tmp_path / "config"}
     assert f"imported run {second}" in _cli("import", str(streamed), **colleague).stdout
     shown = json.loads(_cli("show", second, "--json", **colleague).stdout)
-    original = json.loads(
-        _cli("show", second, "--json", home=store_home / "store", config=store_home / "config").stdout
-    )
+    original = json.loads(_cli("show", second, "--json", **store).stdout)
     assert [e["node"] for e in shown["executions"]] == [e["node"] for e in original["executions"]]
     assert shown["executions"][0]["last_metadata"] == original["executions"][0]["last_metadata"]
 

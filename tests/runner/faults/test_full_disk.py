@@ -58,20 +58,9 @@ def _run(home: Path, yaml: Path, pipeline: str) -> subprocess.CompletedProcess[s
     return subprocess.run(cmd, cwd=REPO, env=runner_env(home), capture_output=True, text=True, timeout=120)
 
 
-def _fill(folder: Path) -> None:
-    with open(folder / "filler", "wb") as fh, pytest.raises(OSError):
-        while True:
-            fh.write(b"\0" * (1 << 20))
-            fh.flush()
-
-
-@pytest.mark.docker
-def test_a_full_disk_fails_the_node_with_what_to_do_and_keeps_nothing_partial(
-    small_disk, docker_client, busybox_image, project
-) -> None:
-    home = small_disk(24) / "home"
-    yaml = project(FILL)
-    done = _run(home, yaml, "fill")
+def failed_for_lack_of_space(home: Path, done: subprocess.CompletedProcess[str]) -> str:
+    """What a user relies on after a run of FILL's ``fill`` pipeline on the small disk ``home`` is
+    on: a clear failure, no partial output anywhere, a consistent store. Returns the run's id."""
     said = done.stdout + done.stderr
     assert done.returncode == 1, said
     assert "Traceback" not in said and "database or disk is full" not in said
@@ -92,7 +81,24 @@ def test_a_full_disk_fails_the_node_with_what_to_do_and_keeps_nothing_partial(
     blobs = [p for p in (home / "artifacts" / "sha256").rglob("*") if p.is_file()]
     assert all(p.stat().st_size < 1 << 20 for p in blobs)  # the YAML and code only
     assert list((home / "artifacts" / "tmp").iterdir()) == []
-    assert running_containers(docker_client, run["id"]) == []
+    return str(run["id"])
+
+
+def _fill(folder: Path) -> None:
+    with open(folder / "filler", "wb") as fh, pytest.raises(OSError):
+        while True:
+            fh.write(b"\0" * (1 << 20))
+            fh.flush()
+
+
+@pytest.mark.docker
+def test_a_full_disk_fails_the_node_with_what_to_do_and_keeps_nothing_partial(
+    small_disk, docker_client, busybox_image, project
+) -> None:
+    home = small_disk(24) / "home"
+    yaml = project(FILL)
+    run_id = failed_for_lack_of_space(home, _run(home, yaml, "fill"))
+    assert running_containers(docker_client, run_id) == []
     # The partial output went with the work dir: the next run has room and succeeds.
     again = _run(home, yaml, "small")
     assert again.returncode == 0, again.stdout + again.stderr
