@@ -38,9 +38,9 @@ HOLD = """\
 
 def main() -> int:
     import keyring
+    from take_hosts_screenshot import tested_hosts_dialog  # beside this script
 
     from designer.app import create_app
-    from designer.run.hosts_dialog import HostsDialog
     from runner.hosts import service
     from runner.hosts.known_hosts import KnownHosts, fetch_host_key
     from runner.hosts.registry import HostConfig
@@ -71,17 +71,7 @@ def main() -> int:
                 handle = ray_runs.start(project, "p", ["gpu-cluster"], record)
                 assert record.wait_for(lambda: "started" in record.text("train", "stdout"), 120)
                 app = create_app()
-                dialog = HostsDialog()
-                dialog.resize(980, 450)
-                dialog.show()
-                dialog.select("gpu-cluster")
-                done: list[bool] = []
-                dialog.test_finished.connect(lambda _name, ok: done.append(ok))
-                dialog.test_host()
-                while not done:
-                    app.processEvents()
-                for _ in range(20):
-                    app.processEvents()
+                dialog = tested_hosts_dialog(app, "gpu-cluster", 980, 450)
                 out = ROOT / "docs" / "screenshots" / "hosts-ray.png"
                 dialog.grab().save(str(out))
                 print(f"wrote {out}")

@@ -13,10 +13,29 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def tested_hosts_dialog(app: Any, name: str, width: int, height: int) -> Any:
+    """The Hosts dialog shown with host ``name`` selected, once its Test has finished and painted."""
+    from designer.run.hosts_dialog import HostsDialog
+
+    dialog = HostsDialog()
+    dialog.resize(width, height)
+    dialog.show()
+    dialog.select(name)
+    done: list[bool] = []
+    dialog.test_finished.connect(lambda _name, ok: done.append(ok))
+    dialog.test_host()
+    while not done:
+        app.processEvents()
+    for _ in range(20):
+        app.processEvents()
+    return dialog
 
 
 def main() -> int:
@@ -24,7 +43,6 @@ def main() -> int:
 
     from designer.app import create_app
     from designer.run.host_form import HostForm
-    from designer.run.hosts_dialog import HostsDialog
     from runner.hosts import gpu_lease, service
     from runner.hosts.connection import HostLink
     from runner.hosts.known_hosts import KnownHosts, fetch_host_key
@@ -52,17 +70,7 @@ def main() -> int:
             link = HostLink(HostConfig("gpubox", "ssh://gpubox"))
             lease = gpu_lease.take(link, ["0"], 1, "run 20261203-141502-9c1e2a node train by ana@ws-ana")
             app = create_app()
-            dialog = HostsDialog()
-            dialog.resize(900, 470)
-            dialog.show()
-            dialog.select("gpubox")
-            done: list[bool] = []
-            dialog.test_finished.connect(lambda _name, ok: done.append(ok))
-            dialog.test_host()
-            while not done:
-                app.processEvents()
-            for _ in range(20):
-                app.processEvents()
+            dialog = tested_hosts_dialog(app, "gpubox", 900, 470)
             out = ROOT / "docs" / "screenshots"
             dialog.grab().save(str(out / "hosts.png"))
             form = HostForm(service.list_hosts()[0], dialog)
