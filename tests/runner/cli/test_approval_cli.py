@@ -7,11 +7,9 @@ import argparse
 import io
 import os
 import pty
-import select
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ import pytest
 from runner.cli import run_cmd
 from runner.store.db import RunStore
 from tests.support.paths import REPO
+from tests.support.terminal import read_until
 
 pytestmark = pytest.mark.docker
 BUSYBOX_MAP = "busybox=pipeline-designer-test/busybox:1"
@@ -63,21 +62,6 @@ def _cli(*argv: str, stdin: io.StringIO | None = None) -> tuple[int, str]:
     return args.func(args, out, stdin or io.StringIO("")), out.getvalue()
 
 
-def _read_until(fd: int, want: Callable[[str], bool], timeout: float = 60) -> str:
-    text, deadline = "", time.monotonic() + timeout
-    while time.monotonic() < deadline and not want(text):
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            text += chunk.decode(errors="replace")
-    return text
-
-
 def test_on_a_terminal_the_question_is_asked_and_y_approves(project, cli_env: Path) -> None:
     path = project(YAML.format(actions=APPROVE))
     master, slave = pty.openpty()
@@ -92,10 +76,10 @@ def test_on_a_terminal_the_question_is_asked_and_y_approves(project, cli_env: Pa
     )
     os.close(slave)
     try:
-        seen = _read_until(master, lambda t: "[y/N]" in t)
+        seen = read_until(master, lambda t: "[y/N]" in t)
         assert 'Approve node "train" (node-complete: metadata.accuracy > 0.9)? [y/N]' in seen, seen
         os.write(master, b"y\n")
-        seen += _read_until(master, lambda t: proc.poll() is not None and t.endswith("\n"), timeout=60)
+        seen += read_until(master, lambda t: proc.poll() is not None and t.endswith("\n"), timeout=60)
         assert proc.wait(30) == 0, seen
     finally:
         if proc.poll() is None:

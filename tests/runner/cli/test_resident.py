@@ -12,7 +12,6 @@ import json
 import os
 import pty
 import re
-import select
 import shutil
 import signal
 import socket
@@ -29,6 +28,7 @@ import pytest
 from runner.resident import client
 from runner.store.db import RunStore
 from tests.support.runner_process import runner_env, running_containers, seconds_until_stopped
+from tests.support.terminal import read_until
 
 CLI = str(Path(sys.executable).with_name("pipeline-designer"))
 FLAGS = ("--network", "none", "--pull", "never", "--no-reuse")
@@ -183,15 +183,22 @@ def _running_run(r: Resident, proc: subprocess.Popen[str]) -> str:
         store.close()
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_stop_signal_to_the_client_cancels_the_served_run(
-    resident: Resident, docker_client: object, sig: int, code: int
-) -> None:
+@contextlib.contextmanager
+def _served_sleep(resident: Resident) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A two-minute step run through the client once the resident process listens: the client
+    process and the run's id, once its container runs."""
     path = _yaml(resident, "echo started; sleep 120")
     resident.cli("lint", path)
     resident.wait_listening()
     with resident.popen("run", path, "--step", "s", "--logs", *FLAGS) as proc:
-        run_id = _running_run(resident, proc)
+        yield proc, _running_run(resident, proc)
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_signal_to_the_client_cancels_the_served_run(
+    resident: Resident, docker_client: object, sig: int, code: int
+) -> None:
+    with _served_sleep(resident) as (proc, run_id):
         assert resident.served() == 1 and running_containers(docker_client, run_id)
         t0 = time.monotonic()
         proc.send_signal(sig)
@@ -208,11 +215,7 @@ def test_a_stop_signal_to_the_client_cancels_the_served_run(
 def test_a_killed_client_leaves_no_container_and_no_running_run(
     resident: Resident, docker_client: object
 ) -> None:
-    path = _yaml(resident, "echo started; sleep 120")
-    resident.cli("lint", path)
-    resident.wait_listening()
-    with resident.popen("run", path, "--step", "s", "--logs", *FLAGS) as proc:
-        run_id = _running_run(resident, proc)
+    with _served_sleep(resident) as (proc, run_id):
         proc.kill()
         proc.wait(30)
     assert seconds_until_stopped(docker_client, run_id, limit=60) <= 60
@@ -318,23 +321,6 @@ APPROVAL = """
 """
 
 
-def _read_until(fd: int, want: str, proc: subprocess.Popen[str], timeout: float = 120) -> str:
-    text, deadline = "", time.monotonic() + timeout
-    while time.monotonic() < deadline and want not in text:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # the terminal's other side is closed
-                break
-            if not chunk:
-                break
-            text += chunk.decode(errors="replace")
-        elif proc.poll() is not None:
-            break
-    return text
-
-
 def test_an_approval_question_is_asked_on_the_callers_terminal_when_served(resident: Resident) -> None:
     (resident.project / "valohai.yaml").write_text(APPROVAL)
     resident.cli("lint", "valohai.yaml")
@@ -345,11 +331,11 @@ def test_an_approval_question_is_asked_on_the_callers_terminal_when_served(resid
     )
     os.close(slave)
     try:
-        seen = _read_until(master, "[y/N]", proc)
+        seen = read_until(master, lambda text: "[y/N]" in text, 120, proc)
         assert 'Approve node "train"' in seen, seen
         assert resident.served() == 1  # the served child asked, on this terminal
         os.write(master, b"y\n")
-        seen += _read_until(master, "run ", proc)
+        seen += read_until(master, lambda text: "run " in text, 120, proc)
         assert proc.wait(60) == 0, seen
     finally:
         if proc.poll() is None:
